@@ -1,0 +1,88 @@
+// The contract between the verifier proper (do_check, load checks, log) and
+// what each program type supplies, as struct bpf_verifier_ops does in the
+// kernel. Keep changes additive: two parts of the code base build on it.
+import type { Insn } from '../isa/insn';
+
+export type BpfAccessType = 'read' | 'write';
+
+/** enum bpf_arg_type, the subset the modeled helpers use (names as in include/linux/bpf.h). */
+export type BpfArgType =
+  | 'ARG_DONTCARE'
+  | 'ARG_ANYTHING'
+  | 'ARG_CONST_MAP_PTR'
+  | 'ARG_PTR_TO_MAP_KEY'
+  | 'ARG_PTR_TO_MAP_VALUE'
+  | 'ARG_PTR_TO_CTX'
+  | 'ARG_PTR_TO_MEM'
+  | 'ARG_PTR_TO_MEM_RDONLY'
+  | 'ARG_PTR_TO_UNINIT_MEM'
+  | 'ARG_CONST_SIZE'
+  | 'ARG_CONST_SIZE_OR_ZERO'
+  | 'ARG_PTR_TO_STACK'
+  | 'ARG_PTR_TO_LONG'
+  | 'ARG_PTR_TO_INT'
+  | 'ARG_PTR_TO_BTF_ID'
+  | 'ARG_PTR_TO_SOCK_COMMON'
+  | 'ARG_PTR_TO_FUNC'
+  | 'ARG_PTR_TO_STACK_OR_NULL'
+  | 'ARG_PTR_TO_CTX_OR_NULL';
+
+export type BpfReturnType =
+  | 'RET_INTEGER'
+  | 'RET_VOID'
+  | 'RET_PTR_TO_MAP_VALUE_OR_NULL'
+  | 'RET_PTR_TO_MEM_OR_NULL'
+  | 'RET_PTR_TO_BTF_ID_OR_NULL';
+
+/** struct bpf_func_proto: one helper as the verifier sees it. */
+export interface BpfFuncProto {
+  id: number; // enum bpf_func_id
+  name: string; // bpf_<name> as the log prints it, e.g. "bpf_map_lookup_elem"
+  /** Kernel symbol the call resolves to (xlated imm = symbol − __bpf_call_base). */
+  symbol: string;
+  gplOnly: boolean;
+  ret: BpfReturnType;
+  args: BpfArgType[]; // up to 5, trailing ARG_DONTCARE omitted
+  /** Arg flags like MEM_RDONLY / MEM_UNINIT / PTR_MAYBE_NULL when they matter. */
+  argFlags?: string[][];
+  /** Helper writes packet data, so direct packet pointers are invalidated after it. */
+  changesPktData?: boolean;
+}
+
+/** What is_valid_access tells the verifier about a ctx access that is allowed. */
+export interface CtxAccessInfo {
+  /** Type of the register after a ctx load (e.g. PTR_TO_PACKET for skb->data). */
+  regType: 'SCALAR_VALUE' | 'PTR_TO_PACKET' | 'PTR_TO_PACKET_META' | 'PTR_TO_PACKET_END' | 'PTR_TO_BTF_ID' | 'PTR_TO_SOCK_COMMON' | 'PTR_TO_SOCKET_OR_NULL' | 'PTR_TO_SOCK_COMMON_OR_NULL';
+  /** Narrow loads: the field's full size, recorded in insn aux as ctx_field_size. */
+  ctxFieldSize?: number;
+  /** For PTR_TO_BTF_ID results (struct_ops args): BTF id of the pointee and trust flags. */
+  btfId?: number;
+  trusted?: boolean;
+  maybeNull?: boolean;
+}
+
+export interface BpfVerifierOps {
+  getFuncProto(funcId: number): BpfFuncProto | undefined;
+  /** undefined = access denied (the verifier logs `invalid bpf_context access off=… size=…`). */
+  isValidAccess(off: number, size: number, type: BpfAccessType): CtxAccessInfo | undefined;
+  /** Rewrites one ctx load/store (convert_ctx_access); returns the replacement insns. */
+  convertCtxAccess?(type: BpfAccessType, insn: Insn, ctxFieldSize: number): Insn[];
+  genPrologue?(directWrite: boolean): Insn[];
+  /** v6.12+: insns appended at every main-program exit. */
+  genEpilogue?(ctxStackOff: number): Insn[];
+}
+
+/** struct bpf_insn_aux_data, the part fixups read. */
+export interface InsnAuxData {
+  seen: boolean;
+  /** For ctx loads/stores: which pointer type the memory operand had (PTR_TO_CTX → convert). */
+  ptrType?: 'PTR_TO_CTX' | 'PTR_TO_BTF_ID' | 'PTR_TO_SOCKET' | 'OTHER';
+  ctxFieldSize?: number;
+  /** For map ld_imm64 and helper calls on maps: the map index into `maps`. */
+  mapIndex?: number;
+  /** Jump whose direction is known at verification time (opt_hard_wire_dead_code_branches). */
+  alwaysTaken?: boolean;
+  neverTaken?: boolean;
+  /** Calls emitted by trusted generated code: imm already final (bpf-next 2026). */
+  finalizedCall?: boolean;
+}
