@@ -1,0 +1,9 @@
+// Public API of the ISA layer.
+export * from './builders';
+export * from './disasm';
+export * from './encoding';
+export * from './errors';
+export * from './helper-names';
+export * from './insn';
+export * from './opcodes';
+export * from './validate';
