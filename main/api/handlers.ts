@@ -1,0 +1,180 @@
+// The API's implementations, backed by core. Node-side: they run in a worker
+// thread (main/api/worker.ts) under Electron and under `kmodel serve`.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { buildCfg, insnStarts } from '../../core/isa/cfg';
+import { formatInsn } from '../../core/isa/disasm';
+import { bytesToHex, encodeInsns, insnsFromHex } from '../../core/isa/encoding';
+import { isLdImm64 } from '../../core/isa/insn';
+import { ApiError, parseParams } from './schema';
+import type {
+  ApiMethod,
+  ApiParams,
+  ApiResult,
+  DisasmParams,
+  DisasmResult,
+  ListingLine,
+  ProgType,
+  SampleCase,
+  SampleParams,
+  SampleSummary,
+  SamplesParams,
+  SamplesResult,
+  VersionResult,
+} from './types';
+import { API_METHODS } from './types';
+
+/** Walks up from `from` to the folder holding kmodel's package.json. */
+export function findPackageRoot(from: string): string {
+  let dir = from;
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg)) {
+      try {
+        if (JSON.parse(readFileSync(pkg, 'utf8')).name === 'kmodel') return dir;
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`kmodel's package.json not found above ${from}`);
+    dir = up;
+  }
+}
+
+interface RawCase {
+  id: string;
+  origin: string;
+  prog_type: ProgType;
+  attach: SampleCase['attach'];
+  maps: SampleCase['maps'];
+  insns: string;
+  description: string;
+  kernel: {
+    release: string;
+    verdict: 'accept' | 'reject';
+    errno: number;
+    log: string;
+    processed_insns: number | null;
+    xlated: string | null;
+    jited: string | null;
+  };
+}
+
+type Handlers = { [M in ApiMethod]: (params: ApiParams<M>) => ApiResult<M> | Promise<ApiResult<M>> };
+
+export class ApiHandlers implements Handlers {
+  private corpus?: RawCase[];
+
+  constructor(readonly root: string) {}
+
+  private file(...parts: string[]): string {
+    return join(this.root, ...parts);
+  }
+
+  private loadCorpus(): RawCase[] {
+    if (!this.corpus) {
+      const path = this.file('test/fixtures/corpus/cases.jsonl');
+      if (!existsSync(path))
+        throw new ApiError('internal', 'the corpus (test/fixtures/corpus/cases.jsonl) is missing');
+      this.corpus = readFileSync(path, 'utf8')
+        .split('\n')
+        .filter((l) => l.trim())
+        .map((l) => JSON.parse(l) as RawCase);
+    }
+    return this.corpus;
+  }
+
+  version(): VersionResult {
+    const pkg = JSON.parse(readFileSync(this.file('package.json'), 'utf8')) as { version: string };
+    const releasePath = this.file('test/fixtures/kernel/release');
+    return {
+      kmodel: pkg.version,
+      node: process.versions.node,
+      kernel: existsSync(releasePath) ? readFileSync(releasePath, 'utf8').trim() : 'unknown',
+      features: ['disasm', 'cfg', 'samples'],
+    };
+  }
+
+  disasm({ hex, endian = 'le' }: DisasmParams): DisasmResult {
+    let insns: ReturnType<typeof insnsFromHex>;
+    try {
+      insns = insnsFromHex(hex, endian);
+    } catch (e) {
+      throw new ApiError('bad-request', `disasm: ${(e as Error).message}`);
+    }
+    const cfg = buildCfg(insns);
+    const blockOf = new Int32Array(insns.length);
+    for (const b of cfg.blocks) blockOf.fill(b.id, b.start, b.end + 1);
+    const lines: ListingLine[] = insnStarts(insns).map((i) => {
+      const slots = isLdImm64(insns[i]!) && i + 1 < insns.length ? 2 : 1;
+      return {
+        idx: i,
+        slots,
+        text: formatInsn(insns, i),
+        hex: bytesToHex(encodeInsns(insns.slice(i, i + slots), endian)),
+        block: blockOf[i]!,
+      };
+    });
+    return { slots: insns.length, lines, cfg };
+  }
+
+  samples({ query, limit = 200 }: SamplesParams): SamplesResult {
+    const q = query?.trim().toLowerCase();
+    const all = this.loadCorpus();
+    const hits = q
+      ? all.filter(
+          (c) => c.id.includes(q) || c.prog_type.includes(q) || c.description.toLowerCase().includes(q),
+        )
+      : all;
+    return { total: hits.length, samples: hits.slice(0, limit).map(summary) };
+  }
+
+  sample({ id }: SampleParams): SampleCase {
+    const c = this.loadCorpus().find((x) => x.id === id);
+    if (!c) throw new ApiError('bad-request', `sample: no corpus case '${id}'`);
+    return {
+      ...summary(c),
+      hex: c.insns,
+      attach: c.attach,
+      maps: c.maps,
+      kernel: {
+        release: c.kernel.release,
+        verdict: c.kernel.verdict,
+        errno: c.kernel.errno,
+        log: c.kernel.log,
+        processedInsns: c.kernel.processed_insns,
+        xlated: c.kernel.xlated,
+        jited: c.kernel.jited,
+      },
+    };
+  }
+}
+
+function summary(c: RawCase): SampleSummary {
+  return {
+    id: c.id,
+    origin: c.origin,
+    progType: c.prog_type,
+    description: c.description,
+    slots: c.insns.length / 16,
+    verdict: c.kernel.verdict,
+  };
+}
+
+/** Validates and runs one call; every failure becomes an ApiError. */
+export async function dispatch(h: ApiHandlers, method: string, params: unknown): Promise<unknown> {
+  if (!(API_METHODS as readonly string[]).includes(method)) {
+    throw new ApiError('unknown-method', `unknown API method '${method}'`);
+  }
+  const m = method as ApiMethod;
+  const p = parseParams(m, params);
+  try {
+    // biome-ignore lint/suspicious/noExplicitAny: the schema has checked p against m's params.
+    return await (h[m] as (p: any) => unknown).call(h, p);
+  } catch (e) {
+    if (e instanceof ApiError) throw e;
+    throw new ApiError('internal', `${method}: ${(e as Error).message ?? String(e)}`);
+  }
+}

@@ -1,0 +1,162 @@
+// The browser host of the app (`kmodel serve`): the built renderer as static
+// files plus the API as `POST /api/<method>` with a JSON body, answered by the
+// same handlers as Electron's IPC. Electron-free, so the CLI can bundle it.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { contentSecurityPolicy } from '../host/csp';
+import type { ApiBackend } from './backend';
+import type { ApiEnvelope } from './types';
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.map': 'application/json',
+  '.wasm': 'application/wasm',
+};
+
+const MAX_BODY = 4 << 20;
+
+export interface ServeOptions {
+  /** Folder of the built renderer (index.html at its top). */
+  staticDir: string;
+  backend: ApiBackend;
+  host?: string;
+  port?: number;
+}
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', contentSecurityPolicy());
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+}
+
+function sendJson(res: ServerResponse, status: number, body: ApiEnvelope): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new Error(`request body over ${MAX_BODY} bytes`));
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+async function handleApi(req: IncomingMessage, res: ServerResponse, method: string, backend: ApiBackend) {
+  if (req.method !== 'POST') {
+    res.setHeader('Allow', 'POST');
+    sendJson(res, 405, { ok: false, error: { code: 'bad-request', message: 'API calls are POST' } });
+    return;
+  }
+  let params: unknown;
+  try {
+    const body = await readBody(req);
+    params = body.trim() ? JSON.parse(body) : undefined;
+  } catch (e) {
+    sendJson(res, 400, { ok: false, error: { code: 'bad-request', message: (e as Error).message } });
+    return;
+  }
+  const env = await backend.call(method, params);
+  const status = env.ok
+    ? 200
+    : env.error.code === 'internal'
+      ? 500
+      : env.error.code === 'unknown-method'
+        ? 404
+        : 400;
+  sendJson(res, status, env);
+}
+
+function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, path: string): void {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  let rel: string;
+  try {
+    rel = decodeURIComponent(path);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  const file = resolve(root, normalize(`.${sep}${rel}`));
+  if (file !== root && !file.startsWith(root + sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  let target = file;
+  if (!existsSync(target) || statSync(target).isDirectory()) {
+    // Unknown paths without an extension get the app (client-side views).
+    target = extname(rel) ? '' : join(root, 'index.html');
+  }
+  if (!target || !existsSync(target)) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+    return;
+  }
+  const body = readFileSync(target);
+  res.writeHead(200, {
+    'Content-Type': MIME[extname(target)] ?? 'application/octet-stream',
+    'Content-Length': body.length,
+    'Cache-Control': target.endsWith('index.html') ? 'no-cache' : 'max-age=3600',
+  });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+export function startServer(opts: ServeOptions): Promise<RunningServer> {
+  const root = resolve(opts.staticDir);
+  const server = createServer((req, res) => {
+    securityHeaders(res);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const m = /^\/api\/([A-Za-z]\w*)$/.exec(url.pathname);
+    if (m) {
+      handleApi(req, res, m[1]!, opts.backend).catch((e) =>
+        sendJson(res, 500, { ok: false, error: { code: 'internal', message: String(e) } }),
+      );
+      return;
+    }
+    serveStatic(req, res, root, url.pathname);
+  });
+  return new Promise((resolveStart, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      const addr = server.address() as AddressInfo;
+      const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      resolveStart({
+        server,
+        url: `http://${host}:${addr.port}/`,
+        close: () =>
+          new Promise<void>((done) => {
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,39 @@
+// Validation of every request before a handler sees it: the renderer (and any
+// HTTP client of `kmodel serve`) is untrusted input.
+
+import { z } from 'zod';
+import type { ApiMethod } from './types';
+
+// 1 MiB of program text is far beyond BPF_COMPLEXITY_LIMIT_INSNS * 16 digits.
+const hex = z
+  .string()
+  .max(1 << 20)
+  .regex(/^(?:0x)?[0-9a-fA-F\s,x]*$/, 'hex text may contain only hex digits, spaces, commas and 0x');
+
+export const schemas = {
+  version: z.object({}).strict().optional(),
+  disasm: z.object({ hex, endian: z.enum(['le', 'be']).optional() }).strict(),
+  samples: z
+    .object({ query: z.string().max(200).optional(), limit: z.number().int().min(1).max(5000).optional() })
+    .strict(),
+  sample: z.object({ id: z.string().regex(/^[a-z]+-\d+$/, 'a corpus id looks like hand-0002') }).strict(),
+} satisfies Record<ApiMethod, z.ZodType>;
+
+/** Validates params for a method; the message names the first bad field. */
+export function parseParams(method: ApiMethod, params: unknown): unknown {
+  const r = schemas[method].safeParse(params ?? (method === 'version' ? undefined : {}));
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const where = issue.path.length ? issue.path.join('.') : 'params';
+  throw new ApiError('bad-request', `${method}: ${where}: ${issue.message}`);
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: 'bad-request' | 'unknown-method' | 'internal',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}

@@ -1,0 +1,142 @@
+// The one API of kmodel's app: what the renderer may ask and what it gets back.
+// The renderer imports this file with `import type` only; main/api/schema.ts
+// validates every request, main/api/handlers.ts answers it (in a worker thread),
+// and the Electron preload (IPC) and `kmodel serve` (HTTP) carry it.
+
+export type Endian = 'le' | 'be';
+export type ProgType = 'socket_filter' | 'sched_cls' | 'xdp' | 'struct_ops';
+
+export interface VersionResult {
+  kmodel: string;
+  node: string;
+  /** Kernel release the reference data (BTF, corpus) comes from. */
+  kernel: string;
+  /** Core features present in this build, e.g. 'disasm', 'btf', 'verify', 'jit'. */
+  features: string[];
+}
+
+export interface DisasmParams {
+  hex: string;
+  endian?: Endian;
+}
+
+export interface ListingLine {
+  /** Slot index (the kernel's instruction index). */
+  idx: number;
+  /** Slots the instruction occupies: 2 for ld_imm64, else 1. */
+  slots: number;
+  /** Kernel verifier-log syntax without the `N: ` prefix, e.g. `(b7) r0 = 0`. */
+  text: string;
+  /** Raw bytes of the instruction (16 or 32 hex digits). */
+  hex: string;
+  /** Block id holding the instruction. */
+  block: number;
+}
+
+export type CfgEdgeKind = 'fallthrough' | 'taken' | 'call';
+
+export interface CfgBlock {
+  id: number;
+  start: number;
+  end: number;
+  subprog: number;
+}
+
+export interface CfgEdge {
+  from: number;
+  to: number;
+  kind: CfgEdgeKind;
+  insn: number;
+}
+
+export interface Cfg {
+  blocks: CfgBlock[];
+  edges: CfgEdge[];
+  subprogs: number[];
+  badTargets: { insn: number; target: number }[];
+}
+
+export interface DisasmResult {
+  /** Number of 8-byte slots. */
+  slots: number;
+  lines: ListingLine[];
+  cfg: Cfg;
+}
+
+export interface SamplesParams {
+  /** Substring matched against id, prog type and description (case-insensitive). */
+  query?: string;
+  limit?: number;
+}
+
+export interface SampleSummary {
+  id: string;
+  origin: string;
+  progType: ProgType;
+  description: string;
+  slots: number;
+  verdict: 'accept' | 'reject';
+}
+
+export interface SamplesResult {
+  total: number;
+  samples: SampleSummary[];
+}
+
+export interface SampleParams {
+  id: string;
+}
+
+export interface StructOpsAttach {
+  struct: string;
+  member: string | null;
+  btf_id: number;
+  member_index: number;
+}
+
+export interface MapDef {
+  type: string;
+  key_size: number;
+  value_size: number;
+  max_entries: number;
+}
+
+/** One corpus case as the real kernel answered it (see test/fixtures/corpus/README.md). */
+export interface SampleCase extends SampleSummary {
+  hex: string;
+  attach: StructOpsAttach | null;
+  maps: MapDef[];
+  kernel: {
+    release: string;
+    verdict: 'accept' | 'reject';
+    errno: number;
+    log: string;
+    processedInsns: number | null;
+    xlated: string | null;
+    jited: string | null;
+  };
+}
+
+/** Every method of the API, each taking one params object and returning a promise. */
+export interface KmodelApi {
+  version(params?: Record<string, never>): Promise<VersionResult>;
+  disasm(params: DisasmParams): Promise<DisasmResult>;
+  samples(params: SamplesParams): Promise<SamplesResult>;
+  sample(params: SampleParams): Promise<SampleCase>;
+}
+
+export type ApiMethod = keyof KmodelApi;
+export type ApiParams<M extends ApiMethod> = Parameters<KmodelApi[M]>[0];
+export type ApiResult<M extends ApiMethod> = Awaited<ReturnType<KmodelApi[M]>>;
+
+/** The wire form of every answer (IPC and HTTP alike). */
+export type ApiEnvelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorInfo };
+
+export interface ApiErrorInfo {
+  /** bad-request: the params failed validation or named something that does not exist. */
+  code: 'bad-request' | 'unknown-method' | 'internal';
+  message: string;
+}
+
+/** Method names, for transports that must enumerate them (kept in sync by a test). */
+export const API_METHODS = ['version', 'disasm', 'samples', 'sample'] as const satisfies readonly ApiMethod[];
