@@ -5,5 +5,7 @@ export * from './encoding';
 export * from './errors';
 export * from './helper-names';
 export * from './insn';
+export * from './interp';
+export * from './memory';
 export * from './opcodes';
 export * from './validate';

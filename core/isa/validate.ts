@@ -156,7 +156,7 @@ export function checkInsn(
   }
   if (code === (BPF_LD | BPF_IMM | BPF_DW)) {
     const next = insns[i + 1];
-    if (!next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
+    if (next?.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
       return new IsaError(i, 'invalid bpf_ld_imm64 insn', 'ld-imm64');
     }
     switch (src) {

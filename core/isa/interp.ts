@@ -1,0 +1,526 @@
+// A reference interpreter for struct bpf_insn programs: RFC 9669 semantics plus the
+// Linux choices the RFC leaves open (INT_MIN / -1, division by zero, masked shift
+// counts, little-endian host). Registers hold u64 values as bigints; memory is a set
+// of bounded regions (memory.ts). Every fault is an InterpError naming the instruction.
+
+import type { Insn } from './insn';
+import { Memory, MemoryFault } from './memory';
+import {
+  BPF_ABS,
+  BPF_ADD,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_AND,
+  BPF_ARSH,
+  BPF_ATOMIC,
+  BPF_CALL,
+  BPF_CLASS,
+  BPF_CMPXCHG,
+  BPF_DIV,
+  BPF_END,
+  BPF_EXIT,
+  BPF_FETCH,
+  BPF_JA,
+  BPF_JCOND,
+  BPF_JEQ,
+  BPF_JGE,
+  BPF_JGT,
+  BPF_JLE,
+  BPF_JLT,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_JNE,
+  BPF_JSET,
+  BPF_JSGE,
+  BPF_JSGT,
+  BPF_JSLE,
+  BPF_JSLT,
+  BPF_LD,
+  BPF_LDX,
+  BPF_LOAD_ACQ,
+  BPF_LSH,
+  BPF_MEM,
+  BPF_MEMSX,
+  BPF_MOD,
+  BPF_MODE,
+  BPF_MOV,
+  BPF_MUL,
+  BPF_NEG,
+  BPF_OP,
+  BPF_OR,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_KFUNC_CALL,
+  BPF_RSH,
+  BPF_SIZE,
+  BPF_SRC,
+  BPF_ST,
+  BPF_STORE_REL,
+  BPF_STX,
+  BPF_SUB,
+  BPF_TO_BE,
+  BPF_X,
+  BPF_XCHG,
+  BPF_XOR,
+  MAX_BPF_STACK,
+  sizeBytes,
+} from './opcodes';
+import { type ValidateOptions, validateProgram } from './validate';
+
+export type InterpFaultKind =
+  | 'memory'
+  | 'step-limit'
+  | 'unknown-helper'
+  | 'unknown-kfunc'
+  | 'call-depth'
+  | 'helper-failed'
+  | 'invalid-insn'
+  | 'fell-off';
+
+export class InterpError extends Error {
+  constructor(
+    readonly index: number,
+    readonly kind: InterpFaultKind,
+    readonly reason: string,
+  ) {
+    super(`insn ${index}: ${reason}`);
+    this.name = 'InterpError';
+  }
+}
+
+/** What a helper sees: its arguments r1..r5 and the program's memory. */
+export interface HelperCall {
+  args: readonly [bigint, bigint, bigint, bigint, bigint];
+  mem: Memory;
+  /** Index of the call instruction. */
+  index: number;
+  /** Ends the program with this r0 (e.g. uBPF's unwind helper). */
+  exit(r0: bigint): never;
+}
+
+export type Helper = (call: HelperCall) => bigint | number | undefined;
+
+export interface RunOptions {
+  /** Initial r1..r5 (u64 or signed; normalised to u64). */
+  args?: Array<bigint | number>;
+  /** Memory to run against; regions the program's pointers refer to must be mapped here. */
+  mem?: Memory;
+  /** Helpers by id (BPF_CALL src 0, and callx with the id in the register). */
+  helpers?: ReadonlyMap<number, Helper> | Record<number, Helper>;
+  /** kfuncs by BTF id (BPF_CALL src 2). */
+  kfuncs?: ReadonlyMap<number, Helper> | Record<number, Helper>;
+  /** Packet for legacy LD_ABS / LD_IND (big-endian loads, r0 = 0 exit when out of range). */
+  packet?: Uint8Array;
+  /** Instructions executed before giving up. Default 1,000,000. */
+  stepLimit?: number;
+  /** Checks run before executing; default { callx: true, xlated: true }. false skips them. */
+  validate?: ValidateOptions | false;
+  /** Budget for may_goto loops (the kernel's BPF_MAX_LOOPS). */
+  mayGotoBudget?: number;
+}
+
+export interface RunResult {
+  r0: bigint;
+  /** Instructions executed. */
+  steps: number;
+  /** Final registers r0..r10 of the main frame. */
+  regs: bigint[];
+  mem: Memory;
+}
+
+const MASK64 = 0xffffffffffffffffn;
+const MASK32 = 0xffffffffn;
+const MAX_CALL_FRAMES = 8;
+const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+/** Stacks live apart from other regions, like the kernel's vmalloc'ed stacks. */
+const STACK_BASE = 0xffffc90000000000n;
+
+const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
+const s32 = (v: bigint): bigint => BigInt.asIntN(32, v);
+const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
+
+function bswap(v: bigint, bits: number): bigint {
+  let out = 0n;
+  for (let k = 0; k < bits; k += 8) out = (out << 8n) | ((v >> BigInt(k)) & 0xffn);
+  return out;
+}
+
+const lookup = (
+  table: ReadonlyMap<number, Helper> | Record<number, Helper> | undefined,
+  id: number,
+): Helper | undefined =>
+  table instanceof Map ? table.get(id) : (table as Record<number, Helper> | undefined)?.[id];
+
+class ExitSignal {
+  constructor(readonly r0: bigint) {}
+}
+
+function alu(op: number, dst: bigint, src: bigint, is64: boolean, off: number): bigint {
+  // dst/src are u64; for 32-bit ops only their low halves matter.
+  if (is64) {
+    switch (op) {
+      case BPF_ADD:
+        return u64(dst + src);
+      case BPF_SUB:
+        return u64(dst - src);
+      case BPF_MUL:
+        return u64(dst * src);
+      case BPF_DIV:
+        if (src === 0n) return 0n;
+        return off === 1 ? u64(s64(dst) / s64(src)) : dst / src;
+      case BPF_MOD:
+        if (src === 0n) return dst;
+        return off === 1 ? u64(s64(dst) % s64(src)) : dst % src;
+      case BPF_OR:
+        return dst | src;
+      case BPF_AND:
+        return dst & src;
+      case BPF_XOR:
+        return dst ^ src;
+      case BPF_LSH:
+        return u64(dst << (src & 63n));
+      case BPF_RSH:
+        return dst >> (src & 63n);
+      case BPF_ARSH:
+        return u64(s64(dst) >> (src & 63n));
+      case BPF_MOV:
+        if (off === 8 || off === 16 || off === 32) return u64(BigInt.asIntN(off, src));
+        return src;
+      case BPF_NEG:
+        return u64(-dst);
+    }
+  } else {
+    const d = dst & MASK32;
+    const s = src & MASK32;
+    switch (op) {
+      case BPF_ADD:
+        return (d + s) & MASK32;
+      case BPF_SUB:
+        return (d - s) & MASK32;
+      case BPF_MUL:
+        return (d * s) & MASK32;
+      case BPF_DIV:
+        if (s === 0n) return 0n;
+        return off === 1 ? BigInt.asUintN(32, s32(d) / s32(s)) : d / s;
+      case BPF_MOD:
+        if (s === 0n) return d;
+        return off === 1 ? BigInt.asUintN(32, s32(d) % s32(s)) : d % s;
+      case BPF_OR:
+        return d | s;
+      case BPF_AND:
+        return d & s;
+      case BPF_XOR:
+        return d ^ s;
+      case BPF_LSH:
+        return (d << (s & 31n)) & MASK32;
+      case BPF_RSH:
+        return d >> (s & 31n);
+      case BPF_ARSH:
+        return BigInt.asUintN(32, s32(d) >> (s & 31n));
+      case BPF_MOV:
+        if (off === 8 || off === 16) return BigInt.asUintN(32, BigInt.asIntN(off, s));
+        return s;
+      case BPF_NEG:
+        return BigInt.asUintN(32, -d);
+    }
+  }
+  throw new Error(`alu op ${op.toString(16)}`);
+}
+
+function cond(op: number, a: bigint, b: bigint, is64: boolean): boolean {
+  const sa = is64 ? s64(a) : s32(a);
+  const sb = is64 ? s64(b) : s32(b);
+  switch (op) {
+    case BPF_JEQ:
+      return a === b;
+    case BPF_JNE:
+      return a !== b;
+    case BPF_JGT:
+      return a > b;
+    case BPF_JGE:
+      return a >= b;
+    case BPF_JLT:
+      return a < b;
+    case BPF_JLE:
+      return a <= b;
+    case BPF_JSET:
+      return (a & b) !== 0n;
+    case BPF_JSGT:
+      return sa > sb;
+    case BPF_JSGE:
+      return sa >= sb;
+    case BPF_JSLT:
+      return sa < sb;
+    case BPF_JSLE:
+      return sa <= sb;
+  }
+  throw new Error(`jmp op ${op.toString(16)}`);
+}
+
+interface Frame {
+  returnPc: number;
+  regs: bigint[];
+  stackBase: bigint;
+}
+
+/** Runs a program from instruction 0 until its main frame exits. */
+export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunResult {
+  if (opts.validate !== false) validateProgram(insns, opts.validate ?? { callx: true, xlated: true });
+  const mem = opts.mem ?? new Memory();
+  const stepLimit = opts.stepLimit ?? 1_000_000;
+  let mayGoto = opts.mayGotoBudget ?? BPF_MAX_LOOPS;
+  const n = insns.length;
+  // Sign-extended immediates, computed once.
+  const imm64 = insns.map((i) => u64(BigInt(i.imm)));
+  const imm32 = insns.map((i) => BigInt(i.imm >>> 0));
+
+  const stacks: bigint[] = [];
+  const pushStack = (depth: number): bigint => {
+    const base = STACK_BASE + BigInt(depth) * 0x10000n;
+    mem.map(`stack[${depth}]`, new Uint8Array(MAX_BPF_STACK), true, base);
+    stacks.push(base);
+    return base;
+  };
+  const popStack = () => mem.unmap(stacks.pop()!);
+
+  let regs: bigint[] = new Array(11).fill(0n);
+  (opts.args ?? []).slice(0, 5).forEach((a, k) => {
+    regs[k + 1] = u64(BigInt(a));
+  });
+  const frames: Frame[] = [];
+  let stackBase = pushStack(0);
+  regs[10] = stackBase + BigInt(MAX_BPF_STACK);
+
+  let pc = 0;
+  let steps = 0;
+  let i = 0;
+  const fault = (kind: InterpFaultKind, reason: string): never => {
+    throw new InterpError(i, kind, reason);
+  };
+
+  const callHelper = (h: Helper, what: string): void => {
+    const call: HelperCall = {
+      args: [regs[1]!, regs[2]!, regs[3]!, regs[4]!, regs[5]!],
+      mem,
+      index: i,
+      exit: (r0: bigint) => {
+        throw new ExitSignal(u64(r0));
+      },
+    };
+    let r: bigint | number | undefined;
+    try {
+      r = h(call);
+    } catch (e) {
+      if (e instanceof ExitSignal || e instanceof InterpError) throw e;
+      if (e instanceof MemoryFault) fault('memory', `${what}: ${e.message}`);
+      fault('helper-failed', `${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    regs[0] = u64(BigInt(r ?? 0));
+  };
+
+  try {
+    for (;;) {
+      if (pc < 0 || pc >= n) {
+        i = Math.max(0, Math.min(pc, n) - 1);
+        fault('fell-off', `execution ran off the program at ${pc}`);
+      }
+      i = pc;
+      if (++steps > stepLimit) fault('step-limit', `step limit of ${stepLimit} instructions reached`);
+      const insn = insns[pc]!;
+      const code = insn.code;
+      const cls = BPF_CLASS(code);
+      pc++;
+      switch (cls) {
+        case BPF_ALU64:
+        case BPF_ALU: {
+          const is64 = cls === BPF_ALU64;
+          const op = BPF_OP(code);
+          const d = insn.dst;
+          if (op === BPF_END) {
+            const bits = insn.imm;
+            const v = regs[d]!;
+            if (is64 || BPF_SRC(code) === BPF_TO_BE) regs[d] = bswap(v, bits);
+            else regs[d] = BigInt.asUintN(bits, v); // host is little-endian: truncate only
+            break;
+          }
+          if (is64 && op === BPF_MOV && BPF_SRC(code) === BPF_X && insn.off === 1) {
+            // addr_space_cast: the model keeps one address space, so the cast is a move.
+            regs[d] = regs[insn.src]!;
+            break;
+          }
+          const src = BPF_SRC(code) === BPF_X ? regs[insn.src]! : is64 ? imm64[i]! : imm32[i]!;
+          regs[d] = alu(op, regs[d]!, src, is64, insn.off);
+          break;
+        }
+        case BPF_JMP:
+        case BPF_JMP32: {
+          const op = BPF_OP(code);
+          if (op === BPF_JA) {
+            pc += cls === BPF_JMP32 ? insn.imm : insn.off;
+            break;
+          }
+          if (op === BPF_EXIT) {
+            if (frames.length === 0) return { r0: regs[0]!, steps, regs, mem };
+            const f = frames.pop()!;
+            const r0 = regs[0]!;
+            regs = f.regs;
+            regs[0] = r0;
+            popStack();
+            stackBase = f.stackBase;
+            pc = f.returnPc;
+            break;
+          }
+          if (op === BPF_CALL) {
+            if (BPF_SRC(code) === BPF_X) {
+              const id = regs[insn.dst]!;
+              const h = id < 0x80000000n ? lookup(opts.helpers, Number(id)) : undefined;
+              if (!h) fault('unknown-helper', `callx to unknown helper ${id}`);
+              callHelper(h!, `helper ${id}`);
+            } else if (insn.src === BPF_PSEUDO_CALL) {
+              if (frames.length + 1 >= MAX_CALL_FRAMES) {
+                fault('call-depth', `the call stack of ${MAX_CALL_FRAMES} frames is too deep`);
+              }
+              frames.push({ returnPc: pc, regs, stackBase });
+              const callee: bigint[] = regs.slice();
+              stackBase = pushStack(frames.length);
+              callee[10] = stackBase + BigInt(MAX_BPF_STACK);
+              regs = callee;
+              pc += insn.imm;
+            } else if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
+              const h = lookup(opts.kfuncs, insn.imm);
+              if (!h) fault('unknown-kfunc', `call to unknown kfunc btf_id ${insn.imm}`);
+              callHelper(h!, `kfunc ${insn.imm}`);
+            } else {
+              const h = lookup(opts.helpers, insn.imm);
+              if (!h) fault('unknown-helper', `call to unknown helper ${insn.imm}`);
+              callHelper(h!, `helper ${insn.imm}`);
+            }
+            break;
+          }
+          if (op === BPF_JCOND) {
+            // may_goto: fall through while the loop budget lasts, then take the jump.
+            if (mayGoto > 0) mayGoto--;
+            else pc += insn.off;
+            break;
+          }
+          const is64 = cls === BPF_JMP;
+          let a = regs[insn.dst]!;
+          let b = BPF_SRC(code) === BPF_X ? regs[insn.src]! : is64 ? imm64[i]! : imm32[i]!;
+          if (!is64) {
+            a &= MASK32;
+            b &= MASK32;
+          }
+          if (cond(op, a, b, is64)) pc += insn.off;
+          break;
+        }
+        case BPF_LDX: {
+          const size = sizeBytes(BPF_SIZE(code));
+          const v = mem.load(u64(regs[insn.src]! + BigInt(insn.off)), size);
+          regs[insn.dst] = BPF_MODE(code) === BPF_MEMSX ? u64(BigInt.asIntN(size * 8, v)) : v;
+          break;
+        }
+        case BPF_ST: {
+          if (BPF_MODE(code) !== BPF_MEM) break; // nospec: no architectural effect
+          mem.store(u64(regs[insn.dst]! + BigInt(insn.off)), sizeBytes(BPF_SIZE(code)), imm64[i]!);
+          break;
+        }
+        case BPF_STX: {
+          const size = sizeBytes(BPF_SIZE(code));
+          if (BPF_MODE(code) === BPF_MEM) {
+            mem.store(u64(regs[insn.dst]! + BigInt(insn.off)), size, regs[insn.src]!);
+            break;
+          }
+          if (BPF_MODE(code) !== BPF_ATOMIC) fault('invalid-insn', `unknown STX mode ${code.toString(16)}`);
+          atomic(insn, size);
+          break;
+        }
+        case BPF_LD: {
+          if (code === 0x18) {
+            regs[insn.dst] = (imm32[i + 1]! << 32n) | imm32[i]!;
+            pc++;
+            break;
+          }
+          // LD_ABS / LD_IND: big-endian packet loads; out of range ends the program with 0.
+          const size = sizeBytes(BPF_SIZE(code));
+          const pkt = opts.packet;
+          const at = BPF_MODE(code) === BPF_ABS ? insn.imm : Number(s32(regs[insn.src]!)) + insn.imm;
+          if (!pkt || at < 0 || at + size > pkt.length) return { r0: 0n, steps, regs, mem };
+          let v = 0n;
+          for (let k = 0; k < size; k++) v = (v << 8n) | BigInt(pkt[at + k]!);
+          regs[0] = v;
+          break;
+        }
+        default:
+          fault('invalid-insn', `unknown opcode ${code.toString(16)}`);
+      }
+    }
+  } catch (e) {
+    if (e instanceof ExitSignal) return { r0: e.r0, steps, regs, mem };
+    if (e instanceof MemoryFault) throw new InterpError(i, 'memory', e.message);
+    throw e;
+  } finally {
+    while (stacks.length) popStack();
+  }
+
+  function atomic(insn: Insn, size: number): void {
+    const addr = u64(regs[insn.dst]! + BigInt(insn.off));
+    const mask = size === 8 ? MASK64 : MASK32;
+    const op = insn.imm;
+    if (op === BPF_LOAD_ACQ) {
+      regs[insn.dst] = mem.load(u64(regs[insn.src]! + BigInt(insn.off)), size);
+      return;
+    }
+    if (op === BPF_STORE_REL) {
+      mem.store(addr, size, regs[insn.src]!);
+      return;
+    }
+    const old = mem.load(addr, size);
+    const val = regs[insn.src]! & mask;
+    if (op === BPF_CMPXCHG) {
+      if (old === (regs[0]! & mask)) mem.store(addr, size, val);
+      regs[0] = old;
+      return;
+    }
+    if (op === BPF_XCHG) {
+      mem.store(addr, size, val);
+      regs[insn.src] = old;
+      return;
+    }
+    const base = op & ~BPF_FETCH;
+    const next =
+      base === BPF_ADD
+        ? (old + val) & mask
+        : base === BPF_AND
+          ? old & val
+          : base === BPF_OR
+            ? old | val
+            : base === BPF_XOR
+              ? old ^ val
+              : fault('invalid-insn', `unknown atomic op ${op.toString(16)}`);
+    mem.store(addr, size, next);
+    if (op & BPF_FETCH) regs[insn.src] = old;
+  }
+}
+
+// --- the bpf_conformance calling convention ---
+
+/** Helpers the conformance suite relies on: id 5 exists and returns (Linux: bpf_ktime_get_ns). */
+export const conformanceHelpers: ReadonlyMap<number, Helper> = new Map<number, Helper>([[5, () => 0n]]);
+
+/**
+ * Runs a suite program the way bpf_conformance does: r1 = pointer to a writable copy of
+ * `mem`, r2 = its length; callx allowed; helper 5 present.
+ */
+export function runConformance(
+  insns: readonly Insn[],
+  memBytes: Uint8Array = new Uint8Array(0),
+  opts: RunOptions = {},
+): RunResult {
+  const mem = opts.mem ?? new Memory();
+  const addr = mem.map('mem', memBytes.slice(), true);
+  return runProgram(insns, {
+    helpers: conformanceHelpers,
+    ...opts,
+    mem,
+    args: [memBytes.length ? addr : 0n, BigInt(memBytes.length)],
+  });
+}
