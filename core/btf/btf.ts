@@ -1,0 +1,804 @@
+// One BTF object (vmlinux, a module's split BTF, or a program's BTF): header
+// and section validation, one tight pass over the type section that records
+// where each type starts, and on-demand decoding. Names are indexed lazily.
+import { BtfError } from './error';
+import { BTF_KIND_NAMES, type BtfKindName } from './kinds';
+
+// Local copies of the kind numbers (kinds.ts): module-local consts keep the hot
+// loops free of cross-module binding lookups under tsx/vitest transforms.
+const BTF_MAGIC = 0xeb9f;
+const BTF_VERSION = 1;
+const BTF_HDR_LEN = 24;
+const BTF_INFO_MASK = 0x9f00ffff;
+const BTF_KIND_INT = 1;
+const BTF_KIND_PTR = 2;
+const BTF_KIND_ARRAY = 3;
+const BTF_KIND_STRUCT = 4;
+const BTF_KIND_UNION = 5;
+const BTF_KIND_ENUM = 6;
+const BTF_KIND_FWD = 7;
+const BTF_KIND_TYPEDEF = 8;
+const BTF_KIND_VOLATILE = 9;
+const BTF_KIND_CONST = 10;
+const BTF_KIND_RESTRICT = 11;
+const BTF_KIND_FUNC = 12;
+const BTF_KIND_FUNC_PROTO = 13;
+const BTF_KIND_VAR = 14;
+const BTF_KIND_DATASEC = 15;
+const BTF_KIND_FLOAT = 16;
+const BTF_KIND_DECL_TAG = 17;
+const BTF_KIND_TYPE_TAG = 18;
+const BTF_KIND_ENUM64 = 19;
+
+export interface BtfMember {
+  name: string;
+  nameOff: number;
+  type: number;
+  /** Bit offset from the start of the struct. */
+  bitOffset: number;
+  /** 0 unless this is a bitfield (only possible when the struct's kflag is set). */
+  bitfieldSize: number;
+}
+
+export interface BtfParam {
+  name: string;
+  nameOff: number;
+  type: number;
+}
+
+export interface BtfEnumValue {
+  name: string;
+  nameOff: number;
+  /** Signed or unsigned per the enum's kflag. */
+  value: number;
+}
+
+export interface BtfEnum64Value {
+  name: string;
+  nameOff: number;
+  value: bigint;
+}
+
+export interface BtfVarSecinfo {
+  type: number;
+  offset: number;
+  size: number;
+}
+
+interface Common {
+  id: number;
+  name: string;
+  nameOff: number;
+}
+
+export type BtfVoid = Common & { kind: 'VOID' };
+export type BtfInt = Common & {
+  kind: 'INT';
+  size: number;
+  encoding: number;
+  bitsOffset: number;
+  bits: number;
+};
+export type BtfRefType = Common & {
+  kind: 'PTR' | 'TYPEDEF' | 'VOLATILE' | 'CONST' | 'RESTRICT';
+  type: number;
+};
+export type BtfTypeTag = Common & { kind: 'TYPE_TAG'; type: number; kflag: boolean };
+export type BtfArray = Common & { kind: 'ARRAY'; type: number; indexType: number; nelems: number };
+export type BtfComposite = Common & {
+  kind: 'STRUCT' | 'UNION';
+  size: number;
+  /** kind_flag: member offsets carry a bitfield size in their top 8 bits. */
+  kflag: boolean;
+  members: BtfMember[];
+};
+export type BtfEnum = Common & { kind: 'ENUM'; size: number; signed: boolean; values: BtfEnumValue[] };
+export type BtfEnum64 = Common & { kind: 'ENUM64'; size: number; signed: boolean; values: BtfEnum64Value[] };
+export type BtfFwd = Common & { kind: 'FWD'; union: boolean };
+export type BtfFunc = Common & { kind: 'FUNC'; type: number; linkage: number };
+export type BtfFuncProto = Common & { kind: 'FUNC_PROTO'; ret: number; params: BtfParam[] };
+export type BtfVar = Common & { kind: 'VAR'; type: number; linkage: number };
+export type BtfDatasec = Common & { kind: 'DATASEC'; size: number; vars: BtfVarSecinfo[] };
+export type BtfFloat = Common & { kind: 'FLOAT'; size: number };
+export type BtfDeclTag = Common & { kind: 'DECL_TAG'; type: number; componentIdx: number; kflag: boolean };
+
+export type BtfType =
+  | BtfVoid
+  | BtfInt
+  | BtfRefType
+  | BtfTypeTag
+  | BtfArray
+  | BtfComposite
+  | BtfEnum
+  | BtfEnum64
+  | BtfFwd
+  | BtfFunc
+  | BtfFuncProto
+  | BtfVar
+  | BtfDatasec
+  | BtfFloat
+  | BtfDeclTag;
+
+export interface BtfHeader {
+  magic: number;
+  version: number;
+  flags: number;
+  hdrLen: number;
+  typeOff: number;
+  typeLen: number;
+  strOff: number;
+  strLen: number;
+}
+
+export interface ParseBtfOptions {
+  /** Base BTF for split BTF (a module on top of vmlinux). */
+  base?: Btf;
+  /** A label for messages (file name, module name). */
+  name?: string;
+}
+
+const utf8 = new TextDecoder('utf-8');
+const utf8Encoder = new TextEncoder();
+
+/** Kinds whose `type` field is followed when looking for reference cycles (everything that is not a sink). */
+function chainNext(kind: number): boolean {
+  return (
+    kind === BTF_KIND_PTR ||
+    kind === BTF_KIND_TYPEDEF ||
+    kind === BTF_KIND_VOLATILE ||
+    kind === BTF_KIND_CONST ||
+    kind === BTF_KIND_RESTRICT ||
+    kind === BTF_KIND_TYPE_TAG ||
+    kind === BTF_KIND_ARRAY ||
+    kind === BTF_KIND_VAR ||
+    kind === BTF_KIND_FUNC ||
+    kind === BTF_KIND_DECL_TAG
+  );
+}
+
+export class Btf {
+  readonly bytes: Uint8Array;
+  readonly littleEndian: boolean;
+  readonly header: BtfHeader;
+  readonly base: Btf | undefined;
+  readonly name: string;
+  /** First type id this object defines (1 for base BTF, base.typeCount for split BTF). */
+  readonly startId: number;
+  /** First string offset this object defines (0 for base BTF, the base's total string size for split BTF). */
+  readonly startStrOff: number;
+  /** Number of valid ids (including void 0 and the base's ids): ids are 0 … typeCount-1. */
+  readonly typeCount: number;
+  /** Total string bytes visible through this object (base + own). */
+  readonly strEnd: number;
+
+  private readonly view: DataView;
+  /** The type section as host-order u32 words (typed-array reads are much faster than DataView). */
+  private readonly w: Uint32Array;
+  /** Word index in `w` of each own type record. */
+  private readonly offs: Uint32Array;
+  private readonly typesStart: number;
+  private readonly strStart: number;
+  private strText: string | null | undefined;
+  private nameTable: Int32Array | undefined;
+
+  constructor(bytes: Uint8Array, opts: ParseBtfOptions = {}) {
+    this.bytes = bytes;
+    this.base = opts.base;
+    this.name = opts.name ?? (opts.base ? 'module' : 'vmlinux');
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const n = bytes.byteLength;
+    if (n < 8) throw new BtfError(0, `blob of ${n} bytes is shorter than a BTF header`);
+    const le = this.view.getUint16(0, true) === BTF_MAGIC;
+    if (!le && this.view.getUint16(0, false) !== BTF_MAGIC)
+      throw new BtfError(0, `bad magic 0x${this.view.getUint16(0, true).toString(16)} (want 0xeb9f)`);
+    this.littleEndian = le;
+    const v = this.view;
+    const version = v.getUint8(2);
+    if (version !== BTF_VERSION) throw new BtfError(2, `unsupported version ${version}`);
+    const flags = v.getUint8(3);
+    if (flags !== 0) throw new BtfError(3, `unsupported flags 0x${flags.toString(16)}`);
+    const hdrLen = v.getUint32(4, le);
+    if (hdrLen < BTF_HDR_LEN) throw new BtfError(4, `hdr_len ${hdrLen} < ${BTF_HDR_LEN}`);
+    if (hdrLen > n) throw new BtfError(4, `hdr_len ${hdrLen} exceeds blob size ${n}`);
+    for (let i = BTF_HDR_LEN; i < hdrLen; i++) {
+      if (bytes[i] !== 0) throw new BtfError(i, 'non-zero bytes in the unknown part of the header');
+    }
+    const header: BtfHeader = {
+      magic: BTF_MAGIC,
+      version,
+      flags,
+      hdrLen,
+      typeOff: v.getUint32(8, le),
+      typeLen: v.getUint32(12, le),
+      strOff: v.getUint32(16, le),
+      strLen: v.getUint32(20, le),
+    };
+    this.header = header;
+    const dataLen = n - hdrLen;
+    if (header.typeOff % 4 !== 0) throw new BtfError(8, `type_off ${header.typeOff} is not 4-byte aligned`);
+    if (header.typeOff + header.typeLen > dataLen)
+      throw new BtfError(
+        12,
+        `type section ${header.typeOff}+${header.typeLen} beyond data (${dataLen} bytes)`,
+      );
+    if (header.strOff + header.strLen > dataLen)
+      throw new BtfError(
+        20,
+        `string section ${header.strOff}+${header.strLen} beyond data (${dataLen} bytes)`,
+      );
+    if (header.typeLen % 4 !== 0) throw new BtfError(12, `type_len ${header.typeLen} is not a multiple of 4`);
+    const overlap =
+      header.typeLen > 0 &&
+      header.strLen > 0 &&
+      header.typeOff < header.strOff + header.strLen &&
+      header.strOff < header.typeOff + header.typeLen;
+    if (overlap) throw new BtfError(16, 'type and string sections overlap');
+    this.typesStart = hdrLen + header.typeOff;
+    this.strStart = hdrLen + header.strOff;
+    this.w = nativeWords(bytes, this.typesStart, header.typeLen, le);
+
+    // String section: NUL-terminated, and (for base BTF) starting with the empty string.
+    const base = opts.base;
+    if (base) {
+      this.startId = base.typeCount;
+      this.startStrOff = base.strEnd;
+    } else {
+      this.startId = 1;
+      this.startStrOff = 0;
+    }
+    if (header.strLen > 0) {
+      if (bytes[this.strStart + header.strLen - 1] !== 0)
+        throw new BtfError(this.strStart + header.strLen - 1, 'string section is not NUL-terminated');
+      if (!base && bytes[this.strStart] !== 0)
+        throw new BtfError(this.strStart, 'string section does not start with the empty string');
+    } else if (!base) {
+      throw new BtfError(20, 'empty string section');
+    }
+    this.strEnd = this.startStrOff + header.strLen;
+    this.offs = this.scanTypes();
+    this.typeCount = this.startId + this.offs.length;
+    this.checkRefs();
+  }
+
+  /** Byte offset in the blob of word `i` of the type section. */
+  private at(i: number): number {
+    return this.typesStart + i * 4;
+  }
+
+  /** Pass 1: find each record, check kinds, info bits, record bounds and string offsets. */
+  private scanTypes(): Uint32Array {
+    const w = this.w;
+    const end = w.length;
+    const strEnd = this.strEnd;
+    // Upper bound on the count: every record is at least 3 words.
+    let offs = new Uint32Array(Math.max(16, Math.ceil(end / 4)));
+    let count = 0;
+    let p = 0;
+    while (p < end) {
+      if (p + 3 > end) throw new BtfError(this.at(p), 'truncated type record');
+      const nameOff = w[p]!;
+      const info = w[p + 1]!;
+      if (nameOff >= strEnd) this.badName(p, nameOff);
+      if ((info & ~BTF_INFO_MASK) !== 0)
+        throw new BtfError(this.at(p + 1), `invalid btf_info 0x${(info >>> 0).toString(16)}`);
+      const kind = (info >>> 24) & 0x1f;
+      const vlen = info & 0xffff;
+      let len = 3;
+      let entry = 0;
+      switch (kind) {
+        case BTF_KIND_INT:
+        case BTF_KIND_VAR:
+        case BTF_KIND_DECL_TAG:
+          len = 4;
+          break;
+        case BTF_KIND_ARRAY:
+          len = 6;
+          break;
+        case BTF_KIND_STRUCT:
+        case BTF_KIND_UNION:
+        case BTF_KIND_DATASEC:
+        case BTF_KIND_ENUM64:
+          entry = 3;
+          break;
+        case BTF_KIND_ENUM:
+        case BTF_KIND_FUNC_PROTO:
+          entry = 2;
+          break;
+        case BTF_KIND_PTR:
+        case BTF_KIND_FWD:
+        case BTF_KIND_TYPEDEF:
+        case BTF_KIND_VOLATILE:
+        case BTF_KIND_CONST:
+        case BTF_KIND_RESTRICT:
+        case BTF_KIND_FUNC:
+        case BTF_KIND_FLOAT:
+        case BTF_KIND_TYPE_TAG:
+          break;
+        default:
+          throw new BtfError(this.at(p + 1), `unknown kind ${kind}`);
+      }
+      len += entry * vlen;
+      if (p + len > end)
+        throw new BtfError(
+          this.at(p),
+          `${BTF_KIND_NAMES[kind]} record of ${len * 4} bytes runs past the type section`,
+        );
+      // Names of members, enumerators and params.
+      if (entry !== 0 && kind !== BTF_KIND_DATASEC) {
+        for (let q = p + 3, e = p + len; q < e; q += entry) {
+          if (w[q]! >= strEnd) this.badName(q, w[q]!);
+        }
+      }
+      if (count === offs.length) {
+        const grown = new Uint32Array(offs.length * 2);
+        grown.set(offs);
+        offs = grown;
+      }
+      offs[count++] = p;
+      p += len;
+    }
+    if (this.startId + count > 0x7fffffff) throw new BtfError(this.at(end), 'too many types');
+    return offs.slice(0, count);
+  }
+
+  private badName(i: number, off: number): never {
+    throw new BtfError(this.at(i), `name_off ${off} is beyond the string section (${this.strEnd} bytes)`);
+  }
+
+  private badId(i: number, what: string, id: number): never {
+    throw new BtfError(this.at(i), `${what} ${id} is out of range (${this.typeCount} types)`);
+  }
+
+  /** Pass 2: every referenced type id exists, per-kind invariants, no reference cycles. */
+  private checkRefs(): void {
+    const w = this.w;
+    const count = this.typeCount;
+    const offs = this.offs;
+    for (let i = 0; i < offs.length; i++) {
+      const p = offs[i]!;
+      const info = w[p + 1]!;
+      const kind = (info >>> 24) & 0x1f;
+      const vlen = info & 0xffff;
+      const kflag = info >>> 31;
+      const st = w[p + 2]!;
+      switch (kind) {
+        case BTF_KIND_INT: {
+          if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'INT with vlen or kind_flag');
+          const x = w[p + 3]!;
+          const bits = x & 0xff;
+          const off = (x >>> 16) & 0xff;
+          if (x & 0xf000ff00) throw new BtfError(this.at(p + 3), 'INT with reserved bits set');
+          if (st === 0 || st > 16 || (st & (st - 1)) !== 0)
+            throw new BtfError(this.at(p + 2), `INT size ${st} is invalid`);
+          if (bits === 0 || off + bits > st * 8)
+            throw new BtfError(this.at(p + 3), 'INT bits exceed its size');
+          break;
+        }
+        case BTF_KIND_PTR:
+        case BTF_KIND_TYPEDEF:
+        case BTF_KIND_VOLATILE:
+        case BTF_KIND_CONST:
+        case BTF_KIND_RESTRICT:
+        case BTF_KIND_TYPE_TAG:
+          if (vlen !== 0) throw new BtfError(this.at(p + 1), `${BTF_KIND_NAMES[kind]} with vlen ${vlen}`);
+          if (kflag && kind !== BTF_KIND_TYPE_TAG)
+            throw new BtfError(this.at(p + 1), `${BTF_KIND_NAMES[kind]} with kind_flag`);
+          if (st >= count) this.badId(p + 2, 'type id', st);
+          break;
+        case BTF_KIND_ARRAY: {
+          if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'ARRAY with vlen or kind_flag');
+          const t = w[p + 3]!;
+          const it = w[p + 4]!;
+          if (t >= count || t === 0) this.badId(p + 3, 'array element type', t);
+          if (it >= count) this.badId(p + 4, 'array index type', it);
+          break;
+        }
+        case BTF_KIND_STRUCT:
+        case BTF_KIND_UNION:
+          for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
+            const t = w[q + 1]!;
+            if (t >= count || t === 0) this.badId(q + 1, 'member type', t);
+          }
+          break;
+        case BTF_KIND_ENUM:
+        case BTF_KIND_ENUM64:
+          if (st !== 1 && st !== 2 && st !== 4 && st !== 8)
+            throw new BtfError(this.at(p + 2), `enum size ${st} is invalid`);
+          break;
+        case BTF_KIND_FWD:
+          if (vlen !== 0 || st !== 0) throw new BtfError(this.at(p + 1), 'FWD with vlen or type');
+          break;
+        case BTF_KIND_FUNC:
+          if (vlen > 2) throw new BtfError(this.at(p + 1), `FUNC linkage ${vlen} is invalid`);
+          if (kflag) throw new BtfError(this.at(p + 1), 'FUNC with kind_flag');
+          if (st >= count || st === 0) this.badId(p + 2, 'func proto', st);
+          break;
+        case BTF_KIND_FUNC_PROTO:
+          if (kflag) throw new BtfError(this.at(p + 1), 'FUNC_PROTO with kind_flag');
+          if (st >= count) this.badId(p + 2, 'return type', st);
+          for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
+            const t = w[q + 1]!;
+            if (t >= count) this.badId(q + 1, 'param type', t);
+          }
+          break;
+        case BTF_KIND_VAR:
+          if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'VAR with vlen or kind_flag');
+          if (st >= count || st === 0) this.badId(p + 2, 'var type', st);
+          break;
+        case BTF_KIND_DATASEC:
+          if (kflag) throw new BtfError(this.at(p + 1), 'DATASEC with kind_flag');
+          for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
+            const t = w[q]!;
+            if (t >= count || t === 0) this.badId(q, 'datasec var', t);
+          }
+          break;
+        case BTF_KIND_FLOAT:
+          if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'FLOAT with vlen or kind_flag');
+          if (st !== 2 && st !== 4 && st !== 8 && st !== 12 && st !== 16)
+            throw new BtfError(this.at(p + 2), `FLOAT size ${st} is invalid`);
+          break;
+        case BTF_KIND_DECL_TAG:
+          if (vlen !== 0) throw new BtfError(this.at(p + 1), 'DECL_TAG with vlen');
+          if (st >= count || st === 0) this.badId(p + 2, 'decl tag target', st);
+          if ((w[p + 3]! | 0) < -1) throw new BtfError(this.at(p + 3), 'DECL_TAG component_idx < -1');
+          break;
+      }
+    }
+    this.checkCycles();
+  }
+
+  /** Chains through modifiers, typedefs, pointers, arrays, vars, funcs and tags must end somewhere. */
+  private checkCycles(): void {
+    const w = this.w;
+    const offs = this.offs;
+    const start = this.startId;
+    const state = new Uint8Array(offs.length); // 0 new, 1 on the current path, 2 finished
+    const path: number[] = [];
+    for (let i = 0; i < offs.length; i++) {
+      if (state[i] !== 0) continue;
+      let j = i;
+      while (true) {
+        const p = offs[j]!;
+        const kind = (w[p + 1]! >>> 24) & 0x1f;
+        if (!chainNext(kind)) break;
+        state[j] = 1;
+        path.push(j);
+        const next = (kind === BTF_KIND_ARRAY ? w[p + 3]! : w[p + 2]!) - start;
+        if (next < 0) break; // void or a base type: already checked
+        const s = state[next];
+        if (s === 1) throw new BtfError(this.at(offs[next]!), `reference cycle through type ${next + start}`);
+        if (s === 2) break;
+        j = next;
+      }
+      for (const k of path) state[k] = 2;
+      state[j] = 2;
+      path.length = 0;
+    }
+  }
+
+  // ---- raw accessors (ids are global: base ids resolve through the base) ----
+
+  /** The object that defines `id`. */
+  owner(id: number): Btf {
+    if (id < this.startId && this.base) return this.base.owner(id);
+    return this;
+  }
+
+  hasType(id: number): boolean {
+    return Number.isInteger(id) && id >= 0 && id < this.typeCount;
+  }
+
+  /** Word index of an own type's record. */
+  private rec(id: number): number {
+    const p = this.offs[id - this.startId];
+    if (p === undefined) throw new BtfError(-1, `type id ${id} is out of range (${this.typeCount} types)`);
+    return p;
+  }
+
+  /** Byte offset of the type record in its object's blob. */
+  recordOffset(id: number): number {
+    if (id < this.startId) return this.base ? this.base.recordOffset(id) : -1;
+    return this.at(this.rec(id));
+  }
+
+  /** Kind number (0 for void). */
+  kindOf(id: number): number {
+    if (id === 0) return 0;
+    if (id < this.startId && this.base) return this.base.kindOf(id);
+    return (this.w[this.rec(id) + 1]! >>> 24) & 0x1f;
+  }
+
+  kindNameOf(id: number): BtfKindName | 'VOID' {
+    const k = this.kindOf(id);
+    return k === 0 ? 'VOID' : (BTF_KIND_NAMES[k] as BtfKindName);
+  }
+
+  vlenOf(id: number): number {
+    if (id === 0) return 0;
+    if (id < this.startId && this.base) return this.base.vlenOf(id);
+    return this.w[this.rec(id) + 1]! & 0xffff;
+  }
+
+  kflagOf(id: number): boolean {
+    if (id === 0) return false;
+    if (id < this.startId && this.base) return this.base.kflagOf(id);
+    return this.w[this.rec(id) + 1]! >>> 31 === 1;
+  }
+
+  nameOffOf(id: number): number {
+    if (id === 0) return 0;
+    if (id < this.startId && this.base) return this.base.nameOffOf(id);
+    return this.w[this.rec(id)]!;
+  }
+
+  /** The size/type union of struct btf_type. */
+  sizeOrTypeOf(id: number): number {
+    if (id === 0) return 0;
+    if (id < this.startId && this.base) return this.base.sizeOrTypeOf(id);
+    return this.w[this.rec(id) + 2]!;
+  }
+
+  nameOf(id: number): string {
+    return this.str(this.nameOffOf(id));
+  }
+
+  /** String at a (global) string offset. */
+  str(off: number): string {
+    if (off < this.startStrOff && this.base) return this.base.str(off);
+    const local = off - this.startStrOff;
+    if (local < 0 || local >= this.header.strLen)
+      throw new BtfError(-1, `string offset ${off} is out of range (${this.strEnd} bytes)`);
+    if (this.strText === undefined) this.strText = this.decodeAsciiStrings();
+    if (this.strText !== null) return this.strText.slice(local, this.strText.indexOf('\0', local));
+    const b = this.bytes;
+    const s = this.strStart + local;
+    let e = s;
+    while (b[e] !== 0) e++;
+    return utf8.decode(b.subarray(s, e));
+  }
+
+  /** Whole string section as one JS string when it is pure ASCII (then offsets map 1:1), else null. */
+  private decodeAsciiStrings(): string | null {
+    const sec = this.bytes.subarray(this.strStart, this.strStart + this.header.strLen);
+    for (let i = 0; i < sec.length; i++) if (sec[i]! >= 0x80) return null;
+    return utf8.decode(sec);
+  }
+
+  /** Own string section bytes. */
+  stringSection(): Uint8Array {
+    return this.bytes.subarray(this.strStart, this.strStart + this.header.strLen);
+  }
+
+  /** Own type section bytes. */
+  typeSection(): Uint8Array {
+    return this.bytes.subarray(this.typesStart, this.typesStart + this.header.typeLen);
+  }
+
+  // ---- decoding ----
+
+  /** Decodes one type. Id 0 is void. */
+  type(id: number): BtfType {
+    if (id === 0) return { id: 0, kind: 'VOID', name: 'void', nameOff: 0 };
+    if (id < this.startId && this.base) return this.base.type(id);
+    const p = this.rec(id);
+    const w = this.w;
+    const nameOff = w[p]!;
+    const info = w[p + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    const kflag = info >>> 31 === 1;
+    const st = w[p + 2]!;
+    const name = nameOff ? this.str(nameOff) : '';
+    switch (kind) {
+      case BTF_KIND_INT: {
+        const x = w[p + 3]!;
+        return {
+          id,
+          name,
+          nameOff,
+          kind: 'INT',
+          size: st,
+          encoding: (x >>> 24) & 0xf,
+          bitsOffset: (x >>> 16) & 0xff,
+          bits: x & 0xff,
+        };
+      }
+      case BTF_KIND_PTR:
+      case BTF_KIND_TYPEDEF:
+      case BTF_KIND_VOLATILE:
+      case BTF_KIND_CONST:
+      case BTF_KIND_RESTRICT:
+        return { id, name, nameOff, kind: BTF_KIND_NAMES[kind] as BtfRefType['kind'], type: st };
+      case BTF_KIND_TYPE_TAG:
+        return { id, name, nameOff, kind: 'TYPE_TAG', type: st, kflag };
+      case BTF_KIND_ARRAY:
+        return { id, name, nameOff, kind: 'ARRAY', type: w[p + 3]!, indexType: w[p + 4]!, nelems: w[p + 5]! };
+      case BTF_KIND_STRUCT:
+      case BTF_KIND_UNION: {
+        const members: BtfMember[] = new Array(vlen);
+        for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
+          const mo = w[q]!;
+          const off = w[q + 2]!;
+          members[j] = {
+            name: mo ? this.str(mo) : '',
+            nameOff: mo,
+            type: w[q + 1]!,
+            bitOffset: kflag ? off & 0xffffff : off,
+            bitfieldSize: kflag ? off >>> 24 : 0,
+          };
+        }
+        return {
+          id,
+          name,
+          nameOff,
+          kind: kind === BTF_KIND_STRUCT ? 'STRUCT' : 'UNION',
+          size: st,
+          kflag,
+          members,
+        };
+      }
+      case BTF_KIND_ENUM: {
+        const values: BtfEnumValue[] = new Array(vlen);
+        for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
+          const mo = w[q]!;
+          values[j] = { name: mo ? this.str(mo) : '', nameOff: mo, value: kflag ? w[q + 1]! | 0 : w[q + 1]! };
+        }
+        return { id, name, nameOff, kind: 'ENUM', size: st, signed: kflag, values };
+      }
+      case BTF_KIND_ENUM64: {
+        const values: BtfEnum64Value[] = new Array(vlen);
+        for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
+          const mo = w[q]!;
+          const raw = (BigInt(w[q + 2]!) << 32n) | BigInt(w[q + 1]!);
+          values[j] = {
+            name: mo ? this.str(mo) : '',
+            nameOff: mo,
+            value: kflag ? BigInt.asIntN(64, raw) : raw,
+          };
+        }
+        return { id, name, nameOff, kind: 'ENUM64', size: st, signed: kflag, values };
+      }
+      case BTF_KIND_FWD:
+        return { id, name, nameOff, kind: 'FWD', union: kflag };
+      case BTF_KIND_FUNC:
+        return { id, name, nameOff, kind: 'FUNC', type: st, linkage: vlen };
+      case BTF_KIND_FUNC_PROTO: {
+        const params: BtfParam[] = new Array(vlen);
+        for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
+          const mo = w[q]!;
+          params[j] = { name: mo ? this.str(mo) : '', nameOff: mo, type: w[q + 1]! };
+        }
+        return { id, name, nameOff, kind: 'FUNC_PROTO', ret: st, params };
+      }
+      case BTF_KIND_VAR:
+        return { id, name, nameOff, kind: 'VAR', type: st, linkage: w[p + 3]! };
+      case BTF_KIND_DATASEC: {
+        const vars: BtfVarSecinfo[] = new Array(vlen);
+        for (let j = 0, q = p + 3; j < vlen; j++, q += 3)
+          vars[j] = { type: w[q]!, offset: w[q + 1]!, size: w[q + 2]! };
+        return { id, name, nameOff, kind: 'DATASEC', size: st, vars };
+      }
+      case BTF_KIND_FLOAT:
+        return { id, name, nameOff, kind: 'FLOAT', size: st };
+      case BTF_KIND_DECL_TAG:
+        return { id, name, nameOff, kind: 'DECL_TAG', type: st, componentIdx: w[p + 3]! | 0, kflag };
+      default:
+        throw new BtfError(this.at(p + 1), `unknown kind ${kind}`);
+    }
+  }
+
+  /** Raw u32 word `k` of type `id`'s record (0 = name_off, 1 = info, 2 = size/type, 3… = kind data). */
+  word(id: number, k: number): number {
+    if (id < this.startId && this.base) return this.base.word(id, k);
+    return this.w[this.rec(id) + k]!;
+  }
+
+  /** Decodes and narrows: throws BtfError when `id` is not of one of `kinds`. */
+  typeOfKind<K extends BtfType['kind']>(id: number, ...kinds: K[]): Extract<BtfType, { kind: K }> {
+    const t = this.type(id);
+    if (!(kinds as string[]).includes(t.kind))
+      throw new BtfError(this.recordOffset(id), `type ${id} is ${t.kind}, expected ${kinds.join('|')}`);
+    return t as Extract<BtfType, { kind: K }>;
+  }
+
+  // ---- names ----
+
+  /** Ids (this object's and its base's) named `name`, optionally of one kind. */
+  findAllByName(name: string, kind?: BtfKindName): number[] {
+    const own = this.ownIdsByName(name);
+    const ids = this.base ? [...this.base.findAllByName(name), ...own] : own;
+    if (kind === undefined) return ids;
+    const k = BTF_KIND_NAMES.indexOf(kind);
+    return ids.filter((id) => this.kindOf(id) === k);
+  }
+
+  /** First id named `name` (of `kind` when given), or undefined. */
+  findByName(name: string, kind?: BtfKindName): number | undefined {
+    return this.findAllByName(name, kind)[0];
+  }
+
+  private ownIdsByName(name: string): number[] {
+    this.buildNameIndex();
+    const q = utf8Encoder.encode(name);
+    let h = 0x811c9dc5;
+    for (let i = 0; i < q.length; i++) h = Math.imul(h ^ q[i]!, 0x01000193);
+    const table = this.nameTable!;
+    const mask = table.length - 1;
+    const out: number[] = [];
+    for (let slot = h & mask; table[slot] !== 0; slot = (slot + 1) & mask) {
+      const id = table[slot]! - 1;
+      if (this.nameEquals(this.w[this.offs[id - this.startId]!]!, q)) out.push(id);
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  /** Does the string at global offset `off` equal the bytes `q`? */
+  private nameEquals(off: number, q: Uint8Array): boolean {
+    if (off < this.startStrOff && this.base) return this.base.nameEquals(off, q);
+    const b = this.bytes;
+    const s = this.strStart + off - this.startStrOff;
+    for (let i = 0; i < q.length; i++) if (b[s + i] !== q[i]) return false;
+    return b[s + q.length] === 0;
+  }
+
+  /** FNV-1a of the NUL-terminated string at global offset `off`. */
+  private hashStr(off: number): number {
+    if (off < this.startStrOff && this.base) return this.base.hashStr(off);
+    const b = this.bytes;
+    let h = 0x811c9dc5;
+    for (let i = this.strStart + off - this.startStrOff; b[i] !== 0; i++)
+      h = Math.imul(h ^ b[i]!, 0x01000193);
+    return h;
+  }
+
+  /**
+   * Builds the lazy name index for this object's own types: an open-addressing
+   * table of ids hashed by their name bytes, so no JS strings are made.
+   */
+  buildNameIndex(): void {
+    if (this.nameTable) return;
+    const offs = this.offs;
+    let cap = 16;
+    while (cap < offs.length * 2) cap *= 2;
+    const table = new Int32Array(cap);
+    const mask = cap - 1;
+    const w = this.w;
+    for (let i = 0; i < offs.length; i++) {
+      const off = w[offs[i]!]!;
+      if (off === 0) continue;
+      let slot = this.hashStr(off) & mask;
+      while (table[slot] !== 0) slot = (slot + 1) & mask;
+      table[slot] = i + this.startId + 1;
+    }
+    this.nameTable = table;
+  }
+
+  /** Ids this object defines (not the base's). */
+  *ownIds(): IterableIterator<number> {
+    for (let id = this.startId; id < this.typeCount; id++) yield id;
+  }
+}
+
+const hostLittleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/** `len` bytes at `off` as host-order u32 words: a view when aligned and same-endian, else a copy. */
+function nativeWords(bytes: Uint8Array, off: number, len: number, le: boolean): Uint32Array {
+  const n = len >>> 2;
+  const abs = bytes.byteOffset + off;
+  if (le === hostLittleEndian && abs % 4 === 0) return new Uint32Array(bytes.buffer, abs, n);
+  const out = new Uint32Array(n);
+  if (le === hostLittleEndian) {
+    new Uint8Array(out.buffer).set(bytes.subarray(off, off + n * 4));
+  } else {
+    const dv = new DataView(bytes.buffer, abs, n * 4);
+    for (let i = 0; i < n; i++) out[i] = dv.getUint32(i * 4, le);
+  }
+  return out;
+}
+
+/** Parses raw BTF (either byte order). Split BTF: pass the base. Throws BtfError. */
+export function parseBtf(bytes: Uint8Array, opts: ParseBtfOptions = {}): Btf {
+  return new Btf(bytes, opts);
+}
+
+export const VOID_ID = 0;

@@ -1,0 +1,65 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { BtfRegistry, findMember, funcProtoOf, resolveType, sizeOf, typeString } from '../../core/btf/index';
+import { loadBtfFile, loadReferenceVmlinuxBtf, loadVmlinuxBtf, referenceVmlinuxBtfBytes } from './btf-files';
+
+describe('reference vmlinux BTF', async () => {
+  const btf = await loadReferenceVmlinuxBtf();
+  const reg = new BtfRegistry(btf);
+
+  it('parses all types', () => {
+    // bpftool's raw dump of the same file ends at [126610].
+    expect(btf.typeCount).toBe(126611);
+    expect(btf.type(1)).toMatchObject({ kind: 'INT', name: 'long unsigned int', size: 8 });
+  });
+
+  it('lays out the structs the verifier models use', () => {
+    const xdp = btf.findByName('xdp_buff', 'STRUCT')!;
+    expect(findMember(btf, xdp, 'data_end')!.offset).toBe(8);
+    expect(findMember(btf, xdp, 'frame_sz')!.path.length).toBe(2); // anonymous union → struct
+    const skb = reg.findByName('sk_buff', 'STRUCT')!;
+    expect(reg.sizeOf(skb)).toBe(btf.typeOfKind(skb.id, 'STRUCT').size);
+    expect(reg.member('sk_buff', 'len')!.size).toBe(4);
+    // A bitfield inside sk_buff, reached through the kflag encoding.
+    const bit = reg.member('sk_buff', 'pkt_type')!;
+    expect(bit.bitfieldSize).toBe(3);
+    const ops = btf.findByName('tcp_congestion_ops', 'STRUCT')!;
+    const ss = findMember(btf, ops, 'ssthresh')!;
+    expect(ss.offset).toBe(0);
+    const proto = funcProtoOf(btf, ss.type);
+    expect(typeString(btf, proto.ret)).toBe('u32');
+    expect(typeString(btf, proto.params[0]!.type)).toBe('struct sock *');
+    expect(findMember(btf, ops, 'cong_avoid')!.offset).toBe(8);
+    expect(sizeOf(btf, resolveType(btf, reg.member('tcp_sock', 'snd_cwnd')!.type))).toBe(4);
+  });
+
+  it('finds kfuncs and their protos', () => {
+    const f = reg.funcProto('tcp_reno_ssthresh')!;
+    expect(f.proto.params.map((p) => p.name)).toEqual(['sk']);
+    const tags = btf.findAllByName('bpf_kfunc', 'DECL_TAG');
+    expect(tags.length).toBeGreaterThan(100);
+    expect(tags.some((t) => btf.nameOf(btf.sizeOrTypeOf(t)) === 'bpf_cast_to_kern_ctx')).toBe(true);
+  });
+
+  it('loadVmlinuxBtf returns a usable vmlinux', async () => {
+    const vm = await loadVmlinuxBtf();
+    expect(vm.findByName('task_struct', 'STRUCT')).toBeGreaterThan(0);
+  });
+});
+
+describe('loadBtfFile', () => {
+  it("reads gzip'ed raw BTF", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmodel-btf-'));
+    const raw = referenceVmlinuxBtfBytes();
+    writeFileSync(join(dir, 'vmlinux.btf.gz'), gzipSync(raw, { level: 1 }));
+    const vm = await loadBtfFile(join(dir, 'vmlinux.btf.gz'));
+    expect(vm.typeCount).toBe(126611);
+  });
+
+  it('throws for a missing file', async () => {
+    await expect(loadBtfFile('/nonexistent/btf')).rejects.toThrow();
+  });
+});
