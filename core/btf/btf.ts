@@ -119,6 +119,13 @@ export type BtfType =
   | BtfFloat
   | BtfDeclTag;
 
+/** The decoded type variants whose kind can be one of K (STRUCT → BtfComposite). */
+export type BtfTypeOfKind<K extends BtfType['kind'], T = BtfType> = T extends { kind: infer TK }
+  ? [Extract<TK, K>] extends [never]
+    ? never
+    : T
+  : never;
+
 export interface BtfHeader {
   magic: number;
   version: number;
@@ -694,11 +701,11 @@ export class Btf {
   }
 
   /** Decodes and narrows: throws BtfError when `id` is not of one of `kinds`. */
-  typeOfKind<K extends BtfType['kind']>(id: number, ...kinds: K[]): Extract<BtfType, { kind: K }> {
+  typeOfKind<K extends BtfType['kind']>(id: number, ...kinds: K[]): BtfTypeOfKind<K> {
     const t = this.type(id);
     if (!(kinds as string[]).includes(t.kind))
       throw new BtfError(this.recordOffset(id), `type ${id} is ${t.kind}, expected ${kinds.join('|')}`);
-    return t as Extract<BtfType, { kind: K }>;
+    return t as BtfTypeOfKind<K>;
   }
 
   // ---- names ----
