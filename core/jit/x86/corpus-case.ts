@@ -1,0 +1,185 @@
+// JIT one corpus case from its xlated program alone and compare the image with the kernel's,
+// masking what depends on where things landed (call/jmp displacements, map addresses).
+// Shared by the fidelity test and bench/jit.ts; the case object is the corpus JSON (see
+// test/fixtures/corpus/README.md).
+
+import { bytesFromHex, insnsFromHex } from '../../isa/encoding';
+import type { Insn } from '../../isa/insn';
+import { analyzeXlated } from '../xlated-input';
+import type { JitAddressSpace } from './address-space';
+import { type JitFuncsResult, type JitResult, jitProgram, jitProgramFuncs } from './jit';
+
+export interface CorpusCall {
+  at: number;
+  kind: 'call' | 'jmp';
+  symbol: string | null;
+  symbol_offset?: number;
+}
+
+export interface CorpusXlatedCall {
+  insn: number;
+  kind: 'helper' | 'kfunc' | 'subprog' | 'tail_call';
+  symbol: string | null;
+}
+
+export interface CorpusCase {
+  id: string;
+  maps: { type: string; key_size: number; value_size: number; max_entries: number }[];
+  kernel: {
+    verdict: string;
+    xlated: string | null;
+    xlated_calls: CorpusXlatedCall[];
+    jited: string | null;
+    jited_func_lens?: number[];
+    jited_calls?: CorpusCall[];
+    jited_imm64?: { at: number; insn: number }[];
+  };
+}
+
+const CALL_BASE = 0xffffffff81000000n;
+const PROGRAM_AREA = 0xffffffffa0000000n;
+const RETURN_THUNK = 0xffffffff82a00000n;
+const INDIRECT_THUNKS = 0xffffffff82a01000n;
+const MAP_AREA = 0xffff888100000000n;
+const THUNK_REGS = [
+  'rax',
+  'rcx',
+  'rdx',
+  'rbx',
+  'rsp',
+  'rbp',
+  'rsi',
+  'rdi',
+  'r8',
+  'r9',
+  'r10',
+  'r11',
+  'r12',
+  'r13',
+  'r14',
+  'r15',
+];
+
+/** A modeled address space that names each helper/kfunc imm of the case the way xlated_calls does. */
+export function corpusAddressSpace(
+  insns: readonly Insn[],
+  calls: readonly CorpusXlatedCall[],
+): JitAddressSpace {
+  const names = new Map<bigint, string>();
+  for (const c of calls) {
+    if ((c.kind === 'helper' || c.kind === 'kfunc') && c.symbol)
+      names.set(CALL_BASE + BigInt(insns[c.insn]!.imm | 0), c.symbol);
+  }
+  names.set(RETURN_THUNK, 'srso_alias_return_thunk');
+  for (const [k, r] of THUNK_REGS.entries())
+    names.set(INDIRECT_THUNKS + 32n * BigInt(k), `__x86_indirect_thunk_${r}`);
+  return {
+    callBase: CALL_BASE,
+    programArea: PROGRAM_AREA,
+    returnThunk: RETURN_THUNK,
+    indirectThunk: (reg) => INDIRECT_THUNKS + 32n * BigInt(reg),
+    symbolAt: (a) => names.get(a),
+  };
+}
+
+/** Map addresses for ld_imm64 with src 1 (map, imm = index) / 2 (map value, second imm = offset). */
+export function corpusImm64(insns: readonly Insn[]): (i: number) => bigint {
+  return (i) => {
+    const a = insns[i]!;
+    const b = insns[i + 1]!;
+    if (a.src === 1) return MAP_AREA + BigInt(a.imm) * 0x1000n;
+    if (a.src === 2) return MAP_AREA + BigInt(a.imm) * 0x1000n + 0x110n + BigInt(b.imm >>> 0);
+    return (BigInt(b.imm >>> 0) << 32n) | BigInt(a.imm >>> 0);
+  };
+}
+
+export interface CaseJit {
+  insns: Insn[];
+  result: JitResult | JitFuncsResult;
+  stackDepths: number[];
+}
+
+export function jitCorpusCase(c: CorpusCase): CaseJit {
+  const insns = insnsFromHex(c.kernel.xlated!);
+  const as = corpusAddressSpace(insns, c.kernel.xlated_calls);
+  const an = analyzeXlated(insns, {
+    maxEntries: (m) => (c.maps[m]?.type === 'prog_array' ? c.maps[m]!.max_entries : undefined),
+  });
+  const imm64 = corpusImm64(insns);
+  const stackDepths = an.funcs.map((f) => f.stackDepth);
+  if (an.funcs.length === 1) {
+    const f = an.funcs[0]!;
+    const result = jitProgram(
+      {
+        insns,
+        stackDepth: f.stackDepth,
+        tailCallReachable: f.tailCallReachable,
+        directTailCalls: an.directTailCalls,
+        imm64,
+      },
+      as,
+    );
+    return { insns, result, stackDepths };
+  }
+  const result = jitProgramFuncs(
+    {
+      insns,
+      subprogs: an.funcs.map((f) => ({
+        start: f.start,
+        stackDepth: f.stackDepth,
+        tailCallReachable: f.tailCallReachable,
+      })),
+      directTailCalls: an.directTailCalls,
+      imm64,
+    },
+    as,
+  );
+  return { insns, result, stackDepths };
+}
+
+export interface CaseComparison {
+  exact: boolean;
+  /** Why not, in a few words (first difference). */
+  reason?: string;
+  sizeModel: number;
+  sizeKernel: number;
+}
+
+export function compareWithKernel(c: CorpusCase, jit: CaseJit): CaseComparison {
+  const kernel = bytesFromHex(c.kernel.jited!);
+  const model = jit.result.image;
+  const base = { sizeModel: model.length, sizeKernel: kernel.length };
+  const masked = new Set<number>();
+  for (const call of c.kernel.jited_calls ?? []) for (let k = 1; k < 5; k++) masked.add(call.at + k);
+  for (const m of c.kernel.jited_imm64 ?? []) for (let k = 0; k < 8; k++) masked.add(m.at + k);
+  const n = Math.min(kernel.length, model.length);
+  for (let k = 0; k < n; k++) {
+    if (!masked.has(k) && kernel[k] !== model[k])
+      return { ...base, exact: false, reason: `byte ${k} differs` };
+  }
+  if (kernel.length !== model.length)
+    return { ...base, exact: false, reason: `size ${model.length} != ${kernel.length}` };
+  const mine = new Map(jit.result.calls.map((x) => [x.at, x]));
+  for (const call of c.kernel.jited_calls ?? []) {
+    const m = mine.get(call.at);
+    if (!m || m.kind !== call.kind) return { ...base, exact: false, reason: `no ${call.kind} at ${call.at}` };
+    if (m.symbol !== call.symbol)
+      return { ...base, exact: false, reason: `call at ${call.at}: ${m.symbol} != ${call.symbol}` };
+  }
+  if (jit.result.calls.length !== (c.kernel.jited_calls ?? []).length) {
+    return {
+      ...base,
+      exact: false,
+      reason: `${jit.result.calls.length} external calls != ${(c.kernel.jited_calls ?? []).length}`,
+    };
+  }
+  const imms = new Set(jit.result.imm64.map((m) => m.at));
+  for (const m of c.kernel.jited_imm64 ?? []) {
+    if (!imms.has(m.at)) return { ...base, exact: false, reason: `no map movabs at ${m.at}` };
+  }
+  const lens = c.kernel.jited_func_lens;
+  if (lens && 'funcLens' in jit.result && lens.join() !== jit.result.funcLens.join()) {
+    return { ...base, exact: false, reason: `function lengths ${jit.result.funcLens} != ${lens}` };
+  }
+  return { ...base, exact: true };
+}

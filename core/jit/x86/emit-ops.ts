@@ -1,0 +1,265 @@
+// Instruction-level emitters of the x86-64 BPF JIT (emit_mov_imm32, emit_ldx, emit_stx, emit_atomic,
+// emit_shiftx, push/pop of callee-saved registers …), each writing into an Emitter.
+
+import {
+  BPF_ADD,
+  BPF_AND,
+  BPF_B,
+  BPF_CMPXCHG,
+  BPF_DW,
+  BPF_FETCH,
+  BPF_H,
+  BPF_LOAD_ACQ,
+  BPF_OR,
+  BPF_STORE_REL,
+  BPF_W,
+  BPF_XCHG,
+  BPF_XOR,
+} from '../../isa/opcodes';
+import { type Emitter, isImm8, isSimm32, isUimm32 } from './emitter';
+import { add1mod, add1reg, add2mod, add2reg, isEreg, isEreg8l, regHex } from './regs';
+
+export class JitError extends Error {
+  constructor(
+    message: string,
+    readonly errno: number,
+  ) {
+    super(message);
+    this.name = 'JitError';
+  }
+}
+export const EINVAL = 22;
+export const EFAULT = 14;
+export const ERANGE = 34;
+
+/** Which of rbx, r13, r14, r15 (BPF R6..R9) a function touches. */
+export type CalleeRegs = [boolean, boolean, boolean, boolean];
+export const ALL_CALLEE_REGS: CalleeRegs = [true, true, true, true];
+
+export function pushCalleeRegs(e: Emitter, used: CalleeRegs): void {
+  if (used[0]) e.b(0x53);
+  if (used[1]) e.b(0x41, 0x55);
+  if (used[2]) e.b(0x41, 0x56);
+  if (used[3]) e.b(0x41, 0x57);
+}
+
+export function popCalleeRegs(e: Emitter, used: CalleeRegs): void {
+  if (used[3]) e.b(0x41, 0x5f);
+  if (used[2]) e.b(0x41, 0x5e);
+  if (used[1]) e.b(0x41, 0x5d);
+  if (used[0]) e.b(0x5b);
+}
+
+/** mov dst, src (64-bit); nothing when they are the same register. */
+export function emitMov(e: Emitter, dst: number, src: number): void {
+  if (dst !== src) e.b(add2mod(0x48, dst, src), 0x89, add2reg(0xc0, dst, src));
+}
+
+export function emitMovImm32(e: Emitter, signPropagate: boolean, dst: number, imm32: number): void {
+  if (signPropagate && (imm32 | 0) < 0) {
+    // mov r64, simm32 sign-extends
+    e.off32([add1mod(0x48, dst), 0xc7, add1reg(0xc0, dst)], imm32);
+    return;
+  }
+  if ((imm32 | 0) === 0) {
+    if (isEreg(dst)) e.b(add2mod(0x40, dst, dst));
+    e.b(0x31, add2reg(0xc0, dst, dst));
+    return;
+  }
+  if (isEreg(dst)) e.b(add1mod(0x40, dst));
+  e.off32([add1reg(0xb8, dst)], imm32);
+}
+
+export function emitMovImm64(e: Emitter, dst: number, value: bigint): void {
+  const v = BigInt.asUintN(64, value);
+  const lo = Number(v & 0xffffffffn);
+  if (isUimm32(v)) {
+    emitMovImm32(e, false, dst, lo);
+  } else if (isSimm32(BigInt.asIntN(64, v))) {
+    emitMovImm32(e, true, dst, lo);
+  } else {
+    e.b(add1mod(0x48, dst), add1reg(0xb8, dst));
+    e.u32(lo);
+    e.u32(Number(v >> 32n));
+  }
+}
+
+export function emitMovReg(e: Emitter, is64: boolean, dst: number, src: number): void {
+  if (is64) {
+    emitMov(e, dst, src);
+  } else {
+    if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, dst, src));
+    e.b(0x89, add2reg(0xc0, dst, src));
+  }
+}
+
+/** movsx from an 8/16/32-bit source (cpu v4 `movsx`). */
+export function emitMovsxReg(e: Emitter, numBits: number, is64: boolean, dst: number, src: number): void {
+  if (is64) {
+    if (numBits === 8) e.b(add2mod(0x48, src, dst), 0x0f, 0xbe, add2reg(0xc0, src, dst));
+    else if (numBits === 16) e.b(add2mod(0x48, src, dst), 0x0f, 0xbf, add2reg(0xc0, src, dst));
+    else if (numBits === 32) e.b(add2mod(0x48, src, dst), 0x63, add2reg(0xc0, src, dst));
+  } else if (numBits === 8) {
+    e.b(add2mod(0x40, src, dst), 0x0f, 0xbe, add2reg(0xc0, src, dst));
+  } else if (numBits === 16) {
+    if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, src, dst));
+    e.b(add2mod(0x0f, src, dst), 0xbf, add2reg(0xc0, src, dst));
+  }
+}
+
+/** ModRM (+ disp8 or disp32) for [ptr + off]; always a displacement, even for off 0. */
+export function emitInsnSuffix(e: Emitter, ptr: number, val: number, off: number): void {
+  if (isImm8(off)) e.b(add2reg(0x40, ptr, val), off);
+  else e.off32([add2reg(0x80, ptr, val)], off);
+}
+
+/** REX prefix when needed: always REX.W for 64-bit, else only for extended registers. */
+export function maybeEmitMod(e: Emitter, dst: number, src: number, is64: boolean): void {
+  if (is64) e.b(add2mod(0x48, dst, src));
+  else if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, dst, src));
+}
+
+export function maybeEmit1mod(e: Emitter, reg: number, is64: boolean): void {
+  if (is64) e.b(add1mod(0x48, reg));
+  else if (isEreg(reg)) e.b(add1mod(0x40, reg));
+}
+
+export function emitLdx(e: Emitter, size: number, dst: number, src: number, off: number): void {
+  switch (size) {
+    case BPF_B:
+      e.b(add2mod(0x48, src, dst), 0x0f, 0xb6);
+      break;
+    case BPF_H:
+      e.b(add2mod(0x48, src, dst), 0x0f, 0xb7);
+      break;
+    case BPF_W:
+      if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, src, dst), 0x8b);
+      else e.b(0x8b);
+      break;
+    case BPF_DW:
+      e.b(add2mod(0x48, src, dst), 0x8b);
+      break;
+  }
+  emitInsnSuffix(e, src, dst, off);
+}
+
+export function emitLdsx(e: Emitter, size: number, dst: number, src: number, off: number): void {
+  switch (size) {
+    case BPF_B:
+      e.b(add2mod(0x48, src, dst), 0x0f, 0xbe);
+      break;
+    case BPF_H:
+      e.b(add2mod(0x48, src, dst), 0x0f, 0xbf);
+      break;
+    case BPF_W:
+      e.b(add2mod(0x48, src, dst), 0x63);
+      break;
+  }
+  emitInsnSuffix(e, src, dst, off);
+}
+
+export function emitStx(e: Emitter, size: number, dst: number, src: number, off: number): void {
+  switch (size) {
+    case BPF_B:
+      // sil, dil, bpl need a REX prefix to be addressable as bytes
+      if (isEreg(dst) || isEreg8l(src)) e.b(add2mod(0x40, dst, src), 0x88);
+      else e.b(0x88);
+      break;
+    case BPF_H:
+      if (isEreg(dst) || isEreg(src)) e.b(0x66, add2mod(0x40, dst, src), 0x89);
+      else e.b(0x66, 0x89);
+      break;
+    case BPF_W:
+      if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, dst, src), 0x89);
+      else e.b(0x89);
+      break;
+    case BPF_DW:
+      e.b(add2mod(0x48, dst, src), 0x89);
+      break;
+  }
+  emitInsnSuffix(e, dst, src, off);
+}
+
+const simpleAluOpcodes: Record<number, number> = {
+  [BPF_ADD]: 0x01,
+  16: 0x29, // SUB
+  [BPF_AND]: 0x21,
+  [BPF_OR]: 0x09,
+  [BPF_XOR]: 0x31,
+  96: 0xe0, // LSH
+  112: 0xe8, // RSH
+  192: 0xf8, // ARSH
+};
+export const simpleAluOpcode = (op: number): number => simpleAluOpcodes[op]!;
+
+export function emitAtomic(
+  e: Emitter,
+  op: number,
+  dst: number,
+  src: number,
+  off: number,
+  size: number,
+): void {
+  e.b(0xf0); // lock
+  maybeEmitMod(e, dst, src, size === BPF_DW);
+  switch (op) {
+    case BPF_ADD:
+    case BPF_AND:
+    case BPF_OR:
+    case BPF_XOR:
+      e.b(simpleAluOpcode(op));
+      break;
+    case BPF_ADD | BPF_FETCH:
+      e.b(0x0f, 0xc1); // xadd
+      break;
+    case BPF_XCHG:
+      e.b(0x87);
+      break;
+    case BPF_CMPXCHG:
+      e.b(0x0f, 0xb1);
+      break;
+    default:
+      throw new JitError(`bpf_jit: unknown atomic opcode ${op.toString(16).padStart(2, '0')}`, EFAULT);
+  }
+  emitInsnSuffix(e, dst, src, off);
+}
+
+/** Load-acquire / store-release are plain moves on x86 (TSO). */
+export function emitAtomicLdSt(
+  e: Emitter,
+  op: number,
+  dst: number,
+  src: number,
+  off: number,
+  size: number,
+): void {
+  if (op === BPF_LOAD_ACQ) emitLdx(e, size, dst, src, off);
+  else if (op === BPF_STORE_REL) emitStx(e, size, dst, src, off);
+  else throw new JitError(`bpf_jit: unknown atomic load/store opcode ${op.toString(16)}`, EFAULT);
+}
+
+/** 3-byte VEX prefix (C4); r/x/b are the un-inverted REX bits, src2 a BPF register in vvvv. */
+function emit3vex(
+  e: Emitter,
+  r: boolean,
+  x: boolean,
+  b: boolean,
+  m: number,
+  w: boolean,
+  src2: number,
+  l: boolean,
+  pp: number,
+): void {
+  let vvvv = regHex(src2);
+  if (isEreg(src2)) vvvv |= 8;
+  const b1 = ((r ? 0 : 1) << 7) | ((x ? 0 : 1) << 6) | ((b ? 0 : 1) << 5) | (m & 0x1f);
+  const b2 = ((w ? 1 : 0) << 7) | ((~vvvv & 0xf) << 3) | ((l ? 1 : 0) << 2) | (pp & 3);
+  e.b(0xc4, b1, b2);
+}
+
+/** BMI2 shlx/shrx/sarx dst, dst, src (pp: 1 = 66 shlx, 3 = F2 shrx, 2 = F3 sarx). */
+export function emitShiftx(e: Emitter, dst: number, src: number, is64: boolean, pp: number): void {
+  const r = isEreg(dst);
+  emit3vex(e, r, false, r, 2, is64, src, false, pp);
+  e.b(0xf7, add2reg(0xc0, dst, dst));
+}
