@@ -199,6 +199,9 @@ export function formatInsn(insns: readonly Insn[], index: number, resolver?: Dis
     const op = BPF_OP(code);
     const r = cls === BPF_JMP32 ? 'w' : 'r';
     if (op === BPF_CALL) {
+      // callx (0x8d, register in dst) is never printed by Linux, which rejects it first;
+      // LLVM's spelling keeps the register so the text assembles back.
+      if (code === (BPF_JMP | BPF_CALL | BPF_X)) return `${c} callx r${dst}`;
       if (src === BPF_PSEUDO_CALL) return `${c} call pc${callName(insn, index, resolver)}`;
       return `${c} call ${callName(insn, index, resolver)}#${imm}`;
     }

@@ -1,4 +1,5 @@
 // Public API of the ISA layer.
+export * from './asm';
 export * from './builders';
 export * from './disasm';
 export * from './encoding';
