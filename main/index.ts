@@ -1,0 +1,176 @@
+// Electron main process: one window, sandboxed and isolated, the renderer served
+// from the app's own `kmodel://` scheme with the CSP header, the API answered by
+// a worker thread over IPC, and the menus.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { extname, join, normalize, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session } from 'electron';
+import { workerBackend } from './api/backend';
+import { findPackageRoot } from './api/handlers';
+import { API_METHODS } from './api/types';
+import { contentSecurityPolicy } from './host/csp';
+import { programHexFromFile, pushRecent } from './host/files';
+import { buildMenu } from './menu';
+
+const SCHEME = 'kmodel';
+const devUrl = process.env.ELECTRON_RENDERER_URL;
+const here = import.meta.dirname;
+const rendererDir = join(here, '../renderer');
+
+protocol.registerSchemesAsPrivileged([
+  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+]);
+
+const root = findPackageRoot(app.getAppPath());
+const backend = workerBackend({ entry: join(here, 'worker.js'), root });
+
+const recentFile = () => join(app.getPath('userData'), 'recent.json');
+function recent(): string[] {
+  try {
+    const list = JSON.parse(readFileSync(recentFile(), 'utf8'));
+    return Array.isArray(list) ? list.filter((p) => typeof p === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+function setRecent(list: string[]): void {
+  writeFileSync(recentFile(), JSON.stringify(list));
+  refreshMenu();
+}
+
+function openPath(win: BrowserWindow, path: string): void {
+  try {
+    const hex = programHexFromFile(path);
+    win.webContents.send('kmodel:menu', 'open-hex', hex);
+    app.addRecentDocument(path);
+    setRecent(pushRecent(recent(), path));
+  } catch (e) {
+    dialog.showErrorBox('Cannot open', `${path}: ${(e as Error).message}`);
+  }
+}
+
+function refreshMenu(): void {
+  Menu.setApplicationMenu(
+    buildMenu({
+      async open(win) {
+        const r = await dialog.showOpenDialog(win, {
+          title: 'Open BPF program',
+          filters: [
+            { name: 'BPF programs (raw or hex)', extensions: ['bin', 'hex', 'txt', 'insns'] },
+            { name: 'All files', extensions: ['*'] },
+          ],
+          properties: ['openFile'],
+        });
+        if (!r.canceled && r.filePaths[0]) openPath(win, r.filePaths[0]);
+      },
+      openRecent: openPath,
+      recent,
+      clearRecent: () => {
+        app.clearRecentDocuments();
+        setRecent([]);
+      },
+    }),
+  );
+}
+
+/** Pages may talk to the API only from the app's own origin. */
+function trustedSender(url: string | undefined): boolean {
+  if (!url) return false;
+  return url.startsWith(`${SCHEME}://app/`) || (devUrl !== undefined && url.startsWith(devUrl));
+}
+
+function wireIpc(): void {
+  for (const method of API_METHODS) {
+    ipcMain.handle(`kmodel:${method}`, (e, params: unknown) => {
+      if (!trustedSender(e.senderFrame?.url)) {
+        return { ok: false, error: { code: 'bad-request', message: 'untrusted sender' } };
+      }
+      return backend.call(method, params);
+    });
+  }
+  // Save / Save As / Export: the renderer hands over the text, main asks where.
+  let lastSaved: string | undefined;
+  ipcMain.handle('kmodel:save', async (e, req: { text: string; name: string; ext: string; as: boolean }) => {
+    if (!trustedSender(e.senderFrame?.url) || typeof req?.text !== 'string') return { ok: false };
+    const win = BrowserWindow.fromWebContents(e.sender);
+    let path = req.as || !lastSaved || req.ext !== extname(lastSaved).slice(1) ? undefined : lastSaved;
+    if (!path && win) {
+      const r = await dialog.showSaveDialog(win, {
+        defaultPath: `${req.name}.${req.ext}`,
+        filters: [{ name: req.ext.toUpperCase(), extensions: [req.ext] }],
+      });
+      if (r.canceled || !r.filePath) return { ok: false };
+      path = r.filePath;
+    }
+    if (!path) return { ok: false };
+    writeFileSync(path, req.text);
+    if (req.ext === 'hex') lastSaved = path;
+    return { ok: true, path };
+  });
+}
+
+function serveRenderer(): void {
+  const csp = contentSecurityPolicy();
+  protocol.handle(SCHEME, async (req) => {
+    const url = new URL(req.url);
+    const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
+    const file = normalize(join(rendererDir, rel));
+    if (url.host !== 'app' || !file.startsWith(rendererDir + sep))
+      return new Response('forbidden', { status: 403 });
+    const res = await net.fetch(pathToFileURL(file).href).catch(() => undefined);
+    if (!res?.ok) return new Response('not found', { status: 404 });
+    const headers = new Headers(res.headers);
+    headers.set('Content-Security-Policy', csp);
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(res.body, { status: 200, headers });
+  });
+}
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'kmodel',
+    show: false,
+    webPreferences: {
+      preload: join(here, '../preload/preload.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      spellcheck: false,
+    },
+  });
+  win.once('ready-to-show', () => win.show());
+  // No remote content: no new windows, no navigation away from the app.
+  win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  win.webContents.on('will-navigate', (e, url) => {
+    if (!trustedSender(url)) e.preventDefault();
+  });
+  if (devUrl) void win.loadURL(devUrl);
+  else void win.loadURL(`${SCHEME}://app/index.html`);
+  return win;
+}
+
+app.whenReady().then(() => {
+  session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  if (devUrl) {
+    // The dev server's own pages get the dev policy as a header too.
+    const devCsp = contentSecurityPolicy({ dev: true });
+    session.defaultSession.webRequest.onHeadersReceived((d, cb) =>
+      cb({ responseHeaders: { ...d.responseHeaders, 'Content-Security-Policy': [devCsp] } }),
+    );
+  }
+  serveRenderer();
+  wireIpc();
+  refreshMenu();
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  void backend.close();
+  if (process.platform !== 'darwin') app.quit();
+});

@@ -1,0 +1,22 @@
+// Sandboxed preload: exposes the typed API as window.kmodel, one IPC call per
+// method. Nothing else of Electron or Node reaches the page.
+import { contextBridge, ipcRenderer } from 'electron';
+import { API_METHODS, type ApiEnvelope } from './api/types';
+
+const api: Record<string, (params?: unknown) => Promise<unknown>> = {};
+for (const method of API_METHODS) {
+  api[method] = async (params?: unknown) => {
+    const env = (await ipcRenderer.invoke(`kmodel:${method}`, params)) as ApiEnvelope;
+    if (!env.ok) throw new Error(env.error.message);
+    return env.result;
+  };
+}
+
+contextBridge.exposeInMainWorld('kmodel', api);
+
+// Menu commands the renderer acts on (open a file, export a view…).
+contextBridge.exposeInMainWorld('kmodelMenu', {
+  on: (listener: (command: string, arg?: string) => void) => {
+    ipcRenderer.on('kmodel:menu', (_e, command: string, arg?: string) => listener(command, arg));
+  },
+});
