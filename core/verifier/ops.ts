@@ -52,7 +52,15 @@ export interface BpfFuncProto {
 /** What is_valid_access tells the verifier about a ctx access that is allowed. */
 export interface CtxAccessInfo {
   /** Type of the register after a ctx load (e.g. PTR_TO_PACKET for skb->data). */
-  regType: 'SCALAR_VALUE' | 'PTR_TO_PACKET' | 'PTR_TO_PACKET_META' | 'PTR_TO_PACKET_END' | 'PTR_TO_BTF_ID' | 'PTR_TO_SOCK_COMMON' | 'PTR_TO_SOCKET_OR_NULL' | 'PTR_TO_SOCK_COMMON_OR_NULL';
+  regType:
+    | 'SCALAR_VALUE'
+    | 'PTR_TO_PACKET'
+    | 'PTR_TO_PACKET_META'
+    | 'PTR_TO_PACKET_END'
+    | 'PTR_TO_BTF_ID'
+    | 'PTR_TO_SOCK_COMMON'
+    | 'PTR_TO_SOCKET_OR_NULL'
+    | 'PTR_TO_SOCK_COMMON_OR_NULL';
   /** Narrow loads: the field's full size, recorded in insn aux as ctx_field_size. */
   ctxFieldSize?: number;
   /** For PTR_TO_BTF_ID results (struct_ops args): BTF id of the pointee and trust flags. */
@@ -61,15 +69,33 @@ export interface CtxAccessInfo {
   maybeNull?: boolean;
 }
 
+export interface CtxAccessOpts {
+  isLdsx?: boolean;
+}
+
 export interface BpfVerifierOps {
   getFuncProto(funcId: number): BpfFuncProto | undefined;
-  /** undefined = access denied (the verifier logs `invalid bpf_context access off=… size=…`). */
-  isValidAccess(off: number, size: number, type: BpfAccessType): CtxAccessInfo | undefined;
+  /**
+   * undefined = access denied (the verifier logs `invalid bpf_context access off=… size=…`).
+   * `opts.isLdsx`: the access is a sign-extending load (bpf_insn_access_aux.is_ldsx).
+   */
+  isValidAccess(
+    off: number,
+    size: number,
+    type: BpfAccessType,
+    opts?: CtxAccessOpts,
+  ): CtxAccessInfo | undefined;
   /** Rewrites one ctx load/store (convert_ctx_access); returns the replacement insns. */
   convertCtxAccess?(type: BpfAccessType, insn: Insn, ctxFieldSize: number): Insn[];
-  genPrologue?(directWrite: boolean): Insn[];
+  /**
+   * gen_prologue. When `insn0` (the program's current first insn) is passed, a non-empty
+   * result ends with a copy of it, as the kernel's hooks write `prog->insnsi[0]` last.
+   */
+  genPrologue?(directWrite: boolean, insn0?: Insn): Insn[];
   /** v6.12+: insns appended at every main-program exit. */
   genEpilogue?(ctxStackOff: number): Insn[];
+  /** gen_ld_abs: the replacement of a legacy BPF_LD | BPF_ABS/BPF_IND (ctx is in r6). */
+  genLdAbs?(insn: Insn): Insn[];
 }
 
 /** struct bpf_insn_aux_data, the part fixups read. */
@@ -85,4 +111,8 @@ export interface InsnAuxData {
   neverTaken?: boolean;
   /** Calls emitted by trusted generated code: imm already final (bpf-next 2026). */
   finalizedCall?: boolean;
+  /** Tail calls: the key as a known constant (bpf_map_key_immediate), or undefined when it varies. */
+  mapKeyConst?: number;
+  /** Helper calls on maps: different maps reached this call (bpf_map_ptr_poisoned). */
+  mapPtrPoisoned?: boolean;
 }

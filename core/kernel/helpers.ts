@@ -1,0 +1,151 @@
+// The modeled kernel's helper protos (struct bpf_func_proto): enum bpf_func_id, the
+// kernel function each resolves to (xlated imm = symbol − __bpf_call_base), argument
+// and return types as check_helper_call sees them. Covers the helpers the corpus and
+// the usual socket_filter / tc / xdp / struct_ops programs call.
+import { helperId } from '../isa/helper-names';
+import type { BpfArgType, BpfFuncProto, BpfReturnType } from '../verifier/ops';
+
+interface ProtoSpec {
+  name: string; // enum bpf_func_id name without the BPF_FUNC_ prefix
+  symbol: string;
+  ret: BpfReturnType;
+  args: BpfArgType[];
+  gpl?: boolean;
+  pkt?: boolean;
+  argFlags?: string[][];
+}
+
+const I: BpfReturnType = 'RET_INTEGER';
+const A: BpfArgType = 'ARG_ANYTHING';
+const CTX: BpfArgType = 'ARG_PTR_TO_CTX';
+const MEM_RO: BpfArgType = 'ARG_PTR_TO_MEM_RDONLY';
+const UMEM: BpfArgType = 'ARG_PTR_TO_UNINIT_MEM';
+const SZ: BpfArgType = 'ARG_CONST_SIZE';
+const SZ0: BpfArgType = 'ARG_CONST_SIZE_OR_ZERO';
+const MAP: BpfArgType = 'ARG_CONST_MAP_PTR';
+const KEY: BpfArgType = 'ARG_PTR_TO_MAP_KEY';
+const VAL: BpfArgType = 'ARG_PTR_TO_MAP_VALUE';
+
+// Symbols are the .func of each proto in net/core/filter.c, kernel/bpf/helpers.c,
+// kernel/bpf/core.c (get_prandom_u32 → bpf_user_rnd_u32) and net/ipv4/bpf_tcp_ca.c.
+const SPECS: ProtoSpec[] = [
+  {
+    name: 'map_lookup_elem',
+    symbol: 'bpf_map_lookup_elem',
+    ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
+    args: [MAP, KEY],
+  },
+  { name: 'map_update_elem', symbol: 'bpf_map_update_elem', ret: I, args: [MAP, KEY, VAL, A] },
+  { name: 'map_delete_elem', symbol: 'bpf_map_delete_elem', ret: I, args: [MAP, KEY] },
+  { name: 'map_push_elem', symbol: 'bpf_map_push_elem', ret: I, args: [MAP, VAL, A] },
+  { name: 'map_pop_elem', symbol: 'bpf_map_pop_elem', ret: I, args: [MAP, 'ARG_PTR_TO_MAP_VALUE'] },
+  { name: 'map_peek_elem', symbol: 'bpf_map_peek_elem', ret: I, args: [MAP, 'ARG_PTR_TO_MAP_VALUE'] },
+  { name: 'ktime_get_ns', symbol: 'bpf_ktime_get_ns', ret: I, args: [] },
+  { name: 'ktime_get_boot_ns', symbol: 'bpf_ktime_get_boot_ns', ret: I, args: [] },
+  { name: 'ktime_get_coarse_ns', symbol: 'bpf_ktime_get_coarse_ns', ret: I, args: [] },
+  { name: 'jiffies64', symbol: 'bpf_jiffies64', ret: I, args: [] },
+  { name: 'trace_printk', symbol: 'bpf_trace_printk', ret: I, args: [MEM_RO, SZ], gpl: true },
+  { name: 'get_prandom_u32', symbol: 'bpf_user_rnd_u32', ret: I, args: [] },
+  { name: 'get_smp_processor_id', symbol: 'bpf_get_smp_processor_id', ret: I, args: [] },
+  { name: 'get_numa_node_id', symbol: 'bpf_get_numa_node_id', ret: I, args: [] },
+  { name: 'tail_call', symbol: '', ret: 'RET_VOID', args: [CTX, MAP, A] },
+  {
+    name: 'skb_store_bytes',
+    symbol: 'bpf_skb_store_bytes',
+    ret: I,
+    args: [CTX, A, MEM_RO, SZ, A],
+    pkt: true,
+  },
+  { name: 'skb_load_bytes', symbol: 'bpf_skb_load_bytes', ret: I, args: [CTX, A, UMEM, SZ] },
+  {
+    name: 'skb_load_bytes_relative',
+    symbol: 'bpf_skb_load_bytes_relative',
+    ret: I,
+    args: [CTX, A, UMEM, SZ, A],
+  },
+  { name: 'skb_pull_data', symbol: 'bpf_skb_pull_data', ret: I, args: [CTX, A], pkt: true },
+  { name: 'l3_csum_replace', symbol: 'bpf_l3_csum_replace', ret: I, args: [CTX, A, A, A, A], pkt: true },
+  { name: 'l4_csum_replace', symbol: 'bpf_l4_csum_replace', ret: I, args: [CTX, A, A, A, A], pkt: true },
+  {
+    name: 'csum_diff',
+    symbol: 'bpf_csum_diff',
+    ret: I,
+    args: ['ARG_PTR_TO_MEM_RDONLY', SZ0, MEM_RO, SZ0, A],
+  },
+  { name: 'csum_update', symbol: 'bpf_csum_update', ret: I, args: [CTX, A] },
+  { name: 'csum_level', symbol: 'bpf_csum_level', ret: I, args: [CTX, A] },
+  { name: 'clone_redirect', symbol: 'bpf_clone_redirect', ret: I, args: [CTX, A, A], pkt: true },
+  { name: 'redirect', symbol: 'bpf_redirect', ret: I, args: [A, A] },
+  { name: 'redirect_map', symbol: 'bpf_redirect_map', ret: I, args: [MAP, A, A] },
+  { name: 'get_cgroup_classid', symbol: 'bpf_get_cgroup_classid', ret: I, args: [CTX] },
+  { name: 'skb_vlan_push', symbol: 'bpf_skb_vlan_push', ret: I, args: [CTX, A, A], pkt: true },
+  { name: 'skb_vlan_pop', symbol: 'bpf_skb_vlan_pop', ret: I, args: [CTX], pkt: true },
+  { name: 'skb_change_proto', symbol: 'bpf_skb_change_proto', ret: I, args: [CTX, A, A], pkt: true },
+  { name: 'skb_change_type', symbol: 'bpf_skb_change_type', ret: I, args: [CTX, A] },
+  { name: 'skb_change_tail', symbol: 'bpf_skb_change_tail', ret: I, args: [CTX, A, A], pkt: true },
+  { name: 'skb_change_head', symbol: 'bpf_skb_change_head', ret: I, args: [CTX, A, A], pkt: true },
+  { name: 'skb_adjust_room', symbol: 'bpf_skb_adjust_room', ret: I, args: [CTX, A, A, A], pkt: true },
+  { name: 'get_hash_recalc', symbol: 'bpf_get_hash_recalc', ret: I, args: [CTX] },
+  { name: 'set_hash_invalid', symbol: 'bpf_set_hash_invalid', ret: 'RET_VOID', args: [CTX] },
+  { name: 'set_hash', symbol: 'bpf_set_hash', ret: I, args: [CTX, A] },
+  { name: 'get_socket_cookie', symbol: 'bpf_get_socket_cookie', ret: I, args: [CTX] },
+  { name: 'get_socket_uid', symbol: 'bpf_get_socket_uid', ret: I, args: [CTX] },
+  { name: 'perf_event_output', symbol: 'bpf_skb_event_output', ret: I, args: [CTX, MAP, A, MEM_RO, SZ0] },
+  { name: 'xdp_adjust_head', symbol: 'bpf_xdp_adjust_head', ret: I, args: [CTX, A], pkt: true },
+  { name: 'xdp_adjust_meta', symbol: 'bpf_xdp_adjust_meta', ret: I, args: [CTX, A], pkt: true },
+  { name: 'xdp_adjust_tail', symbol: 'bpf_xdp_adjust_tail', ret: I, args: [CTX, A], pkt: true },
+  { name: 'tcp_send_ack', symbol: 'bpf_tcp_send_ack', ret: I, args: ['ARG_PTR_TO_BTF_ID', A] },
+];
+
+/** Per-program-type overrides of a proto's .func (same helper id, another kernel function). */
+export const XDP_SYMBOL_OVERRIDES: Readonly<Record<string, string>> = {
+  perf_event_output: 'bpf_xdp_event_output',
+  redirect: 'bpf_xdp_redirect',
+  redirect_map: 'bpf_xdp_redirect_map',
+};
+
+function toProto(s: ProtoSpec): BpfFuncProto {
+  const id = helperId(s.name);
+  if (id === undefined) throw new Error(`unknown helper ${s.name}`);
+  const p: BpfFuncProto = {
+    id,
+    name: `bpf_${s.name}`,
+    symbol: s.symbol,
+    gplOnly: s.gpl ?? false,
+    ret: s.ret,
+    args: s.args,
+  };
+  if (s.pkt) p.changesPktData = true;
+  if (s.argFlags) p.argFlags = s.argFlags;
+  return p;
+}
+
+const BY_NAME = new Map<string, BpfFuncProto>(SPECS.map((s) => [s.name, toProto(s)]));
+const BY_ID = new Map<number, BpfFuncProto>([...BY_NAME.values()].map((p) => [p.id, p]));
+
+/** The modeled proto of helper `name` (without the bpf_ prefix), or undefined. */
+export const helperProto = (name: string): BpfFuncProto | undefined => BY_NAME.get(name);
+
+/** The modeled proto of enum bpf_func_id `id`, or undefined when the model has none. */
+export const helperProtoById = (id: number): BpfFuncProto | undefined => BY_ID.get(id);
+
+/** Every modeled helper proto. */
+export const allHelperProtos = (): BpfFuncProto[] => [...BY_ID.values()];
+
+/** A copy of `proto` whose .func is another symbol (xdp's event_output, redirect, …). */
+export const withSymbol = (proto: BpfFuncProto, symbol: string): BpfFuncProto => ({ ...proto, symbol });
+
+/** The helper ids do_misc_fixups treats specially; named so fixups read like the kernel. */
+export const BPF_FUNC = {
+  map_lookup_elem: 1,
+  map_update_elem: 2,
+  map_delete_elem: 3,
+  get_prandom_u32: 7,
+  get_smp_processor_id: 8,
+  tail_call: 12,
+  skb_pull_data: 39,
+  map_push_elem: 87,
+  map_pop_elem: 88,
+  map_peek_elem: 89,
+  jiffies64: 118,
+} as const;

@@ -1,0 +1,113 @@
+// get_func_proto per program type: which helpers a program may call (net/core/filter.c
+// sk_filter_func_proto, tc_cls_act_func_proto, xdp_func_proto, bpf_sk_base_func_proto;
+// kernel/bpf/helpers.c bpf_base_func_proto; net/ipv4/bpf_tcp_ca.c). The loads modeled
+// here are privileged (CAP_BPF + CAP_PERFMON), so capability-gated base helpers are in.
+
+import { funcIdName } from '../../isa/helper-names';
+import { helperProto, withSymbol, XDP_SYMBOL_OVERRIDES } from '../../kernel/helpers';
+import type { BpfFuncProto } from '../ops';
+
+const BASE = [
+  'map_lookup_elem',
+  'map_update_elem',
+  'map_delete_elem',
+  'map_push_elem',
+  'map_pop_elem',
+  'map_peek_elem',
+  'get_prandom_u32',
+  'get_smp_processor_id',
+  'get_numa_node_id',
+  'tail_call',
+  'ktime_get_ns',
+  'ktime_get_boot_ns',
+  'jiffies64',
+  'trace_printk',
+];
+
+const SK_BASE = [...BASE, 'ktime_get_coarse_ns'];
+
+const SK_FILTER = [
+  'skb_load_bytes',
+  'skb_load_bytes_relative',
+  'get_socket_cookie',
+  'get_socket_uid',
+  'perf_event_output',
+];
+
+const TC_CLS_ACT = [
+  'skb_store_bytes',
+  'skb_load_bytes',
+  'skb_load_bytes_relative',
+  'skb_pull_data',
+  'csum_diff',
+  'csum_update',
+  'csum_level',
+  'l3_csum_replace',
+  'l4_csum_replace',
+  'clone_redirect',
+  'get_cgroup_classid',
+  'skb_vlan_push',
+  'skb_vlan_pop',
+  'skb_change_proto',
+  'skb_change_type',
+  'skb_adjust_room',
+  'skb_change_tail',
+  'skb_change_head',
+  'redirect',
+  'get_hash_recalc',
+  'set_hash_invalid',
+  'set_hash',
+  'perf_event_output',
+  'get_smp_processor_id',
+  'get_socket_cookie',
+  'get_socket_uid',
+];
+
+const XDP = [
+  'perf_event_output',
+  'get_smp_processor_id',
+  'csum_diff',
+  'xdp_adjust_head',
+  'xdp_adjust_meta',
+  'redirect',
+  'redirect_map',
+  'xdp_adjust_tail',
+];
+
+const TCP_CA = ['tcp_send_ack', 'ktime_get_coarse_ns'];
+
+function table(
+  names: readonly string[],
+  overrides: Readonly<Record<string, string>> = {},
+): Map<number, BpfFuncProto> {
+  const m = new Map<number, BpfFuncProto>();
+  for (const n of names) {
+    const p = helperProto(n);
+    if (!p) throw new Error(`helper ${n} has no modeled proto`);
+    const sym = overrides[n];
+    m.set(p.id, sym ? withSymbol(p, sym) : p);
+  }
+  return m;
+}
+
+const BASE_TABLE = table(BASE);
+const SK_FILTER_TABLE = table([...SK_BASE, ...SK_FILTER]);
+const TC_TABLE = table([...SK_BASE, ...TC_CLS_ACT]);
+const XDP_TABLE = table([...SK_BASE, ...XDP], XDP_SYMBOL_OVERRIDES);
+const TCP_CA_TABLE = table([...BASE, ...TCP_CA]);
+
+export type FuncProtoFn = (funcId: number) => BpfFuncProto | undefined;
+
+export const bpfBaseFuncProto: FuncProtoFn = (id) => BASE_TABLE.get(id);
+export const skFilterFuncProto: FuncProtoFn = (id) => SK_FILTER_TABLE.get(id);
+export const tcClsActFuncProto: FuncProtoFn = (id) => TC_TABLE.get(id);
+export const xdpFuncProto: FuncProtoFn = (id) => XDP_TABLE.get(id);
+/** bpf_tcp_ca_get_func_proto (setsockopt/getsockopt are not modeled). */
+export const bpfTcpCaGetFuncProto: FuncProtoFn = (id) => TCP_CA_TABLE.get(id);
+
+/** The names a program type's get_func_proto accepts (for docs and the UI). */
+export function allowedHelperNames(fn: FuncProtoFn): string[] {
+  const out: string[] = [];
+  for (let id = 0; id < 212; id++) if (fn(id)) out.push(`bpf_${funcIdName(id)}`);
+  return out;
+}

@@ -1,0 +1,194 @@
+// struct bpf_verifier_ops per program type (sk_filter_verifier_ops,
+// tc_cls_act_verifier_ops, xdp_verifier_ops, and a struct_ops type's own ops), built
+// for one program: the ops carry per-program state the kernel keeps in struct bpf_prog
+// (tstamp_type_access) and the struct_ops member being implemented.
+import type { BtfRegistry } from '../../btf/registry';
+import type { Insn } from '../../isa/insn';
+import { type AddressSpace, x86_64AddressSpace } from '../../kernel/address-space';
+import { type KernelProfile, REFERENCE_PROFILE } from '../../kernel/profiles';
+import type { BpfAccessType, BpfVerifierOps, CtxAccessInfo, CtxAccessOpts } from '../ops';
+import {
+  bpfBaseFuncProto,
+  bpfTcpCaGetFuncProto,
+  type FuncProtoFn,
+  skFilterFuncProto,
+  tcClsActFuncProto,
+  xdpFuncProto,
+} from './func-protos';
+import { kernelLayout } from './layout';
+import { convertWithNarrowing } from './narrow';
+import {
+  bpfConvertCtxAccess,
+  bpfGenLdAbs,
+  bpfUnclonePrologue,
+  skFilterIsValidAccess,
+  TC_ACT_SHOT,
+  tcClsActIsValidAccess,
+} from './skb';
+import {
+  bpfTcpCaIsValidAccess,
+  btfCtxAccess,
+  memberReturnsVoid,
+  resolveStructOpsMember,
+  type StructOpsAttach,
+  type StructOpsMember,
+  type VerifierLog,
+} from './struct-ops';
+import { xdpConvertCtxAccess, xdpIsValidAccess } from './xdp';
+
+export type ProgTypeName = 'socket_filter' | 'sched_cls' | 'xdp' | 'struct_ops';
+
+/**
+ * What a subsystem model supplies for its struct_ops type (the kernel's st_ops->verifier_ops).
+ * Pro/epilogue lists come without the copy of insn 0; the ops append it.
+ */
+export interface StructOpsModelHooks {
+  genPrologue?(member: StructOpsMember, directWrite: boolean): Insn[];
+  genEpilogue?(member: StructOpsMember, ctxStackOff: number): Insn[];
+  getFuncProto?: FuncProtoFn;
+  /** Argument indices whose CFI-stub names end in __nullable (PTR_MAYBE_NULL). */
+  nullableArgs?(member: StructOpsMember): number[];
+}
+
+export interface ProgTypeContext {
+  btf: BtfRegistry;
+  attach?: StructOpsAttach | null;
+  profile?: KernelProfile;
+  addressSpace?: AddressSpace;
+  /** Hooks of a modeled struct_ops subsystem; tcp_congestion_ops is built in. */
+  structOps?: StructOpsModelHooks;
+  /** Where btf_ctx_access writes its log lines (the verifier log). */
+  log?: VerifierLog;
+  /** MIN_NAPI_ID of the build (NR_CPUS + 1); the reference kernel has NR_CPUS 256. */
+  minNapiId?: number;
+}
+
+/** The ops plus what do_check needs from the program type. */
+export interface ProgTypeOps extends BpfVerifierOps {
+  progType: ProgTypeName;
+  /** check_return_code's range for R0 at exit; null = any value. */
+  retRange: { min: number; max: number } | null;
+  /** R0 need not be initialized at exit (struct_ops members returning void). */
+  r0Optional: boolean;
+  /** Legacy BPF_LD_ABS/IND are allowed (may_access_skb). */
+  mayAccessSkb: boolean;
+  /** Direct packet access: read and write (may_access_direct_pkt_data). */
+  directPacketRead: boolean;
+  directPacketWrite: boolean;
+  /** struct_ops: the implemented member. */
+  member?: StructOpsMember;
+  /** struct_ops programs must be GPL-compatible. */
+  gplRequired: boolean;
+}
+
+/** Builds the verifier ops for one program of `progType`. */
+export function verifierOpsFor(progType: ProgTypeName, ctx: ProgTypeContext): ProgTypeOps {
+  const layout = kernelLayout(ctx.btf);
+  const profile = ctx.profile ?? REFERENCE_PROFILE;
+  const as = ctx.addressSpace ?? x86_64AddressSpace();
+  const minNapiId = ctx.minNapiId ?? 257;
+  switch (progType) {
+    case 'socket_filter': {
+      const convert = (type: BpfAccessType, si: Insn) =>
+        bpfConvertCtxAccess({ layout, tstampTypeAccess: () => false, minNapiId }, type, si);
+      return {
+        progType,
+        retRange: null,
+        r0Optional: false,
+        mayAccessSkb: true,
+        directPacketRead: false,
+        directPacketWrite: false,
+        gplRequired: false,
+        getFuncProto: skFilterFuncProto,
+        isValidAccess: (off, size, type, opts?: CtxAccessOpts) =>
+          skFilterIsValidAccess(layout, off, size, type, opts),
+        convertCtxAccess: (type, insn, fs) => convertWithNarrowing(type, insn, fs, convert),
+        genPrologue: () => [], // bpf_noop_prologue
+        genLdAbs: (insn) => bpfGenLdAbs(insn, as),
+      };
+    }
+    case 'sched_cls': {
+      let tstampTypeAccess = false;
+      const convert = (type: BpfAccessType, si: Insn) =>
+        bpfConvertCtxAccess({ layout, tstampTypeAccess: () => tstampTypeAccess, minNapiId }, type, si);
+      return {
+        progType,
+        retRange: null,
+        r0Optional: false,
+        mayAccessSkb: true,
+        directPacketRead: true,
+        directPacketWrite: true,
+        gplRequired: false,
+        getFuncProto: tcClsActFuncProto,
+        isValidAccess: (off, size, type, opts?: CtxAccessOpts) =>
+          tcClsActIsValidAccess(layout, off, size, type, opts, () => {
+            tstampTypeAccess = true;
+          }),
+        convertCtxAccess: (type, insn, fs) => convertWithNarrowing(type, insn, fs, convert),
+        genPrologue: (directWrite, insn0) =>
+          bpfUnclonePrologue(layout, directWrite, insn0, TC_ACT_SHOT, profile, as),
+        genLdAbs: (insn) => bpfGenLdAbs(insn, as),
+      };
+    }
+    case 'xdp': {
+      const convert = (type: BpfAccessType, si: Insn) => xdpConvertCtxAccess(layout, type, si);
+      return {
+        progType,
+        retRange: null,
+        r0Optional: false,
+        mayAccessSkb: false,
+        directPacketRead: true,
+        directPacketWrite: true,
+        gplRequired: false,
+        getFuncProto: xdpFuncProto,
+        isValidAccess: (off, size, type, opts?: CtxAccessOpts) =>
+          xdpIsValidAccess(layout, off, size, type, opts),
+        convertCtxAccess: (type, insn, fs) => convertWithNarrowing(type, insn, fs, convert),
+        genPrologue: () => [], // bpf_noop_prologue
+      };
+    }
+    case 'struct_ops':
+      return structOpsOps(ctx);
+  }
+}
+
+function structOpsOps(ctx: ProgTypeContext): ProgTypeOps {
+  if (!ctx.attach) throw new Error('struct_ops programs need an attach target (struct and member)');
+  const member = resolveStructOpsMember(ctx.btf, ctx.attach);
+  const hooks = ctx.structOps;
+  const log = ctx.log;
+  const isTcpCa = ctx.attach.struct === 'tcp_congestion_ops' && !hooks;
+  const nullable = hooks?.nullableArgs?.(member) ?? [];
+  const isValidAccess = (off: number, size: number, type: BpfAccessType): CtxAccessInfo | undefined =>
+    isTcpCa
+      ? bpfTcpCaIsValidAccess(ctx.btf, member, off, size, type, log)
+      : btfCtxAccess(member, off, size, type, log, nullable);
+  const ops: ProgTypeOps = {
+    progType: 'struct_ops',
+    retRange: null,
+    r0Optional: memberReturnsVoid(member),
+    mayAccessSkb: false,
+    directPacketRead: false,
+    directPacketWrite: false,
+    gplRequired: true,
+    member,
+    getFuncProto: hooks?.getFuncProto ?? (isTcpCa ? bpfTcpCaGetFuncProto : bpfBaseFuncProto),
+    isValidAccess,
+  };
+  if (hooks?.genPrologue) {
+    const gen = hooks.genPrologue;
+    ops.genPrologue = (directWrite, insn0) => {
+      const body = gen(member, directWrite);
+      return body.length && insn0 ? [...body, insn0] : body;
+    };
+  }
+  if (hooks?.genEpilogue) {
+    const gen = hooks.genEpilogue;
+    ops.genEpilogue = (ctxStackOff) => gen(member, ctxStackOff);
+  }
+  return ops;
+}
+
+export { KernelLayout, kernelLayout } from './layout';
+export type { StructOpsAttach, StructOpsMember } from './struct-ops';
+export { resolveStructOpsMember } from './struct-ops';
