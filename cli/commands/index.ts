@@ -1,5 +1,11 @@
 import type { Command } from '../command';
+import { btfDump } from './btf-dump';
+import { btfFind } from './btf-find';
+import { asm } from './asm';
+import { disasm } from './disasm';
+import { jit } from './jit';
+import { run } from './run';
 import { serve } from './serve';
 
 // Every command of `kmodel`, one module each. Add new commands here.
-export const commands: Command[] = [serve];
+export const commands: Command[] = [btfDump, btfFind, asm, disasm, jit, run, serve];

@@ -64,3 +64,37 @@ export function symbolTableAddressSpace(s: SymbolTableSpace): JitAddressSpace {
 
 /** x86 name of the thunk register suffix (1 → __x86_indirect_thunk_rcx), for naming indirect thunks. */
 export const indirectThunkName = (x86reg: number): string => `__x86_indirect_thunk_${X86_REGS[x86reg]}`;
+
+/** Where x86-64 BPF images land: bpf_prog_pack chunks in the module/execmem area. */
+export const X86_BPF_PROG_AREA = 0xffffffffc0200000n;
+
+/** The part of core/kernel's AddressSpace the JIT reads (structural, so no import cycle). */
+export interface KernelAddressSpaceLike {
+  callBase: bigint;
+  lookup(name: string): { addr: bigint } | undefined;
+  symbolAt(addr: bigint): { name: string; offset: number } | undefined;
+}
+
+/** Adapts the modeled kernel address space (core/kernel/address-space.ts) for the JIT. */
+export function jitAddressSpaceOf(
+  k: KernelAddressSpaceLike,
+  programArea = X86_BPF_PROG_AREA,
+): JitAddressSpace {
+  const returnThunk = k.lookup('srso_alias_return_thunk')?.addr ?? k.lookup('__x86_return_thunk')?.addr;
+  if (returnThunk === undefined) throw new Error('the address space has no return thunk');
+  return {
+    callBase: k.callBase,
+    programArea,
+    returnThunk,
+    thisCpuOff: k.lookup('this_cpu_off')
+      ? Number(BigInt.asUintN(32, k.lookup('this_cpu_off')!.addr))
+      : undefined,
+    symbolAt: (a) => {
+      const s = k.symbolAt(a);
+      if (!s) return undefined;
+      return s.offset === 0 ? s.name : `${s.name}+0x${s.offset.toString(16)}`;
+    },
+    indirectThunk: (reg) =>
+      k.lookup(indirectThunkName(reg))?.addr ?? returnThunk + 0x100n + 32n * BigInt(reg),
+  };
+}

@@ -83,7 +83,7 @@ export function corpusAddressSpace(
 }
 
 /** Map addresses for ld_imm64 with src 1 (map, imm = index) / 2 (map value, second imm = offset). */
-export function corpusImm64(insns: readonly Insn[]): (i: number) => bigint {
+export function mapImm64(insns: readonly Insn[]): (i: number) => bigint {
   return (i) => {
     const a = insns[i]!;
     const b = insns[i + 1]!;
@@ -105,7 +105,7 @@ export function jitCorpusCase(c: CorpusCase): CaseJit {
   const an = analyzeXlated(insns, {
     maxEntries: (m) => (c.maps[m]?.type === 'prog_array' ? c.maps[m]!.max_entries : undefined),
   });
-  const imm64 = corpusImm64(insns);
+  const imm64 = mapImm64(insns);
   const stackDepths = an.funcs.map((f) => f.stackDepth);
   if (an.funcs.length === 1) {
     const f = an.funcs[0]!;

@@ -9,8 +9,8 @@ import {
   type CorpusCase,
   compareWithKernel,
   corpusAddressSpace,
-  corpusImm64,
   jitCorpusCase,
+  mapImm64,
 } from './corpus-case';
 import { jitProgram } from './jit';
 
@@ -73,7 +73,7 @@ describe('x86-64 JIT against the kernel corpus', () => {
       const an = analyzeXlated(insns);
       if (an.funcs.length !== 1) continue;
       const result = jitProgram(
-        { insns, stackDepth: an.funcs[0]!.stackDepth, imm64: corpusImm64(insns), features: { bmi2: false } },
+        { insns, stackDepth: an.funcs[0]!.stackDepth, imm64: mapImm64(insns), features: { bmi2: false } },
         corpusAddressSpace(insns, c.kernel.xlated_calls),
       );
       expect(compareWithKernel(c, { insns, result, stackDepths: [] }).exact, c.id).toBe(false);
