@@ -61,7 +61,7 @@ describe('parseDecls', () => {
       'struct st_ops_args',
       'enum hid_report_type',
       'typedef my_t',
-      'union ',
+      'union __anon_0',
       'struct s',
     ]);
     const en = decls[1]!;
@@ -71,7 +71,7 @@ describe('parseDecls', () => {
     expect(s.fields.map((f) => typeToString(f.type, f.name))).toEqual([
       'char name[128]',
       'volatile my_t x',
-      'union  u',
+      'union __anon_0 u',
       'struct st_ops_args *p',
     ]);
     expect(s.fields[1]!.bits).toBe(3);
@@ -82,5 +82,17 @@ describe('parseDecls', () => {
     const a = decls.find((d) => d.name === 'a')!;
     expect(a.kind === 'struct' && a.fields?.length).toBe(1);
     expect(() => parseDecls('struct a { int y; }; struct a { int z; };')).toThrow('redefinition of struct a');
+  });
+});
+
+describe('anonymous members', () => {
+  it('keeps an anonymous union as a nameless field', () => {
+    const decls = parseDecls('struct hid_bpf_ctx { u32 allocated_size; union { s32 retval; s32 size; }; };');
+    const s = decls.find((d) => d.kind === 'struct')!;
+    expect(s.kind === 'struct' && s.fields?.map((f) => [f.name, f.type.kind])).toEqual([
+      ['allocated_size', 'typedef'],
+      ['', 'union'],
+    ]);
+    expect(() => parseDecls('struct x { int; };')).toThrow('member needs a name');
   });
 });

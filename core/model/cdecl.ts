@@ -142,8 +142,12 @@ const ignoredWords = new Set([
 ]);
 const intWords = new Set(['unsigned', 'signed', 'int', 'long', 'short', 'char', '_Bool']);
 
+/** Prefix of the internal names given to anonymous struct/union/enum types. */
+export const ANON_PREFIX = '__anon_';
+
 class Parser {
   private i = 0;
+  private anon = 0;
   readonly decls: CDecl[] = [];
   constructor(
     private readonly toks: Tok[],
@@ -277,11 +281,13 @@ class Parser {
     const kind = kw.v as 'struct' | 'union' | 'enum';
     let name = '';
     if (this.peek().t === 'id') name = this.next().v;
+    // Anonymous tags get an internal name so each stays distinct; BTF writes them nameless.
+    else name = `${ANON_PREFIX}${this.anon++}`;
     if (this.is('{')) {
       this.next();
       if (kind === 'enum') this.enumBody(name, kw.pos);
       else this.structBody(kind, name, kw.pos);
-    } else if (!name) {
+    } else if (name.startsWith(ANON_PREFIX)) {
       throw new CDeclError(this.peek().pos, `${kind} needs a name or a body`);
     } else if (!this.decls.some((d) => d.kind === kind && d.name === name)) {
       // First mention without a body: a forward declaration.
@@ -298,13 +304,15 @@ class Parser {
       const base = this.specifiers();
       for (;;) {
         const d = this.declarator(base);
-        if (!d.name) throw new CDeclError(d.pos, 'member needs a name');
-        const f: CField = { name: d.name, type: d.type, pos: fpos };
+        // Anonymous struct/union members are allowed (their fields are reached through them).
+        const anon = !d.name && (base.kind === 'struct' || base.kind === 'union') && this.is(';');
+        if (!d.name && !anon) throw new CDeclError(d.pos, 'member needs a name');
+        const f: CField = { name: d.name ?? '', type: d.type, pos: fpos };
         if (this.is(':')) {
           this.next();
           f.bits = this.number();
         }
-        if (fields.some((x) => x.name === f.name)) {
+        if (f.name && fields.some((x) => x.name === f.name)) {
           throw new CDeclError(d.pos, `duplicate member '${f.name}' in ${kind} ${name}`);
         }
         fields.push(f);
@@ -314,7 +322,7 @@ class Parser {
       this.expect(';');
     }
     this.expect('}');
-    const existing = this.decls.find((d) => d.kind === kind && d.name === name && name !== '');
+    const existing = this.decls.find((d) => d.kind === kind && d.name === name);
     if (existing && existing.kind !== 'enum' && existing.kind !== 'typedef' && existing.kind !== 'object') {
       if (existing.fields) throw new CDeclError(pos, `redefinition of ${kind} ${name}`);
       existing.fields = fields;

@@ -1,0 +1,131 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gunzipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { parseBtf } from '../btf/btf';
+import { BtfRegistry } from '../btf/registry';
+import { checkModel, errorCount, xlatedMismatch } from './check';
+import { modelJsonSchema, validateJsonSchema } from './json-schema';
+import { formatDiagnostic } from './load';
+
+const root = resolve(__dirname, '../..');
+const modelsDir = join(root, 'models');
+const fixtures = join(root, 'test/fixtures/model');
+const shipped = readdirSync(modelsDir).filter((f) => f.endsWith('.yaml'));
+const registry = new BtfRegistry(parseBtf(gunzipSync(readFileSync(join(root, 'assets/vmlinux.btf.gz')))));
+
+const check = (dir: string, f: string) =>
+  checkModel(`${f}`, readFileSync(join(dir, f), 'utf8'), { btf: registry });
+
+describe('shipped models', () => {
+  it('ships the five subsystems and the v2 proposal', () => {
+    expect(shipped.sort()).toEqual([
+      'bpf_testmod.yaml',
+      'bpf_testmod_v2_kfunc.yaml',
+      'hid_bpf.yaml',
+      'qdisc.yaml',
+      'sched_ext.yaml',
+      'tcp_cc.yaml',
+    ]);
+  });
+
+  it.each(shipped)('%s passes model check', (f) => {
+    const r = check(modelsDir, f);
+    expect(r.diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(r.programs.length).toBe(r.model!.programs.length);
+  });
+
+  it('assembles the qdisc prologue as the kernel emits it under both call designs', () => {
+    const r = check(modelsDir, 'qdisc.yaml');
+    const init = r.generated.filter((g) => g.member === 'init');
+    // 7 insns from the hook body; the 8th is the copied insn 0.
+    expect(init).toEqual([
+      { member: 'init', which: 'prologue', design: 'kfunc', insns: 7 },
+      { member: 'init', which: 'prologue', design: 'wrapper', insns: 7 },
+    ]);
+    expect(r.generated.filter((g) => g.member === 'reset').map((g) => g.insns)).toEqual([4, 4]);
+  });
+
+  it('takes tcp_congestion_ops and its kfuncs from the reference BTF without adding bytes', () => {
+    const r = check(modelsDir, 'tcp_cc.yaml');
+    expect(r.resolved!.structFrom).toBe('btf');
+    expect(r.build!.inBaseBtf.size).toBe(5);
+    expect(r.build!.emitter.bytes()).toBe(0);
+  });
+});
+
+describe('models/schema.json', () => {
+  const published = JSON.parse(readFileSync(join(modelsDir, 'schema.json'), 'utf8'));
+
+  it('is the JSON Schema generated from the zod schema', () => {
+    expect(published).toEqual(modelJsonSchema());
+    expect(published.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+  });
+
+  it.each(shipped)('validates %s', (f) => {
+    expect(validateJsonSchema(published, parse(readFileSync(join(modelsDir, f), 'utf8')))).toEqual([]);
+  });
+
+  it('rejects a model with a bad value and an unknown key', () => {
+    const errs = validateJsonSchema(
+      published,
+      parse(readFileSync(join(fixtures, 'bad-schema.yaml'), 'utf8')),
+    );
+    expect(errs).toContain('$.kernel: does not match ^v\\d+\\.\\d+$');
+    expect(errs.some((e) => e.startsWith('$.struct_ops.members[0]'))).toBe(true);
+  });
+});
+
+describe('broken models', () => {
+  const diags = (f: string) => check(fixtures, f).diagnostics.map(formatDiagnostic);
+
+  it('reports YAML syntax errors with their position', () => {
+    // The indented `profile:` turns `kernel`'s value into a mapping: yaml points at that value.
+    expect(diags('bad-yaml.yaml')[0]).toBe(
+      'bad-yaml.yaml:3:9: Nested mappings are not allowed in compact mappings',
+    );
+  });
+
+  it('reports schema errors at the offending value or key', () => {
+    expect(diags('bad-schema.yaml')).toEqual([
+      'bad-schema.yaml:3:9: kernel: must look like v6.16',
+      "bad-schema.yaml:12:7: unknown key 'colour'",
+    ]);
+  });
+
+  it('reports C declaration errors inside a block scalar', () => {
+    expect(diags('bad-decl.yaml')).toEqual(["bad-decl.yaml:9:16: unknown type name 'strct'"]);
+  });
+
+  it('reports calls to undeclared functions at the name', () => {
+    expect(diags('bad-call.yaml')).toEqual([
+      "bad-call.yaml:18:16: 'foo_prepare' is not a kfunc, wrapper or helper of this model",
+    ]);
+  });
+
+  it('reports assembler errors at the instruction', () => {
+    const d = diags('bad-insn.yaml');
+    expect(d).toHaveLength(1);
+    expect(d[0]).toMatch(/^bad-insn\.yaml:20:7: /);
+  });
+
+  it('rejects generated code that overflows INSN_BUF_SIZE', () => {
+    expect(diags('too-long.yaml')).toEqual([
+      "too-long.yaml:15:16: gen_epilogue returns 16 insns; the verifier's buffer holds 15",
+    ]);
+  });
+
+  it('counts errors', () => {
+    expect(errorCount(check(fixtures, 'bad-call.yaml'))).toBe(1);
+  });
+});
+
+describe('xlatedMismatch', () => {
+  it('matches selftest-style prefixes and reports the first difference', () => {
+    const actual = ['0: (bf) r6 = r1', '1: (85) call pc+3', '2: (95) exit'];
+    expect(xlatedMismatch('0: r6 = r1\n1: call pc+\n2: exit', actual)).toBeUndefined();
+    expect(xlatedMismatch('0: r6 = r2', actual)).toBe("xlated insn 0 is '0: r6 = r1', expected '0: r6 = r2'");
+    expect(xlatedMismatch('3: exit', actual)).toBe("xlated has no insn 3 (expected '3: exit')");
+  });
+});

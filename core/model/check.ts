@@ -1,0 +1,215 @@
+// `kmodel model check` as a library: validate, resolve types, assemble every generated
+// block (under every design it can be expressed with) and every program, then hand each
+// program to the verifier when one is supplied. Pure: file reading is the caller's job.
+import type { Btf } from '../btf/btf';
+import type { BtfRegistry } from '../btf/registry';
+import type { Insn } from '../isa/insn';
+import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
+import {
+  assembleGenerated,
+  assembleProgram,
+  buildModelBtf,
+  type ModelBuild,
+  placeModelSymbols,
+} from './build';
+import { loadModel, type ModelDiagnostic, type ModelSource } from './load';
+import { InsnTextError } from './program';
+import {
+  designsCommon,
+  INSN_BUF_SIZE,
+  type ResolvedModel,
+  type ResolvedProgram,
+  resolveModel,
+} from './resolve';
+import type { Model, ProfileName } from './schema';
+
+/** What a verifier run reports back for one member program. */
+export interface VerifyOutcome {
+  ok: boolean;
+  /** The verifier's last error line when !ok. */
+  error?: string;
+  /** Xlated dump lines, `N: insn`, after fixups (when ok). */
+  xlated?: string[];
+  processedInsns?: number;
+  /** Return value from running it, when the verifier side can execute. */
+  retval?: number;
+}
+
+export interface VerifyRequest {
+  model: ResolvedModel;
+  build: ModelBuild;
+  as: AddressSpace;
+  program: ResolvedProgram;
+  insns: Insn[];
+  profile: ProfileName;
+}
+
+export type VerifyFn = (req: VerifyRequest) => VerifyOutcome | undefined;
+
+export interface CheckOptions {
+  btf?: BtfRegistry;
+  /** Profile to verify under (default: the model's). */
+  profile?: ProfileName;
+  /** Runs a program through the verifier; undefined result = verifier unavailable. */
+  verify?: VerifyFn;
+}
+
+export interface ProgramCheck {
+  name: string;
+  member: string;
+  insns: number;
+  verified: 'ok' | 'rejected' | 'skipped';
+  error?: string;
+  processedInsns?: number;
+  xlatedMatches?: boolean;
+  retvalMatches?: boolean;
+}
+
+export interface CheckResult {
+  file: string;
+  model?: Model;
+  resolved?: ResolvedModel;
+  build?: ModelBuild;
+  as?: AddressSpace;
+  diagnostics: ModelDiagnostic[];
+  programs: ProgramCheck[];
+  /** Generated blocks assembled: member/which/design → insn count. */
+  generated: { member: string; which: 'prologue' | 'epilogue'; design: string; insns: number }[];
+}
+
+export const errorCount = (r: CheckResult): number =>
+  r.diagnostics.filter((d) => d.severity === 'error').length;
+
+function vmlinuxBtf(reg: BtfRegistry | undefined): Btf | undefined {
+  try {
+    return reg?.vmlinux.btf;
+  } catch {
+    return undefined;
+  }
+}
+
+export function checkModel(file: string, text: string, opts: CheckOptions = {}): CheckResult {
+  const loaded = loadModel(file, text);
+  const result: CheckResult = { file, diagnostics: [...loaded.diagnostics], programs: [], generated: [] };
+  if (!loaded.model) return result;
+  result.model = loaded.model;
+  const source = loaded.source;
+  const profile = opts.profile ?? loaded.model.profile;
+  const { resolved, diagnostics } = resolveModel(loaded.model, source, {
+    ...(opts.btf ? { btf: opts.btf } : {}),
+    profile,
+  });
+  result.resolved = resolved;
+  result.diagnostics.push(...diagnostics);
+  if (errorCount(result) > 0) return finish(result);
+
+  let build: ModelBuild;
+  try {
+    build = buildModelBtf(resolved, vmlinuxBtf(opts.btf));
+  } catch (e) {
+    result.diagnostics.push(source.diag(['types'], `BTF: ${(e as Error).message}`));
+    return finish(result);
+  }
+  const as = x86_64AddressSpace();
+  placeModelSymbols(resolved, as);
+  result.build = build;
+  result.as = as;
+  const env = { build, as };
+
+  for (const m of resolved.members) {
+    for (const g of [m.prologue, m.epilogue]) {
+      if (!g) continue;
+      const designs = g.calls.length === 0 ? [undefined] : designsCommon(g.calls);
+      for (const d of designs) {
+        try {
+          const { insns } = assembleGenerated(resolved, env, g, d);
+          const count = insns.length + (g.which === 'prologue' ? 1 : 0);
+          if (count >= INSN_BUF_SIZE) {
+            result.diagnostics.push(
+              source.diag([...g.path, 'insns'], `${count} insns overflow the 16-insn buffer`),
+            );
+          }
+          result.generated.push({ member: m.name, which: g.which, design: d ?? 'none', insns: insns.length });
+        } catch (e) {
+          result.diagnostics.push(located(source, [...g.path, 'insns'], e, d));
+        }
+      }
+    }
+  }
+
+  resolved.programs.forEach((p, i) => {
+    let insns: Insn[];
+    try {
+      insns = assembleProgram(resolved, env, i);
+    } catch (e) {
+      result.diagnostics.push(located(source, [...p.path, 'insns'], e));
+      return;
+    }
+    const pc: ProgramCheck = {
+      name: p.spec.name,
+      member: p.member.name,
+      insns: insns.length,
+      verified: 'skipped',
+    };
+    const out = opts.verify?.({ model: resolved, build, as, program: p, insns, profile });
+    if (out) {
+      pc.verified = out.ok ? 'ok' : 'rejected';
+      if (out.processedInsns !== undefined) pc.processedInsns = out.processedInsns;
+      if (!out.ok) {
+        pc.error = out.error ?? 'rejected';
+        result.diagnostics.push(source.diag([...p.path, 'insns'], `verifier: ${pc.error}`));
+      }
+      const exp = p.spec.expect;
+      if (out.ok && exp?.xlated && out.xlated) {
+        const mismatch = xlatedMismatch(exp.xlated, out.xlated);
+        pc.xlatedMatches = mismatch === undefined;
+        if (mismatch) result.diagnostics.push(source.diag([...p.path, 'expect', 'xlated'], mismatch));
+      }
+      if (out.ok && exp?.retval !== undefined && out.retval !== undefined) {
+        pc.retvalMatches = exp.retval === out.retval;
+        if (!pc.retvalMatches) {
+          result.diagnostics.push(
+            source.diag([...p.path, 'expect', 'retval'], `retval ${out.retval}, expected ${exp.retval}`),
+          );
+        }
+      }
+    }
+    result.programs.push(pc);
+  });
+  return finish(result);
+}
+
+function finish(r: CheckResult): CheckResult {
+  r.diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
+  return r;
+}
+
+function located(
+  source: ModelSource,
+  path: (string | number)[],
+  e: unknown,
+  design?: string,
+): ModelDiagnostic {
+  const how = design ? ` (${design} design)` : '';
+  if (e instanceof InsnTextError) return source.diagIn(path, e.line, e.col, `${e.reason}${how}`);
+  return source.diag(path, `${e instanceof Error ? e.message : String(e)}${how}`);
+}
+
+/**
+ * Compares an expected xlated listing (selftest `__xlated` style: each expected line is
+ * a prefix of the actual line with the same index) with the actual dump.
+ */
+export function xlatedMismatch(expected: string, actual: readonly string[]): string | undefined {
+  const norm = (s: string) => s.replace(/^(\d+):\s*(\([0-9a-f]{2}\)\s*)?/, '$1: ').trim();
+  const got = actual.map(norm);
+  for (const raw of expected.split('\n')) {
+    const e = raw.trim();
+    if (!e) continue;
+    const m = /^(\d+):/.exec(e);
+    if (!m) return `expected line '${e}' has no index`;
+    const line = got.find((g) => g.startsWith(`${m[1]}:`));
+    if (!line) return `xlated has no insn ${m[1]} (expected '${e}')`;
+    if (!line.startsWith(norm(e))) return `xlated insn ${m[1]} is '${line}', expected '${e}'`;
+  }
+  return undefined;
+}

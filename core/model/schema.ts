@@ -1,0 +1,185 @@
+// The subsystem model file format (models/*.yaml), as a zod schema. models/schema.json
+// is generated from it (core/model/json-schema.ts) so editors can validate too.
+import { z } from 'zod';
+
+const ident = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a C identifier');
+
+/** Kernel profiles known to core/kernel/profiles.ts. */
+export const PROFILE_NAMES = ['v6.12', 'v6.18', 'bpf-next-2026'] as const;
+export const profileName = z.enum(PROFILE_NAMES);
+
+/** How generated pro/epilogue code calls into the kernel. */
+export const CALL_DESIGNS = ['kfunc', 'wrapper', 'helper'] as const;
+export const callDesign = z.enum(CALL_DESIGNS);
+
+/** enum btf_kfunc_hook, without the BTF_KFUNC_HOOK_ prefix. */
+export const KFUNC_HOOKS = [
+  'COMMON',
+  'XDP',
+  'TC',
+  'STRUCT_OPS',
+  'TRACING',
+  'SYSCALL',
+  'FMODRET',
+  'CGROUP',
+  'SCHED_ACT',
+  'SK_SKB',
+  'SOCKET_FILTER',
+  'LWT',
+  'NETFILTER',
+  'KPROBE',
+] as const;
+
+/** KF_* flags (include/linux/btf.h). */
+export const KF_FLAGS = [
+  'KF_ACQUIRE',
+  'KF_RELEASE',
+  'KF_RET_NULL',
+  'KF_TRUSTED_ARGS',
+  'KF_SLEEPABLE',
+  'KF_DESTRUCTIVE',
+  'KF_RCU',
+  'KF_ITER_NEW',
+  'KF_ITER_NEXT',
+  'KF_ITER_DESTROY',
+  'KF_RCU_PROTECTED',
+  'KF_FASTCALL',
+  'KF_SPINLOCK_SAFE',
+  'KF_IMPLICIT_ARGS',
+] as const;
+
+const owner = z.union([
+  z.literal('vmlinux').describe('built into the kernel image'),
+  z.strictObject({ module: ident.describe('module name, e.g. bpf_testmod') }),
+]);
+
+/** Instructions in verifier-log syntax; `call NAME` names a kfunc, wrapper or helper. */
+const insnText = z.string().min(1, 'needs at least one instruction');
+
+const generated = z.strictObject({
+  insns: insnText.describe(
+    'instructions in verifier-log syntax, one per line; `{ctx_stack_off}` is replaced by the ' +
+      'epilogue ctx slot offset; `call NAME` is emitted per the call design',
+  ),
+  design: callDesign
+    .optional()
+    .describe('call mechanism the kernel uses here; the comparison tries the others as well'),
+  source: z.string().optional(),
+});
+
+const ctxRules = z.strictObject({
+  access: z
+    .enum(['read', 'none'])
+    .default('read')
+    .describe('the u64 argument slots are read-only (bpf_tracing_btf_ctx_access) or not accessible'),
+  btf_args: z
+    .array(
+      z.strictObject({
+        arg: z.int().min(0).max(11),
+        type: ident.describe('struct the argument points to'),
+        trusted: z.boolean().default(true),
+      }),
+    )
+    .optional()
+    .describe('arguments whose pointer type is overridden by is_valid_access'),
+});
+
+const member = z.strictObject({
+  name: ident,
+  decl: z.string().optional().describe('C member declaration; optional when struct_ops.btf names the type'),
+  kind: z.enum(['op', 'data', 'unsupported']).optional().describe('default: op for function pointers'),
+  sleepable: z.boolean().optional(),
+  ctx: ctxRules.optional(),
+  prologue: generated.optional(),
+  epilogue: generated.optional(),
+  note: z.string().optional(),
+});
+
+const kfunc = z.strictObject({
+  decl: z.string().describe('C prototype'),
+  flags: z.array(z.enum(KF_FLAGS)).default([]),
+  hidden: z.boolean().optional().describe('filtered out for BPF programs: only generated code calls it'),
+  note: z.string().optional(),
+});
+
+const kfuncSet = z.strictObject({
+  name: ident,
+  hook: z.array(z.enum(KFUNC_HOOKS)).min(1),
+  owner: owner.optional().describe('default: the model owner'),
+  filter: ident.optional(),
+  source: z.string().optional(),
+  kfuncs: z.array(kfunc).min(1),
+});
+
+const wrapper = z.strictObject({
+  name: ident.describe('symbol BPF_CALL_N defines (what BPF_EMIT_CALL names)'),
+  wraps: ident.describe('the kernel function whose body the wrapper runs'),
+  args: z.int().min(0).max(5),
+  owner: owner.optional(),
+  source: z.string().optional(),
+});
+
+const program = z.strictObject({
+  name: ident,
+  member: ident,
+  insns: insnText,
+  license: z.string().default('GPL'),
+  expect: z
+    .strictObject({
+      xlated: z.string().optional().describe('expected xlated dump, `N: insn` per line, prefix match'),
+      retval: z.int().optional(),
+      source: z.string().optional(),
+    })
+    .optional(),
+  note: z.string().optional(),
+});
+
+const writable = z.strictObject({
+  struct: ident,
+  fields: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*(\[[0-9]+\])?$/)).min(1),
+});
+
+export const modelSchema = z.strictObject({
+  subsystem: ident.describe('short id, e.g. bpf_qdisc'),
+  title: z.string(),
+  kernel: z
+    .string()
+    .regex(/^v\d+\.\d+$/, 'must look like v6.16')
+    .describe('first mainline release carrying the struct_ops type'),
+  profile: profileName.describe('kernel profile `model check` verifies under'),
+  owner,
+  sources: z.array(z.string()).min(1).describe('kernel source paths the facts come from'),
+  types: z.string().optional().describe('C declarations of the structs/enums the model needs'),
+  struct_ops: z.strictObject({
+    name: ident.describe('bpf_struct_ops .name / the BTF struct name'),
+    btf: ident.optional().describe('take the struct from the BTF registry (reference vmlinux)'),
+    verifier_ops: z
+      .array(
+        z.enum(['get_func_proto', 'is_valid_access', 'btf_struct_access', 'gen_prologue', 'gen_epilogue']),
+      )
+      .min(1),
+    get_func_proto: z.string().optional().describe('e.g. bpf_base_func_proto'),
+    members: z.array(member).min(1),
+    writable: z.array(writable).optional().describe('fields btf_struct_access lets programs write'),
+  }),
+  call_design: z
+    .partialRecord(profileName, callDesign)
+    .optional()
+    .describe('how the kernel at each profile emits pro/epilogue calls'),
+  kfunc_sets: z.array(kfuncSet).default([]),
+  wrappers: z.array(wrapper).default([]),
+  programs: z.array(program).default([]),
+});
+
+export type Model = z.output<typeof modelSchema>;
+export type ModelMember = Model['struct_ops']['members'][number];
+export type ModelKfuncSet = Model['kfunc_sets'][number];
+export type ModelKfunc = ModelKfuncSet['kfuncs'][number];
+export type ModelWrapper = Model['wrappers'][number];
+export type ModelProgram = Model['programs'][number];
+export type ModelGenerated = NonNullable<ModelMember['prologue']>;
+export type ModelOwner = Model['owner'];
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+export type CallDesign = (typeof CALL_DESIGNS)[number];
+
+export const ownerModule = (o: ModelOwner): string | undefined => (o === 'vmlinux' ? undefined : o.module);
