@@ -1,0 +1,59 @@
+// `kmodel disasm`: instruction bytes (as `bpftool prog dump xlated … file` writes them)
+// → the kernel's text, one `N: (op) …` line per instruction.
+
+import { readFileSync } from 'node:fs';
+import { bpftoolResolver, disasmProgram } from '../../core/isa/disasm';
+import { bytesFromHex, decodeInsns } from '../../core/isa/encoding';
+import { IsaError } from '../../core/isa/errors';
+import type { Insn } from '../../core/isa/insn';
+import { checkFlags, flagString, parseArgs } from '../args';
+import type { Command } from '../command';
+import { CliError } from '../errors';
+
+/** Reads FILE or --hex into bytes; CliError when neither or both are given. */
+export function readBytesInput(positional: string[], hex: string | undefined): Uint8Array {
+  if (hex !== undefined && positional.length) throw new CliError('give FILE or --hex, not both');
+  if (positional.length > 1) throw new CliError(`unexpected argument '${positional[1]}'`);
+  if (hex !== undefined) {
+    try {
+      return bytesFromHex(hex);
+    } catch (e) {
+      throw new CliError(`--hex: ${(e as Error).message}`);
+    }
+  }
+  if (!positional.length) throw new CliError('missing FILE (or --hex HEX)');
+  return readFileOrFail(positional[0]!);
+}
+
+export function readFileOrFail(path: string): Uint8Array {
+  try {
+    return new Uint8Array(readFileSync(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+export function decodeOrFail(bytes: Uint8Array, bigEndian: boolean): Insn[] {
+  try {
+    return decodeInsns(bytes, bigEndian ? 'be' : 'le');
+  } catch (e) {
+    if (e instanceof IsaError) throw new CliError(e.reason);
+    throw e;
+  }
+}
+
+export const disasm: Command = {
+  words: ['disasm'],
+  usage: 'disasm FILE|--hex HEX [--big-endian]',
+  summary: 'print BPF instructions as the kernel verifier log does',
+  run(ctx) {
+    const args = parseArgs(ctx.argv, ['big-endian']);
+    checkFlags(args, ['hex', 'big-endian']);
+    const bytes = readBytesInput(args.positional, flagString(args, 'hex'));
+    const insns = decodeOrFail(bytes, args.flags.has('big-endian'));
+    if (!insns.length) throw new CliError('no instructions');
+    ctx.stdout(`${disasmProgram(insns, bpftoolResolver).join('\n')}\n`);
+    return 0;
+  },
+};
