@@ -42,6 +42,8 @@
  *   findMember(btf, btf.findByName('xdp_buff', 'STRUCT')!, 'data_end')!.offset  // 8
  */
 export * from './btf';
+export * from './dump-c';
+export * from './dump-raw';
 export * from './elf';
 export * from './error';
 export * from './kinds';
