@@ -3,6 +3,7 @@ import type { BenchRow, BenchSuite } from './types';
 
 const suites: Record<string, () => Promise<{ run: BenchSuite }>> = {
   // Each area adds its suite here: name → module exporting `run`.
+  isa: () => import('./isa'),
 };
 
 async function main(): Promise<void> {

@@ -1,6 +1,7 @@
 // Public API of the ISA layer.
 export * from './asm';
 export * from './builders';
+export * from './conformance';
 export * from './disasm';
 export * from './encoding';
 export * from './errors';

@@ -1,0 +1,94 @@
+// ISA layer throughput: decoding struct bpf_insn bytes, disassembling, and interpreting a
+// loop-heavy program (the suite's `prime` plus a counting loop).
+import { assembleConformance } from '../core/isa/asm';
+import { disasmProgram } from '../core/isa/disasm';
+import { bytesFromHex, decodeInsns, encodeInsns } from '../core/isa/encoding';
+import { runConformance, runProgram } from '../core/isa/interp';
+import { loadCases } from '../test/fixtures/isa/load';
+import type { BenchRow, BenchSuite } from './types';
+
+/** Runs fn until at least `ms` have passed; returns operations per second. */
+function rate(ms: number, opsPerCall: number, fn: () => void): number {
+  fn(); // warm up
+  let calls = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < ms) {
+    fn();
+    calls++;
+    t = performance.now();
+  }
+  return Math.round((calls * opsPerCall) / ((t - t0) / 1000));
+}
+
+export const run: BenchSuite = async () => {
+  const cases = loadCases();
+  const all = cases.flatMap((c) => [...bytesFromHex(c.insns)]);
+  const bytes = new Uint8Array(all);
+  const slots = bytes.length / 8;
+  const rows: BenchRow[] = [];
+
+  rows.push({
+    area: 'isa',
+    what: `decode (${slots.toLocaleString('en-US')} slots, all suite programs)`,
+    value: rate(500, slots, () => decodeInsns(bytes)),
+    unit: 'insns/s',
+  });
+  const insns = decodeInsns(bytes);
+  rows.push({
+    area: 'isa',
+    what: 'encode',
+    value: rate(500, slots, () => encodeInsns(insns)),
+    unit: 'insns/s',
+  });
+  rows.push({
+    area: 'isa',
+    what: 'disasm (kernel text)',
+    value: rate(500, slots, () => disasmProgram(insns)),
+    unit: 'insns/s',
+  });
+
+  // Counting loop: r0 += i*3 ^ i for i in 0..N (ALU64 + a conditional back edge).
+  const loop = assembleConformance(
+    [
+      'mov %r0, 0',
+      'mov %r1, 0',
+      'loop:',
+      'mov %r2, %r1',
+      'mul %r2, 3',
+      'xor %r2, %r1',
+      'add %r0, %r2',
+      'add %r1, 1',
+      'jlt %r1, 20000, loop',
+      'exit',
+    ].join('\n'),
+  );
+  const loopSteps = runProgram(loop).steps;
+  rows.push({
+    area: 'isa',
+    what: `interpret counting loop (${loopSteps.toLocaleString('en-US')} insns/run)`,
+    value: rate(1000, loopSteps, () => runProgram(loop)),
+    unit: 'insns/s',
+  });
+  const prime = cases.find((c) => c.name === 'prime')!;
+  const primeInsns = decodeInsns(bytesFromHex(prime.insns));
+  const primeSteps = runConformance(primeInsns).steps;
+  rows.push({
+    area: 'isa',
+    what: `interpret suite 'prime' (${primeSteps} insns/run)`,
+    value: rate(500, primeSteps, () => runConformance(primeInsns)),
+    unit: 'insns/s',
+  });
+  let suiteSteps = 0;
+  const progs = cases.map((c) => ({ insns: decodeInsns(bytesFromHex(c.insns)), mem: bytesFromHex(c.mem) }));
+  for (const p of progs) suiteSteps += runConformance(p.insns, p.mem).steps;
+  rows.push({
+    area: 'isa',
+    what: `run all ${cases.length} conformance cases`,
+    value: rate(500, cases.length, () => {
+      for (const p of progs) runConformance(p.insns, p.mem);
+    }),
+    unit: 'cases/s',
+  });
+  return rows;
+};
