@@ -79,9 +79,7 @@ export const run: BenchSuite = async () => {
     value: rate(500, primeSteps, () => runConformance(primeInsns)),
     unit: 'insns/s',
   });
-  let suiteSteps = 0;
   const progs = cases.map((c) => ({ insns: decodeInsns(bytesFromHex(c.insns)), mem: bytesFromHex(c.mem) }));
-  for (const p of progs) suiteSteps += runConformance(p.insns, p.mem).steps;
   rows.push({
     area: 'isa',
     what: `run all ${cases.length} conformance cases`,
