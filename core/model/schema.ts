@@ -183,3 +183,6 @@ export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type CallDesign = (typeof CALL_DESIGNS)[number];
 
 export const ownerModule = (o: ModelOwner): string | undefined => (o === 'vmlinux' ? undefined : o.module);
+
+export const isProfileName = (s: string): s is ProfileName =>
+  (PROFILE_NAMES as readonly string[]).includes(s);

@@ -1,0 +1,65 @@
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../errors';
+import { modelCheck } from './model-check';
+import { modelShow } from './model-show';
+
+const root = resolve(__dirname, '../..');
+const models = ['qdisc', 'tcp_cc', 'hid_bpf', 'bpf_testmod', 'bpf_testmod_v2_kfunc', 'sched_ext'].map((m) =>
+  join(root, 'models', `${m}.yaml`),
+);
+const fixture = (f: string) => join(root, 'test/fixtures/model', f);
+
+async function call(
+  cmd: typeof modelCheck,
+  argv: string[],
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await cmd.run({ argv, stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  return { code, out, err };
+}
+
+describe('kmodel model check', () => {
+  it('passes every shipped model', async () => {
+    const r = await call(modelCheck, models);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter(Boolean)).toHaveLength(models.length);
+    expect(r.out).toContain('qdisc.yaml: ok: 8 members, 8 kfuncs, 6 generated block variants assembled');
+  });
+
+  it('prints file:line:col errors and exits 1', async () => {
+    const r = await call(modelCheck, [fixture('bad-decl.yaml'), fixture('bad-insn.yaml')]);
+    expect(r.code).toBe(1);
+    const lines = r.err.trim().split('\n');
+    expect(lines[0]).toBe(`${fixture('bad-decl.yaml')}:9:16: unknown type name 'strct'`);
+    expect(lines[1]).toMatch(new RegExp(`^${fixture('bad-insn.yaml').replace(/[.]/g, '\\.')}:20:7: `));
+  });
+
+  it('rejects bad usage with exit 2', async () => {
+    await expect(call(modelCheck, [])).rejects.toThrow(CliError);
+    await expect(call(modelCheck, [models[0]!, '--profile', 'v5.0'])).rejects.toThrow('--profile must be');
+    await expect(call(modelCheck, ['/nonexistent/model.yaml'])).rejects.toThrow('no such file');
+  });
+});
+
+describe('kmodel model show', () => {
+  it('summarizes the qdisc model', async () => {
+    const r = await call(modelShow, [models[0]!]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      'int (*init)(struct Qdisc *sch, struct nlattr *arg, struct netlink_ext_ack *extack)',
+    );
+    expect(r.out).toContain('[prologue 8 insns (kfunc)]');
+    expect(r.out).toContain('qdisc_kfunc_ids [STRUCT_OPS]: 8 kfuncs, 2 hidden');
+  });
+
+  it('prints JSON with the kfuncs and their BTF ids', async () => {
+    const r = await call(modelShow, [models[1]!, '--format', 'json']);
+    const s = JSON.parse(r.out);
+    expect(s.structFrom).toBe('btf');
+    expect(s.kfuncs.map((k: { name: string }) => k.name)).toContain('tcp_reno_ssthresh');
+    expect(s.kfuncs.every((k: { btfId: number | null }) => typeof k.btfId === 'number')).toBe(true);
+  });
+});

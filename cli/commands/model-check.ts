@@ -1,0 +1,50 @@
+// `kmodel model check MODEL…`: validate, resolve types, assemble every generated block and
+// program, and run every member program through the verifier under the model's profile.
+// Exit 0 when every model is clean, 1 when any has errors, 2 for bad usage.
+import { errorCount } from '../../core/model/check';
+import { formatDiagnostic } from '../../core/model/load';
+import { isProfileName } from '../../core/model/schema';
+import { checkFlags, flagString, parseArgs } from '../args';
+import type { Command } from '../command';
+import { CliError } from '../errors';
+import { checkModelFile } from './model-load';
+
+export const modelCheck: Command = {
+  words: ['model', 'check'],
+  usage: 'model check MODEL... [--profile P] [--quiet]',
+  summary: 'validate subsystem models (file:line:col errors), assemble and verify their programs',
+  run(ctx) {
+    const args = parseArgs(ctx.argv, ['quiet']);
+    checkFlags(args, ['profile', 'quiet']);
+    if (args.positional.length === 0) throw new CliError('missing MODEL');
+    const profile = flagString(args, 'profile');
+    if (profile !== undefined && !isProfileName(profile)) {
+      throw new CliError(`--profile must be v6.12, v6.18 or bpf-next-2026, got '${profile}'`);
+    }
+    let failed = 0;
+    for (const file of args.positional) {
+      const r = checkModelFile(file, profile);
+      for (const d of r.diagnostics) ctx.stderr(`${formatDiagnostic(d)}\n`);
+      const errors = errorCount(r);
+      if (errors > 0) failed++;
+      if (args.flags.has('quiet')) continue;
+      if (errors > 0) {
+        ctx.stdout(`${file}: FAILED (${errors} error${errors === 1 ? '' : 's'})\n`);
+        continue;
+      }
+      const verified = r.programs.filter((p) => p.verified === 'ok').length;
+      const skipped = r.programs.filter((p) => p.verified === 'skipped').length;
+      const xl = r.programs.filter((p) => p.xlatedMatches !== undefined);
+      const parts = [
+        `${r.resolved!.members.length} members`,
+        `${r.resolved!.kfuncs.size} kfuncs`,
+        `${r.generated.length} generated block variants assembled`,
+        `${r.programs.length} program${r.programs.length === 1 ? '' : 's'} (${verified} verified${skipped ? `, ${skipped} not run: verifier unavailable` : ''})`,
+      ];
+      if (xl.length)
+        parts.push(`${xl.filter((p) => p.xlatedMatches).length}/${xl.length} xlated as expected`);
+      ctx.stdout(`${file}: ok: ${parts.join(', ')}\n`);
+    }
+    return failed > 0 ? 1 : 0;
+  },
+};

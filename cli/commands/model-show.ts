@@ -1,0 +1,74 @@
+// `kmodel model show MODEL`: a summary of one subsystem model.
+import { typeToString } from '../../core/model/cdecl';
+import { errorCount } from '../../core/model/check';
+import { formatDiagnostic } from '../../core/model/load';
+import { summarizeModel } from '../../core/model/summary';
+import { checkFlags, flagString, parseArgs } from '../args';
+import type { Command } from '../command';
+import { CliError } from '../errors';
+import { checkModelFile } from './model-load';
+
+export const modelShow: Command = {
+  words: ['model', 'show'],
+  usage: 'model show MODEL [--format text|json]',
+  summary: 'summarize a subsystem model: type, members, pro/epilogues, kfuncs, programs',
+  run(ctx) {
+    const args = parseArgs(ctx.argv);
+    checkFlags(args, ['format']);
+    const format = flagString(args, 'format') ?? 'text';
+    if (format !== 'text' && format !== 'json')
+      throw new CliError(`--format must be text or json, got '${format}'`);
+    if (args.positional.length !== 1) {
+      throw new CliError(
+        args.positional.length ? `unexpected argument '${args.positional[1]}'` : 'missing MODEL',
+      );
+    }
+    const r = checkModelFile(args.positional[0]!, undefined, false);
+    if (errorCount(r) > 0 || !r.resolved) {
+      for (const d of r.diagnostics) ctx.stderr(`${formatDiagnostic(d)}\n`);
+      return 1;
+    }
+    const s = summarizeModel(r);
+    if (format === 'json') {
+      ctx.stdout(`${JSON.stringify(s, null, 2)}\n`);
+      return 0;
+    }
+    const m = r.resolved;
+    const lines: string[] = [];
+    lines.push(`${s.title} [${s.subsystem}]`);
+    lines.push(
+      `  kernel ${s.kernel}, profile ${s.profile}, ${s.module ? `module ${s.module}` : 'built into vmlinux'}`,
+    );
+    lines.push(
+      `  struct_ops ${s.structOps} (${s.structFrom === 'btf' ? 'from the reference BTF' : 'declared in the model'}), verifier ops: ${s.verifierOps.join(', ')}`,
+    );
+    lines.push(`  members (${s.members.length}):`);
+    for (const mem of m.members) {
+      const fn = mem.func ? typeToString({ kind: 'ptr', to: mem.func }, mem.name) : mem.name;
+      const tags = [mem.kind !== 'op' ? mem.kind : '', mem.sleepable ? 'sleepable' : ''];
+      if (mem.prologue)
+        tags.push(
+          `prologue ${mem.prologue.count} insns${mem.prologue.design ? ` (${mem.prologue.design})` : ''}`,
+        );
+      if (mem.epilogue)
+        tags.push(
+          `epilogue ${mem.epilogue.count} insns${mem.epilogue.design ? ` (${mem.epilogue.design})` : ''}`,
+        );
+      const t = tags.filter(Boolean);
+      lines.push(`    ${fn}${t.length ? `  [${t.join('; ')}]` : ''}`);
+    }
+    lines.push(`  kfunc sets (${s.kfuncSets.length}):`);
+    for (const ks of s.kfuncSets)
+      lines.push(
+        `    ${ks.name} [${ks.hooks.join(', ')}]: ${ks.kfuncs} kfuncs${ks.hidden ? `, ${ks.hidden} hidden` : ''}`,
+      );
+    if (s.wrappers.length)
+      lines.push(`  wrappers: ${s.wrappers.map((w) => `BPF_CALL_${w.args}(${w.name})`).join(', ')}`);
+    lines.push(`  BTF: ${s.btfBytes} bytes added on top of the reference vmlinux`);
+    lines.push(
+      `  programs (${s.programs.length}): ${s.programs.map((p) => `${p.name}→${p.member} (${p.insns} insns)`).join(', ')}`,
+    );
+    ctx.stdout(`${lines.join('\n')}\n`);
+    return 0;
+  },
+};
