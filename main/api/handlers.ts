@@ -7,11 +7,16 @@ import { buildCfg, insnStarts } from '../../core/isa/cfg';
 import { formatInsn } from '../../core/isa/disasm';
 import { bytesToHex, encodeInsns, insnsFromHex } from '../../core/isa/encoding';
 import { isLdImm64 } from '../../core/isa/insn';
+import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
+import { BtfIndex } from './btf-index';
 import { ApiError, parseParams } from './schema';
 import type {
   ApiMethod,
   ApiParams,
   ApiResult,
+  BtfSearchParams,
+  BtfSearchResult,
+  BtfTypeDetail,
   DisasmParams,
   DisasmResult,
   ListingLine,
@@ -66,6 +71,7 @@ type Handlers = { [M in ApiMethod]: (params: ApiParams<M>) => ApiResult<M> | Pro
 
 export class ApiHandlers implements Handlers {
   private corpus?: RawCase[];
+  private btfIndex?: BtfIndex;
 
   constructor(readonly root: string) {}
 
@@ -86,6 +92,26 @@ export class ApiHandlers implements Handlers {
     return this.corpus;
   }
 
+  /** The reference kernel's BTF (the corpus' BTF ids refer to it), indexed on first use. */
+  private btf(): BtfIndex {
+    this.btfIndex ??= new BtfIndex(loadReferenceVmlinuxBtfSync());
+    return this.btfIndex;
+  }
+
+  btfSearch(p: BtfSearchParams): BtfSearchResult {
+    return this.btf().search(p);
+  }
+
+  btfType({ id }: { id: number }): BtfTypeDetail {
+    const d = this.btf().detail(id);
+    if (!d)
+      throw new ApiError(
+        'bad-request',
+        `btfType: no type id ${id} (the BTF has ${this.btf().btf.typeCount})`,
+      );
+    return d;
+  }
+
   version(): VersionResult {
     const pkg = JSON.parse(readFileSync(this.file('package.json'), 'utf8')) as { version: string };
     const releasePath = this.file('test/fixtures/kernel/release');
@@ -93,7 +119,7 @@ export class ApiHandlers implements Handlers {
       kmodel: pkg.version,
       node: process.versions.node,
       kernel: existsSync(releasePath) ? readFileSync(releasePath, 'utf8').trim() : 'unknown',
-      features: ['disasm', 'cfg', 'samples'],
+      features: ['disasm', 'cfg', 'samples', 'btf'],
     };
   }
 

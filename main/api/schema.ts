@@ -17,6 +17,18 @@ export const schemas = {
     .object({ query: z.string().max(200).optional(), limit: z.number().int().min(1).max(5000).optional() })
     .strict(),
   sample: z.object({ id: z.string().regex(/^[a-z]+-\d+$/, 'a corpus id looks like hand-0002') }).strict(),
+  btfSearch: z
+    .object({
+      query: z.string().max(200),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(2000).optional(),
+      kinds: z
+        .array(z.string().regex(/^[A-Z_0-9]+$/))
+        .max(20)
+        .optional(),
+    })
+    .strict(),
+  btfType: z.object({ id: z.number().int().min(0) }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** Validates params for a method; the message names the first bad field. */

@@ -117,12 +117,75 @@ export interface SampleCase extends SampleSummary {
   };
 }
 
+export interface BtfSearchParams {
+  /** Case-insensitive substring of the name; empty lists every named type. */
+  query: string;
+  offset?: number;
+  limit?: number;
+  /** Only these kinds ('STRUCT', 'FUNC', …). */
+  kinds?: string[];
+}
+
+export interface BtfTypeSummary {
+  id: number;
+  kind: string;
+  name: string;
+  size: number | null;
+}
+
+export interface BtfSearchResult {
+  /** Matches in all (exact name first, then prefix, then substring). */
+  total: number;
+  offset: number;
+  items: BtfTypeSummary[];
+  /** Types in the BTF, named or not. */
+  typeCount: number;
+}
+
+export interface BtfTypeRefInfo {
+  id: number;
+  kind: string;
+  name: string;
+  /** C spelling, e.g. `struct sock *`. */
+  text: string;
+}
+
+export interface BtfMemberInfo {
+  name: string;
+  type: BtfTypeRefInfo;
+  /** Byte offset (floor of bitOffset / 8). */
+  offset: number;
+  bitOffset: number;
+  bitfieldSize: number;
+  size: number | null;
+}
+
+export interface BtfTypeDetail {
+  id: number;
+  kind: string;
+  name: string;
+  size: number | null;
+  text: string;
+  members?: BtfMemberInfo[];
+  params?: { name: string; type: BtfTypeRefInfo }[];
+  ret?: BtfTypeRefInfo;
+  values?: { name: string; value: string }[];
+  target?: BtfTypeRefInfo;
+  nelems?: number;
+  vars?: { type: BtfTypeRefInfo; offset: number; size: number }[];
+  /** Named types that mention this one (through pointers, typedefs, arrays…), first 200. */
+  referencedBy: BtfTypeSummary[];
+  referencedByTotal: number;
+}
+
 /** Every method of the API, each taking one params object and returning a promise. */
 export interface KmodelApi {
   version(params?: Record<string, never>): Promise<VersionResult>;
   disasm(params: DisasmParams): Promise<DisasmResult>;
   samples(params: SamplesParams): Promise<SamplesResult>;
   sample(params: SampleParams): Promise<SampleCase>;
+  btfSearch(params: BtfSearchParams): Promise<BtfSearchResult>;
+  btfType(params: { id: number }): Promise<BtfTypeDetail>;
 }
 
 export type ApiMethod = keyof KmodelApi;
@@ -139,4 +202,11 @@ export interface ApiErrorInfo {
 }
 
 /** Method names, for transports that must enumerate them (kept in sync by a test). */
-export const API_METHODS = ['version', 'disasm', 'samples', 'sample'] as const satisfies readonly ApiMethod[];
+export const API_METHODS = [
+  'version',
+  'disasm',
+  'samples',
+  'sample',
+  'btfSearch',
+  'btfType',
+] as const satisfies readonly ApiMethod[];
