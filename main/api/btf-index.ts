@@ -121,9 +121,9 @@ export class BtfIndex {
       for (let from = 1; from < this.btf.typeCount; from++) {
         for (const to of new Set(BtfIndex.uses(this.btf.type(from)))) {
           if (!to) continue;
-          let l = m.get(to);
-          if (!l) m.set(to, (l = []));
-          l.push(from);
+          const l = m.get(to);
+          if (l) l.push(from);
+          else m.set(to, [from]);
         }
       }
       this.refsTo = m;
