@@ -236,8 +236,11 @@ function checkAlu(insn: Insn, i: number, cls: number, opts: ValidateOptions): Is
   }
   if (op === BPF_MOV) {
     if (!isX) return src !== 0 || off !== 0 ? reserved('BPF_MOV') : undefined;
-    if (cls === BPF_ALU)
-      return (off !== 0 && off !== 8 && off !== 16) || imm !== 0 ? reserved('BPF_MOV') : undefined;
+    if (cls === BPF_ALU) {
+      // imm 1 marks the verifier's zero-extension (BPF_ZEXT_REG) in xlated code.
+      const zext = opts.xlated && imm === 1 && off === 0 && insn.dst === src;
+      return (off !== 0 && off !== 8 && off !== 16) || (imm !== 0 && !zext) ? reserved('BPF_MOV') : undefined;
+    }
     if (off === BPF_ADDR_SPACE_CAST) {
       if (imm !== 1 && imm !== 1 << 16) {
         return new IsaError(
@@ -306,8 +309,11 @@ function checkJmp(
       // The conformance suite's callx: register in dst, everything else zero.
       return src !== 0 || off !== 0 || imm !== 0 ? reserved('BPF_CALL') : regOk(dst);
     }
+    // After jit_subprogs a bpf-to-bpf call keeps its relative offset in off and the
+    // callee's subprogram index in imm.
+    const xlatedSubprogCall = opts.xlated && src === BPF_PSEUDO_CALL;
     if (
-      (src !== BPF_PSEUDO_KFUNC_CALL && off !== 0) ||
+      (src !== BPF_PSEUDO_KFUNC_CALL && off !== 0 && !xlatedSubprogCall) ||
       (src !== 0 && src !== BPF_PSEUDO_CALL && src !== BPF_PSEUDO_KFUNC_CALL) ||
       dst !== 0
     ) {
@@ -370,6 +376,8 @@ export function checkProgram(insns: readonly Insn[], opts: ValidateOptions = {})
     const t = jumpTarget(insn, i);
     if (t === undefined) continue;
     if (BPF_OP(insn.code) === BPF_CALL) {
+      // xlated calls name the callee by subprogram index, not by offset.
+      if (opts.xlated) continue;
       if (t < 0 || t >= n) errors.push(new IsaError(i, 'call to invalid destination', 'jump-range'));
       else if (second[t])
         errors.push(new IsaError(t - 1, `jump into the middle of ldimm64 insn ${t - 1}`, 'jump-range'));
@@ -380,8 +388,50 @@ export function checkProgram(insns: readonly Insn[], opts: ValidateOptions = {})
     else if (second[t])
       errors.push(new IsaError(t - 1, `jump into the middle of ldimm64 insn ${t - 1}`, 'jump-range'));
   }
+  if (opts.kernel && !opts.xlated && errors.length === 0) checkSubprogs(insns, errors);
   errors.sort((a, b) => a.index - b.index);
   return errors;
+}
+
+/**
+ * The kernel's check_subprogs: every subprogram (instruction 0, each bpf-to-bpf call
+ * target, each BPF_PSEUDO_FUNC target) must keep its jumps inside itself and end in
+ * exit or an unconditional jump.
+ */
+function checkSubprogs(insns: readonly Insn[], errors: IsaError[]): void {
+  const n = insns.length;
+  const starts = new Set<number>([0]);
+  for (let i = 0; i < n; i++) {
+    const x = insns[i]!;
+    if (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) starts.add(i + x.imm + 1);
+    if (x.code === (BPF_LD | BPF_IMM | BPF_DW)) {
+      if (x.src === BPF_PSEUDO_FUNC) starts.add(i + x.imm + 1);
+      i++;
+    }
+  }
+  const sorted = [...starts].sort((a, b) => a - b);
+  for (let k = 0; k < sorted.length; k++) {
+    const start = sorted[k]!;
+    const end = sorted[k + 1] ?? n;
+    for (let i = start; i < end; i++) {
+      const x = insns[i]!;
+      const t = BPF_OP(x.code) === BPF_CALL ? undefined : jumpTarget(x, i);
+      if (t !== undefined && (t < start || t >= end)) {
+        errors.push(new IsaError(i, `jump out of range from insn ${i} to ${t}`, 'jump-range'));
+        return;
+      }
+      if (
+        i === end - 1 &&
+        x.code !== (BPF_JMP | BPF_EXIT) &&
+        x.code !== (BPF_JMP | BPF_JA) &&
+        x.code !== (BPF_JMP32 | BPF_JA)
+      ) {
+        errors.push(new IsaError(i, 'last insn is not an exit or jmp', 'jump-range'));
+        return;
+      }
+      if (x.code === (BPF_LD | BPF_IMM | BPF_DW)) i++;
+    }
+  }
 }
 
 /** Throws the first IsaError of the program, if any. */
