@@ -3,6 +3,7 @@ import type { BenchRow, BenchSuite } from './types';
 
 const suites: Record<string, () => Promise<{ run: BenchSuite }>> = {
   // Each area adds its suite here: name → module exporting `run`.
+  jit: () => import('./jit'),
   isa: () => import('./isa'),
 };
 
