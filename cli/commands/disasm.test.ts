@@ -39,6 +39,20 @@ describe('kmodel disasm', () => {
     );
   });
 
+  it('names xlated calls from kallsyms as bpftool does', () => {
+    const dir = join(__dirname, '../../test/fixtures/isa/bpftool');
+    const out = call([join(dir, 'q.bin'), '--kallsyms', join(dir, 'ks.txt')]).split('\n');
+    expect(out[1]).toBe('1: (85) call bpf_user_rnd_u32#23440');
+    expect(out[9]).toBe('10: (85) call __htab_map_lookup_elem#338048');
+    const bad = () =>
+      disasm.run({
+        argv: [join(dir, 'q.bin'), '--kallsyms', join(dir, 'q.txt')],
+        stdout: () => {},
+        stderr: () => {},
+      });
+    expect(bad).toThrow('has no __bpf_call_base');
+  });
+
   it('rejects bad input with CliError', () => {
     const bad = (argv: string[]) => () => disasm.run({ argv, stdout: () => {}, stderr: () => {} });
     expect(bad([])).toThrow(CliError);

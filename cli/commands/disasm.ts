@@ -2,7 +2,13 @@
 // → the kernel's text, one `N: (op) …` line per instruction.
 
 import { readFileSync } from 'node:fs';
-import { bpftoolResolver, disasmProgram } from '../../core/isa/disasm';
+import {
+  bpftoolResolver,
+  type DisasmResolver,
+  disasmProgram,
+  parseKallsyms,
+  xlatedResolver,
+} from '../../core/isa/disasm';
 import { bytesFromHex, decodeInsns } from '../../core/isa/encoding';
 import { IsaError } from '../../core/isa/errors';
 import type { Insn } from '../../core/isa/insn';
@@ -45,15 +51,26 @@ export function decodeOrFail(bytes: Uint8Array, bigEndian: boolean): Insn[] {
 
 export const disasm: Command = {
   words: ['disasm'],
-  usage: 'disasm FILE|--hex HEX [--big-endian]',
+  usage: 'disasm FILE|--hex HEX [--big-endian] [--kallsyms FILE]',
   summary: 'print BPF instructions as the kernel verifier log does',
   run(ctx) {
     const args = parseArgs(ctx.argv, ['big-endian']);
-    checkFlags(args, ['hex', 'big-endian']);
+    checkFlags(args, ['hex', 'big-endian', 'kallsyms']);
     const bytes = readBytesInput(args.positional, flagString(args, 'hex'));
     const insns = decodeOrFail(bytes, args.flags.has('big-endian'));
     if (!insns.length) throw new CliError('no instructions');
-    ctx.stdout(`${disasmProgram(insns, bpftoolResolver).join('\n')}\n`);
+    // With kallsyms, calls in xlated code are named as bpftool names them.
+    let resolver: DisasmResolver = bpftoolResolver;
+    const kallsyms = flagString(args, 'kallsyms');
+    if (kallsyms !== undefined) {
+      try {
+        resolver = xlatedResolver(parseKallsyms(new TextDecoder().decode(readFileOrFail(kallsyms))));
+      } catch (e) {
+        if (e instanceof CliError) throw e;
+        throw new CliError(`${kallsyms}: ${(e as Error).message}`);
+      }
+    }
+    ctx.stdout(`${disasmProgram(insns, resolver).join('\n')}\n`);
     return 0;
   },
 };

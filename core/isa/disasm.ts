@@ -250,3 +250,47 @@ export const bpftoolImmText = (insns: readonly Insn[], index: number, value: big
 
 /** A resolver printing ld_imm64 immediates the way `bpftool prog dump xlated` does. */
 export const bpftoolResolver: DisasmResolver = { immText: bpftoolImmText };
+
+export interface XlatedSymbols {
+  /** Address of `__bpf_call_base`: an xlated call's imm is `callee - __bpf_call_base`. */
+  callBase: bigint;
+  /** The kernel symbol starting exactly at addr (kallsyms). */
+  symbolAt(addr: bigint): string | undefined;
+  /** Name of bpf-to-bpf callee number `subprog` (bpftool: `bpf_prog_<tag>_<name>`), when known. */
+  subprogName?(subprog: number): string | undefined;
+}
+
+/**
+ * Call names as `bpftool prog dump xlated` prints them (xlated_dumper.c print_call):
+ * helper and kfunc calls by the kernel symbol at `__bpf_call_base + imm` (its address in
+ * hex when no symbol starts there), bpf-to-bpf calls by their instruction offset, which
+ * the kernel keeps in `off` once the callee's index has replaced `imm`.
+ */
+export function xlatedResolver(syms: XlatedSymbols): DisasmResolver {
+  return {
+    immText: bpftoolImmText,
+    callName(insn) {
+      if (insn.src === BPF_PSEUDO_CALL) {
+        const name = syms.subprogName?.(insn.imm);
+        return name === undefined ? plusD(insn.off) : `${plusD(insn.off)}#${name}`;
+      }
+      const addr = BigInt.asUintN(64, syms.callBase + BigInt(insn.imm));
+      return syms.symbolAt(addr) ?? `0x${addr.toString(16)}`;
+    },
+  };
+}
+
+/** Symbols from /proc/kallsyms text (`ADDR TYPE NAME [module]` per line). */
+export function parseKallsyms(text: string): XlatedSymbols {
+  const byAddr = new Map<bigint, string>();
+  let callBase: bigint | undefined;
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-fA-F]+)\s+\S\s+(\S+)/.exec(line);
+    if (!m) continue;
+    const addr = BigInt(`0x${m[1]}`);
+    if (m[2] === '__bpf_call_base') callBase = addr;
+    if (!byAddr.has(addr)) byAddr.set(addr, m[2]!);
+  }
+  if (callBase === undefined) throw new Error('kallsyms has no __bpf_call_base');
+  return { callBase, symbolAt: (a) => byAddr.get(a) };
+}
