@@ -1,7 +1,9 @@
 import type { Command } from '../command';
 import { btfDump } from './btf-dump';
 import { btfFind } from './btf-find';
+import { btfKfuncs } from './btf-kfuncs';
 import { asm } from './asm';
+import { compare } from './compare';
 import { disasm } from './disasm';
 import { jit } from './jit';
 import { modelCheck } from './model-check';
@@ -10,4 +12,4 @@ import { run } from './run';
 import { serve } from './serve';
 
 // Every command of `kmodel`, one module each. Add new commands here.
-export const commands: Command[] = [btfDump, btfFind, asm, disasm, jit, modelCheck, modelShow, run, serve];
+export const commands: Command[] = [btfDump, btfFind, btfKfuncs, asm, compare, disasm, jit, modelCheck, modelShow, run, serve];

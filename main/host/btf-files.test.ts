@@ -1,9 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BtfRegistry, findMember, funcProtoOf, resolveType, sizeOf, typeString } from '../../core/btf/index';
+import {
+  BtfRegistry,
+  btfDistillFunc,
+  findMember,
+  funcProtoOf,
+  KfuncSetRegistry,
+  registerLinux618KfuncSets,
+  resolveType,
+  sizeOf,
+  typeString,
+} from '../../core/btf/index';
 import { loadBtfFile, loadReferenceVmlinuxBtf, loadVmlinuxBtf, referenceVmlinuxBtfBytes } from './btf-files';
 
 describe('reference vmlinux BTF', async () => {
@@ -42,6 +52,36 @@ describe('reference vmlinux BTF', async () => {
     const tags = btf.findAllByName('bpf_kfunc', 'DECL_TAG');
     expect(tags.length).toBeGreaterThan(100);
     expect(tags.some((t) => btf.nameOf(btf.sizeOrTypeOf(t)) === 'bpf_cast_to_kern_ctx')).toBe(true);
+  });
+
+  it('kfunc sets decide what the corpus programs may call', () => {
+    const kreg = new KfuncSetRegistry(reg);
+    const { missing, lists } = registerLinux618KfuncSets(kreg);
+    // Only crash_kexec is compiled out of the reference kernel (no CONFIG_CRASH_DUMP).
+    expect(missing).toEqual(['generic_btf_ids: crash_kexec']);
+    expect(lists[0]!.ids.every((id) => id > 0)).toBe(true);
+    const corpus = readFileSync(resolve(__dirname, '../../test/fixtures/corpus/cases.jsonl'), 'utf8');
+    let checked = 0;
+    for (const line of corpus.split('\n')) {
+      if (!line) continue;
+      const c = JSON.parse(line) as {
+        prog_type: string;
+        insns: string;
+        kernel: { verdict: string; log: string };
+      };
+      const insns = Buffer.from(c.insns, 'hex');
+      for (let i = 0; i < insns.length; i += 8) {
+        if (insns[i] !== 0x85 || insns[i + 1]! >> 4 !== 2) continue;
+        const id = insns.readInt32LE(i + 4);
+        const name = btf.nameOf(id);
+        const flags = kreg.kfuncIdSetContains(c.prog_type as 'struct_ops', 1, id);
+        const denied = c.kernel.log.includes(`calling kernel function ${name} is not allowed`);
+        expect(flags === undefined, `${name} in ${c.prog_type}`).toBe(denied);
+        if (c.kernel.verdict === 'accept') expect(btfDistillFunc(btf, id).ok).toBe(true);
+        checked++;
+      }
+    }
+    expect(checked).toBe(89);
   });
 
   it('loadVmlinuxBtf returns a usable vmlinux', async () => {
