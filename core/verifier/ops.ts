@@ -115,4 +115,6 @@ export interface InsnAuxData {
   mapKeyConst?: number;
   /** Helper calls on maps: different maps reached this call (bpf_map_ptr_poisoned). */
   mapPtrPoisoned?: boolean;
+  /** zext_dst: the insn's 32-bit result is later read as 64 bits (mark_insn_zext). */
+  zextDst?: boolean;
 }
