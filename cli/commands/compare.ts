@@ -1,0 +1,57 @@
+// `kmodel compare MODEL`: kfunc vs BPF_CALL_N wrapper vs helper calls in the model's
+// generated pro/epilogue code, measured through the modeled pipeline.
+import { compareDesigns } from '../../core/analysis/compare';
+import { formatComparisonMarkdown, formatComparisonTable } from '../../core/analysis/format';
+import { errorCount } from '../../core/model/check';
+import { formatDiagnostic } from '../../core/model/load';
+import { isProfileName } from '../../core/model/schema';
+import { checkFlags, flagString, parseArgs } from '../args';
+import type { Command } from '../command';
+import { CliError } from '../errors';
+import { checkModelFile, referenceRegistry } from './model-load';
+
+export const compare: Command = {
+  words: ['compare'],
+  usage: 'compare MODEL [--member M] [--profile P] [--format table|json|md]',
+  summary: 'compare call designs (kfunc / BPF_CALL_N wrapper / helper) for generated pro/epilogues',
+  run(ctx) {
+    const args = parseArgs(ctx.argv);
+    checkFlags(args, ['member', 'profile', 'format']);
+    const format = flagString(args, 'format') ?? 'table';
+    if (format !== 'table' && format !== 'json' && format !== 'md') {
+      throw new CliError(`--format must be table, json or md, got '${format}'`);
+    }
+    const profile = flagString(args, 'profile');
+    if (profile !== undefined && !isProfileName(profile)) {
+      throw new CliError(`--profile must be v6.12, v6.18 or bpf-next-2026, got '${profile}'`);
+    }
+    if (args.positional.length !== 1) {
+      throw new CliError(
+        args.positional.length ? `unexpected argument '${args.positional[1]}'` : 'missing MODEL',
+      );
+    }
+    const r = checkModelFile(args.positional[0]!, profile, false);
+    if (errorCount(r) > 0) {
+      for (const d of r.diagnostics) ctx.stderr(`${formatDiagnostic(d)}\n`);
+      return 1;
+    }
+    const member = flagString(args, 'member');
+    let c: ReturnType<typeof compareDesigns>;
+    try {
+      c = compareDesigns(r, referenceRegistry().vmlinux.btf, {
+        ...(profile ? { profile } : {}),
+        ...(member ? { member } : {}),
+      });
+    } catch (e) {
+      throw new CliError((e as Error).message);
+    }
+    if (c.members.length === 0) {
+      ctx.stdout(`${c.title}: no member has a prologue or epilogue; nothing to compare\n`);
+      return 0;
+    }
+    if (format === 'json') ctx.stdout(`${JSON.stringify(c, null, 2)}\n`);
+    else if (format === 'md') ctx.stdout(formatComparisonMarkdown(c));
+    else ctx.stdout(formatComparisonTable(c));
+    return 0;
+  },
+};

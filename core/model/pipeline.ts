@@ -1,0 +1,164 @@
+// Runs a model's member program through the modeled kernel pipeline after verification:
+// the struct_ops verifier ops built from the model (gen_prologue / gen_epilogue under a
+// chosen call design), the verifier's fixups (convert_ctx_accesses, do_misc_fixups,
+// fixup_kfunc_call) and the x86-64 JIT. The verifier proper (do_check) is the verifier
+// engineer's bpfCheck; this runner uses their fixup stage directly so the xlated program,
+// the kfunc descriptors and the JIT image are the modeled kernel's, not re-implemented here.
+import { type Btf, parseBtf } from '../btf/btf';
+import { BtfRegistry } from '../btf/registry';
+import type { Insn } from '../isa/insn';
+import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL } from '../isa/opcodes';
+import { jitAddressSpaceOf } from '../jit/x86/address-space';
+import { type JitResult, jitProgramFuncs } from '../jit/x86/jit';
+import type { AddressSpace } from '../kernel/address-space';
+import { type ArchName, type KernelProfile, kernelProfile } from '../kernel/profiles';
+import { type FixupOutput, runFixups } from '../verifier/fixups/index';
+import type { KfuncResolver } from '../verifier/fixups/kfunc';
+import type { InsnAuxData } from '../verifier/ops';
+import { type StructOpsModelHooks, verifierOpsFor } from '../verifier/progtypes/index';
+import { assembleGenerated, type EncodedCall, MODULE_BTF_FD_IDX, type ModelBuild } from './build';
+import type { CheckResult } from './check';
+import type { ResolvedModel } from './resolve';
+import type { CallDesign, ProfileName } from './schema';
+
+/** The BTF registry a model's programs load against: reference vmlinux + the model's own BTF. */
+export function modelRegistry(model: ResolvedModel, build: ModelBuild, base: Btf): BtfRegistry {
+  const reg = new BtfRegistry(base);
+  if (build.emitter.builder.typeBytes > 0) {
+    const own = parseBtf(build.emitter.builder.build(), {
+      base,
+      name: model.module ?? `${model.model.subsystem}-ext`,
+    });
+    // A module's split BTF; for built-in models the additions stand in for vmlinux types
+    // the reference build lacks (it was configured without these subsystems).
+    reg.addModule(model.module ?? `${model.model.subsystem}-ext`, own, model.module ? undefined : 1000);
+  }
+  return reg;
+}
+
+/** kfunc (BTF id, off) → name: off 0 is vmlinux (plus built-in additions), off 1 the model's module. */
+export function modelKfuncResolver(model: ResolvedModel, build: ModelBuild, base: Btf): KfuncResolver {
+  const byId = new Map<string, string>();
+  for (const [name, id] of build.kfuncIds) {
+    const k = model.kfuncs.get(name)!;
+    byId.set(`${id}:${k.module ? MODULE_BTF_FD_IDX : 0}`, name);
+  }
+  return (id, off) => {
+    const hit = byId.get(`${id}:${off}`);
+    if (hit) return hit;
+    if (off === 0 && base.hasType(id) && base.kindNameOf(id) === 'FUNC') return base.nameOf(id);
+    return undefined;
+  };
+}
+
+/** Function starts of a program: 0 plus every bpf-to-bpf call target. */
+export function subprogStarts(insns: readonly Insn[]): number[] {
+  const starts = new Set([0]);
+  insns.forEach((i, k) => {
+    if (i.code === (BPF_JMP | BPF_CALL) && i.src === BPF_PSEUDO_CALL) starts.add(k + i.imm + 1);
+  });
+  return [...starts].sort((a, b) => a - b);
+}
+
+export interface PipelineRun {
+  design: CallDesign | undefined;
+  profile: ProfileName;
+  arch: ArchName;
+  ok: boolean;
+  error?: string;
+  /** Generated blocks as the hooks returned them (prologue without the insn 0 copy). */
+  prologue?: Insn[];
+  epilogue?: Insn[];
+  calls: EncodedCall[];
+  fixups?: FixupOutput;
+  /** x86-64 JIT of the fixed-up program (only for arch x86_64). */
+  jit?: JitResult;
+}
+
+export interface PipelineInput {
+  check: CheckResult;
+  base: Btf;
+  member: string;
+  /** The main program (before patching). */
+  insns: readonly Insn[];
+  design: CallDesign | undefined;
+  profile: ProfileName;
+  arch?: ArchName;
+  /** Stack depth do_check would record for each function (default 0 each). */
+  stackDepths?: readonly number[];
+  registry?: BtfRegistry;
+  as?: AddressSpace;
+}
+
+/** Runs fixups (and the x86-64 JIT) for one member program under one design and profile. */
+export function runModelPipeline(input: PipelineInput): PipelineRun {
+  const { check, base, member, design } = input;
+  const arch = input.arch ?? 'x86_64';
+  const model = check.resolved!;
+  const build = check.build!;
+  const as = input.as ?? check.as!.clone();
+  const profile: KernelProfile = kernelProfile(input.profile, arch);
+  const run: PipelineRun = { design, profile: input.profile, arch, ok: false, calls: [] };
+  const rm = model.members.find((m) => m.name === member);
+  if (!rm) throw new Error(`no member ${member}`);
+  const registry = input.registry ?? modelRegistry(model, build, base);
+  const env = { build, as };
+  const hooks: StructOpsModelHooks = {};
+  if (rm.prologue) {
+    const g = rm.prologue;
+    hooks.genPrologue = () => {
+      const r = assembleGenerated(model, env, g, design);
+      run.prologue = r.insns;
+      run.calls.push(...r.calls);
+      return r.insns;
+    };
+  }
+  if (rm.epilogue) {
+    const g = rm.epilogue;
+    hooks.genEpilogue = (_m, ctxStackOff) => {
+      const r = assembleGenerated(model, env, g, design, ctxStackOff);
+      run.epilogue = r.insns;
+      run.calls.push(...r.calls);
+      return r.insns;
+    };
+  }
+  try {
+    const ops = verifierOpsFor('struct_ops', {
+      btf: registry,
+      attach: { struct: model.model.struct_ops.name, member },
+      profile,
+      addressSpace: as,
+      structOps: hooks,
+    });
+    const starts = subprogStarts(input.insns);
+    const aux: InsnAuxData[] = input.insns.map(() => ({ seen: true }));
+    const fixups = runFixups({
+      insns: input.insns,
+      aux,
+      subprogs: starts.map((start, k) => ({ start, stackDepth: input.stackDepths?.[k] ?? 0 })),
+      ops,
+      progType: 'struct_ops',
+      seenDirectWrite: false,
+      maps: [],
+      btf: registry,
+      profile,
+      addressSpace: as,
+      kfuncResolver: modelKfuncResolver(model, build, base),
+    });
+    run.fixups = fixups;
+    if (arch === 'x86_64') {
+      run.jit = jitProgramFuncs(
+        {
+          insns: fixups.insns,
+          subprogs: fixups.subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth })),
+          pseudoCallImm: 'relative',
+        },
+        jitAddressSpaceOf(as),
+      );
+    }
+    run.ok = true;
+  } catch (e) {
+    run.error = e instanceof Error ? e.message : String(e);
+  }
+  return run;
+}
