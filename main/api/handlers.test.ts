@@ -76,3 +76,12 @@ describe('API handlers', () => {
     expect(v.kernel).toBe(readFileSync(join(root, 'test/fixtures/kernel/release'), 'utf8').trim());
   });
 });
+
+describe('API surface', () => {
+  it('lists every method once, with a schema and a handler', async () => {
+    const { schemas } = await import('./schema');
+    const { API_METHODS } = await import('./types');
+    expect([...API_METHODS].sort()).toEqual(Object.keys(schemas).sort());
+    for (const m of API_METHODS) expect(typeof ApiHandlers.prototype[m], m).toBe('function');
+  });
+});

@@ -9,6 +9,7 @@ import { bytesToHex, encodeInsns, insnsFromHex } from '../../core/isa/encoding';
 import { isLdImm64 } from '../../core/isa/insn';
 import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { BtfIndex } from './btf-index';
+import { jitView } from './jit-view';
 import { ApiError, parseParams } from './schema';
 import type {
   ApiMethod,
@@ -19,6 +20,8 @@ import type {
   BtfTypeDetail,
   DisasmParams,
   DisasmResult,
+  JitParams,
+  JitView,
   ListingLine,
   ProgType,
   SampleCase,
@@ -119,7 +122,7 @@ export class ApiHandlers implements Handlers {
       kmodel: pkg.version,
       node: process.versions.node,
       kernel: existsSync(releasePath) ? readFileSync(releasePath, 'utf8').trim() : 'unknown',
-      features: ['disasm', 'cfg', 'samples', 'btf'],
+      features: ['disasm', 'cfg', 'samples', 'btf', 'jit'],
     };
   }
 
@@ -157,9 +160,18 @@ export class ApiHandlers implements Handlers {
     return { total: hits.length, samples: hits.slice(0, limit).map(summary) };
   }
 
-  sample({ id }: SampleParams): SampleCase {
+  private corpusCase(method: string, id: string): RawCase {
     const c = this.loadCorpus().find((x) => x.id === id);
-    if (!c) throw new ApiError('bad-request', `sample: no corpus case '${id}'`);
+    if (!c) throw new ApiError('bad-request', `${method}: no corpus case '${id}'`);
+    return c;
+  }
+
+  jit({ id, syntax }: JitParams): JitView {
+    return jitView(this.corpusCase('jit', id) as unknown as Parameters<typeof jitView>[0], syntax);
+  }
+
+  sample({ id }: SampleParams): SampleCase {
+    const c = this.corpusCase('sample', id);
     return {
       ...summary(c),
       hex: c.insns,

@@ -10,6 +10,8 @@ const hex = z
   .max(1 << 20)
   .regex(/^(?:0x)?[0-9a-fA-F\s,x]*$/, 'hex text may contain only hex digits, spaces, commas and 0x');
 
+const corpusId = z.string().regex(/^[a-z]+-\d+$/, 'a corpus id looks like hand-0002');
+
 export const schemas = {
   version: z.object({}).strict().optional(),
   disasm: z.object({ hex, endian: z.enum(['le', 'be']).optional() }).strict(),
@@ -29,6 +31,7 @@ export const schemas = {
     })
     .strict(),
   btfType: z.object({ id: z.number().int().min(0) }).strict(),
+  jit: z.object({ id: corpusId, syntax: z.enum(['intel', 'gas']).optional() }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** Validates params for a method; the message names the first bad field. */

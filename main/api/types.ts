@@ -178,6 +178,42 @@ export interface BtfTypeDetail {
   referencedByTotal: number;
 }
 
+export interface PlainLine {
+  idx: number;
+  text: string;
+}
+
+export interface X86ViewLine {
+  offset: number;
+  bytes: string;
+  text: string;
+  /** xlated insn whose code this is; null for the prologue and padding. */
+  insn: number | null;
+}
+
+export interface JitParams {
+  /** A corpus case the kernel accepted (its xlated program is JIT-ed). */
+  id: string;
+  syntax?: 'intel' | 'gas';
+}
+
+export interface JitView {
+  id: string;
+  /** The program as loaded. */
+  bpf: PlainLine[];
+  /** The kernel's xlated (patched) program. */
+  xlated: PlainLine[];
+  /** kmodel's x86-64 JIT of `xlated`. */
+  x86: X86ViewLine[];
+  jitted: boolean;
+  size?: number;
+  kernelSize?: number;
+  passes?: number;
+  /** Byte-exact with the kernel's image (addresses masked). */
+  exact?: boolean;
+  reason?: string;
+}
+
 /** Every method of the API, each taking one params object and returning a promise. */
 export interface KmodelApi {
   version(params?: Record<string, never>): Promise<VersionResult>;
@@ -186,6 +222,7 @@ export interface KmodelApi {
   sample(params: SampleParams): Promise<SampleCase>;
   btfSearch(params: BtfSearchParams): Promise<BtfSearchResult>;
   btfType(params: { id: number }): Promise<BtfTypeDetail>;
+  jit(params: JitParams): Promise<JitView>;
 }
 
 export type ApiMethod = keyof KmodelApi;
@@ -209,4 +246,5 @@ export const API_METHODS = [
   'sample',
   'btfSearch',
   'btfType',
+  'jit',
 ] as const satisfies readonly ApiMethod[];
