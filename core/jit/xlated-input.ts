@@ -85,6 +85,58 @@ function sameState(a: State, b: State): boolean {
   return true;
 }
 
+/** A constant-folded ALU result (the verifier tracks these exactly), or null when not modeled. */
+function constAlu(op: number, is64: boolean, a: bigint, b: bigint, off: number): Val {
+  const bits = is64 ? 64 : 32;
+  const ua = BigInt.asUintN(bits, a);
+  const ub = BigInt.asUintN(bits, b);
+  const sh = Number(ub & BigInt(bits - 1));
+  let r: bigint;
+  switch (op) {
+    case 0x00:
+      r = ua + ub;
+      break;
+    case 0x10:
+      r = ua - ub;
+      break;
+    case 0x20:
+      r = ua * ub;
+      break;
+    case 0x40:
+      r = ua | ub;
+      break;
+    case 0x50:
+      r = ua & ub;
+      break;
+    case 0x60:
+      r = ua << BigInt(sh);
+      break;
+    case 0x70:
+      r = ua >> BigInt(sh);
+      break;
+    case 0x80:
+      r = -ua;
+      break;
+    case 0xa0:
+      r = ua ^ ub;
+      break;
+    case 0xc0:
+      r = BigInt.asIntN(bits, ua) >> BigInt(sh);
+      break;
+    case 0x30:
+      if (ub === 0n || off !== 0) return null;
+      r = ua / ub;
+      break;
+    case 0x90:
+      if (ub === 0n || off !== 0) return null;
+      r = ua % ub;
+      break;
+    default:
+      return null;
+  }
+  return { kind: 'const', vals: [BigInt.asUintN(bits, r)] };
+}
+
 /** Function starts: 0 and every bpf-to-bpf call / callback target (dump form: off holds the relative offset). */
 export function funcStarts(insns: readonly Insn[]): number[] {
   const starts = new Set([0]);
@@ -156,7 +208,13 @@ export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {})
         else if (cls === BPF_ALU64 && !isX && (op === 0x00 || op === 0x10) && cur?.kind === 'fp') {
           const delta = op === 0x00 ? ins.imm : -ins.imm;
           st.regs[d] = { kind: 'fp', offs: cur.offs.map((o) => o + delta) };
-        } else if (d <= 10) st.regs[d] = null;
+        } else if (d <= 10) {
+          const b = isX ? (st.regs[s] ?? null) : { kind: 'const' as const, vals: [BigInt(ins.imm)] };
+          st.regs[d] =
+            cur?.kind === 'const' && b?.kind === 'const' && cur.vals.length === 1 && b.vals.length === 1
+              ? constAlu(op, cls === BPF_ALU64, cur.vals[0]!, b.vals[0]!, ins.off)
+              : null;
+        }
       } else if (cls === BPF_LD) {
         if (ins.code === 0x18) {
           const lo = BigInt(ins.imm >>> 0);

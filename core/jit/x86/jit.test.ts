@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { insnsFromHex } from '../../isa/encoding';
-import { insn } from '../../isa/insn';
+import { type Insn, insn } from '../../isa/insn';
 import { analyzeXlated } from '../xlated-input';
 import { symbolTableAddressSpace } from './address-space';
 import {
@@ -145,5 +145,109 @@ describe('encodings from the x86 JIT notes', () => {
         { ...space, programArea: 0xffffffff00000000n },
       ),
     ).toThrow(/out of range/);
+  });
+});
+
+/** Overlapping forward jumps, each spanning exactly 123 bytes once the next one is short: each pass shrinks one more. */
+function shrinkChain(n: number): Insn[] {
+  const fill = (bytes: number): Insn[] => {
+    const out: Insn[] = [];
+    for (let left = bytes; left > 0; ) {
+      if (left === 2 || left === 4) {
+        out.push(insn(0xbc, 2, 3, 0, 0)); // w2 = w3: 2 bytes
+        left -= 2;
+      } else {
+        out.push(insn(0xbf, 2, 3, 0, 0)); // r2 = r3: 3 bytes
+        left -= 3;
+      }
+    }
+    return out;
+  };
+  type Item = Insn | { jump: number } | { target: number };
+  const items: Item[] = [{ jump: 1 }, ...fill(60)];
+  for (let k = 2; k <= n; k++) items.push({ jump: k }, ...fill(57), { target: k - 1 }, ...fill(3));
+  items.push(...fill(54), { target: n }, insn(0xb7, 0, 0, 0, 0), insn(0x95, 0, 0, 0, 0));
+  const index: number[] = [];
+  const targetAt = new Map<number, number>();
+  let next = 0;
+  for (const it of items) {
+    index.push(next);
+    if ('target' in it) targetAt.set(it.target, next);
+    else next++;
+  }
+  return items.flatMap((it, i) =>
+    'target' in it
+      ? []
+      : 'jump' in it
+        ? [insn(0x15, 1, 0, targetAt.get(it.jump)! - index[i]! - 1, 5)]
+        : [it as Insn],
+  );
+}
+
+describe('convergence passes', () => {
+  it('a chain of dependent jump shrinks needs one pass each, and padding from pass 15 stops it', () => {
+    const short = jitProgram({ insns: shrinkChain(5), stackDepth: 0 }, space);
+    expect(short.passes).toBe(8); // 2 to learn sizes, one per link, one to confirm, one to write
+    const long = jitProgram({ insns: shrinkChain(20), stackDepth: 0 }, space);
+    expect(long.passes).toBe(17);
+    const image = hex(long.image);
+    // cmp rdi, 5; nop4 padding; je rel8 — a jump that shrank after padding started keeps its size
+    expect(image).toMatch(/4883ff050f1f400074[0-9a-f]{2}/);
+    // every jump still lands on its target's code
+    const insns = shrinkChain(20);
+    insns.forEach((x, k) => {
+      if (x.code !== 0x15) return;
+      const end = long.addrs[k]! + long.perInsnBytes[k]!;
+      const short8 = long.image[end - 2] === 0x74;
+      const rel = short8
+        ? (long.image[end - 1]! << 24) >> 24
+        : Buffer.from(long.image.subarray(end - 4, end)).readInt32LE(0);
+      expect(end + rel, `insn ${k}`).toBe(long.addrs[k + 1 + x.off]);
+    });
+  });
+});
+
+describe('tail calls', () => {
+  const prog = (key: number) => [
+    insn(0x18, 2, 1, 0, 0), // r2 = map[0] (prog array)
+    insn(0, 0, 0, 0, 0),
+    insn(0xb7, 3, 0, 0, key), // r3 = key
+    insn(0x85, 0, 0, 0, 12), // tail call (xlated dump form)
+    insn(0xb7, 0, 0, 0, 0),
+    insn(0x95, 0, 0, 0, 0),
+  ];
+  const run = (key: number) => {
+    const insns = prog(key);
+    const an = analyzeXlated(insns, { maxEntries: () => 4 });
+    const f = an.funcs[0]!;
+    expect(f.tailCallReachable).toBe(true);
+    const r = jitProgram(
+      {
+        insns,
+        stackDepth: f.stackDepth,
+        tailCallReachable: true,
+        directTailCalls: an.directTailCalls,
+        imm64: mapImm64(insns),
+      },
+      space,
+    );
+    return { an, r, body: hex(r.image.subarray(r.addrs[3]!, r.addrs[4])) };
+  };
+
+  it('a constant key below max_entries makes a direct tail call: counter check, bypass jmp, poke-site nop5', () => {
+    const { an, r, body } = run(1);
+    expect([...an.directTailCalls]).toEqual([3]);
+    // prologue initialises the counter and pushes the counter pointer
+    expect(hex(r.image.subarray(0, r.addrs[0]))).toBe('0f1f4400004831c0554889e54883f8217706504889e0eb015050');
+    // mov rax,[rbp-16]; cmp qword [rax],33; jae out; jmp out (bypass); add qword [rax],1; pop; pop; nop5
+    expect(body).toBe('488b85f0ffffff4883382173' + '10' + 'e9' + '0b000000' + '4883000158580f1f440000');
+    expect(r.calls.map((c) => c.symbol)).toEqual(['srso_alias_return_thunk']);
+  });
+
+  it('a key out of range stays an indirect tail call through the retpoline thunk', () => {
+    const { an, r, body } = run(9);
+    expect(an.directTailCalls.size).toBe(0);
+    expect(body.startsWith('89d239564c76')).toBe(true);
+    expect(r.calls[0]).toMatchObject({ kind: 'jmp', what: 'tail_call' });
   });
 });
