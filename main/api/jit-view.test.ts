@@ -7,8 +7,19 @@ const root = findPackageRoot(__dirname);
 const cases = readFileSync(join(root, 'test/fixtures/corpus/cases.jsonl'), 'utf8')
   .trim()
   .split('\n')
-  .map((l) => JSON.parse(l));
+  .map((l) => JSON.parse(l) as Case);
 const h = new ApiHandlers(root);
+
+interface Case {
+  id: string;
+  kernel: {
+    verdict: string;
+    xlated: string;
+    jited: string;
+    jited_func_lens: number[];
+    jited_calls: { kind: string; symbol: string }[];
+  };
+}
 
 describe('jit view', () => {
   it('ties every x86 instruction after the prologue to an xlated insn, in order', () => {
@@ -18,6 +29,7 @@ describe('jit view', () => {
         x.kernel.xlated.length / 16 >= 12 &&
         x.kernel.jited_func_lens.length === 1,
     );
+    if (!c) throw new Error('no such case in the corpus');
     const v = h.jit({ id: c.id });
     expect(v.jitted).toBe(true);
     expect(v.xlated.length).toBeGreaterThan(0);
@@ -36,13 +48,15 @@ describe('jit view', () => {
     const c = cases.find(
       (x) => x.kernel.verdict === 'accept' && x.kernel.jited_calls.some((k) => k.kind === 'call'),
     );
+    if (!c) throw new Error('no such case in the corpus');
     const v = h.jit({ id: c.id });
-    const sym = c.kernel.jited_calls.find((k) => k.kind === 'call').symbol;
+    const sym = c.kernel.jited_calls.find((k) => k.kind === 'call')!.symbol;
     expect(v.x86.some((l) => l.text.includes(sym))).toBe(true);
   });
 
   it('says why a rejected program has no image', () => {
     const c = cases.find((x) => x.kernel.verdict === 'reject');
+    if (!c) throw new Error('no such case in the corpus');
     const v = h.jit({ id: c.id });
     expect(v.jitted).toBe(false);
     expect(v.bpf.length).toBeGreaterThan(0);
