@@ -50,7 +50,7 @@ export class BtfBuilder {
     b.strBytes = [];
     b.strLen = b.rawStrings.length;
     b.strMap = undefined;
-    for (const id of btf.ownIds()) b.addTypeRaw(btf.type(id) as BtfTypeSpec & { nameOff: number });
+    for (const id of btf.ownIds()) b.addTypeRaw(btf.type(id) as BtfTypeSpec & { nameOff: number }, true);
     return b;
   }
 
@@ -122,15 +122,16 @@ export class BtfBuilder {
     this.typeCountOwn++;
   }
 
-  /** Adds any type spec; returns its id. */
+  /** Adds any type spec (names are interned; nameOff fields are ignored); returns its id. */
   add(t: BtfTypeSpec): number {
-    return this.addTypeRaw(t);
+    return this.addTypeRaw(t, false);
   }
 
-  /** Adds a type keeping its nameOff when present (used by fromBtf), else interning the name. */
-  private addTypeRaw(t: BtfTypeSpec & { nameOff?: number }): number {
-    const name = t.nameOff ?? this.addString(t.name);
-    const nameOfEntry = (e: { name: string; nameOff?: number }) => e.nameOff ?? this.addString(e.name);
+  /** Adds a type; `keepOffsets` keeps the spec's string offsets (fromBtf), else names are interned. */
+  private addTypeRaw(t: BtfTypeSpec & { nameOff?: number }, keepOffsets = false): number {
+    const name = keepOffsets && t.nameOff !== undefined ? t.nameOff : this.addString(t.name);
+    const nameOfEntry = (e: { name: string; nameOff?: number }) =>
+      keepOffsets && e.nameOff !== undefined ? e.nameOff : this.addString(e.name);
     const id = this.nextId;
     const w = this.words;
     switch (t.kind) {

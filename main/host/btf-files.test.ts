@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
+  BtfBuilder,
   BtfRegistry,
   btfDistillFunc,
   findMember,
@@ -82,6 +83,13 @@ describe('reference vmlinux BTF', async () => {
       }
     }
     expect(checked).toBe(89);
+  });
+
+  it('re-serializes to the identical bytes', () => {
+    const raw = referenceVmlinuxBtfBytes();
+    const out = BtfBuilder.fromBtf(btf).build();
+    expect(out.length).toBe(raw.length);
+    expect(Buffer.compare(out, raw)).toBe(0);
   });
 
   it('loadVmlinuxBtf returns a usable vmlinux', async () => {
