@@ -7,6 +7,16 @@ export interface Region {
   base: bigint;
   bytes: Uint8Array;
   writable: boolean;
+  /**
+   * Computed contents (e.g. a program context whose fields read as pointers, as after
+   * the verifier's ctx rewrite): when set, loads and stores of this region go here.
+   */
+  access?: RegionAccess;
+}
+
+export interface RegionAccess {
+  load(offset: number, size: number): bigint;
+  store?(offset: number, size: number, value: bigint): void;
 }
 
 export class MemoryFault extends Error {
@@ -52,6 +62,13 @@ export class Memory {
     return at;
   }
 
+  /** Maps a region of `size` bytes whose loads and stores are computed by `access`. */
+  mapVirtual(name: string, size: number, access: RegionAccess, base?: bigint): bigint {
+    const at = this.map(name, new Uint8Array(size), access.store !== undefined, base);
+    this.regions[this.regions.length - 1]!.access = access;
+    return at;
+  }
+
   unmap(base: bigint): void {
     const i = this.regions.findIndex((r) => r.base === base);
     if (i >= 0) this.regions.splice(i, 1);
@@ -81,6 +98,7 @@ export class Memory {
   /** Little-endian unsigned load of 1, 2, 4 or 8 bytes. */
   load(addr: bigint, size: number): bigint {
     const { region, offset } = this.resolve(addr, size, false);
+    if (region.access) return BigInt.asUintN(64, region.access.load(offset, size));
     const b = region.bytes;
     switch (size) {
       case 1:
@@ -104,6 +122,10 @@ export class Memory {
   /** Little-endian store of the low `size` bytes of value. */
   store(addr: bigint, size: number, value: bigint): void {
     const { region, offset } = this.resolve(addr, size, true);
+    if (region.access) {
+      region.access.store!(offset, size, value);
+      return;
+    }
     const b = region.bytes;
     let lo = Number(value & 0xffffffffn);
     for (let k = 0; k < Math.min(size, 4); k++) {
