@@ -1,4 +1,5 @@
 // Program view: a corpus program as listing + CFG, hover linking, pasted hex, themes.
+import { readFileSync } from 'node:fs';
 import { countCfg } from './lib/cfg.mjs';
 import { logInsnLines } from './lib/corpus.mjs';
 
@@ -113,6 +114,21 @@ export const tests = {
     await page.reload();
     assert((await page.getAttribute('html', 'data-theme')) === 'dark', 'remembered after reload');
     await page.click('[data-testid=theme-toggle]');
+  },
+
+  async 'exports the graph as a standalone SVG'({ page, url, corpus }) {
+    const c = branchyRejected(corpus);
+    await openCase(page, url, c.id);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.click('[data-testid=export-svg]'),
+    ]);
+    assert(download.suggestedFilename() === `${c.id}-cfg.svg`, `file name ${download.suggestedFilename()}`);
+    const text = readFileSync(await download.path(), 'utf8');
+    assert(text.startsWith('<svg') && text.includes('xmlns="http://www.w3.org/2000/svg"'), 'an SVG document');
+    const nodes = (text.match(/class="cfg-node/g) ?? []).length;
+    assert(nodes === countCfg(c.insns).blocks, `${nodes} blocks in the file`);
+    assert(/fill="rgb\(/.test(text), 'colours inlined');
   },
 
   async 'navigates the corpus list with the keyboard'({ page, url }) {

@@ -87,6 +87,7 @@ const context = await chromium.launchPersistentContext(profile, {
     '--disable-quic',
   ],
   viewport: { width: 1400, height: 860 },
+  acceptDownloads: true,
   colorScheme: 'light',
 });
 // Nothing leaves the machine: any request off the app's origin fails the test that made it.

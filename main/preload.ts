@@ -19,4 +19,6 @@ contextBridge.exposeInMainWorld('kmodelMenu', {
   on: (listener: (command: string, arg?: string) => void) => {
     ipcRenderer.on('kmodel:menu', (_e, command: string, arg?: string) => listener(command, arg));
   },
+  save: (req: { text: string; name: string; ext: string; as: boolean }) =>
+    ipcRenderer.invoke('kmodel:save', req),
 });
