@@ -71,6 +71,8 @@ const files = readdirSync(join(root, 'e2e'))
   .filter((f) => f.endsWith('.e2e.mjs'))
   .sort();
 
+// Fresh screenshots each run (a stale "-failed" picture would mislead).
+if (!only.length) rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
 const { child, url } = await startServer();
 const profile = mkdtempSync(join(tmpdir(), 'kmodel-e2e-'));
