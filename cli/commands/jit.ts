@@ -2,6 +2,7 @@
 // machine code, interleaved with the BPF instructions it came from.
 
 import { readFileSync } from 'node:fs';
+import { BtfRegistry } from '../../core/btf/registry';
 import { assemble } from '../../core/isa/asm';
 import type { DisasmResolver } from '../../core/isa/disasm';
 import { bytesFromHex, decodeInsns } from '../../core/isa/encoding';
@@ -12,6 +13,9 @@ import { JitError } from '../../core/jit/x86/emit-ops';
 import { type JitResult, jitProgram, jitProgramFuncs } from '../../core/jit/x86/jit';
 import { analyzeXlated } from '../../core/jit/xlated-input';
 import { BPF_CALL_BASE, x86_64AddressSpace } from '../../core/kernel/address-space';
+import { bpfCheck } from '../../core/verifier/index';
+import type { ProgTypeName } from '../../core/verifier/progtypes/index';
+import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
 import { hexImage, jitListing, type X86Syntax } from '../../main/host/x86-listing';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
@@ -49,7 +53,7 @@ export const jit: Command = {
   words: ['jit'],
   usage: 'jit FILE|--hex HEX --prog-type T [--attach S:M] [--syntax intel|gas] [--bytes] [--xlated]',
   summary: 'verify and JIT a program for x86-64, print the listing',
-  run(ctx) {
+  async run(ctx) {
     const args = parseArgs(ctx.argv, ['bytes', 'xlated']);
     checkFlags(args, ['hex', 'prog-type', 'attach', 'syntax', 'bytes', 'xlated']);
     if (args.positional.length > 1) throw new CliError(`unexpected argument '${args.positional[1]}'`);
@@ -66,38 +70,57 @@ export const jit: Command = {
     const insns = readProgram(args.positional[0], flagString(args, 'hex'));
     if (insns.length === 0) throw new CliError('the program is empty');
 
+    let program = insns;
+    let stackDepths: number[] | undefined;
     if (!args.flags.has('xlated')) {
       if (progType === undefined)
         throw new CliError('--prog-type is required (or --xlated for an already-verified program)');
-      // The verifier driver (core/verifier/index.ts, bpfCheck) is not in this checkout yet.
-      throw new CliError(
-        'the modeled verifier is not available in this build; pass --xlated to JIT the input as is',
+      const [struct, member] = attach?.split(':') ?? [];
+      const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
+      const vr = bpfCheck(
+        {
+          insns,
+          progType: progType as ProgTypeName,
+          attach: struct ? { struct, member: member ?? null } : null,
+        },
+        { btf },
       );
+      if (vr.verdict !== 'accept' || !vr.xlated) {
+        ctx.stderr(vr.log);
+        throw new CliError(
+          `the verifier rejected the program (errno ${vr.errno}): ${vr.error ?? 'no reason line'}`,
+        );
+      }
+      program = vr.xlated;
+      stackDepths = vr.subprogs.map((s) => s.stackDepth);
     }
 
     const kernel = x86_64AddressSpace();
     const as = jitAddressSpaceOf(kernel);
-    const an = analyzeXlated(insns);
+    const an = analyzeXlated(program);
+    // A verifier run knows the stack depths; the xlated-only analysis derives them.
+    if (stackDepths && stackDepths.length === an.funcs.length)
+      an.funcs.forEach((f, k) => (f.stackDepth = stackDepths[k]!));
     let result: JitResult;
     try {
       result =
         an.funcs.length === 1
           ? jitProgram(
               {
-                insns,
+                insns: program,
                 stackDepth: an.funcs[0]!.stackDepth,
                 tailCallReachable: an.funcs[0]!.tailCallReachable,
                 directTailCalls: an.directTailCalls,
-                imm64: mapImm64(insns),
+                imm64: mapImm64(program),
               },
               as,
             )
           : jitProgramFuncs(
               {
-                insns,
+                insns: program,
                 subprogs: an.funcs.map((f) => ({ ...f })),
                 directTailCalls: an.directTailCalls,
-                imm64: mapImm64(insns),
+                imm64: mapImm64(program),
               },
               as,
             );
@@ -118,7 +141,7 @@ export const jit: Command = {
     };
     const depths = an.funcs.map((f) => f.stackDepth).join(', ');
     ctx.stdout(`; x86-64 JIT: ${result.size} bytes, ${result.passes} passes, stack ${depths}\n`);
-    ctx.stdout(jitListing(insns, result, { syntax, resolver, funcStarts: an.funcs.map((f) => f.start) }));
+    ctx.stdout(jitListing(program, result, { syntax, resolver, funcStarts: an.funcs.map((f) => f.start) }));
     return 0;
   },
 };

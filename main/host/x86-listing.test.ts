@@ -238,6 +238,13 @@ describe('listing', () => {
     expect(gas).toMatch(/jmp srso_alias_return_thunk/);
     const intel = jitListing(insns, jit, { syntax: 'intel', showBytes: true });
     expect(intel).toMatch(/bf 05 00 00 00 +mov edi, 5/);
+    expect(
+      jitListing(
+        [insn(0x79, 1, 10, -8, 0), insn(0x95, 0, 0, 0, 0)],
+        jitProgram({ insns: [insn(0x79, 1, 10, -8, 0), insn(0x95, 0, 0, 0, 0)], stackDepth: 8 }, space),
+        { syntax: 'intel' },
+      ),
+    ).toMatch(/mov rdi, \[rbp-8\]/);
     expect(intel.indexOf('; prologue')).toBeLessThan(intel.indexOf('; 0:'));
   });
 });

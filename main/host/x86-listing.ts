@@ -46,6 +46,8 @@ export function disassembleX86(image: Uint8Array, opts: DisassembleOptions = {})
   fmt.leadingZeros = false;
   fmt.spaceAfterOperandSeparator = true;
   fmt.uppercaseHex = false;
+  fmt.hexPrefix = '0x';
+  fmt.hexSuffix = '';
   const external = new Map((opts.calls ?? []).map((c) => [c.at, c]));
   const lines: X86Line[] = [];
   try {
