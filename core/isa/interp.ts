@@ -116,6 +116,12 @@ export interface RunOptions {
   validate?: ValidateOptions | false;
   /** Budget for may_goto loops (the kernel's BPF_MAX_LOOPS). */
   mayGotoBudget?: number;
+  /**
+   * Value of an ld_imm64 whose src_reg is a pseudo (map fd/idx, map value, BTF id,
+   * func): what the verifier's resolve_pseudo_ldimm64 would put there, e.g. the address
+   * of a map or of a map value region the caller mapped. Without it such loads fault.
+   */
+  ldImm64?(insns: readonly Insn[], index: number): bigint | undefined;
 }
 
 export interface RunResult {
@@ -435,7 +441,13 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
         }
         case BPF_LD: {
           if (code === 0x18) {
-            regs[insn.dst] = (imm32[i + 1]! << 32n) | imm32[i]!;
+            if (insn.src !== 0) {
+              const v = opts.ldImm64?.(insns, i);
+              if (v === undefined) fault('invalid-insn', `no value for ld_imm64 with src_reg ${insn.src}`);
+              regs[insn.dst] = u64(v!);
+            } else {
+              regs[insn.dst] = (imm32[i + 1]! << 32n) | imm32[i]!;
+            }
             pc++;
             break;
           }
