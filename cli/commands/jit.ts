@@ -100,7 +100,7 @@ export const jit: Command = {
     const an = analyzeXlated(program);
     // A verifier run knows the stack depths; the xlated-only analysis derives them.
     if (stackDepths && stackDepths.length === an.funcs.length)
-      an.funcs.forEach((f, k) => (f.stackDepth = stackDepths[k]!));
+      for (const [k, f] of an.funcs.entries()) f.stackDepth = stackDepths[k]!;
     let result: JitResult;
     try {
       result =

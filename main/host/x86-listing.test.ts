@@ -114,7 +114,7 @@ function randomProgram(seed: number): Insn[] {
   out.push(insn(0x95, 0, 0, 0, 0));
   // Jumps may not land on the second slot of an ld_imm64: retarget those to the exit.
   const second = new Set<number>();
-  out.forEach((x, i) => x.code === 0x18 && second.add(i + 1));
+  for (const [i, x] of out.entries()) if (x.code === 0x18) second.add(i + 1);
   return out.map((x, i) => {
     const cls = x.code & 7;
     if ((cls === 5 || cls === 6) && ![0x85, 0x95].includes(x.code)) {

@@ -147,11 +147,7 @@ function freshState(spec: JitFuncSpec, env: JitEnv): FuncState {
   };
 }
 
-function finish(
-  st: FuncState,
-  as: JitAddressSpace,
-  nameOf: (c: EmittedCall) => string | undefined,
-): JitResult {
+function finish(st: FuncState, nameOf: (c: EmittedCall) => string | undefined): JitResult {
   const out = st.last!;
   const { insns } = st.spec;
   const addrs = st.addrs.slice();
@@ -188,7 +184,7 @@ export function jitProgram(input: JitInput, as: JitAddressSpace): JitResult {
   const env = envOf(input, as, (_i, insn) => as.callBase + BigInt(insn.imm | 0));
   const st = freshState(specOf(input), env);
   compile(st, as.programArea);
-  return finish(st, as, (c) => as.symbolAt(c.target));
+  return finish(st, (c) => as.symbolAt(c.target));
 }
 
 export interface JitSubprog {
@@ -267,7 +263,7 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
     st.last = res;
     st.passes += 1;
     const baseToFunc = new Map(bases.map((b, j) => [b, j]));
-    return finish(st, as, (c) =>
+    return finish(st, (c) =>
       c.what === 'subprog' ? `func#${baseToFunc.get(c.target) ?? '?'}` : as.symbolAt(c.target),
     );
   });
