@@ -210,7 +210,7 @@ describe('interpreter against Linux 6.18 test runs', () => {
     // One loaded program: its maps persist across its runs, as in the kernel harness.
     const load = (c: CorpusCase, base?: bigint) => {
       const mem = new Memory();
-      let data = new Uint8Array(0);
+      let data: Uint8Array = new Uint8Array(0);
       const { helpers, ldImm64 } = loadMaps(c, mem, () => data);
       const insns = insnsFromHex(c.insns);
       return (r: Run) => {
