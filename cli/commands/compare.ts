@@ -12,7 +12,7 @@ import { checkModelFile, referenceRegistry } from './model-load';
 
 export const compare: Command = {
   words: ['compare'],
-  usage: 'compare MODEL [--member M] [--profile P] [--format table|json|md]',
+  usage: 'compare MODEL [--member M] [--profile P|auto] [--format table|json|md]',
   summary: 'compare call designs (kfunc / BPF_CALL_N wrapper / helper) for generated pro/epilogues',
   run(ctx) {
     const args = parseArgs(ctx.argv);
@@ -22,15 +22,15 @@ export const compare: Command = {
       throw new CliError(`--format must be table, json or md, got '${format}'`);
     }
     const profile = flagString(args, 'profile');
-    if (profile !== undefined && !isProfileName(profile)) {
-      throw new CliError(`--profile must be v6.12, v6.18 or bpf-next-2026, got '${profile}'`);
+    if (profile !== undefined && profile !== 'auto' && !isProfileName(profile)) {
+      throw new CliError(`--profile must be v6.12, v6.18, bpf-next-2026 or auto, got '${profile}'`);
     }
     if (args.positional.length !== 1) {
       throw new CliError(
         args.positional.length ? `unexpected argument '${args.positional[1]}'` : 'missing MODEL',
       );
     }
-    const r = checkModelFile(args.positional[0]!, profile, false);
+    const r = checkModelFile(args.positional[0]!, profile === 'auto' ? undefined : profile, false);
     if (errorCount(r) > 0) {
       for (const d of r.diagnostics) ctx.stderr(`${formatDiagnostic(d)}\n`);
       return 1;

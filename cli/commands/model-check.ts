@@ -32,14 +32,16 @@ export const modelCheck: Command = {
         ctx.stdout(`${file}: FAILED (${errors} error${errors === 1 ? '' : 's'})\n`);
         continue;
       }
-      const verified = r.programs.filter((p) => p.verified === 'ok').length;
+      const ran = r.programs.filter((p) => p.verified === 'ok');
       const skipped = r.programs.filter((p) => p.verified === 'skipped').length;
+      const fixupsOnly = ran.filter((p) => p.stage === 'fixups').length;
       const xl = r.programs.filter((p) => p.xlatedMatches !== undefined);
+      const n = r.programs.length;
       const parts = [
         `${r.resolved!.members.length} members`,
         `${r.resolved!.kfuncs.size} kfuncs`,
         `${r.generated.length} generated block variants assembled`,
-        `${r.programs.length} program${r.programs.length === 1 ? '' : 's'} (${verified} verified${skipped ? `, ${skipped} not run: verifier unavailable` : ''})`,
+        `${n} program${n === 1 ? '' : 's'} (${ran.length} through ${fixupsOnly ? 'pro/epilogue patching, fixups and JIT; do_check pending' : 'the verifier'}${skipped ? `, ${skipped} not run` : ''})`,
       ];
       if (xl.length)
         parts.push(`${xl.filter((p) => p.xlatedMatches).length}/${xl.length} xlated as expected`);

@@ -36,6 +36,8 @@ export interface DistillCheck {
 
 export interface VariantResult {
   design: CallDesign;
+  /** Kernel profile this variant ran under. */
+  profile: ProfileName;
   /** 'ok' — pipeline ran; 'not-declared' — the model lacks the kfunc/wrapper/helper; 'not-expressible' — the profile rejects it. */
   status: 'ok' | 'not-declared' | 'not-expressible';
   reason?: string;
@@ -99,13 +101,15 @@ export interface BlockComparison {
 export interface ModelComparison {
   subsystem: string;
   title: string;
-  profile: ProfileName;
+  /** 'auto': each design under the profile whose kernel uses it (call_design), else the model's. */
+  profile: ProfileName | 'auto';
   module: string | null;
   members: BlockComparison[];
 }
 
 export interface CompareOptions {
-  profile?: ProfileName;
+  /** One profile for every design, or 'auto' (each design where the kernel uses it). */
+  profile?: ProfileName | 'auto';
   member?: string;
   arches?: ArchName[];
 }
@@ -281,6 +285,7 @@ function variantFor(
   ) as unknown as VariantResult['farCall'];
   const result: VariantResult = {
     design,
+    profile,
     status: 'ok',
     calls: [],
     generatedInsns: 0,
@@ -410,6 +415,12 @@ export function compareDesigns(check: CheckResult, base: Btf, opts: CompareOptio
   const model = check.resolved;
   if (!model || !check.build) throw new Error(`${check.file}: the model has errors; run model check`);
   const profile = opts.profile ?? model.model.profile;
+  const profileFor = (d: CallDesign): ProfileName => {
+    if (profile !== 'auto') return profile;
+    const cd = model.model.call_design ?? {};
+    const hit = (Object.keys(cd) as ProfileName[]).find((p) => cd[p] === d);
+    return hit ?? model.model.profile;
+  };
   const arches = opts.arches ?? ALL_ARCHES;
   const registry = modelRegistry(model, check.build, base);
   const members = model.members.filter(
@@ -431,7 +442,10 @@ export function compareDesigns(check: CheckResult, base: Btf, opts: CompareOptio
   for (const m of members) {
     const prog = programFor(check, m.name);
     const stated =
-      model.model.call_design?.[profile] ?? m.prologue?.statedDesign ?? m.epilogue?.statedDesign ?? null;
+      (profile === 'auto' ? undefined : model.model.call_design?.[profile]) ??
+      m.prologue?.statedDesign ??
+      m.epilogue?.statedDesign ??
+      null;
     out.members.push({
       member: m.name,
       blocks: [m.prologue ? 'prologue' : null, m.epilogue ? 'epilogue' : null].filter(
@@ -440,7 +454,7 @@ export function compareDesigns(check: CheckResult, base: Btf, opts: CompareOptio
       kernelDesign: callNamesOf(m).length ? stated : null,
       program: prog.name,
       programInsns: prog.insns.length,
-      variants: CALL_DESIGNS.map((d) => variantFor(check, base, m, prog, d, profile, arches, registry)),
+      variants: CALL_DESIGNS.map((d) => variantFor(check, base, m, prog, d, profileFor(d), arches, registry)),
     });
   }
   return out;

@@ -9,6 +9,7 @@ export function comparisonRows(b: BlockComparison): { metric: string; values: st
   const row = (metric: string, f: (x: VariantResult) => string) => ({ metric, values: v.map(f) });
   const ok = (x: VariantResult, f: (x: VariantResult) => string) => (x.status === 'ok' ? f(x) : '—');
   return [
+    row('profile', (x) => x.profile),
     row('status', (x) =>
       x.status === 'ok' ? 'ok' : x.status === 'not-declared' ? 'not declared' : 'NOT EXPRESSIBLE',
     ),

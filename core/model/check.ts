@@ -26,6 +26,9 @@ import type { Model, ProfileName } from './schema';
 /** What a verifier run reports back for one member program. */
 export interface VerifyOutcome {
   ok: boolean;
+  /** How far the program went: 'bpf_check' = do_check + fixups; 'fixups' = pro/epilogue patching, fixups, JIT. */
+  stage: 'bpf_check' | 'fixups';
+  jitBytes?: number;
   /** The verifier's last error line when !ok. */
   error?: string;
   /** Xlated dump lines, `N: insn`, after fixups (when ok). */
@@ -59,6 +62,9 @@ export interface ProgramCheck {
   member: string;
   insns: number;
   verified: 'ok' | 'rejected' | 'skipped';
+  stage?: 'bpf_check' | 'fixups';
+  xlatedInsns?: number;
+  jitBytes?: number;
   error?: string;
   processedInsns?: number;
   xlatedMatches?: boolean;
@@ -154,10 +160,13 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
     const out = opts.verify?.({ model: resolved, build, as, program: p, insns, profile });
     if (out) {
       pc.verified = out.ok ? 'ok' : 'rejected';
+      pc.stage = out.stage;
+      if (out.xlated) pc.xlatedInsns = out.xlated.length;
+      if (out.jitBytes !== undefined) pc.jitBytes = out.jitBytes;
       if (out.processedInsns !== undefined) pc.processedInsns = out.processedInsns;
       if (!out.ok) {
         pc.error = out.error ?? 'rejected';
-        result.diagnostics.push(source.diag([...p.path, 'insns'], `verifier: ${pc.error}`));
+        result.diagnostics.push(source.diag([...p.path, 'insns'], `${out.stage}: ${pc.error}`));
       }
       const exp = p.spec.expect;
       if (out.ok && exp?.xlated && out.xlated) {

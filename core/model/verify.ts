@@ -1,8 +1,36 @@
-// Adapter from a checked model to the verifier driver (core/verifier/index.ts, bpfCheck).
-// Until the driver lands this returns undefined, which `model check` reports as
-// "not run: verifier unavailable" instead of pretending the programs passed.
+// Runs a checked model's member program through the modeled kernel for `model check`.
+// The verifier driver (core/verifier/index.ts bpfCheck) does not yet take a model's
+// struct_ops hooks, kfunc sets or module BTF, so programs go through the part of the
+// pipeline that does: the struct_ops verifier ops built from the model, the verifier's
+// fixup passes (convert_ctx_accesses with the pro/epilogue, do_misc_fixups,
+// fixup_kfunc_call) and the x86-64 JIT. The outcome says which stage ran.
+import { disasmProgram } from '../isa/disasm';
 import type { VerifyOutcome, VerifyRequest } from './check';
+import { runModelPipeline } from './pipeline';
 
-export function modelVerifier(_req: VerifyRequest): VerifyOutcome | undefined {
-  return undefined;
+export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
+  const base = req.build.emitter.base;
+  if (!base) return undefined;
+  const m = req.program.member;
+  const design = m.prologue?.design ?? m.epilogue?.design;
+  const run = runModelPipeline({
+    check: {
+      file: '',
+      diagnostics: [],
+      programs: [],
+      generated: [],
+      resolved: req.model,
+      build: req.build,
+      as: req.as,
+    },
+    base,
+    member: m.name,
+    insns: req.insns,
+    design,
+    profile: req.profile,
+  });
+  if (!run.ok || !run.fixups) return { ok: false, stage: 'fixups', error: run.error ?? 'failed' };
+  const out: VerifyOutcome = { ok: true, stage: 'fixups', xlated: disasmProgram(run.fixups.insns) };
+  if (run.jit) out.jitBytes = run.jit.size;
+  return out;
 }
