@@ -3,10 +3,12 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { BtfRegistry } from '../../core/btf/registry';
 import { buildCfg, insnStarts } from '../../core/isa/cfg';
 import { formatInsn } from '../../core/isa/disasm';
 import { bytesToHex, encodeInsns, insnsFromHex } from '../../core/isa/encoding';
 import { isLdImm64 } from '../../core/isa/insn';
+import type { CorpusCase as VerifierCorpusCase } from '../../core/verifier/corpus';
 import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { BtfIndex } from './btf-index';
 import { jitView } from './jit-view';
@@ -29,9 +31,12 @@ import type {
   SampleSummary,
   SamplesParams,
   SamplesResult,
+  VerifyParams,
+  VerifyView,
   VersionResult,
 } from './types';
 import { API_METHODS } from './types';
+import { verifyView } from './verify-view';
 
 /** Walks up from `from` to the folder holding kmodel's package.json. */
 export function findPackageRoot(from: string): string {
@@ -75,6 +80,7 @@ type Handlers = { [M in ApiMethod]: (params: ApiParams<M>) => ApiResult<M> | Pro
 export class ApiHandlers implements Handlers {
   private corpus?: RawCase[];
   private btfIndex?: BtfIndex;
+  private registry?: BtfRegistry;
 
   constructor(readonly root: string) {}
 
@@ -101,6 +107,19 @@ export class ApiHandlers implements Handlers {
     return this.btfIndex;
   }
 
+  verify(p: VerifyParams): VerifyView {
+    this.registry ??= new BtfRegistry(this.btf().btf);
+    if (p.id !== undefined) {
+      const c = this.corpusCase('verify', p.id) as unknown as VerifierCorpusCase;
+      return verifyView(p, this.registry, c);
+    }
+    try {
+      return verifyView(p, this.registry);
+    } catch (e) {
+      throw new ApiError('bad-request', `verify: ${(e as Error).message}`);
+    }
+  }
+
   btfSearch(p: BtfSearchParams): BtfSearchResult {
     return this.btf().search(p);
   }
@@ -122,7 +141,7 @@ export class ApiHandlers implements Handlers {
       kmodel: pkg.version,
       node: process.versions.node,
       kernel: existsSync(releasePath) ? readFileSync(releasePath, 'utf8').trim() : 'unknown',
-      features: ['disasm', 'cfg', 'samples', 'btf', 'jit'],
+      features: ['disasm', 'cfg', 'samples', 'btf', 'jit', 'verify'],
     };
   }
 

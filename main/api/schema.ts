@@ -32,6 +32,20 @@ export const schemas = {
     .strict(),
   btfType: z.object({ id: z.number().int().min(0) }).strict(),
   jit: z.object({ id: corpusId, syntax: z.enum(['intel', 'gas']).optional() }).strict(),
+  verify: z
+    .object({
+      id: corpusId.optional(),
+      hex: hex.optional(),
+      progType: z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']).optional(),
+      attach: z
+        .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
+        .strict()
+        .nullable()
+        .optional(),
+      logLevel: z.union([z.literal(1), z.literal(2)]).optional(),
+    })
+    .strict()
+    .refine((p) => (p.id === undefined) !== (p.hex === undefined), 'give either id or hex'),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** Validates params for a method; the message names the first bad field. */

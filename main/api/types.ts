@@ -214,6 +214,43 @@ export interface JitView {
   reason?: string;
 }
 
+export interface VerifyParams {
+  /** A corpus case: verified as it was loaded, and shown beside the kernel's answer. */
+  id?: string;
+  /** Or a program of your own. */
+  hex?: string;
+  progType?: ProgType;
+  attach?: { struct: string; member: string } | null;
+  logLevel?: 1 | 2;
+}
+
+export interface VerifierAnswer {
+  verdict: 'accept' | 'reject';
+  errno: number;
+  /** The log's reason line (rejections). */
+  error: string | null;
+  log: string;
+  processedInsns: number | null;
+  /** The program after the verifier's rewrites. */
+  xlated: PlainLine[] | null;
+  xlatedHex: string | null;
+}
+
+export interface VerifyView {
+  id: string | null;
+  bpf: PlainLine[];
+  model: VerifierAnswer;
+  /** What Linux 6.18 answered (corpus cases only). */
+  kernel?: VerifierAnswer;
+  /** Model vs kernel: null where the comparison does not apply. */
+  comparison?: {
+    verdict: boolean;
+    reason: boolean | null;
+    processed: boolean | null;
+    xlated: boolean | null;
+  };
+}
+
 /** Every method of the API, each taking one params object and returning a promise. */
 export interface KmodelApi {
   version(params?: Record<string, never>): Promise<VersionResult>;
@@ -223,6 +260,7 @@ export interface KmodelApi {
   btfSearch(params: BtfSearchParams): Promise<BtfSearchResult>;
   btfType(params: { id: number }): Promise<BtfTypeDetail>;
   jit(params: JitParams): Promise<JitView>;
+  verify(params: VerifyParams): Promise<VerifyView>;
 }
 
 export type ApiMethod = keyof KmodelApi;
@@ -247,4 +285,5 @@ export const API_METHODS = [
   'btfSearch',
   'btfType',
   'jit',
+  'verify',
 ] as const satisfies readonly ApiMethod[];

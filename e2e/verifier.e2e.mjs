@@ -1,0 +1,33 @@
+// Verifier view: kmodel's verifier beside the kernel's answer for a corpus case.
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+export const tests = {
+  async 'shows kmodel and the kernel side by side for a rejected and an accepted case'({
+    page,
+    url,
+    corpus,
+  }) {
+    for (const verdict of ['reject', 'accept']) {
+      const c = corpus.find((x) => x.kernel.verdict === verdict && x.origin === 'hand');
+      await page.goto(`${url}#verifier/${c.id}`);
+      await page.waitForSelector('[data-testid=verify-kernel] [data-testid=verdict]', { timeout: 30_000 });
+      const k = await page.textContent('[data-testid=verify-kernel] [data-testid=verdict]');
+      assert(k.startsWith(verdict), `kernel verdict shown as ${k}`);
+      const m = await page.textContent('[data-testid=verify-model] [data-testid=verdict]');
+      const cmp = await page.textContent('[data-testid=verify-cmp]');
+      assert(cmp.includes(m.split(' ')[0] === verdict ? 'verdict ✓' : 'verdict ✗'), `comparison says ${cmp}`);
+      const log = await page.textContent('[data-testid=verify-kernel] pre.log');
+      assert(log === c.kernel.log, 'kernel log shown verbatim');
+      if (verdict === 'accept') {
+        const rows = await page.locator('[data-testid=verify-kernel] .xl li').count();
+        const want = c.kernel.xlated
+          .match(/.{16}/g)
+          .filter((_, i, a) => i === 0 || a[i - 1].slice(0, 2) !== '18').length;
+        assert(rows === want, `kernel xlated has ${rows} rows, ${want} insns in the bytes`);
+      }
+    }
+  },
+};

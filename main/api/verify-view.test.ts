@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inProcessBackend } from './backend';
+import { ApiHandlers, findPackageRoot } from './handlers';
+
+const root = findPackageRoot(__dirname);
+const cases = readFileSync(join(root, 'test/fixtures/corpus/cases.jsonl'), 'utf8')
+  .trim()
+  .split('\n')
+  .map(
+    (l) => JSON.parse(l) as { id: string; kernel: { verdict: string; log: string; xlated: string | null } },
+  );
+const h = new ApiHandlers(root);
+
+describe('verify view', () => {
+  it('verifies a pasted program: r0 = 0; exit is accepted after 2 insns', () => {
+    const v = h.verify({ hex: 'b700000000000000' + '9500000000000000', progType: 'socket_filter' });
+    expect(v.model.verdict).toBe('accept');
+    expect(v.model.processedInsns).toBe(2);
+    expect(v.model.xlated!.map((l) => l.text)).toEqual(['(b7) r0 = 0', '(95) exit']);
+    expect(v.kernel).toBeUndefined();
+  });
+
+  it('puts a corpus case beside the kernel answer', () => {
+    for (const verdict of ['accept', 'reject']) {
+      const c = cases.find((x) => x.kernel.verdict === verdict)!;
+      const v = h.verify({ id: c.id });
+      expect(v.kernel!.verdict).toBe(verdict);
+      expect(v.kernel!.log).toBe(c.kernel.log);
+      expect(v.kernel!.xlatedHex).toBe(c.kernel.xlated);
+      expect(v.comparison!.verdict).toBe(v.model.verdict === verdict);
+    }
+  });
+
+  it('asks for either a corpus id or hex', async () => {
+    const api = inProcessBackend(root);
+    expect(await api.call('verify', {})).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await api.call('verify', { id: 'hand-0002', hex: '' })).toMatchObject({ ok: false });
+  });
+});

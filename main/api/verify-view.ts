@@ -1,0 +1,75 @@
+// The verifier view: kmodel's verifier (bpf_check model) on a program, beside what
+// the real kernel answered when the program is a corpus case.
+
+import type { BtfRegistry } from '../../core/btf/registry';
+import { insnStarts } from '../../core/isa/cfg';
+import { type DisasmResolver, formatInsn } from '../../core/isa/disasm';
+import { insnsFromHex, insnsToHex } from '../../core/isa/encoding';
+import type { Insn } from '../../core/isa/insn';
+import { type CorpusCase, runCase } from '../../core/verifier/corpus';
+import { bpfCheck, reasonLine } from '../../core/verifier/index';
+import type { PlainLine, VerifierAnswer, VerifyParams, VerifyView } from './types';
+
+function listing(
+  insns: readonly Insn[],
+  calls: readonly { insn: number; symbol: string | null }[],
+): PlainLine[] {
+  const names = new Map(calls.map((c) => [c.insn, c.symbol]));
+  const resolver: DisasmResolver = { callName: (_i, idx) => names.get(idx) ?? undefined };
+  return insnStarts(insns).map((i) => ({ idx: i, text: formatInsn(insns, i, resolver) }));
+}
+
+export function verifyView(p: VerifyParams, btf: BtfRegistry, corpusCase?: CorpusCase): VerifyView {
+  let vr: ReturnType<typeof bpfCheck>;
+  let kernel: VerifierAnswer | undefined;
+  let insns: Insn[];
+  let comparison: VerifyView['comparison'];
+  if (corpusCase) {
+    const run = runCase(corpusCase, { btf });
+    vr = run.vr;
+    insns = insnsFromHex(corpusCase.insns);
+    const k = corpusCase.kernel;
+    const kx = k.xlated ? insnsFromHex(k.xlated) : null;
+    kernel = {
+      verdict: k.verdict,
+      errno: k.errno,
+      error: k.verdict === 'reject' ? reasonLine(k.log) : null,
+      log: k.log,
+      processedInsns: k.processed_insns,
+      xlated: kx ? listing(kx, k.xlated_calls ?? []) : null,
+      xlatedHex: k.xlated,
+    };
+    comparison = {
+      verdict: run.cmp.kernelVerdict === run.cmp.modelVerdict,
+      reason: run.cmp.reasonMatch,
+      processed: run.cmp.processedMatch,
+      xlated: run.cmp.xlatedMatch,
+    };
+  } else {
+    insns = insnsFromHex(p.hex ?? '');
+    vr = bpfCheck(
+      {
+        insns,
+        progType: p.progType ?? 'socket_filter',
+        attach: p.attach ? { struct: p.attach.struct, member: p.attach.member } : null,
+        logLevel: p.logLevel ?? 1,
+      },
+      { btf },
+    );
+  }
+  return {
+    id: corpusCase?.id ?? null,
+    bpf: listing(insns, []),
+    model: {
+      verdict: vr.verdict,
+      errno: vr.errno,
+      error: vr.error,
+      log: vr.log,
+      processedInsns: vr.processedInsns,
+      xlated: vr.xlated ? listing(vr.xlated, vr.xlatedCalls) : null,
+      xlatedHex: vr.xlated ? insnsToHex(vr.xlated) : null,
+    },
+    kernel,
+    comparison,
+  };
+}
