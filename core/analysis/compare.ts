@@ -197,7 +197,7 @@ const callNamesOf = (m: ResolvedMember): string[] => [
 ];
 
 /** Whether the model declares what `design` needs for every call of the member's blocks. */
-function declared(model: ResolvedModel, m: ResolvedMember, design: CallDesign): string | undefined {
+function declared(m: ResolvedMember, design: CallDesign): string | undefined {
   for (const c of [...(m.prologue?.calls ?? []), ...(m.epilogue?.calls ?? [])]) {
     if (!c.designs.includes(design)) {
       return design === 'kfunc'
@@ -306,7 +306,7 @@ function variantFor(
     farCall: emptyFar,
     distill: [],
   };
-  const missing = declared(model, m, design);
+  const missing = declared(m, design);
   if (missing) {
     result.status = 'not-declared';
     result.reason = missing;
