@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { insnsFromHex } from '../core/isa/encoding';
-import { type CorpusCase, compareWithKernel, jitCorpusCase } from '../core/jit/x86/corpus-case';
+import { type CorpusCase, compareWithKernel, corpusJitJob, jitCorpusCase } from '../core/jit/x86/corpus-case';
 import type { BenchRow, BenchSuite } from './types';
 
 export const run: BenchSuite = async () => {
@@ -17,8 +17,9 @@ export const run: BenchSuite = async () => {
     .filter((c: CorpusCase) => c.kernel.verdict === 'accept');
   const insnCount = cases.reduce((a, c) => a + insnsFromHex(c.kernel.xlated!).length, 0);
 
-  // warm up, then time whole rounds over the corpus
-  for (const c of cases) jitCorpusCase(c);
+  // decode and analyse up front; warm up; then time whole JIT rounds over the corpus
+  const jobs = cases.map((c) => corpusJitJob(c));
+  for (const j of jobs) j.jit();
   let rounds = 0;
   const t0 = performance.now();
   let bytes = 0;
@@ -26,8 +27,8 @@ export const run: BenchSuite = async () => {
   while (performance.now() - t0 < 2000 || rounds < 3) {
     bytes = 0;
     passes = 0;
-    for (const c of cases) {
-      const r = jitCorpusCase(c).result;
+    for (const j of jobs) {
+      const r = j.jit();
       bytes += r.size;
       passes += r.passes;
     }

@@ -99,7 +99,14 @@ export interface CaseJit {
   stackDepths: number[];
 }
 
-export function jitCorpusCase(c: CorpusCase): CaseJit {
+/** Everything decoded and analysed up front; `jit()` runs only the JIT (for timing). */
+export interface CorpusJitJob {
+  insns: Insn[];
+  stackDepths: number[];
+  jit(): JitResult | JitFuncsResult;
+}
+
+export function corpusJitJob(c: CorpusCase): CorpusJitJob {
   const insns = insnsFromHex(c.kernel.xlated!);
   const as = corpusAddressSpace(insns, c.kernel.xlated_calls);
   const an = analyzeXlated(insns, {
@@ -109,32 +116,31 @@ export function jitCorpusCase(c: CorpusCase): CaseJit {
   const stackDepths = an.funcs.map((f) => f.stackDepth);
   if (an.funcs.length === 1) {
     const f = an.funcs[0]!;
-    const result = jitProgram(
-      {
-        insns,
-        stackDepth: f.stackDepth,
-        tailCallReachable: f.tailCallReachable,
-        directTailCalls: an.directTailCalls,
-        imm64,
-      },
-      as,
-    );
-    return { insns, result, stackDepths };
-  }
-  const result = jitProgramFuncs(
-    {
+    const input = {
       insns,
-      subprogs: an.funcs.map((f) => ({
-        start: f.start,
-        stackDepth: f.stackDepth,
-        tailCallReachable: f.tailCallReachable,
-      })),
+      stackDepth: f.stackDepth,
+      tailCallReachable: f.tailCallReachable,
       directTailCalls: an.directTailCalls,
       imm64,
-    },
-    as,
-  );
-  return { insns, result, stackDepths };
+    };
+    return { insns, stackDepths, jit: () => jitProgram(input, as) };
+  }
+  const input = {
+    insns,
+    subprogs: an.funcs.map((f) => ({
+      start: f.start,
+      stackDepth: f.stackDepth,
+      tailCallReachable: f.tailCallReachable,
+    })),
+    directTailCalls: an.directTailCalls,
+    imm64,
+  };
+  return { insns, stackDepths, jit: () => jitProgramFuncs(input, as) };
+}
+
+export function jitCorpusCase(c: CorpusCase): CaseJit {
+  const job = corpusJitJob(c);
+  return { insns: job.insns, result: job.jit(), stackDepths: job.stackDepths };
 }
 
 export interface CaseComparison {

@@ -191,9 +191,10 @@ const tailCallCntPtrStackOff = (stack: number): number => -16 - roundUp8(stack);
 export function detectRegUsage(insns: readonly Insn[]): CalleeRegs {
   const used: CalleeRegs = [false, false, false, false];
   for (const ins of insns) {
-    for (const [k, r] of [BPF_REG_6, BPF_REG_7, BPF_REG_8, BPF_REG_9].entries()) {
-      if (ins.dst === r || ins.src === r) used[k] = true;
-    }
+    if (ins.dst === BPF_REG_6 || ins.src === BPF_REG_6) used[0] = true;
+    if (ins.dst === BPF_REG_7 || ins.src === BPF_REG_7) used[1] = true;
+    if (ins.dst === BPF_REG_8 || ins.src === BPF_REG_8) used[2] = true;
+    if (ins.dst === BPF_REG_9 || ins.src === BPF_REG_9) used[3] = true;
   }
   return used;
 }
@@ -320,6 +321,41 @@ export function doJit(
     }
   };
 
+  // INSN_SZ_DIFF: the previous pass's size of insn i minus what this pass has emitted for it so far.
+  const sizeDiff = (i: number) => addrs[i]! - addrs[i - 1]! - e.length;
+
+  // emit_jmp: shared by BPF_JA and exits after the first one.
+  const emitJmp = (i: number, jmpOffset: number) => {
+    if (isImm8JmpOffset(jmpOffset)) {
+      if (jmpPadding) {
+        const nops = sizeDiff(i) - 2;
+        if (nops !== 0 && nops !== 3) throw new JitError(`unexpected jump padding: ${nops} bytes`, EFAULT);
+        emitNops(e, nops);
+      }
+      e.b(0xeb, jmpOffset);
+    } else if (jmpOffset >= -0x80000000 && jmpOffset <= 0x7fffffff) {
+      e.off32([0xe9], jmpOffset);
+    } else {
+      throw new JitError(`jmp gen bug ${jmpOffset.toString(16)}`, EFAULT);
+    }
+  };
+
+  const emitCondJmp = (i: number, insn: Insn) => {
+    const jmpCond = jmpCondOf(BPF_OP(insn.code));
+    const jmpOffset = addrs[i + insn.off]! - addrs[i]!;
+    if (isImm8JmpOffset(jmpOffset)) {
+      if (jmpPadding) {
+        const nops = sizeDiff(i) - 2;
+        if (nops !== 0 && nops !== 4)
+          throw new JitError(`unexpected jmp_cond padding: ${nops} bytes`, EFAULT);
+        emitNops(e, nops);
+      }
+      e.b(jmpCond, jmpOffset);
+    } else {
+      e.off32([0x0f, jmpCond + 0x10], jmpOffset);
+    }
+  };
+
   for (let i = 1; i <= insns.length; i++) {
     const idx = i - 1;
     const insn = insns[idx]!;
@@ -329,40 +365,6 @@ export function doJit(
     const cls = BPF_CLASS(insn.code);
     const op = BPF_OP(insn.code);
     const is64Alu = cls === BPF_ALU64;
-    const sizeDiff = () => addrs[i]! - addrs[i - 1]! - e.length; // INSN_SZ_DIFF
-
-    // emit_jmp: shared by BPF_JA and exits after the first one.
-    const emitJmp = (jmpOffset: number) => {
-      if (isImm8JmpOffset(jmpOffset)) {
-        if (jmpPadding) {
-          const nops = sizeDiff() - 2;
-          if (nops !== 0 && nops !== 3) throw new JitError(`unexpected jump padding: ${nops} bytes`, EFAULT);
-          emitNops(e, nops);
-        }
-        e.b(0xeb, jmpOffset);
-      } else if (isSimm32(BigInt(jmpOffset))) {
-        e.off32([0xe9], jmpOffset);
-      } else {
-        throw new JitError(`jmp gen bug ${jmpOffset.toString(16)}`, EFAULT);
-      }
-    };
-
-    const emitCondJmp = () => {
-      const jmpCond = jmpCondOf(op);
-      const jmpOffset = addrs[i + insn.off]! - addrs[i]!;
-      if (isImm8JmpOffset(jmpOffset)) {
-        if (jmpPadding) {
-          const nops = sizeDiff() - 2;
-          if (nops !== 0 && nops !== 4)
-            throw new JitError(`unexpected jmp_cond padding: ${nops} bytes`, EFAULT);
-          emitNops(e, nops);
-        }
-        e.b(jmpCond, jmpOffset);
-      } else {
-        e.off32([0x0f, jmpCond + 0x10], jmpOffset);
-      }
-    };
-
     if (isTailCall(spec, insn)) {
       const ip = base + BigInt(addrs[i - 1]!);
       if (spec.directTailCalls.has(idx)) emitTailCallDirect();
@@ -708,21 +710,21 @@ export function doJit(
         case BPF_JMP32 | BPF_JSLE | BPF_X:
           maybeEmitMod(e, dst, src, cls === BPF_JMP);
           e.b(0x39, add2reg(0xc0, dst, src)); // cmp dst, src
-          emitCondJmp();
+          emitCondJmp(i, insn);
           break;
 
         case BPF_JMP | BPF_JSET | BPF_X:
         case BPF_JMP32 | BPF_JSET | BPF_X:
           maybeEmitMod(e, dst, src, cls === BPF_JMP);
           e.b(0x85, add2reg(0xc0, dst, src)); // test dst, src
-          emitCondJmp();
+          emitCondJmp(i, insn);
           break;
 
         case BPF_JMP | BPF_JSET | BPF_K:
         case BPF_JMP32 | BPF_JSET | BPF_K:
           maybeEmit1mod(e, dst, cls === BPF_JMP);
           e.off32([0xf7, add1reg(0xc0, dst)], imm32); // test dst, imm32
-          emitCondJmp();
+          emitCondJmp(i, insn);
           break;
 
         case BPF_JMP | BPF_JEQ | BPF_K:
@@ -753,7 +755,7 @@ export function doJit(
             if (isImm8(imm32)) e.b(0x83, add1reg(0xf8, dst), imm32);
             else e.off32([0x81, add1reg(0xf8, dst)], imm32);
           }
-          emitCondJmp();
+          emitCondJmp(i, insn);
           break;
 
         case BPF_JMP | BPF_JA:
@@ -763,7 +765,7 @@ export function doJit(
           const jmpOffset = delta === -1 ? -2 : addrs[i + delta]! - addrs[i]!;
           if (!jmpOffset) {
             if (jmpPadding) {
-              const nops = sizeDiff();
+              const nops = sizeDiff(i);
               if (nops !== 0 && nops !== 2 && nops !== 5) {
                 throw new JitError(`unexpected nop jump padding: ${nops} bytes`, EFAULT);
               }
@@ -771,13 +773,13 @@ export function doJit(
             }
             break;
           }
-          emitJmp(jmpOffset);
+          emitJmp(i, jmpOffset);
           break;
         }
 
         case BPF_JMP | BPF_EXIT: {
           if (seenExit) {
-            emitJmp(ctx.cleanupAddr - addrs[i]!);
+            emitJmp(i, ctx.cleanupAddr - addrs[i]!);
             break;
           }
           seenExit = true;
