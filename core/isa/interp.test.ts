@@ -93,3 +93,19 @@ describe('interpreter faults', () => {
     expect(runProgram([B.BPF_LD_ABS(O.BPF_W, 4), exit], { packet: pkt }).r0).toBe(0n);
   });
 });
+
+describe('internal forms', () => {
+  it('fixes up a faulting PROBE_MEM load to 0 and sign-extends PROBE_MEMSX', () => {
+    const exit = B.BPF_EXIT_INSN();
+    const p = [
+      B.BPF_MOV64_IMM(1, 64),
+      B.BPF_RAW_INSN(0x79 - 0x60 + 0x20, 0, 1, 0, 0), // LDX | PROBE_MEM | DW from an unmapped address
+      B.BPF_ST_MEM(O.BPF_B, 10, -1, 0x80),
+      B.BPF_RAW_INSN(0x51, 2, 10, -1, 0), // LDX | PROBE_MEMSX | B
+      B.BPF_ALU64_REG(O.BPF_ADD, 0, 2),
+      exit,
+    ];
+    expect(() => runProgram(p)).toThrow(IsaError);
+    expect(runProgram(p, { validate: { internal: true } }).r0).toBe(BigInt.asUintN(64, -128n));
+  });
+});

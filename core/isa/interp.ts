@@ -48,6 +48,10 @@ import {
   BPF_NEG,
   BPF_OP,
   BPF_OR,
+  BPF_PROBE_ATOMIC,
+  BPF_PROBE_MEM32,
+  BPF_PROBE_MEM32SX,
+  BPF_PROBE_MEMSX,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_KFUNC_CALL,
   BPF_RSH,
@@ -57,6 +61,7 @@ import {
   BPF_STORE_REL,
   BPF_STX,
   BPF_SUB,
+  BPF_TAIL_CALL,
   BPF_TO_BE,
   BPF_X,
   BPF_XCHG,
@@ -402,6 +407,7 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
             }
             break;
           }
+          if (op === BPF_TAIL_CALL) fault('invalid-insn', 'tail calls are not modelled by the interpreter');
           if (op === BPF_JCOND) {
             // may_goto: fall through while the loop budget lasts, then take the jump.
             if (mayGoto > 0) mayGoto--;
@@ -420,22 +426,40 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
         }
         case BPF_LDX: {
           const size = sizeBytes(BPF_SIZE(code));
-          const v = mem.load(u64(regs[insn.src]! + BigInt(insn.off)), size);
-          regs[insn.dst] = BPF_MODE(code) === BPF_MEMSX ? u64(BigInt.asIntN(size * 8, v)) : v;
+          const mode = BPF_MODE(code);
+          const addr = u64(regs[insn.src]! + BigInt(insn.off));
+          let v: bigint;
+          if (mode === BPF_MEM || mode === BPF_MEMSX) {
+            v = mem.load(addr, size);
+          } else {
+            // PROBE_MEM*: a faulting load is fixed up through the exception table to 0.
+            try {
+              v = mem.load(addr, size);
+            } catch (e) {
+              if (!(e instanceof MemoryFault)) throw e;
+              v = 0n;
+            }
+          }
+          const signed = mode === BPF_MEMSX || mode === BPF_PROBE_MEMSX || mode === BPF_PROBE_MEM32SX;
+          regs[insn.dst] = signed ? u64(BigInt.asIntN(size * 8, v)) : v;
           break;
         }
         case BPF_ST: {
-          if (BPF_MODE(code) !== BPF_MEM) break; // nospec: no architectural effect
+          const mode = BPF_MODE(code);
+          if (mode !== BPF_MEM && mode !== BPF_PROBE_MEM32) break; // nospec: no architectural effect
           mem.store(u64(regs[insn.dst]! + BigInt(insn.off)), sizeBytes(BPF_SIZE(code)), imm64[i]!);
           break;
         }
         case BPF_STX: {
           const size = sizeBytes(BPF_SIZE(code));
-          if (BPF_MODE(code) === BPF_MEM) {
+          const mode = BPF_MODE(code);
+          if (mode === BPF_MEM || mode === BPF_PROBE_MEM32) {
             mem.store(u64(regs[insn.dst]! + BigInt(insn.off)), size, regs[insn.src]!);
             break;
           }
-          if (BPF_MODE(code) !== BPF_ATOMIC) fault('invalid-insn', `unknown STX mode ${code.toString(16)}`);
+          if (mode !== BPF_ATOMIC && mode !== BPF_PROBE_ATOMIC) {
+            fault('invalid-insn', `unknown STX mode ${code.toString(16)}`);
+          }
           atomic(insn, size);
           break;
         }

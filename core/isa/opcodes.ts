@@ -121,3 +121,15 @@ export const sizeBytes = (size: number): number => {
       return 8;
   }
 };
+
+/**
+ * Kernel-internal modes and ops (include/linux/filter.h), found only in the instruction
+ * stream the verifier hands to the JIT: loads that may fault and are fixed up through the
+ * exception table, arena accesses, and the rewritten tail call.
+ */
+export const BPF_PROBE_MEM = 0x20;
+export const BPF_PROBE_MEMSX = 0x40;
+export const BPF_PROBE_MEM32 = 0xa0;
+export const BPF_PROBE_MEM32SX = 0xc0;
+export const BPF_PROBE_ATOMIC = 0xe0;
+export const BPF_TAIL_CALL = 0xf0;

@@ -105,3 +105,23 @@ describe('validate', () => {
     );
   });
 });
+
+describe('internal (JIT input) forms', () => {
+  const exit = insn(0x95, 0, 0, 0, 0);
+  const probe = [
+    insn(0x39, 1, 2, 8, 0), // LDX | PROBE_MEM | DW
+    insn(0x51, 1, 2, 0, 0), // LDX | PROBE_MEMSX | B
+    insn(0xa3, 1, 2, 0, 0), // STX | PROBE_MEM32 | W
+    insn(0xe3, 1, 2, 0, 0x01), // STX | PROBE_ATOMIC | W, fetch add
+    insn(0xf5, 0, 0, 0, 3), // tail call, poke index 3
+    exit,
+  ];
+  it('are rejected unless asked for', () => {
+    expect(checkProgram(probe)[0]!.reason).toBe('BPF_LDX uses reserved fields');
+    expect(checkProgram(probe, { xlated: true })[0]!.reason).toBe('BPF_LDX uses reserved fields');
+    expect(checkProgram(probe, { internal: true })).toEqual([]);
+    expect(checkProgram([insn(0xf5, 1, 0, 0, 0), exit], { internal: true })[0]!.reason).toBe(
+      'BPF_TAIL_CALL uses reserved fields',
+    );
+  });
+});

@@ -46,6 +46,11 @@ import {
   BPF_NOSPEC,
   BPF_OP,
   BPF_OR,
+  BPF_PROBE_ATOMIC,
+  BPF_PROBE_MEM,
+  BPF_PROBE_MEM32,
+  BPF_PROBE_MEM32SX,
+  BPF_PROBE_MEMSX,
   BPF_PSEUDO_BTF_ID,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
@@ -60,6 +65,7 @@ import {
   BPF_ST,
   BPF_STORE_REL,
   BPF_STX,
+  BPF_TAIL_CALL,
   BPF_TO_LE,
   BPF_W,
   BPF_X,
@@ -80,6 +86,12 @@ export interface ValidateOptions {
    * counts out of range, division by an immediate 0, helper ids out of enum bpf_func_id.
    */
   kernel?: boolean;
+  /**
+   * Accept the stream the verifier hands to the JIT (implies xlated): BPF_PROBE_MEM /
+   * PROBE_MEMSX / PROBE_MEM32 / PROBE_MEM32SX accesses, BPF_PROBE_ATOMIC, and the
+   * rewritten tail call (BPF_JMP | BPF_TAIL_CALL). The dump to user space shows none of them.
+   */
+  internal?: boolean;
 }
 
 const COND_JMP_OPS = [0x10, 0x20, 0x30, 0x40, 0x50, 0x60, 0x70, 0xa0, 0xb0, 0xc0, 0xd0];
@@ -126,12 +138,39 @@ const PUBLIC_OPCODES: ReadonlySet<number> = (() => {
 const CALLX = BPF_JMP | BPF_CALL | BPF_X;
 const NOSPEC = BPF_ST | BPF_NOSPEC;
 
+/** Opcodes only the verifier produces (include/linux/filter.h), for the JIT. */
+const INTERNAL_OPCODES: ReadonlySet<number> = (() => {
+  const s = new Set<number>([BPF_JMP | BPF_TAIL_CALL]);
+  for (const size of [BPF_B, BPF_H, BPF_W, BPF_DW]) {
+    s.add(BPF_LDX | BPF_PROBE_MEM | size).add(BPF_LDX | BPF_PROBE_MEM32 | size);
+    s.add(BPF_ST | BPF_PROBE_MEM32 | size).add(BPF_STX | BPF_PROBE_MEM32 | size);
+    s.add(BPF_STX | BPF_PROBE_ATOMIC | size);
+  }
+  for (const size of [BPF_B, BPF_H, BPF_W]) {
+    s.add(BPF_LDX | BPF_PROBE_MEMSX | size).add(BPF_LDX | BPF_PROBE_MEM32SX | size);
+  }
+  return s;
+})();
+
+const LDX_MODES = new Set([BPF_MEM, BPF_MEMSX]);
+const LDX_INTERNAL_MODES = new Set([
+  BPF_MEM,
+  BPF_MEMSX,
+  BPF_PROBE_MEM,
+  BPF_PROBE_MEMSX,
+  BPF_PROBE_MEM32,
+  BPF_PROBE_MEM32SX,
+]);
+
+const normalize = (opts: ValidateOptions): ValidateOptions =>
+  opts.internal ? { ...opts, xlated: true } : opts;
+
 /** True when the kernel (with the options' extensions) knows this opcode byte. */
 export function isKnownOpcode(code: number, opts: ValidateOptions = {}): boolean {
   if (PUBLIC_OPCODES.has(code)) return true;
   if (code === CALLX) return !!opts.callx;
-  if (code === NOSPEC) return !!opts.xlated;
-  return false;
+  if (code === NOSPEC) return !!(opts.xlated || opts.internal);
+  return !!opts.internal && INTERNAL_OPCODES.has(code);
 }
 
 const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
@@ -140,8 +179,9 @@ const hex2 = (n: number): string => n.toString(16).padStart(2, '0');
 export function checkInsn(
   insns: readonly Insn[],
   i: number,
-  opts: ValidateOptions = {},
+  options: ValidateOptions = {},
 ): IsaError | undefined {
+  const opts = normalize(options);
   const insn = insns[i]!;
   const { code, dst, src, off, imm } = insn;
   const cls = BPF_CLASS(code);
@@ -151,7 +191,10 @@ export function checkInsn(
 
   // resolve_pseudo_ldimm64 runs before the opcode table check, so LDX and ld_imm64
   // problems are reported with these words even for unknown LDX modes.
-  if (cls === BPF_LDX && ((BPF_MODE(code) !== BPF_MEM && BPF_MODE(code) !== BPF_MEMSX) || imm !== 0)) {
+  if (
+    cls === BPF_LDX &&
+    (!(opts.internal ? LDX_INTERNAL_MODES : LDX_MODES).has(BPF_MODE(code)) || imm !== 0)
+  ) {
     return reserved('BPF_LDX');
   }
   if (code === (BPF_LD | BPF_IMM | BPF_DW)) {
@@ -204,7 +247,9 @@ export function checkInsn(
       if (src !== 0) return reserved('BPF_ST');
       return regOk(dst);
     case BPF_STX:
-      if (BPF_MODE(code) === BPF_ATOMIC) return checkAtomic(insn, i) ?? regOk(dst) ?? regOk(src);
+      if (BPF_MODE(code) === BPF_ATOMIC || BPF_MODE(code) === BPF_PROBE_ATOMIC) {
+        return checkAtomic(insn, i) ?? regOk(dst) ?? regOk(src);
+      }
       if (imm !== 0) return reserved('BPF_STX');
       return regOk(dst) ?? regOk(src);
     case BPF_LD: {
@@ -333,6 +378,10 @@ function checkJmp(
   if (op === BPF_EXIT) {
     return imm !== 0 || src !== 0 || dst !== 0 || off !== 0 ? reserved('BPF_EXIT') : undefined;
   }
+  if (op === BPF_TAIL_CALL) {
+    // imm may hold the poke descriptor index of a direct tail call.
+    return dst !== 0 || src !== 0 || off !== 0 ? reserved('BPF_TAIL_CALL') : undefined;
+  }
   if (op === BPF_JCOND) {
     if (src !== BPF_MAY_GOTO || dst !== 0 || imm !== 0) {
       return new IsaError(i, `invalid may_goto imm ${imm}`, 'reserved-field');
@@ -356,7 +405,8 @@ export function jumpTarget(insn: Insn, i: number): number | undefined {
 }
 
 /** Every problem in the program, in index order (at most one per instruction). */
-export function checkProgram(insns: readonly Insn[], opts: ValidateOptions = {}): IsaError[] {
+export function checkProgram(insns: readonly Insn[], options: ValidateOptions = {}): IsaError[] {
+  const opts = normalize(options);
   const errors: IsaError[] = [];
   const n = insns.length;
   if (n === 0) return [new IsaError(0, 'empty program', 'truncated')];
