@@ -15,7 +15,7 @@ import type { CType } from '../model/cdecl';
 import { resolveType } from '../model/cdecl';
 import type { CheckResult } from '../model/check';
 import { modelRegistry, type PipelineRun, runModelPipeline } from '../model/pipeline';
-import { type FuncType, type ResolvedMember, type ResolvedModel, wrapperFor } from '../model/resolve';
+import { type FuncType, type ResolvedMember, wrapperFor } from '../model/resolve';
 import { CALL_DESIGNS, type CallDesign, type ProfileName } from '../model/schema';
 
 /** MAX_BPF_FUNC_ARGS (btf_distill_func_proto) and MAX_BPF_FUNC_REG_ARGS (BPF calling convention). */
