@@ -14,6 +14,7 @@ const EMITTING = 1;
 const EMITTED = 2;
 
 const PTR_SZ = 8;
+const MAX_PAD_BITS = 1 << 24;
 const TABS = '\t'.repeat(13);
 const pfx = (lvl: number): string => (lvl >= TABS.length ? TABS : TABS.slice(0, lvl));
 
@@ -340,6 +341,9 @@ class CDumper {
       ['char', 8],
     ];
     if (curOff >= nextOff) return;
+    // Real types never need more than a few KiB of padding markers; refuse absurd gaps.
+    if (nextOff - curOff > MAX_PAD_BITS)
+      throw new BtfError(-1, `padding of ${nextOff - curOff} bits is too large to dump`);
     let newOff = 0;
     let padBits = 0;
     let padType = '';

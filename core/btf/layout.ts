@@ -80,41 +80,73 @@ export function sizeOf(btf: Btf, id: number): number {
   return tooDeep(btf, id);
 }
 
-/** Natural alignment (btf__align_of): 1 for structs laid out packed. */
-export function alignOf(btf: Btf, id: number, depth = 0): number {
+const alignCache = new WeakMap<Btf, Map<number, number>>();
+
+/** Natural alignment (btf__align_of): 1 for structs laid out packed. Memoized per Btf. */
+export function alignOf(btf: Btf, id: number): number {
+  let cache = alignCache.get(btf);
+  if (!cache) {
+    cache = new Map();
+    alignCache.set(btf, cache);
+  }
+  return alignRec(btf, id, cache, 0);
+}
+
+// 0 in the cache marks "in progress": meeting it again is a by-value cycle.
+function alignRec(btf: Btf, id: number, cache: Map<number, number>, depth: number): number {
   if (depth > MAX_RESOLVE_DEPTH) tooDeep(btf, id);
+  const hit = cache.get(id);
+  if (hit === 0) throw new BtfError(btf.recordOffset(id), `type ${id} contains itself`);
+  if (hit !== undefined) return hit;
+  let a: number;
   switch (btf.kindOf(id)) {
     case 1:
     case 6:
     case 16:
     case 19:
-      return Math.min(BTF_PTR_SIZE, btf.sizeOrTypeOf(id));
+      a = Math.min(BTF_PTR_SIZE, btf.sizeOrTypeOf(id));
+      break;
     case 2:
-      return BTF_PTR_SIZE;
+      a = BTF_PTR_SIZE;
+      break;
     case 8:
     case 9:
     case 10:
     case 11:
     case 14:
     case 18:
-      return alignOf(btf, btf.sizeOrTypeOf(id), depth + 1);
+      cache.set(id, 0);
+      a = alignRec(btf, btf.sizeOrTypeOf(id), cache, depth + 1);
+      break;
     case 3:
-      return alignOf(btf, btf.word(id, 3), depth + 1);
+      cache.set(id, 0);
+      a = alignRec(btf, btf.word(id, 3), cache, depth + 1);
+      break;
     case 4:
     case 5: {
+      cache.set(id, 0);
       const t = btf.type(id) as Extract<BtfType, { kind: 'STRUCT' | 'UNION' }>;
       let max = 1;
+      let packed = false;
       for (const m of t.members) {
-        const a = alignOf(btf, m.type, depth + 1);
-        max = Math.max(max, a);
+        const ma = alignRec(btf, m.type, cache, depth + 1);
+        max = Math.max(max, ma);
         // A member off its natural alignment means the struct is packed.
-        if (m.bitfieldSize === 0 && m.bitOffset % (8 * a) !== 0) return 1;
+        if (m.bitfieldSize === 0 && m.bitOffset % (8 * ma) !== 0) packed = true;
       }
-      return t.size % max === 0 ? max : 1;
+      a = packed || t.size % max !== 0 ? 1 : max;
+      break;
     }
     default:
+      cache.delete(id);
       throw new BtfError(btf.recordOffset(id), `type ${id} (${btf.kindNameOf(id)}) has no alignment`);
   }
+  if (a === 0) {
+    cache.delete(id);
+    throw new BtfError(btf.recordOffset(id), `type ${id} has alignment 0`);
+  }
+  cache.set(id, a);
+  return a;
 }
 
 /** Members of a struct/union (after resolving modifiers/typedefs). */
