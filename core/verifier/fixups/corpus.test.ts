@@ -12,7 +12,7 @@ import type { Insn } from '../../isa/insn';
 import { x86_64AddressSpace } from '../../kernel/address-space';
 import { type ProgTypeName, verifierOpsFor } from '../progtypes';
 import { bpfInsnPrepareDump, runFixups } from '.';
-import { sketchAux } from './aux-sketch.test-util';
+import { sketchAux } from './aux-sketch';
 
 const root = join(__dirname, '../../..');
 const btf = new BtfRegistry(parseBtf(gunzipSync(readFileSync(join(root, 'assets/vmlinux.btf.gz')))));

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { parseBtf } from '../../btf/btf';
+import { BtfRegistry } from '../../btf/registry';
 import {
   BPF_ALU32_REG,
   BPF_ALU64_IMM,
@@ -22,7 +25,6 @@ import { x86_64AddressSpace } from '../../kernel/address-space';
 import { type ArchName, type KernelProfileName, kernelProfile } from '../../kernel/profiles';
 import type { BpfVerifierOps, InsnAuxData } from '../ops';
 import { bpfBaseFuncProto } from '../progtypes/func-protos';
-import { repoRoot, vmlinuxRegistry } from '../progtypes/test-btf.test-util';
 import {
   adjustJmpOff,
   BPF_PROBE_MEM,
@@ -37,7 +39,8 @@ import {
   runFixups,
 } from '.';
 
-const btf = vmlinuxRegistry();
+const repoRoot = join(__dirname, '../../..');
+const btf = new BtfRegistry(parseBtf(gunzipSync(readFileSync(join(repoRoot, 'assets/vmlinux.btf.gz')))));
 const expected = JSON.parse(
   readFileSync(join(repoRoot, 'test/fixtures/fixups/pro_epilogue.json'), 'utf8'),
 ) as Record<string, string[]>;

@@ -1,12 +1,30 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
+import { parseBtf } from '../../btf/btf';
+import { BtfRegistry } from '../../btf/registry';
 import { BPF_LD_ABS, BPF_LD_IND, BPF_LDX_MEM, BPF_MOV64_IMM, BPF_STX_MEM } from '../../isa/builders';
+import { decodeInsns } from '../../isa/encoding';
 import { BPF_B, BPF_DW, BPF_H, BPF_W } from '../../isa/opcodes';
 import { x86_64AddressSpace } from '../../kernel/address-space';
 import { kernelProfile } from '../../kernel/profiles';
 import { verifierOpsFor } from '.';
-import { corpusCase, insnsOf, vmlinuxRegistry } from './test-btf.test-util';
 
-const btf = vmlinuxRegistry();
+const root = join(__dirname, '../../..');
+const btf = new BtfRegistry(parseBtf(gunzipSync(readFileSync(join(root, 'assets/vmlinux.btf.gz')))));
+const cases = new Map(
+  readFileSync(join(root, 'test/fixtures/corpus/cases.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map(
+      (l) => JSON.parse(l) as { id: string; insns: string; kernel: { xlated: string | null; log: string } },
+    )
+    .map((c) => [c.id, c]),
+);
+const corpusCase = (id: string) => cases.get(id)!;
+const insnsOf = (hex: string) =>
+  decodeInsns(Uint8Array.from(hex.match(/../g)!.map((b) => Number.parseInt(b, 16))));
 const as = x86_64AddressSpace();
 const sf = verifierOpsFor('socket_filter', { btf, addressSpace: as });
 const tc = verifierOpsFor('sched_cls', { btf, addressSpace: as });

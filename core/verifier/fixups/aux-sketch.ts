@@ -1,4 +1,4 @@
-// Test support: a small abstract interpreter that recovers, for corpus programs, the
+// Measurement support (used by corpus.test.ts): a small abstract interpreter that recovers, for corpus programs, the
 // insn aux data do_check would record (seen, ctx/BTF pointer accesses and their field
 // sizes, map of each map helper call, constant tail-call keys, direct packet writes),
 // so the fixups can be measured against the kernel's xlated programs without the
