@@ -150,6 +150,11 @@ export function funcStarts(insns: readonly Insn[]): number[] {
 export interface AnalyzeOptions {
   /** max_entries of map index m (for the tail-call key check); unknown maps keep tail calls indirect. */
   maxEntries?: (mapIndex: number) => number | undefined;
+  /**
+   * Argument registers of the call at insn i that the callee treats as memory (only those make
+   * check_helper_mem_access grow the stack); undefined = unknown callee, all of r1..r5 count.
+   */
+  memArgRegs?: (i: number, insn: Insn) => readonly number[] | undefined;
 }
 
 export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {}): XlatedAnalysis {
@@ -263,7 +268,7 @@ export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {})
         if (op === BPF_EXIT && cls === BPF_JMP) {
           fallthrough = false;
         } else if (op === BPF_CALL && cls === BPF_JMP) {
-          for (let r = 1; r <= 5; r++) touch(st.regs[r] ?? null, 0);
+          for (const r of opts.memArgRegs?.(pc, ins) ?? [1, 2, 3, 4, 5]) touch(st.regs[r] ?? null, 0);
           if (isTailCallInsn(ins)) {
             hasTailCall[f] = true;
             const key = st.regs[3];

@@ -5,6 +5,7 @@
 
 import { bytesFromHex, insnsFromHex } from '../../isa/encoding';
 import type { Insn } from '../../isa/insn';
+import { allHelperProtos } from '../../kernel/helpers';
 import { analyzeXlated } from '../xlated-input';
 import type { JitAddressSpace } from './address-space';
 import { type JitFuncsResult, type JitResult, jitProgram, jitProgramFuncs } from './jit';
@@ -82,6 +83,29 @@ export function corpusAddressSpace(
   };
 }
 
+// Argument types that make the verifier check (and size) stack memory behind the register.
+const MEM_ARG = /^ARG_PTR_TO_(MEM|UNINIT_MEM|MAP_KEY|MAP_VALUE|STACK|LONG|INT|DYNPTR|UNINIT_MAP_VALUE)/;
+// Map-op implementations do_misc_fixups calls directly: (map, key[, value, flags]).
+const MAP_OP_MEM_ARGS: Record<string, number[]> = {
+  lookup_elem: [2],
+  update_elem: [2, 3],
+  delete_elem: [2],
+  push_elem: [2],
+  pop_elem: [2],
+  peek_elem: [2],
+};
+
+/** Memory-argument registers of a kernel function the xlated program calls, by symbol. */
+export function memArgRegsOf(symbol: string | null): number[] | undefined {
+  if (!symbol) return undefined;
+  const proto = allHelperProtos().find((p) => p.symbol === symbol);
+  if (proto) return proto.args.flatMap((a, k) => (MEM_ARG.test(a) ? [k + 1] : []));
+  const op = /_map_(lookup_elem|update_elem|delete_elem|push_elem|pop_elem|peek_elem)$/.exec(symbol);
+  if (op) return MAP_OP_MEM_ARGS[op[1]!];
+  if (/^bpf_skb_load_helper_(8|16|32)(_no_cache)?$/.test(symbol)) return [];
+  return undefined;
+}
+
 /** Map addresses for ld_imm64 with src 1 (map, imm = index) / 2 (map value, second imm = offset). */
 export function mapImm64(insns: readonly Insn[]): (i: number) => bigint {
   return (i) => {
@@ -109,8 +133,10 @@ export interface CorpusJitJob {
 export function corpusJitJob(c: CorpusCase): CorpusJitJob {
   const insns = insnsFromHex(c.kernel.xlated!);
   const as = corpusAddressSpace(insns, c.kernel.xlated_calls);
+  const callSymbols = new Map(c.kernel.xlated_calls.map((x) => [x.insn, x.symbol]));
   const an = analyzeXlated(insns, {
     maxEntries: (m) => (c.maps[m]?.type === 'prog_array' ? c.maps[m]!.max_entries : undefined),
+    memArgRegs: (i) => memArgRegsOf(callSymbols.get(i) ?? null),
   });
   const imm64 = mapImm64(insns);
   const stackDepths = an.funcs.map((f) => f.stackDepth);
