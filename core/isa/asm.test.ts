@@ -86,6 +86,7 @@ describe('kernel syntax', () => {
       'may_goto pc+1',
       'nospec',
       'r1 = addr_space_cast(r2, 1, 0)',
+      'r0 = &(void __percpu *)(r0)',
       'r0 = atomic64_cmpxchg((u64 *)(r10 -8), r0, r1)',
       'r1 = atomic_fetch_xor((u32 *)(r10 -4), r1)',
       'r2 = atomic64_xchg((u64 *)(r10 -8), r2)',

@@ -683,6 +683,9 @@ function parseKernelInsn(body: string, line: number, col: number, opts: AsmOptio
           : BPF_ALU64 | BPF_END;
     return one(insn(code, regNo(m[1]!), 0, 0, Number(m[3])));
   }
+  if (match(/^r(\d+) = &\(void __percpu \*\)\(r(\d+)\)$/)) {
+    return one(insn(BPF_ALU64 | BPF_MOV | BPF_X, regNo(m[1]!), regNo(m[2]!), -1, 0));
+  }
   if (match(/^r(\d+) = addr_space_cast\(r(\d+), (\d+), (\d+)\)$/)) {
     return one(
       insn(BPF_ALU64 | BPF_MOV | BPF_X, regNo(m[1]!), regNo(m[2]!), 1, (Number(m[3]) << 16) | Number(m[4])),

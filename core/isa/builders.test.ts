@@ -48,6 +48,7 @@ describe('builders', () => {
       B.BPF_ST_NOSPEC(),
       B.BPF_MAY_GOTO_INSN(2),
       B.BPF_ADDR_SPACE_CAST_INSN(1, 2, 1),
+      B.BPF_MOV64_PERCPU_REG(0, 0),
       B.BPF_LD_ABS(O.BPF_H, 12),
       B.BPF_RAW_INSN(0x95, 0, 0, 0, 0),
     ];
@@ -77,6 +78,7 @@ describe('builders', () => {
       '(c2) nospec',
       '(e5) may_goto pc+2',
       '(bf) r1 = addr_space_cast(r2, 0, 1)',
+      '(bf) r0 = &(void __percpu *)(r0)',
       '(28) r0 = *(u16 *)skb[12]',
       '(95) exit',
     ]);

@@ -5,6 +5,7 @@
 import { type Insn, insn } from './insn';
 import {
   BPF_ABS,
+  BPF_ADDR_PERCPU,
   BPF_ADDR_SPACE_CAST,
   BPF_ALU,
   BPF_ALU64,
@@ -89,6 +90,10 @@ export const BPF_MOV32_RAW = (type: number, dst: number, src: number, imm: numbe
 /** Arena pointer cast (kernel-internal addr_space_cast): imm = dst_as << 16 | src_as. */
 export const BPF_ADDR_SPACE_CAST_INSN = (dst: number, src: number, imm: number): Insn =>
   insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, BPF_ADDR_SPACE_CAST, imm);
+
+/** dst = this CPU's address of the per-CPU pointer src (kernel-internal, inlined helpers). */
+export const BPF_MOV64_PERCPU_REG = (dst: number, src: number): Insn =>
+  insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, BPF_ADDR_PERCPU, 0);
 
 // 64-bit immediates (two slots)
 

@@ -135,6 +135,9 @@ export function formatInsn(insns: readonly Insn[], index: number, resolver?: Dis
     if (code === (BPF_ALU64 | BPF_MOV | BPF_X) && off === 1) {
       return `${c} r${dst} = addr_space_cast(r${src}, ${imm >>> 16}, ${imm & 0xffff})`;
     }
+    if (code === (BPF_ALU64 | BPF_MOV | BPF_X) && off === -1) {
+      return `${c} r${dst} = &(void __percpu *)(r${src})`;
+    }
     const sdivSmod = (op === BPF_DIV || op === BPF_MOD) && off === 1;
     const opStr = sdivSmod ? (op === BPF_DIV ? 's/=' : 's%=') : (ALU_STR[op >> 4] ?? '(null)');
     if (BPF_SRC(code) === BPF_X) {

@@ -353,8 +353,8 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
             else regs[d] = BigInt.asUintN(bits, v); // host is little-endian: truncate only
             break;
           }
-          if (is64 && op === BPF_MOV && BPF_SRC(code) === BPF_X && insn.off === 1) {
-            // addr_space_cast: the model keeps one address space, so the cast is a move.
+          if (is64 && op === BPF_MOV && BPF_SRC(code) === BPF_X && (insn.off === 1 || insn.off === -1)) {
+            // addr_space_cast / per-CPU address: one address space and one CPU, so a move.
             regs[d] = regs[insn.src]!;
             break;
           }

@@ -83,6 +83,8 @@ export const BPF_PSEUDO_MAP_IDX_VALUE = 6;
 
 /** Kernel-internal ALU64 MOV X offset meaning addr_space_cast (arena). */
 export const BPF_ADDR_SPACE_CAST = 1;
+/** Kernel-internal ALU64 MOV X offset: dst = this CPU's address of per-CPU pointer src. */
+export const BPF_ADDR_PERCPU = -1;
 /** Kernel-internal: BPF_ST | BPF_NOSPEC (speculation barrier). */
 export const BPF_NOSPEC = 0xc0;
 

@@ -77,6 +77,9 @@ describe('validate', () => {
     expect(checkProgram([nospec, exit])[0]!.reason).toBe('unknown opcode c2');
     expect(checkProgram([nospec, exit], { xlated: true })).toEqual([]);
     expect(checkProgram([insn(0xbf, 11, 1, 0, 0), exit], { xlated: true })).toEqual([]);
+    const percpu = insn(0xbf, 0, 0, -1, 0);
+    expect(checkProgram([percpu, exit])[0]!.reason).toBe('BPF_MOV uses reserved fields');
+    expect(checkProgram([percpu, exit], { xlated: true })).toEqual([]);
     const ok = [
       insn(0xe5, 0, 0, 0, 0), // may_goto
       insn(0xbf, 1, 2, 1, 1), // addr_space_cast

@@ -9,6 +9,7 @@ import type { Insn } from './insn';
 import {
   BPF_ABS,
   BPF_ADD,
+  BPF_ADDR_PERCPU,
   BPF_ADDR_SPACE_CAST,
   BPF_ALU,
   BPF_ALU64,
@@ -286,6 +287,7 @@ function checkAlu(insn: Insn, i: number, cls: number, opts: ValidateOptions): Is
       const zext = opts.xlated && imm === 1 && off === 0 && insn.dst === src;
       return (off !== 0 && off !== 8 && off !== 16) || (imm !== 0 && !zext) ? reserved('BPF_MOV') : undefined;
     }
+    if (off === BPF_ADDR_PERCPU && opts.xlated) return imm !== 0 ? reserved('BPF_MOV') : undefined;
     if (off === BPF_ADDR_SPACE_CAST) {
       if (imm !== 1 && imm !== 1 << 16) {
         return new IsaError(
