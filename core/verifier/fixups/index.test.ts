@@ -29,6 +29,7 @@ import {
   adjustJmpOff,
   BPF_PROBE_MEM,
   bpfInsnPrepareDump,
+  btfKfuncResolver,
   FixupError,
   type FixupInput,
   optHardWireDeadCodeBranches,
@@ -348,5 +349,16 @@ describe('division guards', () => {
       BPF_ALU32_REG(0xb0, 0, 0),
       BPF_EXIT_INSN(),
     ]);
+  });
+});
+
+describe('kfunc resolution through BTF', () => {
+  it('names vmlinux kfuncs by BTF id and refuses unknown module slots', () => {
+    const r = btfKfuncResolver(btf);
+    const id = btf.vmlinux.btf.findByName('tcp_reno_ssthresh', 'FUNC')!;
+    expect(r(id, 0)).toBe('tcp_reno_ssthresh');
+    expect(r(id, 1)).toBeUndefined();
+    const notFunc = btf.vmlinux.btf.findByName('sock', 'STRUCT')!;
+    expect(r(notFunc, 0)).toBeUndefined();
   });
 });

@@ -47,11 +47,18 @@ export interface FixupOutput {
   prologueLen: number;
 }
 
-/** kfunc (BTF id, off) → name through the registry (off 0 = vmlinux; module BTF by fd index is not modeled). */
-export function btfKfuncResolver(btf: BtfRegistry): KfuncResolver {
+/**
+ * kfunc (BTF id, off) → name through the registry: off 0 is vmlinux; off > 0 names the
+ * module BTF object in `fdArrayObjIds[off]` (the program's fd_array, as BTF object ids).
+ */
+export function btfKfuncResolver(btf: BtfRegistry, fdArrayObjIds: readonly number[] = []): KfuncResolver {
   return (id, off) => {
-    if (off !== 0) return undefined;
-    const b = btf.vmlinux.btf;
+    let b = btf.vmlinux.btf;
+    if (off !== 0) {
+      const obj = off > 0 ? btf.object(fdArrayObjIds[off] ?? -1) : undefined;
+      if (!obj || obj.isKernel) return undefined;
+      b = obj.btf;
+    }
     if (!b.hasType(id) || b.kindNameOf(id) !== 'FUNC') return undefined;
     return b.nameOf(id);
   };
