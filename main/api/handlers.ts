@@ -12,6 +12,7 @@ import type { CorpusCase as VerifierCorpusCase } from '../../core/verifier/corpu
 import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { BtfIndex } from './btf-index';
 import { jitView } from './jit-view';
+import { ModelStore } from './models';
 import { ApiError, parseParams } from './schema';
 import type {
   ApiMethod,
@@ -20,11 +21,15 @@ import type {
   BtfSearchParams,
   BtfSearchResult,
   BtfTypeDetail,
+  CompareParams,
+  CompareResult,
   DisasmParams,
   DisasmResult,
   JitParams,
   JitView,
   ListingLine,
+  ModelsResult,
+  OpenModelResult,
   ProgType,
   SampleCase,
   SampleParams,
@@ -81,6 +86,7 @@ export class ApiHandlers implements Handlers {
   private corpus?: RawCase[];
   private btfIndex?: BtfIndex;
   private registry?: BtfRegistry;
+  private models?: ModelStore;
 
   constructor(readonly root: string) {}
 
@@ -107,14 +113,36 @@ export class ApiHandlers implements Handlers {
     return this.btfIndex;
   }
 
-  verify(p: VerifyParams): VerifyView {
+  private reg(): BtfRegistry {
     this.registry ??= new BtfRegistry(this.btf().btf);
+    return this.registry;
+  }
+
+  private modelStore(): ModelStore {
+    this.models ??= new ModelStore(this.file('models'), () => this.reg());
+    return this.models;
+  }
+
+  listModels(): ModelsResult {
+    return this.modelStore().list();
+  }
+
+  openModel({ name }: { name: string }): OpenModelResult {
+    return this.modelStore().open(name);
+  }
+
+  compare(p: CompareParams): CompareResult {
+    return this.modelStore().compare(p);
+  }
+
+  verify(p: VerifyParams): VerifyView {
+    this.reg();
     if (p.id !== undefined) {
       const c = this.corpusCase('verify', p.id) as unknown as VerifierCorpusCase;
-      return verifyView(p, this.registry, c);
+      return verifyView(p, this.reg(), c);
     }
     try {
-      return verifyView(p, this.registry);
+      return verifyView(p, this.reg());
     } catch (e) {
       throw new ApiError('bad-request', `verify: ${(e as Error).message}`);
     }
@@ -141,7 +169,7 @@ export class ApiHandlers implements Handlers {
       kmodel: pkg.version,
       node: process.versions.node,
       kernel: existsSync(releasePath) ? readFileSync(releasePath, 'utf8').trim() : 'unknown',
-      features: ['disasm', 'cfg', 'samples', 'btf', 'jit', 'verify'],
+      features: ['disasm', 'cfg', 'samples', 'btf', 'jit', 'verify', 'models', 'compare'],
     };
   }
 

@@ -12,6 +12,12 @@ const hex = z
 
 const corpusId = z.string().regex(/^[a-z]+-\d+$/, 'a corpus id looks like hand-0002');
 
+// A file name in models/, never a path.
+const modelName = z
+  .string()
+  .regex(/^[\w.-]+$/, 'a model name like tcp_cc')
+  .max(100);
+
 export const schemas = {
   version: z.object({}).strict().optional(),
   disasm: z.object({ hex, endian: z.enum(['le', 'be']).optional() }).strict(),
@@ -46,11 +52,21 @@ export const schemas = {
     })
     .strict()
     .refine((p) => (p.id === undefined) !== (p.hex === undefined), 'give either id or hex'),
+  listModels: z.object({}).strict().optional(),
+  openModel: z.object({ name: modelName }).strict(),
+  compare: z
+    .object({
+      name: modelName,
+      profile: z.enum(['v6.12', 'v6.18', 'bpf-next-2026', 'auto']).optional(),
+      member: z.string().regex(/^\w+$/).optional(),
+    })
+    .strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** Validates params for a method; the message names the first bad field. */
 export function parseParams(method: ApiMethod, params: unknown): unknown {
-  const r = schemas[method].safeParse(params ?? (method === 'version' ? undefined : {}));
+  const optional = method === 'version' || method === 'listModels';
+  const r = schemas[method].safeParse(params ?? (optional ? undefined : {}));
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
   const where = issue.path.length ? issue.path.join('.') : 'params';

@@ -3,6 +3,12 @@
 // validates every request, main/api/handlers.ts answers it (in a worker thread),
 // and the Electron preload (IPC) and `kmodel serve` (HTTP) carry it.
 
+import type { ModelComparison } from '../../core/analysis/compare';
+import type { ModelDiagnostic } from '../../core/model/load';
+import type { ModelSummary } from '../../core/model/summary';
+
+export type { ModelComparison, ModelDiagnostic, ModelSummary };
+
 export type Endian = 'le' | 'be';
 export type ProgType = 'socket_filter' | 'sched_cls' | 'xdp' | 'struct_ops';
 
@@ -251,6 +257,47 @@ export interface VerifyView {
   };
 }
 
+export interface ModelInfo {
+  /** File name without .yaml: what openModel/compare take. */
+  name: string;
+  file: string;
+  subsystem: string | null;
+  title: string | null;
+  errors: number;
+  warnings: number;
+}
+
+export interface ModelsResult {
+  models: ModelInfo[];
+}
+
+export interface OpenModelResult {
+  info: ModelInfo;
+  summary: ModelSummary | null;
+  diagnostics: ModelDiagnostic[];
+  /** The YAML text. */
+  source: string;
+}
+
+export interface CompareParams {
+  name: string;
+  profile?: 'v6.12' | 'v6.18' | 'bpf-next-2026' | 'auto';
+  member?: string;
+}
+
+export interface CompareTable {
+  member: string;
+  designs: string[];
+  kernelDesign: string | null;
+  /** One metric per row, one value per design (the CLI's table). */
+  rows: { metric: string; values: string[] }[];
+}
+
+export interface CompareResult {
+  comparison: ModelComparison;
+  tables: CompareTable[];
+}
+
 /** Every method of the API, each taking one params object and returning a promise. */
 export interface KmodelApi {
   version(params?: Record<string, never>): Promise<VersionResult>;
@@ -261,6 +308,9 @@ export interface KmodelApi {
   btfType(params: { id: number }): Promise<BtfTypeDetail>;
   jit(params: JitParams): Promise<JitView>;
   verify(params: VerifyParams): Promise<VerifyView>;
+  listModels(params?: Record<string, never>): Promise<ModelsResult>;
+  openModel(params: { name: string }): Promise<OpenModelResult>;
+  compare(params: CompareParams): Promise<CompareResult>;
 }
 
 export type ApiMethod = keyof KmodelApi;
@@ -286,4 +336,7 @@ export const API_METHODS = [
   'btfType',
   'jit',
   'verify',
+  'listModels',
+  'openModel',
+  'compare',
 ] as const satisfies readonly ApiMethod[];

@@ -1,12 +1,12 @@
 // The location hash names the view and its argument: #program/hand-0002, #btf/tcp_sock.
 
-export type ViewId = 'program' | 'btf' | 'verifier' | 'jit';
+export type ViewId = 'program' | 'btf' | 'verifier' | 'jit' | 'models';
 export interface Route {
   view: ViewId;
   arg: string | null;
 }
 
-const VIEWS: readonly ViewId[] = ['program', 'btf', 'verifier', 'jit'];
+const VIEWS: readonly ViewId[] = ['program', 'btf', 'verifier', 'jit', 'models'];
 
 export function parseRoute(hash: string): Route {
   const [head, ...rest] = hash.replace(/^#\/?/, '').split('/');
