@@ -68,6 +68,11 @@ export function buildMenu(actions: MenuActions): Menu {
           click: (_i, w) => send(w as BrowserWindow, 'view', 'verifier'),
         },
         { label: 'JIT', accelerator: 'Alt+4', click: (_i, w) => send(w as BrowserWindow, 'view', 'jit') },
+        {
+          label: 'Models',
+          accelerator: 'Alt+5',
+          click: (_i, w) => send(w as BrowserWindow, 'view', 'models'),
+        },
         { type: 'separator' },
         {
           label: 'Toggle Theme',
