@@ -487,7 +487,8 @@ export function assembleKernel(text: string, opts: AsmOptions = {}): Insn[] {
     let body = raw.replace(/(;|\/\/).*/, '');
     let col = body.length - body.trimStart().length + 1;
     body = body.trim();
-    if (!body) continue;
+    // bpftool prints a C signature line (`int prog(struct xdp_md * ctx):`) before each function.
+    if (!body || /^[A-Za-z_][\w\s*]*\(.*\):$/.test(body)) continue;
     // `N: ` index prefix (checked against the slot count) and `(op)` opcode prefix.
     const idx = /^(\d+):\s*/.exec(body);
     if (idx) {
@@ -591,6 +592,10 @@ function parseKernelInsn(body: string, line: number, col: number, opts: AsmOptio
     return jump(m[7]!, (d) => insn(cls | op | (m![4] ? BPF_X : BPF_K), dst, src, d, imm));
   }
   // call pc+N | call NAME#IMM | call NAME | call LABEL
+  // bpftool names a JITed callee after the offset: `call pc+2#bpf_prog_<tag>_<name>`.
+  if (match(/^call (pc[+-]\d+)#[\w.]+$/)) {
+    return one(insn(BPF_JMP | BPF_CALL, 0, BPF_PSEUDO_CALL, 0, Number(m[1]!.slice(2))));
+  }
   if (match(/^call (pc[+-]\d+|[A-Za-z_.$][\w.$-]*)(?:#(-?\d+))?$/)) {
     const name = m[1]!;
     const imm = m[2] === undefined ? undefined : Number(m[2]);

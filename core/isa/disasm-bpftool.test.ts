@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { assembleKernel } from './asm';
 import { disasmProgram, parseKallsyms, xlatedResolver } from './disasm';
-import { decodeInsns } from './encoding';
+import { bytesToHex, decodeInsns, insnsToHex } from './encoding';
 import { checkProgram } from './validate';
 
 const dir = join(__dirname, '../../test/fixtures/isa/bpftool');
@@ -29,4 +30,12 @@ describe('disasm of xlated dumps', () => {
       expect(mine).toEqual(theirs);
     });
   }
+
+  it('assembles bpftool text back to the dumped bytes', () => {
+    // x has no bpf-to-bpf call, whose xlated form (index in imm, offset in off) text cannot carry.
+    const text = readFileSync(join(dir, 'x.txt'), 'utf8');
+    expect(insnsToHex(assembleKernel(text))).toBe(
+      bytesToHex(new Uint8Array(readFileSync(join(dir, 'x.bin')))),
+    );
+  });
 });
