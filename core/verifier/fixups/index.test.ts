@@ -37,6 +37,7 @@ import {
   optRemoveNops,
   type ProgState,
   patchInsnData,
+  removeInsns,
   runFixups,
 } from '.';
 
@@ -310,6 +311,23 @@ describe('patching primitives', () => {
     expect(insns[1]!.off).toBe(-2); // inside the inserted range: kept
     expect(insns[2]!.off).toBe(-1); // targeted insn 0: now insn 2
     expect(insns[3]!.off).toBe(-3); // targeted insn 1: kept
+  });
+
+  it('removing a whole subprogram drops it; later subprograms move back', () => {
+    const s = state(Array.from({ length: 8 }, () => BPF_MOV64_IMM(0, 0)));
+    s.subprogs = [
+      { start: 0, stackDepth: 8 },
+      { start: 4, stackDepth: 16 },
+      { start: 6, stackDepth: 24 },
+    ];
+    removeInsns(s, 4, 2);
+    expect(s.subprogs).toEqual([
+      { start: 0, stackDepth: 8 },
+      { start: 4, stackDepth: 24 },
+    ]);
+    removeInsns(s, 4, 1); // the front of the last subprogram
+    expect(s.subprogs.map((p) => p.start)).toEqual([0, 4]);
+    expect(s.insns.length).toBe(5);
   });
 
   it('dead branches are hard-wired, dead insns removed, and goto +0 dropped', () => {

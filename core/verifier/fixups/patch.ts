@@ -113,19 +113,25 @@ export function removeInsns(s: ProgState, off: number, cnt: number): void {
   s.insns.splice(off, cnt);
   adjBranches(s.insns, off, off + cnt, off);
   s.aux.splice(off, cnt);
-  // adjust_subprog_starts_after_remove: subprogs wholly inside the range disappear;
-  // later ones move back.
-  const end = off + cnt;
-  const kept: SubprogInfo[] = [];
-  for (let i = 0; i < s.subprogs.length; i++) {
-    const sp = s.subprogs[i]!;
-    const nextStart = i + 1 < s.subprogs.length ? s.subprogs[i + 1]!.start : s.insns.length + cnt;
-    if (i > 0 && sp.start >= off && nextStart <= end) continue;
-    if (sp.start >= end) sp.start -= cnt;
-    else if (sp.start > off) sp.start = off;
-    kept.push(sp);
-  }
-  s.subprogs.splice(0, s.subprogs.length, ...kept);
+  adjustSubprogStartsAfterRemove(s, off, cnt);
+}
+
+/** adjust_subprog_starts_after_remove: subprogs wholly inside the range disappear, later ones move back. */
+function adjustSubprogStartsAfterRemove(s: ProgState, off: number, cnt: number): void {
+  // Work on the kernel's array: the subprogs plus the sentinel (start = old length).
+  const info = [...s.subprogs.map((p) => ({ ...p })), { start: s.insns.length + cnt, stackDepth: 0 }];
+  let subprogCnt = s.subprogs.length;
+  let i = 0;
+  for (; i < subprogCnt; i++) if (info[i]!.start >= off) break;
+  let j = i;
+  for (; j < subprogCnt; j++) if (info[j]!.start >= off + cnt) break;
+  if (info[j]!.start !== off + cnt) j--;
+  if (j > i) {
+    info.splice(i, j - i);
+    subprogCnt -= j - i;
+  } else if (info[i]!.start === off) i++;
+  for (; i <= subprogCnt; i++) info[i]!.start -= cnt;
+  s.subprogs.splice(0, s.subprogs.length, ...info.slice(0, subprogCnt));
 }
 
 /** adjust_jmp_off: jumps outside [tgt, tgt+delta) that target `tgt` are moved by `delta`. */
