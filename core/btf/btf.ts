@@ -571,6 +571,14 @@ export class Btf {
     return utf8.decode(sec);
   }
 
+  /**
+   * Raw view for tight loops (dumpers): the type section as host-order words,
+   * the word index of each own type's record, and where own strings start in `bytes`.
+   */
+  rawView(): { words: Uint32Array; records: Uint32Array; strStart: number } {
+    return { words: this.w, records: this.offs, strStart: this.strStart };
+  }
+
   /** Own string section bytes. */
   stringSection(): Uint8Array {
     return this.bytes.subarray(this.strStart, this.strStart + this.header.strLen);
