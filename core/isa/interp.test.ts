@@ -109,3 +109,19 @@ describe('internal forms', () => {
     expect(runProgram(p, { validate: { internal: true } }).r0).toBe(BigInt.asUintN(64, -128n));
   });
 });
+
+describe('trace', () => {
+  it('reports every executed instruction with its frame depth', () => {
+    const p = [
+      B.BPF_MOV64_IMM(0, 1),
+      B.BPF_CALL_REL(1),
+      B.BPF_EXIT_INSN(),
+      B.BPF_ALU64_IMM(O.BPF_ADD, 0, 2),
+      B.BPF_EXIT_INSN(),
+    ];
+    const seen: string[] = [];
+    const r = runProgram(p, { trace: (i, regs, depth) => seen.push(`${i}@${depth}:r0=${regs[0]}`) });
+    expect(seen).toEqual(['0@0:r0=0', '1@0:r0=1', '3@1:r0=1', '4@1:r0=3', '2@0:r0=3']);
+    expect(r.steps).toBe(5);
+  });
+});

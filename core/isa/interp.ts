@@ -127,6 +127,8 @@ export interface RunOptions {
    * of a map or of a map value region the caller mapped. Without it such loads fault.
    */
   ldImm64?(insns: readonly Insn[], index: number): bigint | undefined;
+  /** Called before each instruction runs, with the registers of the current frame. */
+  trace?(index: number, regs: readonly bigint[], depth: number): void;
 }
 
 export interface RunResult {
@@ -279,6 +281,7 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
   const mem = opts.mem ?? new Memory();
   const stepLimit = opts.stepLimit ?? 1_000_000;
   let mayGoto = opts.mayGotoBudget ?? BPF_MAX_LOOPS;
+  const trace = opts.trace;
   const n = insns.length;
   // Sign-extended immediates, computed once.
   const imm64 = insns.map((i) => u64(BigInt(i.imm)));
@@ -336,6 +339,7 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
       }
       i = pc;
       if (++steps > stepLimit) fault('step-limit', `step limit of ${stepLimit} instructions reached`);
+      if (trace) trace(pc, regs, frames.length);
       const insn = insns[pc]!;
       const code = insn.code;
       const cls = BPF_CLASS(code);
