@@ -5,6 +5,8 @@ const suites: Record<string, () => Promise<{ run: BenchSuite }>> = {
   // Each area adds its suite here: name → module exporting `run`.
   jit: () => import('./jit'),
   isa: () => import('./isa'),
+  fixups: () => import('./fixups'),
+  btf: () => import('./btf'),
 };
 
 async function main(): Promise<void> {
