@@ -38,6 +38,7 @@ import {
   BPF_MEM,
   BPF_MEMSX,
   BPF_MOD,
+  BPF_MODE,
   BPF_MUL,
   BPF_NOSPEC,
   BPF_OP,
@@ -101,6 +102,12 @@ import {
   X86_JNE,
 } from './regs';
 
+/** Kernel-internal load modes (include/linux/filter.h) the verifier gives loads through BTF pointers. */
+export const BPF_PROBE_MEM = 0x20;
+export const BPF_PROBE_MEMSX = 0x40;
+/** The vsyscall page: the top of the range PROBE_MEM loads check against. */
+const VSYSCALL_ADDR = 0xffffffffff600000n;
+
 /** BPF_JMP | BPF_TAIL_CALL: kernel-internal opcode the verifier gives `call bpf_tail_call`. */
 export const BPF_TAIL_CALL = 0xf0;
 /** off of `mov dst, src` that marks the per-CPU address conversion (BPF_ADDR_PERCPU). */
@@ -127,9 +134,17 @@ export interface JitFeatures {
   retpoline: boolean;
   /** CONFIG_MITIGATION_SLS: int3 after ret / indirect jmp. */
   sls: boolean;
+  /** TASK_SIZE_MAX: (1 << 47) - PAGE_SIZE with 4-level paging, (1 << 56) - PAGE_SIZE with LA57. */
+  taskSizeMax: bigint;
 }
 
-export const DEFAULT_FEATURES: JitFeatures = { bmi2: true, retThunk: true, retpoline: true, sls: false };
+export const DEFAULT_FEATURES: JitFeatures = {
+  bmi2: true,
+  retThunk: true,
+  retpoline: true,
+  sls: false,
+  taskSizeMax: (1n << 47n) - 4096n,
+};
 
 /** What one function's code depends on outside its instructions. */
 export interface JitEnv {
@@ -632,6 +647,38 @@ export function doJit(
         case BPF_LDX | BPF_MEMSX | 0x00:
           emitLdsx(e, BPF_SIZE(insn.code), dst, src, insn.off);
           break;
+
+        // Loads through untrusted BTF pointers: fault-tolerant, and user addresses read as 0.
+        case BPF_LDX | BPF_PROBE_MEM | 0x10:
+        case BPF_LDX | BPF_PROBE_MEM | 0x08:
+        case BPF_LDX | BPF_PROBE_MEM | 0x00:
+        case BPF_LDX | BPF_PROBE_MEM | BPF_DW:
+        case BPF_LDX | BPF_PROBE_MEMSX | 0x10:
+        case BPF_LDX | BPF_PROBE_MEMSX | 0x08:
+        case BPF_LDX | BPF_PROBE_MEMSX | 0x00: {
+          // src + off must lie above TASK_SIZE_MAX + PAGE_SIZE and below VSYSCALL_ADDR
+          emitMovImm64(e, BPF_REG_AX, VSYSCALL_ADDR);
+          emitMov(e, AUX_REG, src);
+          if (insn.off) {
+            maybeEmit1mod(e, AUX_REG, true);
+            e.off32([0x81, add1reg(0xc0, AUX_REG)], insn.off); // add r11, off
+          }
+          maybeEmitMod(e, AUX_REG, BPF_REG_AX, true);
+          e.b(0x29, add2reg(0xc0, AUX_REG, BPF_REG_AX)); // sub r11, r10
+          emitMovImm64(e, BPF_REG_AX, BigInt.asUintN(64, env.features.taskSizeMax + 4096n - VSYSCALL_ADDR));
+          maybeEmitMod(e, AUX_REG, BPF_REG_AX, true);
+          e.b(0x39, add2reg(0xc0, AUX_REG, BPF_REG_AX)); // cmp r11, r10
+          e.b(X86_JA, 0);
+          const endOfJa = e.length;
+          emitMovImm32(e, false, dst, 0);
+          e.b(0xeb, 0);
+          const startOfLdx = e.length;
+          e.set(endOfJa - 1, startOfLdx - endOfJa);
+          if (BPF_MODE(insn.code) === BPF_PROBE_MEMSX) emitLdsx(e, BPF_SIZE(insn.code), dst, src, insn.off);
+          else emitLdx(e, BPF_SIZE(insn.code), dst, src, insn.off);
+          e.set(startOfLdx - 1, e.length - startOfLdx);
+          break;
+        }
 
         case BPF_STX | BPF_ATOMIC | 0x10:
         case BPF_STX | BPF_ATOMIC | 0x08:

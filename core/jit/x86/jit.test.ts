@@ -138,6 +138,22 @@ describe('encodings from the x86 JIT notes', () => {
     expect(body.endsWith('b801000000ebf3')).toBe(true);
   });
 
+  it('PROBE_MEM loads (untrusted BTF pointers) get the user-address check before the load', () => {
+    const r = jit([insn(0x01 | 0x20 | 0x18, 0, 1, 16, 0), insn(0x95, 0, 0, 0, 0)]);
+    expect(hex(r.image.subarray(r.addrs[0]!, r.addrs[1]))).toBe(
+      '49c7c2000060ff' + // mov r10, VSYSCALL_ADDR
+        '4989fb' + // mov r11, rdi
+        '4981c310000000' + // add r11, 16
+        '4d29d3' + // sub r11, r10
+        '49ba0000a00000800000' + // movabs r10, TASK_SIZE_MAX + PAGE_SIZE - VSYSCALL_ADDR
+        '4d39d3' + // cmp r11, r10
+        '7704' + // ja load
+        '31c0' + // xor eax, eax
+        'eb04' + // jmp past the load
+        '488b4710', // mov rax, [rdi+16]
+    );
+  });
+
   it('a call whose target is beyond ±2 GiB of the image fails like emit_patch (-ERANGE)', () => {
     expect(() =>
       jitProgram(
