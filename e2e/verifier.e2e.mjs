@@ -13,7 +13,13 @@ export const tests = {
     for (const verdict of ['reject', 'accept']) {
       const c = corpus.find((x) => x.kernel.verdict === verdict && x.origin === 'hand');
       await page.goto(`${url}#verifier/${c.id}`);
-      await page.waitForSelector('[data-testid=verify-kernel] [data-testid=verdict]', { timeout: 30_000 });
+      await page.waitForFunction(
+        (id) => document.querySelector('[data-testid=verify-meta] strong')?.textContent === id,
+        c.id,
+        {
+          timeout: 30_000,
+        },
+      );
       const k = await page.textContent('[data-testid=verify-kernel] [data-testid=verdict]');
       assert(k.startsWith(verdict), `kernel verdict shown as ${k}`);
       const m = await page.textContent('[data-testid=verify-model] [data-testid=verdict]');
