@@ -1,0 +1,151 @@
+// BTF: parse + index of the reference vmlinux (time and retained heap against
+// the targets), in-process dumps, and `kmodel btf dump` as a whole process
+// next to `bpftool btf dump file` when bpftool is installed.
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type Btf, BtfBuilder, dumpBtfC, dumpBtfRaw, parseBtf } from '../core/btf/index';
+import { referenceVmlinuxBtfBytes } from '../main/host/btf-files';
+import type { BenchRow, BenchSuite } from './types';
+
+const root = resolve(import.meta.dirname ?? __dirname, '..');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function gcFn(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** Wall time of a process with stdout to /dev/null; undefined if it failed. */
+function timeProcess(cmd: string, args: string[]): number | undefined {
+  const devnull = openSync('/dev/null', 'w');
+  try {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'], cwd: root });
+    const dt = performance.now() - t0;
+    return r.status === 0 ? dt : undefined;
+  } finally {
+    closeSync(devnull);
+  }
+}
+
+export const run: BenchSuite = async () => {
+  const rows: BenchRow[] = [];
+  const bytes = referenceVmlinuxBtfBytes();
+  const mb = (n: number) => n / (1 << 20);
+
+  // Parse + name index: the first run in this process (cold JIT) and the median of later ones.
+  const parseIndex = (): Btf => {
+    const b = parseBtf(bytes);
+    b.buildNameIndex();
+    return b;
+  };
+  let t0 = performance.now();
+  parseIndex();
+  const cold = performance.now() - t0;
+  const times: number[] = [];
+  for (let i = 0; i < 15; i++) {
+    t0 = performance.now();
+    parseIndex();
+    times.push(performance.now() - t0);
+  }
+  const warm = median(times);
+  rows.push({
+    area: 'btf',
+    what: `parse + index vmlinux (${(bytes.length / 1e6).toFixed(1)} MB, 126,611 types), first run`,
+    value: cold,
+    unit: 'ms',
+    reference: '≤ 60 ms',
+    ok: cold <= 60,
+  });
+  rows.push({
+    area: 'btf',
+    what: 'parse + index vmlinux, median of 15',
+    value: warm,
+    unit: 'ms',
+    reference: '≤ 60 ms',
+    ok: warm <= 60,
+  });
+
+  // Retained memory of a parsed + indexed object (JS heap + typed arrays), the blob itself excluded.
+  const gc = gcFn();
+  gc();
+  const m0 = process.memoryUsage();
+  const kept = parseIndex();
+  gc();
+  const m1 = process.memoryUsage();
+  const retained = m1.heapUsed - m0.heapUsed + (m1.arrayBuffers - m0.arrayBuffers);
+  rows.push({
+    area: 'btf',
+    what: 'retained heap of parsed + indexed vmlinux',
+    value: mb(retained),
+    unit: 'MiB',
+    reference: `≤ 4× blob = ${mb(4 * bytes.length).toFixed(1)} MiB`,
+    ok: retained <= 4 * bytes.length,
+  });
+  kept.findByName('sk_buff');
+
+  // In-process work on the parsed object.
+  t0 = performance.now();
+  const raw = dumpBtfRaw(kept);
+  rows.push({
+    area: 'btf',
+    what: `raw dump in-process (${raw.split('\n').length - 1} lines)`,
+    value: performance.now() - t0,
+    unit: 'ms',
+  });
+  t0 = performance.now();
+  dumpBtfC(kept);
+  rows.push({ area: 'btf', what: 'C dump in-process', value: performance.now() - t0, unit: 'ms' });
+  t0 = performance.now();
+  BtfBuilder.fromBtf(kept).build();
+  rows.push({
+    area: 'btf',
+    what: 're-serialize vmlinux (BtfBuilder.fromBtf)',
+    value: performance.now() - t0,
+    unit: 'ms',
+  });
+
+  // Whole process, side by side with bpftool.
+  const file = join(mkdtempSync(join(tmpdir(), 'kmodel-bench-btf-')), 'vmlinux.btf');
+  writeFileSync(file, bytes);
+  const build = spawnSync('node', ['scripts/build-cli.mjs'], { cwd: root, stdio: 'ignore' });
+  const bpftool = ['/usr/sbin/bpftool', '/usr/bin/bpftool', '/usr/local/sbin/bpftool'].find((p) =>
+    existsSync(p),
+  );
+  if (build.status === 0) {
+    for (const [label, extra, bargs] of [
+      ['raw', [], []],
+      ['c', ['--format', 'c'], ['format', 'c']],
+    ] as const) {
+      const ours = median(
+        [0, 1, 2].map(
+          () => timeProcess('node', ['bin/kmodel.mjs', 'btf', 'dump', file, ...extra]) ?? Number.NaN,
+        ),
+      );
+      const theirs = bpftool
+        ? median(
+            [0, 1, 2].map(() => timeProcess(bpftool, ['btf', 'dump', 'file', file, ...bargs]) ?? Number.NaN),
+          )
+        : undefined;
+      rows.push({
+        area: 'btf',
+        what: `kmodel btf dump vmlinux --format ${label} (whole process, > /dev/null)`,
+        value: ours,
+        unit: 'ms',
+        reference:
+          theirs === undefined
+            ? 'bpftool not installed'
+            : `bpftool: ${theirs.toFixed(0)} ms (${(ours / theirs).toFixed(2)}×)`,
+      });
+    }
+  }
+  return rows;
+};
