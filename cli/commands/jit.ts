@@ -135,7 +135,7 @@ export const jit: Command = {
     }
     const resolver: DisasmResolver = {
       callName: (insn) => {
-        if (insn.src === 1) return `func#${insn.imm}`;
+        if (insn.src === 1) return insn.off < 0 ? `${insn.off}` : `+${insn.off}`;
         return kernel.symbolAt(BPF_CALL_BASE + BigInt(insn.imm | 0))?.name;
       },
     };

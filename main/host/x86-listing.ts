@@ -48,6 +48,7 @@ export function disassembleX86(image: Uint8Array, opts: DisassembleOptions = {})
   fmt.uppercaseHex = false;
   fmt.hexPrefix = '0x';
   fmt.hexSuffix = '';
+  fmt.signedImmediateOperands = true;
   const external = new Map((opts.calls ?? []).map((c) => [c.at, c]));
   const lines: X86Line[] = [];
   try {
