@@ -31,6 +31,12 @@ describe('kmodel disasm', () => {
         .split('\n'),
     ).toEqual(want);
     expect(call(['--hex', c.insns]).trimEnd().split('\n')).toEqual(want);
+    writeFileSync(join(dir, 'hex.txt'), `${c.insns}\n`);
+    expect(
+      call([join(dir, 'hex.txt')])
+        .trimEnd()
+        .split('\n'),
+    ).toEqual(want);
   });
 
   it('prints map references as bpftool does', () => {

@@ -28,7 +28,17 @@ export function readBytesInput(positional: string[], hex: string | undefined): U
     }
   }
   if (!positional.length) throw new CliError('missing FILE (or --hex HEX)');
-  return readFileOrFail(positional[0]!);
+  const bytes = readFileOrFail(positional[0]!);
+  // A file of hex text (as `kmodel asm` prints) is read as the bytes it spells.
+  const text = new TextDecoder().decode(bytes);
+  if (/[0-9a-f]/i.test(text) && /^(\s|0x|[0-9a-fA-F]|,)*$/.test(text)) {
+    try {
+      return bytesFromHex(text);
+    } catch (e) {
+      throw new CliError(`${positional[0]}: ${(e as Error).message}`);
+    }
+  }
+  return bytes;
 }
 
 export function readFileOrFail(path: string): Uint8Array {
