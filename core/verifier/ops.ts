@@ -117,4 +117,19 @@ export interface InsnAuxData {
   mapPtrPoisoned?: boolean;
   /** zext_dst: the insn's 32-bit result is later read as 64 bits (mark_insn_zext). */
   zextDst?: boolean;
+  /** Set by the fixups on insns they generated: which rewrite produced the insn. */
+  origin?: FixupOrigin;
 }
+
+/** Provenance of an insn the fixups generated (for listings and the design comparison). */
+export type FixupOrigin =
+  | 'prologue'
+  | 'epilogue'
+  | 'ctx-save'
+  | 'epilogue-jump'
+  | 'ctx-access'
+  | 'ld-abs'
+  | 'div-guard'
+  | 'map-inline'
+  | 'helper-inline'
+  | 'zext';

@@ -23,7 +23,7 @@ import type { BpfAccessType } from '../ops';
 import { CtxConvertError } from '../progtypes/narrow';
 import type { FixupContext } from './context';
 import { addKfuncInInsns } from './kfunc';
-import { adjustJmpOff, FixupError, type ProgState, patchInsnData, subprogStart } from './patch';
+import { adjustJmpOff, FixupError, originsFor, type ProgState, patchInsnData, subprogStart } from './patch';
 
 /** INSN_BUF_SIZE. */
 export const INSN_BUF_SIZE = 16;
@@ -64,10 +64,12 @@ export function convertCtxAccesses(s: ProgState, ctx: FixupContext): ConvertCtxR
     if (epilogue.length) {
       // Save the ctx pointer for the epilogue to reload.
       s.subprogs[0]!.stackDepth += 8;
-      patchInsnData(s, 0, [
-        BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -s.subprogs[0]!.stackDepth),
-        s.insns[0]!,
-      ]);
+      patchInsnData(
+        s,
+        0,
+        [BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -s.subprogs[0]!.stackDepth), s.insns[0]!],
+        ['ctx-save'],
+      );
       delta += 1;
       if (profile.kfuncsInProEpilogue) addKfuncInInsns(ctx.kfuncTab, epilogue.slice(0, -1));
     }
@@ -77,7 +79,7 @@ export function convertCtxAccesses(s: ProgState, ctx: FixupContext): ConvertCtxR
     const pro = ops.genPrologue(ctx.seenDirectWrite, s.insns[0]!);
     if (pro.length >= INSN_BUF_SIZE) throw new FixupError('verifier bug: prologue is too long', 14);
     if (pro.length) {
-      patchInsnData(s, 0, pro);
+      patchInsnData(s, 0, pro, originsFor('prologue', pro.length, true));
       delta += pro.length - 1;
       if (profile.kfuncsInProEpilogue) addKfuncInInsns(ctx.kfuncTab, pro.slice(0, -1));
       if (profile.finalizedCalls) markHelperCallsFinalized(s, 0, pro.length - 1);
@@ -100,7 +102,7 @@ export function convertCtxAccesses(s: ProgState, ctx: FixupContext): ConvertCtxR
         patch = epilogue.map((x) => ({ ...x }));
         epilogueIdx = idx;
       }
-      patchInsnData(s, idx, patch);
+      patchInsnData(s, idx, patch, originsFor(patch.length > 1 ? 'epilogue' : 'epilogue-jump', patch.length));
       if (profile.finalizedCalls && patch.length > 1) markHelperCallsFinalized(s, idx, patch.length);
       delta += patch.length - 1;
       continue;
@@ -129,7 +131,7 @@ export function convertCtxAccesses(s: ProgState, ctx: FixupContext): ConvertCtxR
     }
     if (!patch.length || patch.length >= INSN_BUF_SIZE)
       throw new FixupError('bpf verifier is misconfigured', 22);
-    patchInsnData(s, idx, patch);
+    patchInsnData(s, idx, patch, originsFor('ctx-access', patch.length));
     delta += patch.length - 1;
   }
   return { prologueDelta, epilogueIdx };

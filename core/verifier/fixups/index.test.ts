@@ -164,6 +164,17 @@ describe('struct_ops prologue/epilogue insertion (bpf_testmod st_ops selftests)'
     expect(out.prologueLen).toBe(1);
   });
 
+  it('tags generated insns with their origin', () => {
+    const out = runFixups(input(stOpsOps('test_pro_epilogue'), mainBody()));
+    const o = out.aux.map((a) => a.origin ?? '-');
+    expect(o.slice(0, 18)).toEqual([
+      ...Array(4).fill('prologue'),
+      'ctx-save',
+      ...Array(5).fill('-'),
+      ...Array(8).fill('epilogue'),
+    ]);
+  });
+
   it('a jump to the first insn lands on the original first insn, not the prologue', () => {
     const prog = [
       BPF_JMP_IMM(BPF_JEQ, 1, 0, 5),

@@ -62,9 +62,10 @@ import {
   BPF_XOR,
 } from '../../isa/opcodes';
 import { BPF_FUNC } from '../../kernel/helpers';
+import type { FixupOrigin } from '../ops';
 import type { FixupContext, MapDesc } from './context';
 import { fixupKfuncCall } from './kfunc';
-import { FixupError, type ProgState, patchInsnData } from './patch';
+import { FixupError, originsFor, type ProgState, patchInsnData } from './patch';
 
 /** BPF_TAIL_CALL: kernel-internal opcode of a rewritten bpf_tail_call (BPF_JMP | 0xf0). */
 export const BPF_TAIL_CALL = 0xf0;
@@ -182,8 +183,8 @@ export function doMiscFixups(s: ProgState, ctx: FixupContext): void {
   const { ops, profile, as } = ctx;
   const insnCnt = s.insns.length;
   let delta = 0;
-  const patch = (idx: number, p: Insn[]) => {
-    patchInsnData(s, idx, p);
+  const patch = (idx: number, p: Insn[], origin: FixupOrigin) => {
+    patchInsnData(s, idx, p, originsFor(origin, p.length));
     delta += p.length - 1;
   };
   for (let i = 0; i < insnCnt; i++) {
@@ -206,18 +207,19 @@ export function doMiscFixups(s: ProgState, ctx: FixupContext): void {
         op === BPF_DIV
           ? [BPF_RAW_INSN((cls === BPF_ALU64 ? BPF_ALU64 : BPF_ALU) | BPF_NEG | BPF_K, insn.dst, 0, 0, 0)]
           : [BPF_MOV32_IMM(insn.dst, 0)],
+        'div-guard',
       );
       continue;
     }
     if (aluCls && (op === BPF_DIV || op === BPF_MOD) && BPF_SRC(insn.code) === BPF_X) {
-      patch(idx, divModGuard(insn));
+      patch(idx, divModGuard(insn), 'div-guard');
       continue;
     }
     if (cls === BPF_LD && (BPF_MODE(insn.code) === BPF_ABS || BPF_MODE(insn.code) === BPF_IND)) {
       if (!ops.genLdAbs) throw new FixupError('bpf verifier is misconfigured', 22);
       const p = ops.genLdAbs(insn);
       if (!p.length || p.length >= 16) throw new FixupError('bpf verifier is misconfigured', 22);
-      patch(idx, p);
+      patch(idx, p, 'ld-abs');
       continue;
     }
     if (insn.code !== (BPF_JMP | BPF_CALL)) continue;
@@ -255,7 +257,11 @@ export function doMiscFixups(s: ProgState, ctx: FixupContext): void {
       const map = ctx.maps[aux.mapIndex];
       if (!map) throw new FixupError(`map index ${aux.mapIndex} out of range`, 22);
       if (insn.imm === BPF_FUNC.map_lookup_elem && (map.type === 'array' || map.type === 'hash')) {
-        patch(idx, map.type === 'array' ? arrayMapGenLookup(ctx, map) : htabMapGenLookup(ctx, map));
+        patch(
+          idx,
+          map.type === 'array' ? arrayMapGenLookup(ctx, map) : htabMapGenLookup(ctx, map),
+          'map-inline',
+        );
         continue;
       }
       const target = MAP_OPS[map.type]?.[insn.imm];
@@ -267,16 +273,20 @@ export function doMiscFixups(s: ProgState, ctx: FixupContext): void {
 
     if (insn.imm === BPF_FUNC.jiffies64) {
       const [lo, hi] = BPF_LD_IMM64(BPF_REG_0, as.addr('jiffies'));
-      patch(idx, [lo, hi, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0)]);
+      patch(idx, [lo, hi, BPF_LDX_MEM(BPF_DW, BPF_REG_0, BPF_REG_0, 0)], 'helper-inline');
       continue;
     }
     if (insn.imm === BPF_FUNC.get_smp_processor_id && profile.arch.inlinesSmpProcessorId) {
       const cpuNumber = Number(BigInt.asIntN(32, as.addr('cpu_number')));
-      patch(idx, [
-        BPF_MOV64_IMM(BPF_REG_0, cpuNumber),
-        BPF_RAW_INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_0, BPF_ADDR_PERCPU, 0),
-        BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_0, 0),
-      ]);
+      patch(
+        idx,
+        [
+          BPF_MOV64_IMM(BPF_REG_0, cpuNumber),
+          BPF_RAW_INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_0, BPF_REG_0, BPF_ADDR_PERCPU, 0),
+          BPF_LDX_MEM(BPF_W, BPF_REG_0, BPF_REG_0, 0),
+        ],
+        'helper-inline',
+      );
       continue;
     }
 
@@ -319,7 +329,7 @@ export function optSubregZextLo32RndHi32(s: ProgState, jitNeedsZext = false): vo
     if (!jitNeedsZext && !isCmpxchg(insn)) continue;
     if (insn.code === (BPF_JMP | BPF_CALL) && insn.src === BPF_PSEUDO_KFUNC_CALL) continue;
     const loadReg = isCmpxchg(insn) ? BPF_REG_0 : insn.dst;
-    patchInsnData(s, idx, [insn, BPF_ZEXT_REG(loadReg)]);
+    patchInsnData(s, idx, [insn, BPF_ZEXT_REG(loadReg)], [undefined, 'zext']);
     delta += 1;
   }
 }

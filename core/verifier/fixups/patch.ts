@@ -14,7 +14,7 @@ import {
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
 } from '../../isa/opcodes';
-import type { InsnAuxData } from '../ops';
+import type { FixupOrigin, InsnAuxData } from '../ops';
 
 export interface SubprogInfo {
   start: number;
@@ -90,10 +90,21 @@ function adjBranches(insns: Insn[], pos: number, endOld: number, endNew: number)
  * bpf_patch_insn_data: replaces insn `off` by `patch`. The old insn's aux moves to the
  * last patched slot; the new slots before it get fresh aux that only inherits `seen`.
  */
-export function patchInsnData(s: ProgState, off: number, patch: readonly Insn[]): void {
+export function patchInsnData(
+  s: ProgState,
+  off: number,
+  patch: readonly Insn[],
+  origins?: readonly (FixupOrigin | undefined)[],
+): void {
   const cnt = patch.length;
+  const tag = () => {
+    origins?.forEach((o, k) => {
+      if (o) s.aux[off + k] = { ...s.aux[off + k]!, origin: o };
+    });
+  };
   if (cnt === 1) {
     s.insns[off] = patch[0]!;
+    tag();
     return;
   }
   if (cnt === 0) throw new FixupError('empty patch', 22);
@@ -105,7 +116,16 @@ export function patchInsnData(s: ProgState, off: number, patch: readonly Insn[])
   s.aux.splice(off, 0, ...fresh);
   // adjust_subprog_starts
   for (const sp of s.subprogs) if (sp.start > off) sp.start += cnt - 1;
+  tag();
 }
+
+/** Origins for a patch whose every slot is generated except, optionally, the last. */
+export const originsFor = (
+  o: FixupOrigin,
+  cnt: number,
+  lastIsOriginal = false,
+): (FixupOrigin | undefined)[] =>
+  Array.from({ length: cnt }, (_, k) => (lastIsOriginal && k === cnt - 1 ? undefined : o));
 
 /** verifier_remove_insns: deletes insns [off, off+cnt) and fixes branches, aux and subprogs. */
 export function removeInsns(s: ProgState, off: number, cnt: number): void {
