@@ -85,3 +85,16 @@ describe('API surface', () => {
     for (const m of API_METHODS) expect(typeof ApiHandlers.prototype[m], m).toBe('function');
   });
 });
+
+describe('disasm of kfunc calls', () => {
+  it('names them from the reference BTF the way the verifier log does', async () => {
+    const lines = readFileSync(join(root, 'test/fixtures/corpus/cases.jsonl'), 'utf8').split('\n');
+    const c = lines
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { insns: string; kernel: { log: string } })
+      .find((x) => /: \(85\) call tcp_\w+#\d+/.test(x.kernel.log))!;
+    const want = /(\d+): (\(85\) call tcp_\w+#\d+)/.exec(c.kernel.log)!;
+    const r = ((await api.call('disasm', { hex: c.insns })) as { result: DisasmResult }).result;
+    expect(r.lines.find((l) => l.idx === Number(want[1]))!.text).toBe(want[2]);
+  });
+});

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BtfRegistry } from '../../core/btf/registry';
 import { buildCfg, insnStarts } from '../../core/isa/cfg';
-import { formatInsn } from '../../core/isa/disasm';
+import { type DisasmResolver, formatInsn } from '../../core/isa/disasm';
 import { bytesToHex, encodeInsns, insnsFromHex } from '../../core/isa/encoding';
 import { isLdImm64 } from '../../core/isa/insn';
 import type { CorpusCase as VerifierCorpusCase } from '../../core/verifier/corpus';
@@ -183,12 +183,23 @@ export class ApiHandlers implements Handlers {
     const cfg = buildCfg(insns);
     const blockOf = new Int32Array(insns.length);
     for (const b of cfg.blocks) blockOf.fill(b.id, b.start, b.end + 1);
+    // Kfunc calls are named from the reference BTF, as the verifier log names them.
+    const hasKfunc = insns.some((x) => x.code === 0x85 && x.src === 2);
+    const resolver: DisasmResolver | undefined = hasKfunc
+      ? {
+          callName: (x) => {
+            if (x.src !== 2 || x.off !== 0) return undefined;
+            const btf = this.btf().btf;
+            return x.imm > 0 && x.imm < btf.typeCount ? btf.nameOf(x.imm) || undefined : undefined;
+          },
+        }
+      : undefined;
     const lines: ListingLine[] = insnStarts(insns).map((i) => {
       const slots = isLdImm64(insns[i]!) && i + 1 < insns.length ? 2 : 1;
       return {
         idx: i,
         slots,
-        text: formatInsn(insns, i),
+        text: formatInsn(insns, i, resolver),
         hex: bytesToHex(encodeInsns(insns.slice(i, i + slots), endian)),
         block: blockOf[i]!,
       };
