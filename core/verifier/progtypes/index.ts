@@ -157,7 +157,7 @@ function structOpsOps(ctx: ProgTypeContext): ProgTypeOps {
   const member = resolveStructOpsMember(ctx.btf, ctx.attach);
   const hooks = ctx.structOps;
   const log = ctx.log;
-  const isTcpCa = ctx.attach.struct === 'tcp_congestion_ops' && !hooks;
+  const isTcpCa = ctx.attach.struct === 'tcp_congestion_ops';
   const nullable = hooks?.nullableArgs?.(member) ?? [];
   const isValidAccess = (off: number, size: number, type: BpfAccessType): CtxAccessInfo | undefined =>
     isTcpCa
