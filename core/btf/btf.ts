@@ -186,6 +186,8 @@ export class Btf {
   private readonly typesStart: number;
   private readonly strStart: number;
   private strText: string | null | undefined;
+  /** Largest type id any record refers to (set by scanTypes). */
+  private maxRef = 0;
   private nameTable: Int32Array | undefined;
 
   constructor(bytes: Uint8Array, opts: ParseBtfOptions = {}) {
@@ -264,7 +266,8 @@ export class Btf {
     this.strEnd = this.startStrOff + header.strLen;
     this.offs = this.scanTypes();
     this.typeCount = this.startId + this.offs.length;
-    this.checkRefs();
+    if (this.maxRef >= this.typeCount) this.checkRefs();
+    this.checkCycles();
   }
 
   /** Byte offset in the blob of word `i` of the type section. */
@@ -280,6 +283,7 @@ export class Btf {
     // Upper bound on the count: every record is at least 3 words.
     let offs = new Uint32Array(Math.max(16, Math.ceil(end / 4)));
     let count = 0;
+    let maxRef = 0;
     let p = 0;
     while (p < end) {
       if (p + 3 > end) throw new BtfError(this.at(p), 'truncated type record');
@@ -341,9 +345,12 @@ export class Btf {
         grown.set(offs);
         offs = grown;
       }
+      const m = this.checkRecord(p, Number.POSITIVE_INFINITY);
+      if (m > maxRef) maxRef = m;
       offs[count++] = p;
       p += len;
     }
+    this.maxRef = maxRef;
     if (this.startId + count > 0x7fffffff) throw new BtfError(this.at(end), 'too many types');
     return offs.slice(0, count);
   }
@@ -356,102 +363,117 @@ export class Btf {
     throw new BtfError(this.at(i), `${what} ${id} is out of range (${this.typeCount} types)`);
   }
 
-  /** Pass 2: every referenced type id exists, per-kind invariants, no reference cycles. */
-  private checkRefs(): void {
+  /**
+   * Per-kind invariants of the record at word `p`; ids are checked against
+   * `count` (Infinity during the first pass, when the count is not known yet).
+   * Returns the largest type id the record refers to.
+   */
+  private checkRecord(p: number, count: number): number {
     const w = this.w;
-    const count = this.typeCount;
-    const offs = this.offs;
-    for (let i = 0; i < offs.length; i++) {
-      const p = offs[i]!;
-      const info = w[p + 1]!;
-      const kind = (info >>> 24) & 0x1f;
-      const vlen = info & 0xffff;
-      const kflag = info >>> 31;
-      const st = w[p + 2]!;
-      switch (kind) {
-        case BTF_KIND_INT: {
-          if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'INT with vlen or kind_flag');
-          const x = w[p + 3]!;
-          const bits = x & 0xff;
-          const off = (x >>> 16) & 0xff;
-          if (x & 0xf000ff00) throw new BtfError(this.at(p + 3), 'INT with reserved bits set');
-          if (st === 0 || st > 16 || (st & (st - 1)) !== 0)
-            throw new BtfError(this.at(p + 2), `INT size ${st} is invalid`);
-          if (bits === 0 || off + bits > st * 8)
-            throw new BtfError(this.at(p + 3), 'INT bits exceed its size');
-          break;
-        }
-        case BTF_KIND_PTR:
-        case BTF_KIND_TYPEDEF:
-        case BTF_KIND_VOLATILE:
-        case BTF_KIND_CONST:
-        case BTF_KIND_RESTRICT:
-        case BTF_KIND_TYPE_TAG:
-          if (vlen !== 0) throw new BtfError(this.at(p + 1), `${BTF_KIND_NAMES[kind]} with vlen ${vlen}`);
-          if (kflag && kind !== BTF_KIND_TYPE_TAG)
-            throw new BtfError(this.at(p + 1), `${BTF_KIND_NAMES[kind]} with kind_flag`);
-          if (st >= count) this.badId(p + 2, 'type id', st);
-          break;
-        case BTF_KIND_ARRAY: {
-          if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'ARRAY with vlen or kind_flag');
-          const t = w[p + 3]!;
-          const it = w[p + 4]!;
-          if (t >= count || t === 0) this.badId(p + 3, 'array element type', t);
-          if (it >= count) this.badId(p + 4, 'array index type', it);
-          break;
-        }
-        case BTF_KIND_STRUCT:
-        case BTF_KIND_UNION:
-          for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
-            const t = w[q + 1]!;
-            if (t >= count || t === 0) this.badId(q + 1, 'member type', t);
-          }
-          break;
-        case BTF_KIND_ENUM:
-        case BTF_KIND_ENUM64:
-          if (st !== 1 && st !== 2 && st !== 4 && st !== 8)
-            throw new BtfError(this.at(p + 2), `enum size ${st} is invalid`);
-          break;
-        case BTF_KIND_FWD:
-          if (vlen !== 0 || st !== 0) throw new BtfError(this.at(p + 1), 'FWD with vlen or type');
-          break;
-        case BTF_KIND_FUNC:
-          if (vlen > 2) throw new BtfError(this.at(p + 1), `FUNC linkage ${vlen} is invalid`);
-          if (kflag) throw new BtfError(this.at(p + 1), 'FUNC with kind_flag');
-          if (st >= count || st === 0) this.badId(p + 2, 'func proto', st);
-          break;
-        case BTF_KIND_FUNC_PROTO:
-          if (kflag) throw new BtfError(this.at(p + 1), 'FUNC_PROTO with kind_flag');
-          if (st >= count) this.badId(p + 2, 'return type', st);
-          for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
-            const t = w[q + 1]!;
-            if (t >= count) this.badId(q + 1, 'param type', t);
-          }
-          break;
-        case BTF_KIND_VAR:
-          if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'VAR with vlen or kind_flag');
-          if (st >= count || st === 0) this.badId(p + 2, 'var type', st);
-          break;
-        case BTF_KIND_DATASEC:
-          if (kflag) throw new BtfError(this.at(p + 1), 'DATASEC with kind_flag');
-          for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
-            const t = w[q]!;
-            if (t >= count || t === 0) this.badId(q, 'datasec var', t);
-          }
-          break;
-        case BTF_KIND_FLOAT:
-          if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'FLOAT with vlen or kind_flag');
-          if (st !== 2 && st !== 4 && st !== 8 && st !== 12 && st !== 16)
-            throw new BtfError(this.at(p + 2), `FLOAT size ${st} is invalid`);
-          break;
-        case BTF_KIND_DECL_TAG:
-          if (vlen !== 0) throw new BtfError(this.at(p + 1), 'DECL_TAG with vlen');
-          if (st >= count || st === 0) this.badId(p + 2, 'decl tag target', st);
-          if ((w[p + 3]! | 0) < -1) throw new BtfError(this.at(p + 3), 'DECL_TAG component_idx < -1');
-          break;
+    const info = w[p + 1]!;
+    const kind = (info >>> 24) & 0x1f;
+    const vlen = info & 0xffff;
+    const kflag = info >>> 31;
+    const st = w[p + 2]!;
+    let max = 0;
+    switch (kind) {
+      case BTF_KIND_INT: {
+        if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'INT with vlen or kind_flag');
+        const x = w[p + 3]!;
+        const bits = x & 0xff;
+        const off = (x >>> 16) & 0xff;
+        if (x & 0xf000ff00) throw new BtfError(this.at(p + 3), 'INT with reserved bits set');
+        if (st === 0 || st > 16 || (st & (st - 1)) !== 0)
+          throw new BtfError(this.at(p + 2), `INT size ${st} is invalid`);
+        if (bits === 0 || off + bits > st * 8) throw new BtfError(this.at(p + 3), 'INT bits exceed its size');
+        break;
       }
+      case BTF_KIND_PTR:
+      case BTF_KIND_TYPEDEF:
+      case BTF_KIND_VOLATILE:
+      case BTF_KIND_CONST:
+      case BTF_KIND_RESTRICT:
+      case BTF_KIND_TYPE_TAG:
+        if (vlen !== 0) throw new BtfError(this.at(p + 1), `${BTF_KIND_NAMES[kind]} with vlen ${vlen}`);
+        if (kflag && kind !== BTF_KIND_TYPE_TAG)
+          throw new BtfError(this.at(p + 1), `${BTF_KIND_NAMES[kind]} with kind_flag`);
+        if (st >= count) this.badId(p + 2, 'type id', st);
+        if (st > max) max = st;
+        break;
+      case BTF_KIND_ARRAY: {
+        if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'ARRAY with vlen or kind_flag');
+        const t = w[p + 3]!;
+        const it = w[p + 4]!;
+        if (t >= count || t === 0) this.badId(p + 3, 'array element type', t);
+        if (t > max) max = t;
+        if (it >= count) this.badId(p + 4, 'array index type', it);
+        if (it > max) max = it;
+        break;
+      }
+      case BTF_KIND_STRUCT:
+      case BTF_KIND_UNION:
+        for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
+          const t = w[q + 1]!;
+          if (t >= count || t === 0) this.badId(q + 1, 'member type', t);
+          if (t > max) max = t;
+        }
+        break;
+      case BTF_KIND_ENUM:
+      case BTF_KIND_ENUM64:
+        if (st !== 1 && st !== 2 && st !== 4 && st !== 8)
+          throw new BtfError(this.at(p + 2), `enum size ${st} is invalid`);
+        break;
+      case BTF_KIND_FWD:
+        if (vlen !== 0 || st !== 0) throw new BtfError(this.at(p + 1), 'FWD with vlen or type');
+        break;
+      case BTF_KIND_FUNC:
+        if (vlen > 2) throw new BtfError(this.at(p + 1), `FUNC linkage ${vlen} is invalid`);
+        if (kflag) throw new BtfError(this.at(p + 1), 'FUNC with kind_flag');
+        if (st >= count || st === 0) this.badId(p + 2, 'func proto', st);
+        if (st > max) max = st;
+        break;
+      case BTF_KIND_FUNC_PROTO:
+        if (kflag) throw new BtfError(this.at(p + 1), 'FUNC_PROTO with kind_flag');
+        if (st >= count) this.badId(p + 2, 'return type', st);
+        if (st > max) max = st;
+        for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
+          const t = w[q + 1]!;
+          if (t >= count) this.badId(q + 1, 'param type', t);
+          if (t > max) max = t;
+        }
+        break;
+      case BTF_KIND_VAR:
+        if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'VAR with vlen or kind_flag');
+        if (st >= count || st === 0) this.badId(p + 2, 'var type', st);
+        if (st > max) max = st;
+        break;
+      case BTF_KIND_DATASEC:
+        if (kflag) throw new BtfError(this.at(p + 1), 'DATASEC with kind_flag');
+        for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
+          const t = w[q]!;
+          if (t >= count || t === 0) this.badId(q, 'datasec var', t);
+          if (t > max) max = t;
+        }
+        break;
+      case BTF_KIND_FLOAT:
+        if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'FLOAT with vlen or kind_flag');
+        if (st !== 2 && st !== 4 && st !== 8 && st !== 12 && st !== 16)
+          throw new BtfError(this.at(p + 2), `FLOAT size ${st} is invalid`);
+        break;
+      case BTF_KIND_DECL_TAG:
+        if (vlen !== 0) throw new BtfError(this.at(p + 1), 'DECL_TAG with vlen');
+        if (st >= count || st === 0) this.badId(p + 2, 'decl tag target', st);
+        if (st > max) max = st;
+        if ((w[p + 3]! | 0) < -1) throw new BtfError(this.at(p + 3), 'DECL_TAG component_idx < -1');
+        break;
     }
-    this.checkCycles();
+    return max;
+  }
+
+  /** Slow path, only for blobs that refer past the last id: find the first such reference. */
+  private checkRefs(): void {
+    const count = this.typeCount;
+    for (let i = 0; i < this.offs.length; i++) this.checkRecord(this.offs[i]!, count);
   }
 
   /** Chains through modifiers, typedefs, pointers, arrays, vars, funcs and tags must end somewhere. */
