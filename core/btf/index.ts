@@ -37,9 +37,38 @@
  *   reg.findByName('tcp_sock', 'STRUCT') → { obj, id }; reg.member('sk_buff', 'len');
  *   reg.funcProto('tcp_reno_ssthresh') → { func, proto }; reg.object(objId)
  *
- * Example: offset of xdp_buff.data_end
- *   const btf = await loadReferenceVmlinuxBtf();
+ * Kfuncs (kfuncs.ts, kfunc-sets-linux-6.18.ts)
+ *   discoverKfuncs(btf) → { objId, id, name, proto }[]     FUNCs tagged "bpf_kfunc"
+ *   KF_ACQUIRE … KF_ARENA_ARG2, kfFlagsString(flags)       include/linux/btf.h values
+ *   BtfIdSet8 (sorted id+flags, .contains(id) → flags), BtfIdSet, BtfIdList, resolveBtfIdList(btf, name, entries)
+ *   const kreg = new KfuncSetRegistry(reg);                 register_btf_kfunc_id_set per hook
+ *   registerLinux618KfuncSets(kreg)                         the reference kernel's sets (tcp_ca, cubic, bbr,
+ *                                                           generic, common, skb/xdp/tc, conntrack, …)
+ *   kreg.kfuncIdSetContains('struct_ops' | 'TC' | …, btfObjId, id, prog?) → KF_* flags | undefined
+ *       (undefined = "calling kernel function %s is not allowed"; COMMON is checked first, filters hide)
+ *   bpfProgTypeToKfuncHook('sched_cls') → 'TC'
+ *
+ * Function models (func-model.ts)
+ *   btfDistillFuncProto(btf, protoId | undefined, name) → { ok: true, model: { retSize, retFlags, nrArgs,
+ *       argSize[], argFlags[] } } | { ok: false, errno: 22, log }   (kernel's messages, MAX_BPF_FUNC_ARGS 12,
+ *       structs by value ≤ 16 bytes with BTF_FMODEL_STRUCT_ARG, signed ints BTF_FMODEL_SIGNED_ARG)
+ *   btfDistillFunc(btf, funcId)
+ *
+ * Dumps (dump-raw.ts, dump-c.ts): identical to bpftool v7.1 / libbpf 1.1 for the reference vmlinux
+ *   dumpBtfRaw(btf), dumpBtfRawChunks(btf) (streaming), dumpBtfTypeRaw(btf, id), dumpBtfC(btf)
+ *
+ * Writer (writer.ts)
+ *   const b = new BtfBuilder({ base: vmlinux });           split BTF for a module (or no base)
+ *   b.addStruct('s', 16, [{ name: 'x', type: u32, bitOffset: 0, bitfieldSize? }]), addPtr, addFuncProto,
+ *   addFunc(name, proto, linkage), addDeclTag('bpf_kfunc', fn), addEnum/64, addTypedef, … ; b.build()
+ *   BtfBuilder.fromBtf(btf).build() reproduces the original bytes
+ *   btfBytesAdded(b) = type records + new strings (base strings are reused): the "BTF bytes" cost
+ *
+ * Example: offset of xdp_buff.data_end; may a struct_ops program call tcp_slow_start?
+ *   const btf = await loadReferenceVmlinuxBtf();            // main/host/btf-files.ts
  *   findMember(btf, btf.findByName('xdp_buff', 'STRUCT')!, 'data_end')!.offset  // 8
+ *   const kreg = new KfuncSetRegistry(new BtfRegistry(btf)); registerLinux618KfuncSets(kreg);
+ *   kreg.kfuncIdSetContains('struct_ops', 1, btf.findByName('tcp_slow_start', 'FUNC')!)  // 0 (allowed, no flags)
  */
 export * from './btf';
 export * from './dump-c';
