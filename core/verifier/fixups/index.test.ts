@@ -13,6 +13,7 @@ import {
   BPF_EXIT_INSN,
   BPF_JMP_A,
   BPF_JMP_IMM,
+  BPF_LD_IMM64_RAW,
   BPF_LDX_MEM,
   BPF_MOV64_IMM,
   BPF_MOV64_REG,
@@ -25,6 +26,7 @@ import { x86_64AddressSpace } from '../../kernel/address-space';
 import { type ArchName, type KernelProfileName, kernelProfile } from '../../kernel/profiles';
 import type { BpfVerifierOps, InsnAuxData } from '../ops';
 import { bpfBaseFuncProto } from '../progtypes/func-protos';
+import { verifierOpsFor } from '../progtypes/index';
 import {
   adjustJmpOff,
   BPF_PROBE_MEM,
@@ -389,5 +391,70 @@ describe('kfunc resolution through BTF', () => {
     expect(r(id, 1)).toBeUndefined();
     const notFunc = btf.vmlinux.btf.findByName('sock', 'STRUCT')!;
     expect(r(notFunc, 0)).toBeUndefined();
+  });
+});
+
+describe('do_misc_fixups helper rewrites', () => {
+  const prog = (call: Insn): Insn[] => [
+    BPF_LD_IMM64_RAW(1, 5, 0)[0],
+    BPF_LD_IMM64_RAW(1, 5, 0)[1],
+    BPF_MOV64_IMM(3, 2),
+    call,
+    BPF_EXIT_INSN(),
+  ];
+  const fix = (
+    insns: Insn[],
+    aux: Record<number, Partial<InsnAuxData>>,
+    maps: FixupInput['maps'],
+    arch: ArchName = 'x86_64',
+  ) =>
+    runFixups({
+      insns,
+      aux: seen(insns.length, aux),
+      subprogs: [],
+      ops: tcOps,
+      progType: 'sched_cls',
+      seenDirectWrite: false,
+      maps,
+      btf,
+      profile: kernelProfile('v6.18', arch),
+    });
+  const tcOps = verifierOpsFor('sched_cls', { btf });
+  const as = x86_64AddressSpace();
+  const progArray = [{ type: 'prog_array', keySize: 4, valueSize: 4, maxEntries: 4 }];
+
+  it('a tail call with a constant key gets a poke descriptor and dumps as call 12', () => {
+    const out = fix(prog(BPF_EMIT_CALL(12)), { 3: { mapIndex: 0, mapKeyConst: 2 } }, progArray);
+    expect(out.insns[3]).toEqual({ code: 0x85 | 0x70, dst: 0, src: 0, off: 0, imm: 1 });
+    expect(out.pokeDescs).toEqual([{ insnIdx: 3, mapIndex: 0, key: 2 }]);
+    expect(bpfInsnPrepareDump(out.insns)[3]).toEqual(BPF_EMIT_CALL(12));
+    expect(bpfInsnPrepareDump(out.insns)[0]!.src).toBe(1); // BPF_PSEUDO_MAP_FD in the dump
+    const varying = fix(prog(BPF_EMIT_CALL(12)), { 3: { mapIndex: 0 } }, progArray);
+    expect(varying.insns[3]!.imm).toBe(0);
+    expect(varying.pokeDescs).toEqual([]);
+  });
+
+  it('map update and delete call the map type implementation directly', () => {
+    const hash = [{ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 16 }];
+    const upd = fix(prog(BPF_EMIT_CALL(2)), { 3: { mapIndex: 0 } }, hash);
+    expect(as.symbolForImm(upd.insns[3]!.imm)?.name).toBe('htab_map_update_elem');
+    const del = fix(prog(BPF_EMIT_CALL(3)), { 3: { mapIndex: 0 } }, hash);
+    expect(as.symbolForImm(del.insns[3]!.imm)?.name).toBe('htab_map_delete_elem');
+    // different maps at one call site: no direct call, the generic helper
+    const poisoned = fix(prog(BPF_EMIT_CALL(2)), { 3: { mapIndex: 0, mapPtrPoisoned: true } }, hash);
+    expect(as.symbolForImm(poisoned.insns[3]!.imm)?.name).toBe('bpf_map_update_elem');
+  });
+
+  it('get_smp_processor_id is inlined on x86-64 as a per-CPU load, called elsewhere', () => {
+    const x86 = fix([BPF_EMIT_CALL(8), BPF_EXIT_INSN()], {}, []);
+    expect(x86.insns.map((i) => [i.code, i.off])).toEqual([
+      [0xb7, 0],
+      [0xbf, -1],
+      [0x61, 0],
+      [0x95, 0],
+    ]);
+    expect(BigInt.asUintN(32, BigInt(x86.insns[0]!.imm))).toBe(BigInt.asUintN(32, as.addr('cpu_number')));
+    const arm = fix([BPF_EMIT_CALL(8), BPF_EXIT_INSN()], {}, [], 'arm64');
+    expect(as.symbolForImm(arm.insns[0]!.imm)?.name).toBe('bpf_get_smp_processor_id');
   });
 });
