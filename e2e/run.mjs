@@ -2,7 +2,7 @@
 // End-to-end tests of the app in Chromium against `kmodel serve`.
 // Builds nothing (npm test builds first). Runs every e2e/*.e2e.mjs module: each
 // exports `tests`, an object of named async functions taking a context
-// ({ page, url, shot, corpus, ... }). Screenshots go to test-results/e2e/.
+// ({ page, url, shot, corpus, root, expectConsole }). Screenshots go to test-results/e2e/.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,10 +109,14 @@ try {
       if (only.length && !only.some((o) => full.includes(o))) continue;
       const page = await context.newPage();
       const problems = [];
+      // A test may announce console errors it provokes on purpose.
+      const expected = [];
+      const expectConsole = (re) => expected.push(re);
       page.on('console', (m) => {
         // A refused API call (HTTP 4xx) is shown by the view itself; tests check that text.
         const refused = /status of 4\d\d/.test(m.text()) && m.location().url.includes('/api/');
-        if (m.type() === 'error' && !refused) problems.push(`console error: ${m.text()}`);
+        if (m.type() === 'error' && !refused && !expected.some((re) => re.test(m.text())))
+          problems.push(`console error: ${m.text()}`);
       });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       page.on('request', (r) => {
@@ -128,7 +132,7 @@ try {
         page.screenshot({ path: join(shots, `${slug}${label ? `-${label}` : ''}.png`) });
       const t0 = Date.now();
       try {
-        await withTimeout(fn({ page, url, shot, corpus, root }), TEST_TIMEOUT, full);
+        await withTimeout(fn({ page, url, shot, corpus, root, expectConsole }), TEST_TIMEOUT, full);
         await shot();
         if (problems.length) throw new Error(problems.join('\n    '));
         passed++;
