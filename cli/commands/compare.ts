@@ -4,7 +4,7 @@ import { compareDesigns } from '../../core/analysis/compare';
 import { formatComparisonMarkdown, formatComparisonTable } from '../../core/analysis/format';
 import { errorCount } from '../../core/model/check';
 import { formatDiagnostic } from '../../core/model/load';
-import { isProfileName } from '../../core/model/schema';
+import { isProfileName, type ProfileName } from '../../core/model/schema';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
@@ -12,7 +12,7 @@ import { checkModelFile, referenceRegistry } from './model-load';
 
 export const compare: Command = {
   words: ['compare'],
-  usage: 'compare MODEL [--member M] [--profile P|auto] [--format table|json|md]',
+  usage: 'compare MODEL [--member M] [--profile auto|P] [--format table|json|md]',
   summary: 'compare call designs (kfunc / BPF_CALL_N wrapper / helper) for generated pro/epilogues',
   run(ctx) {
     const args = parseArgs(ctx.argv);
@@ -38,8 +38,9 @@ export const compare: Command = {
     const member = flagString(args, 'member');
     let c: ReturnType<typeof compareDesigns>;
     try {
+      // Default 'auto': each design under the profile whose kernel uses it (the model's call_design).
       c = compareDesigns(r, referenceRegistry().vmlinux.btf, {
-        ...(profile ? { profile } : {}),
+        profile: (profile as ProfileName | 'auto' | undefined) ?? 'auto',
         ...(member ? { member } : {}),
       });
     } catch (e) {

@@ -54,9 +54,15 @@ describe('kfunc vs BPF_CALL_N wrapper in generated code', () => {
   it('charges the kfunc design BTF, id-set entries and a descriptor; the wrapper none of them', () => {
     const k = variant(auto, 'reset', 'kfunc');
     const w = variant(auto, 'reset', 'wrapper');
-    // FUNC (12) + FUNC_PROTO with one param (12 + 8) + its name string.
+    // vmlinux already has the prototype `void (struct Qdisc *sch)` (qdisc_reset's), which BTF
+    // dedup shares: the kfunc needs only its FUNC record (12) and its name string.
+    const proto = base.type(base.findByName('qdisc_reset', 'FUNC')!);
+    expect(proto.kind === 'FUNC' && base.type(proto.type)).toMatchObject({ kind: 'FUNC_PROTO', ret: 0 });
     const nameBytes = 'bpf_qdisc_reset_destroy_epilogue'.length + 1;
-    expect(k.btf.requiredBytes).toBe(12 + 20 + nameBytes);
+    expect(k.btf.requiredBytes).toBe(12 + nameBytes);
+    // bpf_qdisc_init_prologue's (int (struct Qdisc *, struct netlink_ext_ack *)) is not there: + FUNC_PROTO.
+    const init = variant(auto, 'init', 'kfunc');
+    expect(init.btf.requiredBytes).toBe(12 + 12 + 2 * 8 + 'bpf_qdisc_init_prologue'.length + 1);
     expect([k.btf.idSetEntries, k.btf.idListEntries]).toEqual([1, 1]);
     expect([k.verifier.kfuncDescriptors, k.verifier.distillRuns]).toEqual([1, 1]);
     expect([

@@ -16,7 +16,7 @@ import { resolveType } from '../model/cdecl';
 import type { CheckResult } from '../model/check';
 import { modelRegistry, type PipelineRun, runModelPipeline } from '../model/pipeline';
 import { type FuncType, type ResolvedMember, wrapperFor } from '../model/resolve';
-import { CALL_DESIGNS, type CallDesign, type ProfileName } from '../model/schema';
+import { CALL_DESIGNS, type CallDesign, PROFILE_NAMES, type ProfileName } from '../model/schema';
 
 /** MAX_BPF_FUNC_ARGS (btf_distill_func_proto) and MAX_BPF_FUNC_REG_ARGS (BPF calling convention). */
 const MAX_BPF_FUNC_ARGS = 12;
@@ -86,6 +86,8 @@ export interface VariantResult {
     { callable: string; summary: string[]; kfuncImm?: 'btf-id' | 'imm-displacement' }
   >;
   distill: DistillCheck[];
+  /** The same design run under every kernel profile: 'ok' or the error that profile raises. */
+  byProfile: Record<ProfileName, string>;
 }
 
 export interface BlockComparison {
@@ -210,8 +212,23 @@ function declared(m: ResolvedMember, design: CallDesign): string | undefined {
   return undefined;
 }
 
+// Each BtfBuilder on a base indexes the base's strings; members sharing call targets
+// (qdisc reset/destroy) reuse one measurement.
+const costCache = new WeakMap<CheckResult, Map<string, number>>();
+function cached(check: CheckResult, key: string, f: () => number): number {
+  let m = costCache.get(check);
+  if (!m) costCache.set(check, (m = new Map()));
+  let v = m.get(key);
+  if (v === undefined) m.set(key, (v = f()));
+  return v;
+}
+
 /** Bytes the model's BTF needs to add FUNC + FUNC_PROTO for `names` (on top of everything else). */
 function btfCost(check: CheckResult, base: Btf, names: readonly string[]): number {
+  return cached(check, `kfunc:${names.join(',')}`, () => btfCostUncached(check, base, names));
+}
+
+function btfCostUncached(check: CheckResult, base: Btf, names: readonly string[]): number {
   const model = check.resolved!;
   const e = new ModelBtfEmitter(base, model.decls);
   const so = model.model.struct_ops.name;
@@ -231,6 +248,10 @@ function btfCost(check: CheckResult, base: Btf, names: readonly string[]): numbe
 
 /** What pahole emits for BPF_CALL_N(name, …): FUNC with a FUNC_PROTO of five u64 (named args, then __ur_k). */
 function wrapperBtfBytes(check: CheckResult, base: Btf, names: readonly string[]): number {
+  return cached(check, `wrapper:${names.join(',')}`, () => wrapperBtfBytesUncached(check, base, names));
+}
+
+function wrapperBtfBytesUncached(check: CheckResult, base: Btf, names: readonly string[]): number {
   const model = check.resolved!;
   const e = new ModelBtfEmitter(base, model.decls);
   const u64: CType = { kind: 'int', name: 'long long unsigned int', size: 8, signed: false };
@@ -305,6 +326,7 @@ function variantFor(
     references: { programToModule: [], mapToModule: model.module ?? null },
     farCall: emptyFar,
     distill: [],
+    byProfile: {} as Record<ProfileName, string>,
   };
   const missing = declared(m, design);
   if (missing) {
@@ -364,6 +386,18 @@ function variantFor(
   }
 
   // Run the pipeline: hooks → convert_ctx_accesses → do_misc_fixups → JIT.
+  for (const p of PROFILE_NAMES) {
+    const r = runModelPipeline({
+      check,
+      base,
+      member: m.name,
+      insns: prog.insns,
+      design,
+      profile: p,
+      registry,
+    });
+    result.byProfile[p] = r.ok ? 'ok' : (r.error ?? 'failed');
+  }
   const run = runModelPipeline({ check, base, member: m.name, insns: prog.insns, design, profile, registry });
   result.calls = run.calls.map((c) => ({
     name: c.name,

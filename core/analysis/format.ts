@@ -13,6 +13,14 @@ export function comparisonRows(b: BlockComparison): { metric: string; values: st
     row('status', (x) =>
       x.status === 'ok' ? 'ok' : x.status === 'not-declared' ? 'not declared' : 'NOT EXPRESSIBLE',
     ),
+    row('expressible under', (x) =>
+      x.status === 'not-declared'
+        ? '—'
+        : Object.entries(x.byProfile)
+            .filter(([, r]) => r === 'ok')
+            .map(([p]) => p)
+            .join(', ') || 'no profile',
+    ),
     row('generated insns (hook output)', (x) =>
       x.status === 'not-declared' ? '—' : String(x.generatedInsns),
     ),

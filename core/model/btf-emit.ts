@@ -38,6 +38,55 @@ export class ModelBtfEmitter {
     return id;
   }
 
+  private get refIndex(): Map<string, number> | undefined {
+    return this.base ? baseIndexes.get(this.base)?.ref : undefined;
+  }
+  private set refIndex(m: Map<string, number> | undefined) {
+    if (this.base && m) baseIndexes.set(this.base, { ...baseIndexes.get(this.base), ref: m });
+  }
+  private get protoIndex(): Map<string, number> | undefined {
+    return this.base ? baseIndexes.get(this.base)?.proto : undefined;
+  }
+  private set protoIndex(m: Map<string, number> | undefined) {
+    if (this.base && m) baseIndexes.set(this.base, { ...baseIndexes.get(this.base), proto: m });
+  }
+
+  /** A base PTR/CONST/VOLATILE (kind 2/10/9) to `target`, as dedup would have merged it. */
+  private baseRef(kind: number, target: number): number | undefined {
+    const base = this.base;
+    if (!base || target >= base.typeCount) return undefined;
+    if (!this.refIndex) {
+      const m = new Map<string, number>();
+      for (let id = 1; id < base.typeCount; id++) {
+        const k = base.kindOf(id);
+        if (k === 2 || k === 9 || k === 10) {
+          const key = `${k}:${base.sizeOrTypeOf(id)}`;
+          if (!m.has(key)) m.set(key, id);
+        }
+      }
+      this.refIndex = m;
+    }
+    return this.refIndex.get(`${kind}:${target}`);
+  }
+
+  /** A base FUNC_PROTO with the same return type, parameter types and names. */
+  private baseProto(ret: number, params: readonly { name: string; type: number }[]): number | undefined {
+    const base = this.base;
+    if (!base || ret >= base.typeCount || params.some((p) => p.type >= base.typeCount)) return undefined;
+    if (!this.protoIndex) {
+      const m = new Map<string, number>();
+      for (let id = 1; id < base.typeCount; id++) {
+        if (base.kindOf(id) !== 13) continue;
+        const t = base.type(id);
+        if (t.kind !== 'FUNC_PROTO') continue;
+        const key = protoKey(t.ret, t.params);
+        if (!m.has(key)) m.set(key, id);
+      }
+      this.protoIndex = m;
+    }
+    return this.protoIndex.get(protoKey(ret, params));
+  }
+
   /** BTF id of a C type, adding what is missing. */
   typeId(t: CType): number {
     const key = keyOf(t);
@@ -66,22 +115,27 @@ export class ModelBtfEmitter {
       }
       case 'typedef':
         return this.fromBase(t.name, 'TYPEDEF') ?? b.addTypedef(t.name, this.typeId(t.target));
-      case 'ptr':
-        return b.addPtr(this.typeId(t.to));
-      case 'const':
-        return b.addConst(this.typeId(t.of));
-      case 'volatile':
-        return b.addVolatile(this.typeId(t.of));
+      case 'ptr': {
+        const to = this.typeId(t.to);
+        return this.baseRef(2, to) ?? b.addPtr(to);
+      }
+      case 'const': {
+        const of = this.typeId(t.of);
+        return this.baseRef(10, of) ?? b.addConst(of);
+      }
+      case 'volatile': {
+        const of = this.typeId(t.of);
+        return this.baseRef(9, of) ?? b.addVolatile(of);
+      }
       case 'array': {
         const idx = this.typeId({ kind: 'int', name: 'int', size: 4, signed: true });
         return b.addArray(this.typeId(t.of), idx, t.len);
       }
       case 'func': {
         const ret = this.typeId(t.ret);
-        return b.addFuncProto(
-          ret,
-          t.params.map((p) => ({ name: p.name ?? '', type: this.typeId(p.type) })),
-        );
+        const params = t.params.map((p) => ({ name: p.name ?? '', type: this.typeId(p.type) }));
+        // pahole/BTF dedup keeps one copy of identical prototypes: reuse the base's.
+        return this.baseProto(ret, params) ?? b.addFuncProto(ret, params);
       }
       case 'struct':
       case 'union':
@@ -217,6 +271,12 @@ export class ModelBtfEmitter {
     return this.builder.typeBytes + this.builder.stringBytes;
   }
 }
+
+/** Per-base lookup indexes (built once per parsed vmlinux, shared by every emitter). */
+const baseIndexes = new WeakMap<Btf, { ref?: Map<string, number>; proto?: Map<string, number> }>();
+
+const protoKey = (ret: number, params: readonly { name: string; type: number }[]): string =>
+  `${ret}(${params.map((p) => `${p.type} ${p.name}`).join(',')})`;
 
 const roundUp = (n: number, a: number): number => Math.ceil(n / a) * a;
 
