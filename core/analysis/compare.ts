@@ -217,9 +217,15 @@ function declared(m: ResolvedMember, design: CallDesign): string | undefined {
 const costCache = new WeakMap<CheckResult, Map<string, number>>();
 function cached(check: CheckResult, key: string, f: () => number): number {
   let m = costCache.get(check);
-  if (!m) costCache.set(check, (m = new Map()));
+  if (!m) {
+    m = new Map();
+    costCache.set(check, m);
+  }
   let v = m.get(key);
-  if (v === undefined) m.set(key, (v = f()));
+  if (v === undefined) {
+    v = f();
+    m.set(key, v);
+  }
   return v;
 }
 
