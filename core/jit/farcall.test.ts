@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { insn } from '../isa/insn';
 import { x86_64AddressSpace } from '../kernel/address-space';
 import { CALL_MODELS } from './arch/call-models';
-import { type CallTarget, callTargetsOf, farCallNeeds, farCallVerdict } from './farcall';
+import { type CallTarget, callTargetsOf, farCallNeeds, farCallVerdict, programCallTargets } from './farcall';
+import { jitAddressSpaceOf } from './x86/address-space';
+import { jitProgram } from './x86/jit';
 
 const moduleKfunc: CallTarget = { name: 'bpf_qdisc_init_prologue', owner: 'module', kind: 'kfunc' };
 const moduleWrapper: CallTarget = { name: 'bpf_qdisc_init_prologue_wrap', owner: 'module', kind: 'wrapper' };
@@ -68,5 +71,32 @@ describe('far-call analysis', () => {
     expect(k!.jit.reach).toBe('depends');
     expect(k!.jit.error).toMatch(/out of range/);
     expect(k!.callable).toBe('depends');
+  });
+});
+
+describe('far calls of a JITed program', () => {
+  it('names each helper/kfunc call of an image and checks it at its exact address', () => {
+    const kernel = x86_64AddressSpace();
+    kernel.addModule('bpf_qdisc_mod', [{ name: 'qdisc_wrapper' }]);
+    const imm = (n: string) => Number(kernel.addr(n) - kernel.callBase);
+    const insns = [
+      insn(0x85, 0, 0, 0, imm('bpf_skb_pull_data')),
+      insn(0x85, 0, 2, 0, imm('tcp_slow_start')),
+      insn(0x85, 0, 0, 0, imm('qdisc_wrapper')),
+      insn(0x95, 0, 0, 0, 0),
+    ];
+    const r = jitProgram({ insns, stackDepth: 0 }, jitAddressSpaceOf(kernel));
+    const targets = programCallTargets(
+      r.calls,
+      (s) => kernel.lookup(s)?.area as 'vmlinux' | 'module' | undefined,
+    );
+    expect(targets.map((t) => [t.name, t.owner, t.kind])).toEqual([
+      ['bpf_skb_pull_data', 'vmlinux', 'helper'],
+      ['tcp_slow_start', 'vmlinux', 'kfunc'],
+      ['qdisc_wrapper', 'module', 'helper'],
+    ]);
+    expect(farCallNeeds(targets, 'x86_64').map((v) => v.callable)).toEqual(['always', 'always', 'always']);
+    // the same module symbol, were it an s390 module wrapper, could not be encoded
+    expect(farCallNeeds([{ ...targets[2]!, addr: undefined }], 's390')[0]!.verifier.action).toBe('truncated');
   });
 });

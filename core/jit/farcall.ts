@@ -129,3 +129,23 @@ export function callTargetsOf(
       ...(exactAddresses ? { addr: s.addr } : {}),
     }));
 }
+
+/**
+ * The calls of one JITed x86-64 program as far-call targets at their exact addresses: `owner`
+ * tells where each symbol lives (core/kernel AddressSpace: area of the symbol), `kindOf` which
+ * calls are kfuncs. Internal targets (other functions, return/indirect thunks) are left out.
+ */
+export function programCallTargets(
+  calls: readonly { symbol: string | undefined; target: bigint; what: string; insn: number }[],
+  ownerOf: (symbol: string) => Owner | undefined,
+  kindOf: (call: { what: string; insn: number }) => CallTargetKind = (c) =>
+    c.what === 'kfunc' ? 'kfunc' : 'helper',
+): CallTarget[] {
+  const out: CallTarget[] = [];
+  for (const c of calls) {
+    if (c.what !== 'helper' && c.what !== 'kfunc') continue;
+    const name = c.symbol ?? `0x${BigInt.asUintN(64, c.target).toString(16)}`;
+    out.push({ name, owner: (c.symbol && ownerOf(c.symbol)) || 'vmlinux', kind: kindOf(c), addr: c.target });
+  }
+  return out;
+}
