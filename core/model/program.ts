@@ -1,5 +1,5 @@
 // Instruction text in a model: verifier-log ("xlated") syntax, one instruction per line,
-// `//` comments. Two model-specific forms:
+// `//` or `;` comments. Two model-specific forms:
 //   call NAME          a call to a named kernel function. In generated pro/epilogue code the
 //                      call design decides the encoding (kfunc: BPF_PSEUDO_KFUNC_CALL + BTF id;
 //                      wrapper: BPF_EMIT_CALL of a BPF_CALL_N symbol; helper: helper id).
@@ -24,8 +24,9 @@ const callRe = /^call\s+([A-Za-z_][A-Za-z0-9_]*)$/;
 export function splitInsnText(text: string): TextLine[] {
   const out: TextLine[] = [];
   text.split('\n').forEach((raw, line) => {
-    const cut = raw.indexOf('//');
-    const body = (cut >= 0 ? raw.slice(0, cut) : raw).trimEnd();
+    // Comments are `//` or `;`, as in the ISA assembler's kernel syntax.
+    const m0 = /\/\/|;/.exec(raw);
+    const body = (m0 ? raw.slice(0, m0.index) : raw).trimEnd();
     const t = body.trim();
     if (!t) return;
     const col = body.length - body.trimStart().length;
