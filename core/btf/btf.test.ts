@@ -185,6 +185,16 @@ describe('bad input', () => {
     expect(err(edit((v) => v.setUint32(12, 1 << 20, true)))).toMatchObject({ offset: 12 });
   });
 
+  it('accepts a longer header when its extra bytes are zero', () => {
+    const long = new Uint8Array(bytes.length + 8);
+    long.set(bytes.subarray(0, 24));
+    long.set(bytes.subarray(24), 32);
+    new DataView(long.buffer).setUint32(4, 32, true);
+    expect(parseBtf(long).typeCount).toBe(parseBtf(bytes).typeCount);
+    long[30] = 1;
+    expect(err(long)).toMatchObject({ offset: 30 });
+  });
+
   it('rejects truncation, bad kinds, ids, string offsets and cycles', () => {
     const typeLen = new DataView(bytes.buffer).getUint32(12, true);
     // Shrink the type section by 4 bytes: the last record is cut.
