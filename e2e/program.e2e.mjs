@@ -77,6 +77,35 @@ export const tests = {
     assert(lit === expected && lit > 0, `node B${id} lit ${lit} rows, it holds ${expected}`);
   },
 
+  async 'walks the listing with the keyboard and keeps the block in view'({ page, url, corpus }) {
+    // The longest program: its graph is taller than the pane.
+    const c = [...corpus].sort((a, b) => b.insns.length - a.insns.length)[0];
+    await openCase(page, url, c.id);
+    await page.click('[data-testid=listing] li >> nth=0');
+    await page.keyboard.press('End');
+    const last = await page.$eval('[data-testid=listing] li.sel', (li) => Number(li.dataset.idx));
+    const rows = await page.$$eval('[data-testid=listing] li', (lis) =>
+      lis.map((li) => Number(li.dataset.idx)),
+    );
+    assert(last === rows[rows.length - 1], `End selects the last insn (${last})`);
+    await page.keyboard.press('ArrowUp');
+    const sel = rows[rows.length - 2];
+    await page.waitForSelector(`[data-testid=listing] li.sel[data-idx="${sel}"]`);
+    // The graph pans so that the selected instruction is visible.
+    await page.waitForFunction(
+      (i) => {
+        const t = document.querySelector(`[data-testid=cfg] text.ins.sel[data-idx="${i}"]`);
+        const svg = document.querySelector('[data-testid=cfg]');
+        if (!t || !svg) return false;
+        const a = t.getBoundingClientRect();
+        const b = svg.getBoundingClientRect();
+        return a.top >= b.top && a.bottom <= b.bottom;
+      },
+      sel,
+      { timeout: 5000 },
+    );
+  },
+
   async 'shows pasted hex and reports bad hex in one line'({ page, url }) {
     await page.goto(`${url}#program`);
     // r0 = 0; if r1 > 3 goto +1; r0 = 1; exit
