@@ -7,6 +7,7 @@ const suites: Record<string, () => Promise<{ run: BenchSuite }>> = {
   isa: () => import('./isa'),
   fixups: () => import('./fixups'),
   btf: () => import('./btf'),
+  model: () => import('./model'),
 };
 
 async function main(): Promise<void> {
