@@ -36,4 +36,25 @@ export const tests = {
       }
     }
   },
+
+  async 'verifies a pasted program with kmodel alone'({ page, url }) {
+    await page.goto(`${url}#verifier`);
+    // r0 = 0; exit — accepted after 2 insns.
+    await page.fill('[data-testid=verify-hex]', 'b700000000000000 9500000000000000');
+    await page.click('[data-testid=verify-run]');
+    await page.waitForSelector('[data-testid=verify-model] [data-testid=verdict]');
+    const v = await page.textContent('[data-testid=verify-model] [data-testid=verdict]');
+    assert(v === 'accept', `verdict ${v}`);
+    assert((await page.locator('[data-testid=verify-kernel]').count()) === 0, 'no kernel side');
+    // r0 is read before it is written: rejected with the kernel's wording.
+    await page.fill('[data-testid=verify-hex]', '9500000000000000');
+    await page.click('[data-testid=verify-run]');
+    await page.waitForFunction(() =>
+      document
+        .querySelector('[data-testid=verify-model] [data-testid=verdict]')
+        ?.textContent.startsWith('reject'),
+    );
+    const reason = await page.textContent('[data-testid=verify-model] .reason');
+    assert(reason.includes('R0 !read_ok'), `reason: ${reason}`);
+  },
 };
