@@ -14,6 +14,7 @@ import { BtfIndex } from './btf-index';
 import { jitView } from './jit-view';
 import { ModelStore } from './models';
 import { ApiError, parseParams } from './schema';
+import { buildSubsystemGraph } from './subsystem-graph';
 import type {
   ApiMethod,
   ApiParams,
@@ -36,6 +37,7 @@ import type {
   SampleSummary,
   SamplesParams,
   SamplesResult,
+  SubsystemGraph,
   VerifyParams,
   VerifyView,
   VersionResult,
@@ -133,6 +135,12 @@ export class ApiHandlers implements Handlers {
 
   compare(p: CompareParams): CompareResult {
     return this.modelStore().compare(p);
+  }
+
+  subsystemGraph({ name }: { name: string }): SubsystemGraph {
+    const r = this.modelStore().result(name);
+    if (!r.resolved) throw new ApiError('bad-request', `model '${name}' does not resolve; fix its errors first`);
+    return buildSubsystemGraph(name, r, this.reg().vmlinux.btf);
   }
 
   verify(p: VerifyParams): VerifyView {

@@ -38,6 +38,11 @@ export class ModelStore {
     return r;
   }
 
+  /** The checked model (for builders that need the resolved form, e.g. the subsystem graph). */
+  result(name: string): CheckResult {
+    return this.check(name);
+  }
+
   private info(file: string): ModelInfo {
     const r = this.check(file);
     return {

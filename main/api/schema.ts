@@ -61,6 +61,7 @@ export const schemas = {
       member: z.string().regex(/^\w+$/).optional(),
     })
     .strict(),
+  subsystemGraph: z.object({ name: modelName }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** Validates params for a method; the message names the first bad field. */

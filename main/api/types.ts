@@ -298,6 +298,81 @@ export interface CompareResult {
   tables: CompareTable[];
 }
 
+/** Node kinds of the subsystem graph. */
+export type SubsystemNodeKind =
+  | 'struct_ops'
+  | 'member'
+  | 'program'
+  | 'kfunc_set'
+  | 'kfunc'
+  | 'wrapper'
+  | 'helper'
+  | 'kernel_func'
+  | 'module';
+
+/**
+ * Edge kinds: has (struct → member, set → kfunc), implements (member → program),
+ * calls (program → kfunc/helper), generated (pro/epilogue call, by mechanism),
+ * wraps (BPF_CALL_N wrapper → the function it wraps), module-ref (reference a
+ * program or the struct_ops map holds on a module).
+ */
+export type SubsystemEdgeKind = 'has' | 'implements' | 'calls' | 'generated' | 'wraps' | 'module-ref';
+
+export interface SubsystemNode {
+  /** Unique: '<kind>:<name>' (a kfunc and its wrapper may share a name). */
+  id: string;
+  kind: SubsystemNodeKind;
+  label: string;
+  /** KF_* flags, 'hidden', 'sleepable', 'data', 'BPF_CALL_2', … */
+  badges: string[];
+  /** Cluster id: 'vmlinux', 'module:<name>' or 'bpf' (the loaded programs). */
+  cluster: string;
+  /** Key/value facts for the details panel. */
+  details: { key: string; value: string }[];
+}
+
+export interface SubsystemEdge {
+  id: string;
+  from: string;
+  to: string;
+  kind: SubsystemEdgeKind;
+  /** Call mechanism for calls and generated edges. */
+  mechanism?: 'kfunc' | 'wrapper' | 'helper';
+  /** Generated edges: the design the model states for this profile (others are alternatives). */
+  active?: boolean;
+  label?: string;
+}
+
+export interface SubsystemCluster {
+  id: string;
+  kind: 'vmlinux' | 'module' | 'bpf';
+  label: string;
+}
+
+export interface SubsystemProgram {
+  name: string;
+  member: string;
+  /** The program as written (verifier-log syntax, `N: insn`). */
+  bpf: string[];
+  /** After the modeled verifier's patching (pro/epilogue, fixups) under `design`; null when it failed. */
+  patched: string[] | null;
+  design: string | null;
+  error?: string;
+}
+
+export interface SubsystemGraph {
+  name: string;
+  title: string;
+  subsystem: string;
+  structOps: string;
+  module: string | null;
+  profile: string;
+  clusters: SubsystemCluster[];
+  nodes: SubsystemNode[];
+  edges: SubsystemEdge[];
+  programs: SubsystemProgram[];
+}
+
 /** Every method of the API, each taking one params object and returning a promise. */
 export interface KmodelApi {
   version(params?: Record<string, never>): Promise<VersionResult>;
@@ -311,6 +386,7 @@ export interface KmodelApi {
   listModels(params?: Record<string, never>): Promise<ModelsResult>;
   openModel(params: { name: string }): Promise<OpenModelResult>;
   compare(params: CompareParams): Promise<CompareResult>;
+  subsystemGraph(params: { name: string }): Promise<SubsystemGraph>;
 }
 
 export type ApiMethod = keyof KmodelApi;
@@ -339,4 +415,5 @@ export const API_METHODS = [
   'listModels',
   'openModel',
   'compare',
+  'subsystemGraph',
 ] as const satisfies readonly ApiMethod[];
