@@ -43,7 +43,8 @@ export interface XlatedAnalysis {
   directTailCalls: Set<number>;
 }
 
-type Val = { kind: 'fp'; offs: number[] } | { kind: 'const'; vals: bigint[] } | null;
+/** fp: pointers into function `frame`'s stack at the given offsets; const: known values. */
+type Val = { kind: 'fp'; frame: number; offs: number[] } | { kind: 'const'; vals: bigint[] } | null;
 interface State {
   regs: Val[];
   /** fp offset → pointer spilled there (8-byte slots only). */
@@ -57,8 +58,9 @@ const isTailCallInsn = (i: Insn) =>
 function joinVal(a: Val, b: Val): Val {
   if (a === null || b === null) return null;
   if (a.kind === 'fp' && b.kind === 'fp') {
+    if (a.frame !== b.frame) return null;
     const offs = [...new Set([...a.offs, ...b.offs])];
-    return offs.length > MAX_VALS ? null : { kind: 'fp', offs };
+    return offs.length > MAX_VALS ? null : { kind: 'fp', frame: a.frame, offs };
   }
   if (a.kind === 'const' && b.kind === 'const') {
     const vals = [...new Set([...a.vals, ...b.vals])];
@@ -159,30 +161,40 @@ export interface AnalyzeOptions {
 
 export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {}): XlatedAnalysis {
   const starts = funcStarts(insns);
-  const directTailCalls = new Set<number>();
-  const hasTailCall: boolean[] = [];
-  const callees: Set<number>[] = [];
-  const depths: number[] = starts.map(() => 0);
+  let directTailCalls = new Set<number>();
+  let hasTailCall: boolean[] = [];
+  let callees: Set<number>[] = [];
+  let depths: number[] = starts.map(() => 0);
+  // r1..r5 on entry to each function, joined over its call sites (pointers into a caller's stack
+  // grow the caller's depth when the callee touches them).
+  const entryArgs: Val[][] = starts.map(() => [null, null, null, null, null, null]);
+  const seenEntry: boolean[] = starts.map((_, f) => f === 0);
   const funcIndexOf = (pos: number) => {
     let k = 0;
     while (k + 1 < starts.length && starts[k + 1]! <= pos) k++;
     return k;
   };
 
-  starts.forEach((start, f) => {
+  const analyzeFunc = (start: number, f: number): boolean => {
+    let entryChanged = false;
     const end = f + 1 < starts.length ? starts[f + 1]! : insns.length;
     callees[f] = new Set();
     hasTailCall[f] = false;
     const states = new Map<number, State>();
     const work: number[] = [start];
     const init: State = {
-      regs: Array.from({ length: 11 }, (_, r) => (r === BPF_REG_10 ? { kind: 'fp', offs: [0] } : null)),
+      regs: Array.from({ length: 11 }, (_, r) =>
+        r === BPF_REG_10
+          ? { kind: 'fp' as const, frame: f, offs: [0] }
+          : r >= 1 && r <= 5
+            ? entryArgs[f]![r]!
+            : null,
+      ),
       slots: new Map(),
     };
     states.set(start, init);
-    let depth = 0;
     const touch = (v: Val, off: number) => {
-      if (v?.kind === 'fp') for (const o of v.offs) depth = Math.max(depth, -(o + off));
+      if (v?.kind === 'fp') for (const o of v.offs) depths[v.frame] = Math.max(depths[v.frame]!, -(o + off));
     };
     const flow = (to: number, st: State) => {
       if (to < start || to >= end) return;
@@ -212,7 +224,7 @@ export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {})
           st.regs[d] = { kind: 'const', vals: [cls === BPF_ALU64 ? BigInt(ins.imm) : BigInt(ins.imm >>> 0)] };
         else if (cls === BPF_ALU64 && !isX && (op === 0x00 || op === 0x10) && cur?.kind === 'fp') {
           const delta = op === 0x00 ? ins.imm : -ins.imm;
-          st.regs[d] = { kind: 'fp', offs: cur.offs.map((o) => o + delta) };
+          st.regs[d] = { kind: 'fp', frame: cur.frame, offs: cur.offs.map((o) => o + delta) };
         } else if (d <= 10) {
           const b = isX ? (st.regs[s] ?? null) : { kind: 'const' as const, vals: [BigInt(ins.imm)] };
           st.regs[d] =
@@ -239,13 +251,13 @@ export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {})
         touch(st.regs[s] ?? null, ins.off);
         let v: Val = null;
         const p = st.regs[s];
-        if (p?.kind === 'fp' && p.offs.length === 1 && BPF_SIZE(ins.code) === BPF_DW)
+        if (p?.kind === 'fp' && p.frame === f && p.offs.length === 1 && BPF_SIZE(ins.code) === BPF_DW)
           v = st.slots.get(p.offs[0]! + ins.off) ?? null;
         st.regs[d] = v;
       } else if (cls === BPF_ST || cls === BPF_STX) {
         const p = st.regs[d] ?? null;
         touch(p, ins.off);
-        if (p?.kind === 'fp') {
+        if (p?.kind === 'fp' && p.frame === f) {
           for (const o of p.offs) {
             const at = o + ins.off;
             if (
@@ -268,7 +280,10 @@ export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {})
         if (op === BPF_EXIT && cls === BPF_JMP) {
           fallthrough = false;
         } else if (op === BPF_CALL && cls === BPF_JMP) {
-          for (const r of opts.memArgRegs?.(pc, ins) ?? [1, 2, 3, 4, 5]) touch(st.regs[r] ?? null, 0);
+          // Without BTF func info the verifier does not check bpf-to-bpf arguments as memory.
+          if (ins.src !== BPF_PSEUDO_CALL) {
+            for (const r of opts.memArgRegs?.(pc, ins) ?? [1, 2, 3, 4, 5]) touch(st.regs[r] ?? null, 0);
+          }
           if (isTailCallInsn(ins)) {
             hasTailCall[f] = true;
             const key = st.regs[3];
@@ -285,7 +300,19 @@ export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {})
                 directTailCalls.add(pc);
             }
           }
-          if (ins.src === BPF_PSEUDO_CALL) callees[f]!.add(funcIndexOf(pc + ins.off + 1));
+          if (ins.src === BPF_PSEUDO_CALL) {
+            const callee = funcIndexOf(pc + ins.off + 1);
+            callees[f]!.add(callee);
+            for (let r = 1; r <= 5; r++) {
+              const old = entryArgs[callee]![r]!;
+              const next = seenEntry[callee] ? joinVal(old, st.regs[r] ?? null) : (st.regs[r] ?? null);
+              if (!seenEntry[callee] || !sameVal(old, next)) {
+                entryArgs[callee]![r] = next;
+                entryChanged = true;
+              }
+            }
+            seenEntry[callee] = true;
+          }
           for (let r = 0; r <= 5; r++) st.regs[r] = null;
         } else if (op === BPF_JA) {
           flow(pc + 1 + (cls === BPF_JMP ? ins.off : ins.imm), st);
@@ -296,8 +323,19 @@ export function analyzeXlated(insns: readonly Insn[], opts: AnalyzeOptions = {})
       }
       if (fallthrough) flow(pc + 1, st);
     }
-    depths[f] = depth;
-  });
+    return entryChanged;
+  };
+
+  // Re-run until the callees' entry arguments settle (a few rounds at most for real programs).
+  for (let round = 0; round < 8; round++) {
+    directTailCalls = new Set();
+    hasTailCall = [];
+    callees = [];
+    depths = starts.map(() => 0);
+    let changed = false;
+    for (const [f, start] of starts.entries()) if (analyzeFunc(start, f)) changed = true;
+    if (!changed) break;
+  }
 
   // A function reaches a tail call if it has one or calls (transitively) one that does.
   const reach = hasTailCall.slice();
