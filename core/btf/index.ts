@@ -36,6 +36,7 @@
  *   reg.addModule('bpf_testmod', moduleBytesOrBtf)    // split on vmlinux, next objId
  *   reg.findByName('tcp_sock', 'STRUCT') → { obj, id }; reg.member('sk_buff', 'len');
  *   reg.funcProto('tcp_reno_ssthresh') → { func, proto }; reg.object(objId)
+ *   reg.memberFuncProto('tcp_congestion_ops', 'cong_avoid') → FUNC_PROTO of a function-pointer member
  *
  * Kfuncs (kfuncs.ts, kfunc-sets-linux-6.18.ts)
  *   discoverKfuncs(btf) → { objId, id, name, proto }[]     FUNCs tagged "bpf_kfunc"

@@ -110,6 +110,13 @@ export class BtfRegistry {
     return { obj: ref.obj, id: resolveType(ref.obj.btf, ref.id) };
   }
 
+  /** A function-pointer member's prototype, e.g. memberFuncProto('tcp_congestion_ops', 'ssthresh'). */
+  memberFuncProto(structName: string, member: string): ReturnType<typeof funcProtoOf> | undefined {
+    const s = this.struct(structName);
+    const m = s ? findMember(s.obj.btf, s.id, member) : undefined;
+    return m ? funcProtoOf(s!.obj.btf, m.type) : undefined;
+  }
+
   /** FUNC by name → its proto. */
   funcProto(name: string): { func: BtfTypeRef; proto: ReturnType<typeof funcProtoOf> } | undefined {
     const f = this.findByName(name, 'FUNC');

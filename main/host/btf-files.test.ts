@@ -44,6 +44,9 @@ describe('reference vmlinux BTF', async () => {
     expect(typeString(btf, proto.ret)).toBe('u32');
     expect(typeString(btf, proto.params[0]!.type)).toBe('struct sock *');
     expect(findMember(btf, ops, 'cong_avoid')!.offset).toBe(8);
+    const ca = reg.memberFuncProto('tcp_congestion_ops', 'cong_avoid')!;
+    expect(ca.params.map((p) => typeString(btf, p.type))).toEqual(['struct sock *', 'u32', 'u32']);
+    expect(typeString(btf, ca.ret)).toBe('void');
     expect(sizeOf(btf, resolveType(btf, reg.member('tcp_sock', 'snd_cwnd')!.type))).toBe(4);
   });
 
