@@ -1,8 +1,8 @@
-// Measurement support (used by corpus.test.ts): a small abstract interpreter that recovers, for corpus programs, the
+// Measurement support (corpus.test.ts, bench/fixups.ts): a small abstract interpreter that recovers, for corpus programs, the
 // insn aux data do_check would record (seen, ctx/BTF pointer accesses and their field
 // sizes, map of each map helper call, constant tail-call keys, direct packet writes),
 // so the fixups can be measured against the kernel's xlated programs without the
-// full verifier. Deliberately simple: registers, 8-byte spills, constants, joins.
+// full verifier. Deliberately simple: registers, 8-byte spills, constants, unsigned ranges with branch refinement, joins with widening.
 import type { Insn } from '../../isa/insn';
 import {
   BPF_ALU,
@@ -35,7 +35,7 @@ type Val =
   | { t: 'map'; idx: number }
   | { t: 'mapval' }
   | { t: 'btf' }
-  | { t: 'scalar'; c?: bigint }
+  | { t: 'scalar'; c?: bigint; lo?: bigint; hi?: bigint }
   | { t: 'unknown' };
 
 interface St {
@@ -46,6 +46,16 @@ interface St {
 const U: Val = { t: 'unknown' };
 const S = (c?: bigint): Val =>
   c === undefined ? { t: 'scalar' } : { t: 'scalar', c: BigInt.asUintN(64, c) };
+const MAX64 = (1n << 64n) - 1n;
+const MAX32 = (1n << 32n) - 1n;
+/** An unsigned range; a single value becomes a constant. */
+const R = (lo: bigint, hi: bigint): Val =>
+  lo === hi ? S(lo) : lo === 0n && hi === MAX64 ? S() : { t: 'scalar', lo, hi };
+const rng = (v: Val): [bigint, bigint] =>
+  v.t === 'scalar' ? (v.c !== undefined ? [v.c, v.c] : [v.lo ?? 0n, v.hi ?? MAX64]) : [0n, MAX64];
+const constOf = (v: Val): bigint | undefined => (v.t === 'scalar' ? v.c : undefined);
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
 
 const eqVal = (a: Val, b: Val): boolean =>
   JSON.stringify(a, (_, v) => (typeof v === 'bigint' ? `${v}n` : v)) ===
@@ -53,7 +63,11 @@ const eqVal = (a: Val, b: Val): boolean =>
 
 function joinVal(a: Val, b: Val): Val {
   if (eqVal(a, b)) return a;
-  if (a.t === 'scalar' && b.t === 'scalar') return S();
+  if (a.t === 'scalar' && b.t === 'scalar') {
+    const [al, ah] = rng(a);
+    const [bl, bh] = rng(b);
+    return R(min(al, bl), max(ah, bh));
+  }
   if (a.t === b.t && a.t !== 'fp' && a.t !== 'map') return a;
   return U;
 }
@@ -110,6 +124,108 @@ function aluConst(op: number, a: bigint, b: bigint, is64: boolean): bigint | und
     default:
       return undefined;
   }
+}
+
+/** Range of a non-constant ALU result (unsigned; only the shapes random programs use). */
+function aluRange(op: number, d: Val, src: Val, is64: boolean, x: Insn): Val {
+  const lim = is64 ? MAX64 : MAX32;
+  let [lo, hi] = rng(d);
+  if (d.t !== 'scalar') [lo, hi] = [0n, MAX64];
+  if (!is64 && hi > MAX32) [lo, hi] = [0n, MAX32];
+  const k = constOf(src);
+  const kk = k === undefined ? undefined : is64 ? k : k & MAX32;
+  if (op === 0xd0) return R(0n, (1n << BigInt(x.imm)) - 1n);
+  if (op === 0xb0) return is64 || hi > MAX32 ? (is64 ? S() : R(0n, MAX32)) : R(lo, hi);
+  if (kk !== undefined && x.off === 0) {
+    switch (op) {
+      case 0x50:
+        return R(0n, min(hi, kk));
+      case 0x70:
+        if (kk < (is64 ? 64n : 32n)) return R(lo >> kk, hi >> kk);
+        break;
+      case 0x90:
+        if (kk > 0n) return R(0n, kk - 1n);
+        break;
+      case 0x30:
+        if (kk > 0n) return R(lo / kk, hi / kk);
+        break;
+      case 0x00:
+        if (hi + kk <= lim) return R(lo + kk, hi + kk);
+        break;
+      case 0x60:
+        if (kk < 64n && hi << kk <= lim) return R(lo << kk, hi << kk);
+        break;
+    }
+  }
+  return is64 ? S() : R(0n, MAX32);
+}
+
+/** A branch decided by ranges (non-negative ranges also decide signed compares). */
+function condRange(op: number, a: Val, b: Val, is64: boolean): boolean | undefined {
+  if (a.t !== 'scalar' || b.t !== 'scalar') return undefined;
+  let [alo, ahi] = rng(a);
+  let [blo, bhi] = rng(b);
+  const bits = is64 ? 64 : 32;
+  if (!is64) {
+    if (ahi > MAX32) return undefined;
+    if (bhi > MAX32) {
+      if (blo !== bhi) return undefined;
+      blo = bhi = blo & MAX32;
+    }
+  }
+  const smax = (1n << BigInt(bits - 1)) - 1n;
+  let u = op;
+  if (op === 0x60 || op === 0x70 || op === 0xc0 || op === 0xd0) {
+    if (ahi > smax) return undefined;
+    if (blo === bhi && blo > smax) return op === 0x60 || op === 0x70; // b is negative
+    if (bhi > smax) return undefined;
+    u = op === 0x60 ? 0x20 : op === 0x70 ? 0x30 : op === 0xc0 ? 0xa0 : 0xb0;
+  }
+  [alo, ahi] = [alo, ahi];
+  switch (u) {
+    case 0x10:
+      return ahi < blo || alo > bhi ? false : undefined;
+    case 0x50:
+      return ahi < blo || alo > bhi ? true : undefined;
+    case 0x20:
+      return alo > bhi ? true : ahi <= blo ? false : undefined;
+    case 0x30:
+      return alo >= bhi ? true : ahi < blo ? false : undefined;
+    case 0xa0:
+      return ahi < blo ? true : alo >= bhi ? false : undefined;
+    case 0xb0:
+      return ahi <= blo ? true : alo > bhi ? false : undefined;
+    case 0x40:
+      return blo === bhi && blo !== 0n && ahi < (blo & -blo) ? false : undefined;
+  }
+  return undefined;
+}
+
+/** The register's range on the taken (or fall-through) edge of `dst op k`. */
+function refine(op: number, a: Val, k: bigint, taken: boolean, is64: boolean): Val {
+  if (a.t !== 'scalar') return a;
+  const [lo, hi] = rng(a);
+  if (!is64 && hi > MAX32) return a;
+  if (!is64) k &= MAX32;
+  const signed = op === 0x60 || op === 0x70 || op === 0xc0 || op === 0xd0;
+  if (signed && (BigInt.asIntN(is64 ? 64 : 32, k) < 0n || hi >= 1n << (is64 ? 63n : 31n))) return a;
+  const u = op === 0x60 ? 0x20 : op === 0x70 ? 0x30 : op === 0xc0 ? 0xa0 : op === 0xd0 ? 0xb0 : op;
+  const clamp = (l: bigint, h: bigint): Val => (l > h ? a : R(l, h));
+  switch (u) {
+    case 0x10:
+      return taken ? S(k) : a;
+    case 0x50:
+      return taken ? a : S(k);
+    case 0x20:
+      return taken ? clamp(max(lo, k + 1n), hi) : clamp(lo, min(hi, k));
+    case 0x30:
+      return taken ? clamp(max(lo, k), hi) : k === 0n ? a : clamp(lo, min(hi, k - 1n));
+    case 0xa0:
+      return taken ? (k === 0n ? a : clamp(lo, min(hi, k - 1n))) : clamp(max(lo, k), hi);
+    case 0xb0:
+      return taken ? clamp(lo, min(hi, k)) : clamp(max(lo, k + 1n), hi);
+  }
+  return a;
 }
 
 function condConst(op: number, a: bigint, b: bigint, is64: boolean): boolean | undefined {
@@ -188,6 +304,7 @@ export function sketchAux(insns: readonly Insn[], ops: BpfVerifierOps, progType:
   const keySeen = new Map<number, number | undefined>();
   const states: (St | undefined)[] = new Array(n);
   const work: number[] = [];
+  const joins = new Map<number, number>();
   const push = (i: number, st: St) => {
     if (i < 0 || i >= n) return;
     const old = states[i];
@@ -198,6 +315,10 @@ export function sketchAux(insns: readonly Insn[], ops: BpfVerifierOps, progType:
     }
     const j = joinSt(old, st);
     if (j.changed) {
+      // Widen after a few rounds so loops converge.
+      const cnt = (joins.get(i) ?? 0) + 1;
+      joins.set(i, cnt);
+      if (cnt > 12) j.st.r = j.st.r.map((v, k) => (v.t === 'scalar' && !eqVal(v, old.r[k]!) ? S() : v));
       states[i] = j.st;
       work.push(i);
     }
@@ -241,7 +362,7 @@ export function sketchAux(insns: readonly Insn[], ops: BpfVerifierOps, progType:
       } else if (d.t === 'scalar' && d.c !== undefined && srcV.t === 'scalar' && srcV.c !== undefined) {
         const v = aluConst(op, d.c, srcV.c, is64);
         r[x.dst] = v === undefined ? S() : S(v);
-      } else r[x.dst] = S();
+      } else r[x.dst] = aluRange(op, d, srcV, is64, x);
       push(i + 1, st);
       continue;
     }
@@ -264,7 +385,7 @@ export function sketchAux(insns: readonly Insn[], ops: BpfVerifierOps, progType:
     if (cls === BPF_LDX) {
       const base = r[x.src]!;
       const size = sizeBytes(BPF_SIZE(x.code));
-      let v: Val = S();
+      let v: Val = size < 8 && BPF_MODE(x.code) === 0x60 ? R(0n, (1n << BigInt(size * 8)) - 1n) : S();
       if (base.t === 'ctx') {
         const info = ops.isValidAccess(x.off, size, 'read', { isLdsx: BPF_MODE(x.code) === 0x80 });
         aux[i]!.ptrType = 'PTR_TO_CTX';
@@ -278,6 +399,11 @@ export function sketchAux(insns: readonly Insn[], ops: BpfVerifierOps, progType:
         const off = base.off + x.off;
         noteDepth(off);
         if (size === 8) v = st.stack.get(off) ?? S();
+        else if (size === 4 && BPF_MODE(x.code) === 0x60) {
+          const sp = st.stack.get(off);
+          const c = sp ? constOf(sp) : undefined;
+          if (c !== undefined) v = S(c & MAX32);
+        }
       }
       r[x.dst] = v;
       push(i + 1, st);
@@ -353,10 +479,21 @@ export function sketchAux(insns: readonly Insn[], ops: BpfVerifierOps, progType:
       const a = r[x.dst]!;
       const b: Val = BPF_SRC(x.code) === BPF_K ? S(BigInt(x.imm)) : r[x.src]!;
       let taken: boolean | undefined;
+      const is64 = cls === BPF_JMP;
+      const kb = constOf(b);
       if (a.t === 'scalar' && b.t === 'scalar' && a.c !== undefined && b.c !== undefined)
-        taken = condConst(op, a.c, b.c, cls === BPF_JMP);
-      if (taken !== false) push(i + 1 + x.off, st);
-      if (taken !== true) push(i + 1, st);
+        taken = condConst(op, a.c, b.c, is64);
+      else taken = condRange(op, a, b, is64);
+      if (taken !== false) {
+        const t = clone(st);
+        if (kb !== undefined) t.r[x.dst] = refine(op, a, kb, true, is64);
+        push(i + 1 + x.off, t);
+      }
+      if (taken !== true) {
+        const f = clone(st);
+        if (kb !== undefined) f.r[x.dst] = refine(op, a, kb, false, is64);
+        push(i + 1, f);
+      }
     }
   }
   const subprogs = subStarts.map((s) => ({ start: s, stackDepth: (depth.get(s)! + 7) & ~7 }));
