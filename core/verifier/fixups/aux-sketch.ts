@@ -1,8 +1,10 @@
-// Measurement support (corpus.test.ts, bench/fixups.ts): a small abstract interpreter that recovers, for corpus programs, the
-// insn aux data do_check would record (seen, ctx/BTF pointer accesses and their field
-// sizes, map of each map helper call, constant tail-call keys, direct packet writes),
-// so the fixups can be measured against the kernel's xlated programs without the
-// full verifier. Deliberately simple: registers, 8-byte spills, constants, unsigned ranges with branch refinement, joins with widening.
+// Measurement support (corpus.test.ts, bench/fixups.ts): a small abstract interpreter
+// that recovers, for corpus programs, the insn aux data do_check would record (seen,
+// ctx/BTF pointer accesses and their field sizes, the map of each map helper call,
+// constant tail-call keys, direct packet writes), so the fixups can be measured against
+// the kernel's xlated programs without the full verifier. Deliberately simple:
+// registers, 8-byte spills, constants, unsigned ranges with branch refinement, joins
+// with widening.
 import type { Insn } from '../../isa/insn';
 import {
   BPF_ALU,
@@ -163,7 +165,7 @@ function aluRange(op: number, d: Val, src: Val, is64: boolean, x: Insn): Val {
 /** A branch decided by ranges (non-negative ranges also decide signed compares). */
 function condRange(op: number, a: Val, b: Val, is64: boolean): boolean | undefined {
   if (a.t !== 'scalar' || b.t !== 'scalar') return undefined;
-  let [alo, ahi] = rng(a);
+  const [alo, ahi] = rng(a);
   let [blo, bhi] = rng(b);
   const bits = is64 ? 64 : 32;
   if (!is64) {
@@ -181,7 +183,6 @@ function condRange(op: number, a: Val, b: Val, is64: boolean): boolean | undefin
     if (bhi > smax) return undefined;
     u = op === 0x60 ? 0x20 : op === 0x70 ? 0x30 : op === 0xc0 ? 0xa0 : 0xb0;
   }
-  [alo, ahi] = [alo, ahi];
   switch (u) {
     case 0x10:
       return ahi < blo || alo > bhi ? false : undefined;
