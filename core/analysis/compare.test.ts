@@ -63,6 +63,10 @@ describe('kfunc vs BPF_CALL_N wrapper in generated code', () => {
     // bpf_qdisc_init_prologue's (int (struct Qdisc *, struct netlink_ext_ack *)) is not there: + FUNC_PROTO.
     const init = variant(auto, 'init', 'kfunc');
     expect(init.btf.requiredBytes).toBe(12 + 12 + 2 * 8 + 'bpf_qdisc_init_prologue'.length + 1);
+    // btf_distill_func_proto on the emitted BTF: int (struct Qdisc *, struct netlink_ext_ack *).
+    expect(init.distill.map((d) => [d.name, d.distillOk, d.retSize, d.argSizes])).toEqual([
+      ['bpf_qdisc_init_prologue', true, 4, [8, 8]],
+    ]);
     expect([k.btf.idSetEntries, k.btf.idListEntries]).toEqual([1, 1]);
     expect([k.verifier.kfuncDescriptors, k.verifier.distillRuns]).toEqual([1, 1]);
     expect([

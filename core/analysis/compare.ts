@@ -5,6 +5,7 @@
 // pipeline pieces (assembler, BTF writer, verifier fixups, x86-64 JIT, far-call analysis);
 // a design the profile cannot express is reported with the error the pipeline raised.
 import type { Btf } from '../btf/btf';
+import { btfDistillFuncProto } from '../btf/func-model';
 import type { Insn } from '../isa/insn';
 import { BPF_CALL, BPF_JMP, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { type CallTarget, type FarCallVerdict, farCallNeeds } from '../jit/farcall';
@@ -171,6 +172,36 @@ export function distillCheck(name: string, fn: FuncType): DistillCheck {
       bad(`argument ${p.name ?? '?'}: ${a.why}`);
       badAbi(`argument ${p.name ?? '?'}: ${a.why} (not castable to u64)`);
     }
+  }
+  return out;
+}
+
+/**
+ * Replaces the C-level distill verdict with btf_distill_func_proto run on the kfunc's BTF
+ * (core/btf/func-model.ts): the func model the JIT would get, or the kernel's log line.
+ */
+function kernelDistill(
+  check: CheckResult,
+  registry: ReturnType<typeof modelRegistry>,
+  name: string,
+  c: DistillCheck,
+): DistillCheck {
+  const id = check.build!.kfuncIds.get(name);
+  if (id === undefined) return c;
+  const obj = registry.objects().find((o) => id >= o.btf.startId && id < o.btf.typeCount);
+  if (!obj) return c;
+  const f = obj.btf.type(id);
+  if (f.kind !== 'FUNC') return c;
+  const r = btfDistillFuncProto(obj.btf, f.type, name);
+  const out: DistillCheck = { ...c };
+  delete out.distillReason;
+  if (r.ok) {
+    out.distillOk = true;
+    out.retSize = r.model.retSize;
+    out.argSizes = r.model.argSize.slice(0, r.model.nrArgs);
+  } else {
+    out.distillOk = false;
+    out.distillReason = r.log.trim();
   }
   return out;
 }
@@ -355,7 +386,9 @@ function variantFor(
     if (model.module)
       result.kernelText.push('verifier: module BTF slot + module reference for the generated kfunc ids');
     for (const n of names) result.kernelText.push(`kfunc ${n} (hidden from programs by a kfunc filter)`);
-    result.distill = names.map((n) => distillCheck(n, model.kfuncs.get(n)!.type));
+    result.distill = names.map((n) =>
+      kernelDistill(check, registry, n, distillCheck(n, model.kfuncs.get(n)!.type)),
+    );
   } else if (design === 'wrapper') {
     result.btf.incidentalBytes = wrapperBtfBytes(check, base, names);
     result.kernelText.push('verifier: finalized_call marking so do_misc_fixups keeps the BPF_EMIT_CALL imm');
