@@ -15,6 +15,13 @@ const EMITTED = 2;
 
 const PTR_SZ = 8;
 const MAX_PAD_BITS = 1 << 24;
+/** Padding marker types, widest first (btf_dump_emit_bit_padding). */
+const PADS: readonly (readonly [string, number])[] = [
+  ['long', PTR_SZ * 8],
+  ['int', 32],
+  ['short', 16],
+  ['char', 8],
+];
 const TABS = '\t'.repeat(13);
 const pfx = (lvl: number): string => (lvl >= TABS.length ? TABS : TABS.slice(0, lvl));
 
@@ -346,12 +353,6 @@ class CDumper {
     inBitfield: boolean,
     lvl: number,
   ): void {
-    const pads: [string, number][] = [
-      ['long', PTR_SZ * 8],
-      ['int', 32],
-      ['short', 16],
-      ['char', 8],
-    ];
     if (curOff >= nextOff) return;
     // Real types never need more than a few KiB of padding markers; refuse absurd gaps.
     if (nextOff - curOff > MAX_PAD_BITS)
@@ -359,7 +360,7 @@ class CDumper {
     let newOff = 0;
     let padBits = 0;
     let padType = '';
-    for (const [name, bits] of pads) {
+    for (const [name, bits] of PADS) {
       padBits = bits;
       padType = name;
       newOff = roundup(curOff, padBits);
@@ -382,8 +383,8 @@ class CDumper {
         curOff += bits;
         continue;
       }
-      for (let i = pads.length - 1; i >= 0; i--) {
-        const [name, pb] = pads[i]!;
+      for (let i = PADS.length - 1; i >= 0; i--) {
+        const [name, pb] = PADS[i]!;
         padType = name;
         padBits = pb;
         if (pb < bits) continue;
