@@ -1,0 +1,212 @@
+// Corpus check: run the verifier model on corpus cases (test/fixtures/corpus/README.md) and
+// compare with what the kernel answered. Shared by `kmodel corpus check` and the corpus test.
+import { insnsFromHex, insnsToHex } from '../isa/encoding';
+import type { Insn } from '../isa/insn';
+import { bpfCheck, type LoadAttr, reasonLine, type VerifyEnv, type VerifyResult } from './index';
+
+export interface CorpusCase {
+  id: string;
+  origin?: string;
+  prog_type: LoadAttr['progType'];
+  attach: { struct: string; member: string | null; btf_id?: number; member_index?: number } | null;
+  maps: {
+    type: 'array' | 'hash' | 'prog_array';
+    key_size: number;
+    value_size: number;
+    max_entries: number;
+  }[];
+  insns: string;
+  description?: string;
+  kernel: {
+    verdict: 'accept' | 'reject';
+    errno: number;
+    log: string;
+    processed_insns: number | null;
+    xlated: string | null;
+    xlated_calls: { insn: number; kind: string; symbol: string | null }[] | null;
+    jited?: string | null;
+    runs?: { retval: number }[];
+  };
+}
+
+/** One output line of `kmodel corpus check`. */
+export interface CaseResult {
+  id: string;
+  verdict: 'accept' | 'reject';
+  errno: number;
+  error: string | null;
+  processed_insns: number | null;
+  xlated: string | null;
+  xlated_calls: { insn: number; kind: string; symbol: string | null }[];
+  jited: string | null;
+  jited_calls: { at: number; kind: string; symbol: string | null }[];
+  runs: { retval: number }[] | null;
+}
+
+export interface CaseComparison {
+  id: string;
+  kernelVerdict: 'accept' | 'reject';
+  modelVerdict: 'accept' | 'reject';
+  reasonMatch: boolean | null;
+  processedMatch: boolean | null;
+  xlatedMatch: boolean | null;
+  kernelReason: string | null;
+  modelReason: string | null;
+}
+
+export function caseToLoadAttr(c: CorpusCase, logLevel: 0 | 1 | 2 = 1): LoadAttr {
+  return {
+    insns: insnsFromHex(c.insns),
+    progType: c.prog_type,
+    attach: c.attach
+      ? { struct: c.attach.struct, member: c.attach.member, memberIndex: c.attach.member_index }
+      : null,
+    maps: c.maps.map((m) => ({
+      type: m.type,
+      keySize: m.key_size,
+      valueSize: m.value_size,
+      maxEntries: m.max_entries,
+    })),
+    logLevel,
+  };
+}
+
+const norm = (s: string | null): string | null => (s === null ? null : s.replace(/\s+/g, ' ').trim());
+
+/** xlated equality reading helper/kfunc call imms through their symbols. */
+export function xlatedEqual(
+  model: readonly Insn[],
+  modelCalls: readonly { insn: number; symbol: string | null }[],
+  kernelHex: string,
+  kernelCalls: readonly { insn: number; symbol: string | null }[],
+): boolean {
+  const k = insnsFromHex(kernelHex);
+  if (k.length !== model.length) return false;
+  const kc = new Map(kernelCalls.map((c) => [c.insn, c.symbol]));
+  const mc = new Map(modelCalls.map((c) => [c.insn, c.symbol]));
+  for (let i = 0; i < k.length; i++) {
+    const a = model[i]!;
+    const b = k[i]!;
+    if (kc.has(i) && b.code === 0x85 && b.src !== 1) {
+      if (a.code !== b.code || a.dst !== b.dst || a.src !== b.src || a.off !== b.off) return false;
+      if (kc.get(i) !== null || mc.get(i) !== null) {
+        if (kc.get(i) !== mc.get(i)) return false;
+        continue;
+      }
+    }
+    if (a.code !== b.code || a.dst !== b.dst || a.src !== b.src || a.off !== b.off || a.imm !== b.imm)
+      return false;
+  }
+  return true;
+}
+
+export function runCase(
+  c: CorpusCase,
+  env: VerifyEnv,
+): { result: CaseResult; cmp: CaseComparison; vr: VerifyResult } {
+  const vr = bpfCheck(caseToLoadAttr(c), env);
+  const result: CaseResult = {
+    id: c.id,
+    verdict: vr.verdict,
+    errno: vr.errno,
+    error: vr.error,
+    processed_insns: vr.processedInsns,
+    xlated: vr.xlated ? insnsToHex(vr.xlated) : null,
+    xlated_calls: vr.xlatedCalls,
+    jited: null,
+    jited_calls: [],
+    runs: null,
+  };
+  const k = c.kernel;
+  const kernelReason = k.verdict === 'reject' ? norm(reasonLine(k.log)) : null;
+  const cmp: CaseComparison = {
+    id: c.id,
+    kernelVerdict: k.verdict,
+    modelVerdict: vr.verdict,
+    kernelReason,
+    modelReason: norm(vr.error),
+    reasonMatch: k.verdict === 'reject' && vr.verdict === 'reject' ? kernelReason === norm(vr.error) : null,
+    processedMatch:
+      k.verdict === 'accept' && vr.verdict === 'accept' ? k.processed_insns === vr.processedInsns : null,
+    xlatedMatch:
+      k.verdict === 'accept' && vr.verdict === 'accept' && k.xlated && vr.xlated
+        ? xlatedEqual(vr.xlated, vr.xlatedCalls, k.xlated, k.xlated_calls ?? [])
+        : k.verdict === 'accept' && vr.verdict === 'accept'
+          ? false
+          : null,
+  };
+  return { result, cmp, vr };
+}
+
+export interface Fidelity {
+  cases: number;
+  verdictAgree: number;
+  unsoundAccepts: number;
+  overStrictRejects: number;
+  bothReject: number;
+  reasonAgree: number;
+  kernelAccepts: number;
+  bothAccept: number;
+  processedExact: number;
+  xlatedExact: number;
+}
+
+export function summarize(cmps: readonly CaseComparison[]): Fidelity {
+  const f: Fidelity = {
+    cases: cmps.length,
+    verdictAgree: 0,
+    unsoundAccepts: 0,
+    overStrictRejects: 0,
+    bothReject: 0,
+    reasonAgree: 0,
+    kernelAccepts: 0,
+    bothAccept: 0,
+    processedExact: 0,
+    xlatedExact: 0,
+  };
+  for (const c of cmps) {
+    if (c.kernelVerdict === c.modelVerdict) f.verdictAgree++;
+    if (c.kernelVerdict === 'reject' && c.modelVerdict === 'accept') f.unsoundAccepts++;
+    if (c.kernelVerdict === 'accept' && c.modelVerdict === 'reject') f.overStrictRejects++;
+    if (c.kernelVerdict === 'accept') f.kernelAccepts++;
+    if (c.kernelVerdict === 'reject' && c.modelVerdict === 'reject') {
+      f.bothReject++;
+      if (c.reasonMatch) f.reasonAgree++;
+    }
+    if (c.kernelVerdict === 'accept' && c.modelVerdict === 'accept') f.bothAccept++;
+    if (c.processedMatch) f.processedExact++;
+    if (c.xlatedMatch) f.xlatedExact++;
+  }
+  return f;
+}
+
+const pct = (a: number, b: number): string => (b ? `${((100 * a) / b).toFixed(1)}%` : 'n/a');
+
+/** The fidelity table as printed by `kmodel corpus check`. */
+export function fidelityTable(f: Fidelity): string {
+  const rows: [string, string, string][] = [
+    ['verdict agreement', `${f.verdictAgree}/${f.cases}`, pct(f.verdictAgree, f.cases)],
+    ['unsound accepts (model accepts, kernel rejects)', `${f.unsoundAccepts}`, ''],
+    ['over-strict rejects (model rejects, kernel accepts)', `${f.overStrictRejects}`, ''],
+    [
+      'rejection reason agreement (both reject)',
+      `${f.reasonAgree}/${f.bothReject}`,
+      pct(f.reasonAgree, f.bothReject),
+    ],
+    [
+      'processed_insns exact (kernel accepts)',
+      `${f.processedExact}/${f.kernelAccepts}`,
+      pct(f.processedExact, f.kernelAccepts),
+    ],
+    [
+      'xlated byte-exact (kernel accepts)',
+      `${f.xlatedExact}/${f.kernelAccepts}`,
+      pct(f.xlatedExact, f.kernelAccepts),
+    ],
+    ['jited byte-exact', 'n/a', ''],
+    ['test-run retval agreement', 'n/a', ''],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  return rows.map((r) => `${r[0].padEnd(w0)}  ${r[1].padStart(w1)}  ${r[2]}`).join('\n');
+}

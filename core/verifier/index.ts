@@ -1,0 +1,276 @@
+// bpf_check(): the verifier driver. Load checks, do_check, stack depth, then the fixup passes
+// (core/verifier/fixups) and the xlated dump, with the log in the kernel's format.
+import type { BtfRegistry } from '../btf/registry';
+import type { Insn } from '../isa/insn';
+import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
+import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
+import { helperProtoById } from '../kernel/helpers';
+import {
+  type DoCheckStats,
+  EINVAL,
+  type MapDef,
+  type SubprogInfo,
+  Verifier,
+  VerifierError,
+} from './do-check';
+import { bpfInsnPrepareDump, runFixups } from './fixups/index';
+import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
+import { VerifierLog } from './log';
+import type { InsnAuxData } from './ops';
+import { type ProgTypeName, verifierOpsFor } from './progtypes/index';
+
+export type { MapDef, SubprogInfo } from './do-check';
+export { VerifierError } from './do-check';
+
+export interface LoadAttr {
+  insns: Insn[];
+  progType: ProgTypeName;
+  attach?: { struct: string; member: string | null; memberIndex?: number } | null;
+  maps?: MapDef[];
+  logLevel?: 0 | 1 | 2;
+  profile?: string;
+}
+
+export interface XlatedCall {
+  insn: number;
+  kind: 'helper' | 'kfunc' | 'subprog' | 'tail_call';
+  symbol: string | null;
+}
+
+export interface VerifyResult {
+  verdict: 'accept' | 'reject';
+  errno: number;
+  /** The kernel's reason line: the last log line before the statistics line. */
+  error: string | null;
+  log: string;
+  processedInsns: number | null;
+  xlated: Insn[] | null;
+  xlatedCalls: XlatedCall[];
+  subprogs: { start: number; stackDepth: number }[];
+  stats: DoCheckStats;
+}
+
+export interface VerifyEnv {
+  btf: BtfRegistry;
+  addressSpace?: AddressSpace;
+}
+
+/** Kfuncs each hook may call (btf_kfunc_id_set_contains), as registered in the reference kernel. */
+const TCP_CA_KFUNCS = new Set([
+  'tcp_reno_ssthresh',
+  'tcp_reno_cong_avoid',
+  'tcp_reno_undo_cwnd',
+  'tcp_slow_start',
+  'tcp_cong_avoid_ai',
+]);
+
+function kfuncAllowed(attr: LoadAttr, name: string): boolean {
+  if (attr.progType === 'struct_ops' && attr.attach?.struct === 'tcp_congestion_ops')
+    return TCP_CA_KFUNCS.has(name);
+  return false;
+}
+
+/** The reason line of a verifier log: the last line before the statistics line. */
+export function reasonLine(log: string): string | null {
+  const lines = log.split('\n');
+  let stats = -1;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    if (lines[i]!.includes('processed ') && lines[i]!.includes(' insns (limit ')) {
+      stats = i;
+      break;
+    }
+  }
+  if (stats < 0) return lines.filter((l) => l.trim()).pop() ?? null;
+  const statLine = lines[stats]!;
+  const k = statLine.indexOf('processed ');
+  if (k > 0) return statLine.slice(0, k).replace(/\s+/g, ' ').trim();
+  for (let i = stats - 1; i >= 0; i--) if (lines[i]!.trim()) return lines[i]!.replace(/\s+/g, ' ').trim();
+  return null;
+}
+
+const statsLine = (s: DoCheckStats): string =>
+  `processed ${s.insnProcessed} insns (limit 1000000) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0\n`;
+
+/** bpf_check for one load. Never throws for a bad program: the verdict says it. */
+export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
+  const insns = attr.insns;
+  const maps = attr.maps ?? [];
+  const level = attr.logLevel ?? 1;
+  const log = new VerifierLog(level);
+  const aux: InsnAuxData[] = insns.map(() => ({ seen: false }));
+  const as = env.addressSpace ?? x86_64AddressSpace();
+  const vmBtf = env.btf.vmlinux.btf;
+  let stats: DoCheckStats = {
+    insnProcessed: 0,
+    totalStates: 0,
+    peakStates: 0,
+    maxStatesPerInsn: 0,
+    seenDirectWrite: false,
+  };
+  let subprogs: SubprogInfo[] = [{ start: 0, stackDepth: 0, hasTailCall: false, hasLdAbs: false }];
+  const reject = (errno: number): VerifyResult => {
+    {
+      const t = log.tail(16);
+      if (t && !t.endsWith('\n') && !t.endsWith('tail call')) log.write('\n');
+    }
+    log.write(statsLine(stats));
+    return {
+      verdict: 'reject',
+      errno,
+      error: reasonLine(log.text),
+      log: log.text,
+      processedInsns: stats.insnProcessed,
+      xlated: null,
+      xlatedCalls: [],
+      subprogs: subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth })),
+      stats,
+    };
+  };
+  try {
+    subprogs = checkSubprogs(insns, vmBtf);
+    // check_struct_ops_btf_id
+    if (attr.progType === 'struct_ops') {
+      const a = attr.attach;
+      if (!a) throw new VerifierError(EINVAL, 'struct_ops program without attach target');
+      const st = env.btf.findByName(a.struct, 'STRUCT');
+      const t = st ? st.obj.btf.type(st.id) : undefined;
+      if (!t || t.kind !== 'STRUCT') throw new VerifierError(524, `struct ${a.struct} is not supported`);
+      const idx = a.memberIndex ?? t.members.findIndex((m) => m.name === a.member);
+      const m = t.members[idx];
+      if (!m) throw new VerifierError(EINVAL, `attach to invalid member idx ${idx} of struct ${a.struct}`);
+      let isFn = false;
+      try {
+        const pt = st!.obj.btf.type(m.type);
+        isFn = pt.kind === 'PTR' && st!.obj.btf.type(pt.type).kind === 'FUNC_PROTO';
+      } catch {
+        isFn = false;
+      }
+      if (!isFn)
+        throw new VerifierError(
+          EINVAL,
+          `attach to invalid member ${m.name}(@idx ${idx}) of struct ${a.struct}`,
+        );
+    }
+    resolvePseudoLdimm64(insns, maps, aux);
+    const cfg = checkCfg(insns);
+    const ops = verifierOpsFor(attr.progType, {
+      btf: env.btf,
+      attach: attr.attach ?? null,
+      log: (l) => log.write(`${l}\n`),
+    });
+    const kfuncArgs = (id: number): number => {
+      try {
+        const f = vmBtf.type(id);
+        if (f.kind !== 'FUNC') return 5;
+        const p = vmBtf.type(f.type);
+        return p.kind === 'FUNC_PROTO' ? p.params.length : 5;
+      } catch {
+        return 5;
+      }
+    };
+    const helperArgs = (id: number): number =>
+      ops.getFuncProto(id)?.args.length ?? helperProtoById(id)?.args.length ?? 5;
+    const liveIn = computeLiveRegisters(insns, helperArgs, kfuncArgs);
+    const v = new Verifier({
+      insns,
+      ops,
+      progType: attr.progType,
+      maps,
+      subprogs,
+      aux,
+      log,
+      btf: env.btf,
+      kfunc: { btf: vmBtf, allowed: (n) => kfuncAllowed(attr, n), flags: () => 0 },
+      liveIn,
+      pruneP: cfg.pruneP,
+      jmpP: cfg.jmpP,
+      forceCkpt: cfg.forceCkpt,
+    });
+    try {
+      v.run();
+    } finally {
+      stats = v.stats();
+    }
+    // check_max_stack_depth: frames on a call chain share the 512-byte stack.
+    checkMaxStackDepth(insns, subprogs);
+    const fx = runFixups({
+      insns,
+      aux,
+      subprogs: subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth })),
+      ops,
+      progType: attr.progType,
+      seenDirectWrite: stats.seenDirectWrite,
+      maps,
+      btf: env.btf,
+      addressSpace: as,
+    });
+    const starts = fx.subprogs.map((s) => s.start);
+    const xlated = bpfInsnPrepareDump(fx.insns, starts);
+    const xlatedCalls: XlatedCall[] = [];
+    for (let i = 0; i < xlated.length; i++) {
+      const x = xlated[i]!;
+      if (x.code === 0x18) {
+        i++;
+        continue;
+      }
+      if (x.code !== (BPF_JMP | BPF_CALL)) continue;
+      const orig = fx.insns[i]!;
+      if (orig.code !== (BPF_JMP | BPF_CALL)) xlatedCalls.push({ insn: i, kind: 'tail_call', symbol: null });
+      else if (x.src === BPF_PSEUDO_CALL)
+        xlatedCalls.push({ insn: i, kind: 'subprog', symbol: `func#${x.imm}` });
+      else {
+        const sym = as.symbolForImm(x.imm);
+        const kind =
+          x.src === BPF_PSEUDO_KFUNC_CALL || fx.kfuncDescs.some((d) => d.imm === x.imm) ? 'kfunc' : 'helper';
+        xlatedCalls.push({ insn: i, kind, symbol: sym ? sym.name : null });
+      }
+    }
+    if (level === 1) log.text = '';
+    log.write(statsLine(stats));
+    return {
+      verdict: 'accept',
+      errno: 0,
+      error: null,
+      log: log.text,
+      processedInsns: stats.insnProcessed,
+      xlated,
+      xlatedCalls,
+      subprogs: fx.subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth })),
+      stats,
+    };
+  } catch (e) {
+    if (e instanceof VerifierError) {
+      if (!e.logged) log.write(`${e.message}\n`);
+      return reject(e.errno);
+    }
+    const err = e as { errno?: number; message?: string };
+    if (err && typeof err.errno === 'number') {
+      log.write(`${err.message}\n`);
+      return reject(err.errno);
+    }
+    if (err && err.constructor?.name === 'StructOpsAttachError') {
+      log.write(`${err.message}\n`);
+      return reject(EINVAL);
+    }
+    throw e;
+  }
+}
+
+function checkMaxStackDepth(insns: readonly Insn[], subprogs: SubprogInfo[]): void {
+  const idxOf = (start: number) => subprogs.findIndex((s) => s.start === start);
+  const round = (d: number) => Math.ceil(Math.max(d, 1) / 32) * 32;
+  const visit = (sp: number, depth: number, frames: number): void => {
+    const total = depth + round(subprogs[sp]!.stackDepth);
+    if (total > 512)
+      throw new VerifierError(13, `combined stack size of ${frames} calls is ${total}. Too large`);
+    const end = subprogs[sp + 1]?.start ?? insns.length;
+    for (let i = subprogs[sp]!.start; i < end; i++) {
+      const x = insns[i]!;
+      if (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) {
+        const t = idxOf(i + x.imm + 1);
+        if (t >= 0 && frames < 9) visit(t, total, frames + 1);
+      }
+    }
+  };
+  visit(0, 0, 1);
+}

@@ -1,0 +1,258 @@
+// The verifier log: print_verifier_state / print_reg_state formats of kernel/bpf/log.c and the
+// bpf_verifier_log buffer with its reset-on-pop behaviour.
+import { BPF_ADD_CONST, type RegState, S32_MAX, S32_MIN, S64_MAX, S64_MIN } from './reg';
+import { type FuncState, SLOT_CHARS, STACK_INVALID, STACK_SPILL } from './state';
+import { U32, U64 } from './tnum';
+
+/** Names a map (kload_mN) and its sizes, and a BTF type, for register printing. */
+export interface PrintCtx {
+  mapInfo(index: number): { name: string; keySize: number; valueSize: number } | undefined;
+  btfName(id: number): string;
+}
+
+const isSnumDecimal = (n: bigint): boolean => n >= -512n && n <= 512n;
+const hex = (n: bigint): string => `0x${BigInt.asUintN(64, n).toString(16)}`;
+export const snum = (n: bigint): string =>
+  isSnumDecimal(BigInt.asIntN(64, n)) ? `${BigInt.asIntN(64, n)}` : hex(n);
+export const unum = (n: bigint): string =>
+  BigInt.asUintN(64, n) <= 512n ? `${BigInt.asUintN(64, n)}` : hex(n);
+
+export function regTypeStr(r: RegState, p: PrintCtx): string {
+  let base: string;
+  switch (r.type) {
+    case 'SCALAR_VALUE':
+      base = 'scalar';
+      break;
+    case 'PTR_TO_CTX':
+      base = 'ctx';
+      break;
+    case 'CONST_PTR_TO_MAP':
+      base = 'map_ptr';
+      break;
+    case 'PTR_TO_MAP_VALUE':
+      base = 'map_value';
+      break;
+    case 'PTR_TO_MAP_KEY':
+      base = 'map_key';
+      break;
+    case 'PTR_TO_STACK':
+      base = 'fp';
+      break;
+    case 'PTR_TO_PACKET':
+      base = 'pkt';
+      break;
+    case 'PTR_TO_PACKET_META':
+      base = 'pkt_meta';
+      break;
+    case 'PTR_TO_PACKET_END':
+      base = 'pkt_end';
+      break;
+    case 'PTR_TO_BTF_ID':
+      base = 'ptr_';
+      break;
+    case 'PTR_TO_MEM':
+      base = 'mem';
+      break;
+    case 'PTR_TO_FUNC':
+      base = 'func';
+      break;
+    case 'PTR_TO_SOCKET':
+      base = 'sock';
+      break;
+    case 'PTR_TO_SOCK_COMMON':
+      base = 'sock_common';
+      break;
+    default:
+      base = '?';
+  }
+  let prefix = '';
+  if (r.flags.includes('rdonly')) prefix += 'rdonly_';
+  if (r.flags.includes('untrusted')) prefix += 'untrusted_';
+  if (r.flags.includes('trusted')) prefix += 'trusted_';
+  if (r.flags.includes('rcu')) prefix += 'rcu_';
+  let s = prefix + base + (r.maybeNull ? '_or_null' : '');
+  if (r.type === 'PTR_TO_BTF_ID') s = prefix + base + p.btfName(r.btfId) + (r.maybeNull ? '_or_null' : '');
+  void s;
+  if (r.type === 'PTR_TO_BTF_ID') return `${prefix}ptr_${r.maybeNull ? 'or_null_' : ''}${p.btfName(r.btfId)}`;
+  return prefix + base + (r.maybeNull ? '_or_null' : '');
+}
+
+function scalarRanges(r: RegState, parts: string[]): void {
+  const m = [
+    { name: 'smin', val: r.smin, omit: r.smin === S64_MIN },
+    { name: 'smax', val: r.smax, omit: r.smax === S64_MAX },
+    { name: 'umin', val: r.umin, omit: r.umin === 0n },
+    { name: 'umax', val: r.umax, omit: r.umax === U64 },
+    { name: 'smin32', val: r.s32min, omit: r.s32min === S32_MIN },
+    { name: 'smax32', val: r.s32max, omit: r.s32max === S32_MAX },
+    { name: 'umin32', val: r.u32min, omit: r.u32min === 0n },
+    { name: 'umax32', val: r.u32max, omit: r.u32max === U32 },
+  ];
+  for (let i = 0; i < m.length; i++) {
+    const m1 = m[i]!;
+    if (m1.omit) continue;
+    const neg1 = m1.name[0] === 's' && m1.val < 0n;
+    let s = `${m1.name}=`;
+    for (let j = i + 2; j < m.length; j += 2) {
+      const m2 = m[j]!;
+      if (m2.omit) continue;
+      const neg2 = m2.name[0] === 's' && m2.val < 0n;
+      if (neg1 === neg2 && BigInt.asUintN(64, m1.val) === BigInt.asUintN(64, m2.val)) {
+        s += `${m2.name}=`;
+        m2.omit = true;
+      }
+    }
+    s += m1.name[0] === 's' ? snum(m1.val) : unum(m1.val);
+    parts.push(s);
+  }
+}
+
+export function printRegState(r: RegState, frameno: number, p: PrintCtx): string {
+  let out = '';
+  if (r.type === 'SCALAR_VALUE' && r.precise) out += 'P';
+  if (r.type === 'SCALAR_VALUE' && r.varOff.mask === 0n) return out + snum(r.varOff.value);
+  out += regTypeStr(r, p);
+  if (r.type === 'PTR_TO_STACK') {
+    if (frameno !== r.frameno) out += `[${r.frameno}]`;
+    if (r.varOff.mask === 0n) return out + snum(r.varOff.value + BigInt(r.off));
+  }
+  const parts: string[] = [];
+  if (r.id) parts.push(`id=${r.id & ~BPF_ADD_CONST}`);
+  let idSuffix = '';
+  if (r.id & BPF_ADD_CONST) idSuffix = r.off < 0 ? `${r.off}` : `+${r.off}`;
+  if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
+  if (r.type === 'CONST_PTR_TO_MAP' || r.type === 'PTR_TO_MAP_VALUE' || r.type === 'PTR_TO_MAP_KEY') {
+    const mi = p.mapInfo(r.mapIndex);
+    if (mi) {
+      parts.push(`map=${mi.name}`);
+      parts.push(`ks=${mi.keySize},vs=${mi.valueSize}`);
+    }
+  }
+  if (r.type !== 'SCALAR_VALUE' && r.off) parts.push(`off=${snum(BigInt(r.off))}`);
+  if (r.type === 'PTR_TO_PACKET' || r.type === 'PTR_TO_PACKET_META') parts.push(`r=${unum(BigInt(r.range))}`);
+  if (r.type === 'PTR_TO_MEM') parts.push(`sz=${unum(BigInt(r.memSize))}`);
+  if (r.varOff.mask === 0n) {
+    if (r.varOff.value) parts.push(`imm=${snum(r.varOff.value)}`);
+  } else {
+    scalarRanges(r, parts);
+    if (r.varOff.mask !== U64) parts.push(`var_off=(${hex(r.varOff.value)}; ${hex(r.varOff.mask)})`);
+  }
+  // The id's +off suffix follows "id=N" directly.
+  if (idSuffix && parts.length) parts[0] += idSuffix;
+  return `${out}(${parts.join(',')})`;
+}
+
+export interface Scratch {
+  regs: Set<number>;
+  slots: Set<number>;
+  all: boolean;
+}
+
+export function printFuncState(
+  f: FuncState,
+  printAll: boolean,
+  scratch: Scratch,
+  p: PrintCtx,
+  refs: { id: number }[],
+): string {
+  let out = '';
+  if (f.frameno) out += ` frame${f.frameno}:`;
+  for (let i = 0; i < 11; i++) {
+    const r = f.regs[i]!;
+    if (r.type === 'NOT_INIT') continue;
+    if (!printAll && !scratch.all && !scratch.regs.has(i)) continue;
+    out += ` R${i}=${printRegState(r, f.frameno, p)}`;
+  }
+  for (let i = 0; i < f.stack.length; i++) {
+    if (!printAll && !scratch.all && !scratch.slots.has(i)) continue;
+    const st = f.stack[i]!;
+    if (st.slotType.every((t) => t === STACK_INVALID)) continue;
+    let types = '';
+    if (st.slotType[7] === STACK_SPILL) {
+      for (let j = 0; j < 8; j++) {
+        if (st.slotType[j] === STACK_SPILL) break;
+        types += SLOT_CHARS[st.slotType[j]!];
+      }
+      out += ` fp${(-i - 1) * 8}=${types}${printRegState(st.spilled, f.frameno, p)}`;
+    } else {
+      for (let j = 0; j < 8; j++) types += SLOT_CHARS[st.slotType[j]!];
+      out += ` fp${(-i - 1) * 8}=${types}`;
+    }
+  }
+  if (refs.length && refs[0]!.id) out += ` refs=${refs.map((r) => r.id).join(',')}`;
+  return `${out}\n`;
+}
+
+/**
+ * The log buffer (bpf_verifier_log): appended to, and cut back to a saved position when a
+ * branch is abandoned. Like the kernel's rotating buffer it keeps only the tail of a huge log.
+ */
+export class VerifierLog {
+  // Pieces with the absolute start position of each; cutting back pops pieces, so a long
+  // walk with many abandoned branches stays linear.
+  private pieces: string[] = [];
+  private starts: number[] = [];
+  private head = 0;
+  private end = 0;
+  constructor(
+    readonly level: number,
+    private readonly keep = 1 << 20,
+  ) {}
+  get enabled(): boolean {
+    return this.level > 0;
+  }
+  get text(): string {
+    return this.pieces.slice(this.head).join('');
+  }
+  set text(s: string) {
+    this.pieces = s ? [s] : [];
+    this.starts = s ? [0] : [];
+    this.head = 0;
+    this.end = s.length;
+  }
+  /** True when the start of the log was dropped (the kernel keeps only the tail, too). */
+  get truncated(): boolean {
+    return this.head > 0;
+  }
+  write(s: string): void {
+    if (this.level <= 0 || !s) return;
+    this.pieces.push(s);
+    this.starts.push(this.end);
+    this.end += s.length;
+    if (this.head < this.pieces.length - 1 && this.end - this.starts[this.head]! > 2 * this.keep) {
+      while (this.head < this.pieces.length - 1 && this.end - this.starts[this.head]! > this.keep)
+        this.head++;
+      if (this.head > 4096) {
+        this.pieces = this.pieces.slice(this.head);
+        this.starts = this.starts.slice(this.head);
+        this.head = 0;
+      }
+    }
+  }
+  get pos(): number {
+    return this.end;
+  }
+  reset(pos: number): void {
+    if (pos >= this.end) return;
+    while (this.pieces.length > this.head && this.starts[this.starts.length - 1]! >= pos) {
+      this.pieces.pop();
+      this.starts.pop();
+    }
+    if (this.pieces.length > this.head) {
+      const i = this.pieces.length - 1;
+      this.pieces[i] = this.pieces[i]!.slice(0, pos - this.starts[i]!);
+    } else {
+      this.head = this.pieces.length;
+    }
+    this.end = pos;
+  }
+  /** The last `n` characters (for checks on what was just printed). */
+  tail(n: number): string {
+    let out = '';
+    for (let i = this.pieces.length - 1; i >= this.head && out.length < n; i--) out = this.pieces[i]! + out;
+    return out.slice(-n);
+  }
+}
+
+/** vlog_alignment: column of the `; state` that follows an instruction. */
+export const vlogAlignment = (pos: number): number => Math.ceil(Math.max(pos, 8) / 40) * 40 - pos - 1;

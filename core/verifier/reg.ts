@@ -1,0 +1,573 @@
+// struct bpf_reg_state and the scalar bound arithmetic of kernel/bpf/verifier.c
+// (reg_bounds_sync, __reg_deduce_bounds, adjust_scalar_min_max_vals).
+import {
+  type Tnum,
+  tnumAdd,
+  tnumAnd,
+  tnumArshift,
+  tnumClearSubreg,
+  tnumConst,
+  tnumIntersect,
+  tnumIsConst,
+  tnumLshift,
+  tnumMul,
+  tnumNeg,
+  tnumOr,
+  tnumRange,
+  tnumRshift,
+  tnumSub,
+  tnumSubreg,
+  tnumUnknown,
+  tnumXor,
+  U32,
+  U64,
+} from './tnum';
+
+export type RegType =
+  | 'NOT_INIT'
+  | 'SCALAR_VALUE'
+  | 'PTR_TO_CTX'
+  | 'CONST_PTR_TO_MAP'
+  | 'PTR_TO_MAP_VALUE'
+  | 'PTR_TO_MAP_KEY'
+  | 'PTR_TO_STACK'
+  | 'PTR_TO_PACKET_META'
+  | 'PTR_TO_PACKET'
+  | 'PTR_TO_PACKET_END'
+  | 'PTR_TO_BTF_ID'
+  | 'PTR_TO_MEM'
+  | 'PTR_TO_FUNC'
+  | 'PTR_TO_SOCK_COMMON'
+  | 'PTR_TO_SOCKET';
+
+export const S64_MIN = -(1n << 63n);
+export const S64_MAX = (1n << 63n) - 1n;
+export const S32_MIN = -(1n << 31n);
+export const S32_MAX = (1n << 31n) - 1n;
+/** BPF_ADD_CONST: id flag of a scalar that is another scalar plus a constant (linked regs). */
+export const BPF_ADD_CONST = 1 << 31;
+
+export interface RegState {
+  type: RegType;
+  maybeNull: boolean;
+  /** Modifier flags of PTR_TO_BTF_ID / PTR_TO_MEM: 'trusted', 'rcu', 'untrusted', 'rdonly'. */
+  flags: string[];
+  off: number;
+  varOff: Tnum;
+  smin: bigint;
+  smax: bigint;
+  umin: bigint;
+  umax: bigint;
+  s32min: bigint;
+  s32max: bigint;
+  u32min: bigint;
+  u32max: bigint;
+  id: number;
+  refObjId: number;
+  /** PTR_TO_PACKET: bytes known to be in bounds past off. */
+  range: number;
+  /** CONST_PTR_TO_MAP / PTR_TO_MAP_VALUE: index into LoadAttr.maps. */
+  mapIndex: number;
+  /** PTR_TO_BTF_ID: pointee BTF type id. PTR_TO_MEM: size. */
+  btfId: number;
+  memSize: number;
+  frameno: number;
+  precise: boolean;
+}
+
+export function notInitReg(): RegState {
+  return {
+    type: 'NOT_INIT',
+    maybeNull: false,
+    flags: [],
+    off: 0,
+    varOff: tnumUnknown,
+    smin: S64_MIN,
+    smax: S64_MAX,
+    umin: 0n,
+    umax: U64,
+    s32min: S32_MIN,
+    s32max: S32_MAX,
+    u32min: 0n,
+    u32max: U32,
+    id: 0,
+    refObjId: 0,
+    range: 0,
+    mapIndex: -1,
+    btfId: 0,
+    memSize: 0,
+    frameno: 0,
+    precise: false,
+  };
+}
+
+export const copyReg = (r: RegState): RegState => ({ ...r, flags: r.flags.slice() });
+
+const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
+const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
+const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+export function markReg64Unbounded(r: RegState): void {
+  r.smin = S64_MIN;
+  r.smax = S64_MAX;
+  r.umin = 0n;
+  r.umax = U64;
+}
+export function markReg32Unbounded(r: RegState): void {
+  r.s32min = S32_MIN;
+  r.s32max = S32_MAX;
+  r.u32min = 0n;
+  r.u32max = U32;
+}
+
+/** __mark_reg_known. */
+export function markRegKnown(r: RegState, imm: bigint): void {
+  const v = u64(imm);
+  r.varOff = tnumConst(v);
+  r.smin = r.smax = s64(v);
+  r.umin = r.umax = v;
+  r.s32min = r.s32max = s32(v);
+  r.u32min = r.u32max = u32(v);
+}
+
+export function markReg32Known(r: RegState, imm: bigint): void {
+  r.varOff = { value: (r.varOff.value & ~U32 & U64) | u32(imm), mask: r.varOff.mask & ~U32 & U64 };
+  r.s32min = r.s32max = s32(imm);
+  r.u32min = r.u32max = u32(imm);
+}
+
+/** __mark_reg_unknown: an unbounded scalar (precision kept off as for a fresh value). */
+export function markRegUnknown(r: RegState): void {
+  const frameno = r.frameno;
+  Object.assign(r, notInitReg());
+  r.type = 'SCALAR_VALUE';
+  r.frameno = frameno;
+}
+
+export function scalarKnown(imm: bigint): RegState {
+  const r = notInitReg();
+  r.type = 'SCALAR_VALUE';
+  markRegKnown(r, imm);
+  return r;
+}
+
+export function scalarUnknown(): RegState {
+  const r = notInitReg();
+  r.type = 'SCALAR_VALUE';
+  return r;
+}
+
+export const regIsConst = (r: RegState): boolean => r.type === 'SCALAR_VALUE' && tnumIsConst(r.varOff);
+export const regIsConst32 = (r: RegState): boolean =>
+  r.type === 'SCALAR_VALUE' && (r.varOff.mask & U32) === 0n;
+
+function updateReg32Bounds(r: RegState): void {
+  const v = tnumSubreg(r.varOff);
+  r.s32min = max(r.s32min, s32(v.value | (v.mask & 0x80000000n)));
+  r.s32max = min(r.s32max, s32(v.value | (v.mask & 0x7fffffffn)));
+  r.u32min = max(r.u32min, v.value);
+  r.u32max = min(r.u32max, v.value | v.mask);
+}
+
+function updateReg64Bounds(r: RegState): void {
+  const v = r.varOff;
+  r.smin = max(r.smin, s64(v.value | (v.mask & (1n << 63n))));
+  r.smax = min(r.smax, s64(v.value | (v.mask & S64_MAX)));
+  r.umin = max(r.umin, v.value);
+  r.umax = min(r.umax, v.value | v.mask);
+}
+
+export function updateRegBounds(r: RegState): void {
+  updateReg32Bounds(r);
+  updateReg64Bounds(r);
+}
+
+function deduce32(r: RegState): void {
+  if (r.umin >> 32n === r.umax >> 32n) {
+    r.u32min = max(r.u32min, u32(r.umin));
+    r.u32max = min(r.u32max, u32(r.umax));
+    if (s32(r.umin) <= s32(r.umax)) {
+      r.s32min = max(r.s32min, s32(r.umin));
+      r.s32max = min(r.s32max, s32(r.umax));
+    }
+  }
+  if (r.smin >> 32n === r.smax >> 32n) {
+    r.u32min = max(r.u32min, u32(r.smin));
+    r.u32max = min(r.u32max, u32(r.smax));
+    if (s32(r.smin) <= s32(r.smax)) {
+      r.s32min = max(r.s32min, s32(r.smin));
+      r.s32max = min(r.s32max, s32(r.smax));
+    }
+  }
+  if (s32(r.u32min) <= s32(r.u32max)) {
+    r.s32min = max(r.s32min, s32(r.u32min));
+    r.s32max = min(r.s32max, s32(r.u32max));
+  }
+  if (u32(r.s32min) <= u32(r.s32max)) {
+    r.u32min = max(u32(r.s32min), r.u32min);
+    r.u32max = min(u32(r.s32max), r.u32max);
+  }
+}
+
+function deduce64(r: RegState): void {
+  if (s64(r.umin) <= s64(r.umax)) {
+    r.smin = max(r.smin, s64(r.umin));
+    r.smax = min(r.smax, s64(r.umax));
+  }
+  if (u64(r.smin) <= u64(r.smax)) {
+    r.umin = max(u64(r.smin), r.umin);
+    r.umax = min(u64(r.smax), r.umax);
+  } else if (r.umax < u64(r.smin)) {
+    r.smin = s64(r.umin);
+    r.umax = min(r.umax, u64(r.smax));
+  } else if (u64(r.smax) < r.umin) {
+    r.smax = s64(r.umax);
+    r.umin = max(r.umin, u64(r.smin));
+  }
+}
+
+function deduceMixed(r: RegState): void {
+  const hiMask = U64 & ~U32;
+  r.umin = max(r.umin, (r.umin & hiMask) | r.u32min);
+  r.umax = min(r.umax, (r.umax & hiMask) | r.u32max);
+  r.smin = max(r.smin, s64((u64(r.smin) & hiMask) | r.u32min));
+  r.smax = min(r.smax, s64((u64(r.smax) & hiMask) | r.u32max));
+  if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+    r.umin = r.s32min;
+    r.umax = r.s32max;
+    r.varOff = tnumIntersect(r.varOff, tnumRange(r.smin, r.smax));
+  }
+}
+
+function deduceBounds(r: RegState): void {
+  deduce32(r);
+  deduce64(r);
+  deduceMixed(r);
+}
+
+function boundOffset(r: RegState): void {
+  const v64 = tnumIntersect(r.varOff, tnumRange(r.umin, r.umax));
+  const v32 = tnumIntersect(tnumSubreg(v64), tnumRange(r.u32min, r.u32max));
+  r.varOff = tnumOr(tnumClearSubreg(v64), v32);
+}
+
+export function regBoundsSync(r: RegState): void {
+  updateRegBounds(r);
+  deduceBounds(r);
+  deduceBounds(r);
+  boundOffset(r);
+  updateRegBounds(r);
+}
+
+/** True when the bounds are contradictory (the path is dead). */
+export function regBoundsInvalid(r: RegState): boolean {
+  return r.umin > r.umax || r.smin > r.smax || r.u32min > r.u32max || r.s32min > r.s32max;
+}
+
+function reg32BoundS64(a: bigint): boolean {
+  return a >= 0n && a <= S32_MAX;
+}
+
+/** zext_32_to_64: an ALU32 result zero-extends into the full register. */
+export function zext32To64(r: RegState): void {
+  r.varOff = tnumSubreg(r.varOff);
+  r.umin = r.u32min;
+  r.umax = r.u32max;
+  if (reg32BoundS64(r.s32min) && reg32BoundS64(r.s32max)) {
+    r.smin = r.s32min;
+    r.smax = r.s32max;
+  } else {
+    r.smin = 0n;
+    r.smax = U32;
+  }
+}
+
+// Signed/unsigned overflow-checked arithmetic over `bits` bits.
+const fitsS = (x: bigint, bits: number): boolean =>
+  x >= -(1n << BigInt(bits - 1)) && x < 1n << BigInt(bits - 1);
+const fitsU = (x: bigint, bits: number): boolean => x >= 0n && x < 1n << BigInt(bits);
+
+function minMaxAdd(r: RegState, src: RegState, w: 32 | 64): void {
+  const [smin, smax, umin, umax] =
+    w === 32
+      ? (['s32min', 's32max', 'u32min', 'u32max'] as const)
+      : (['smin', 'smax', 'umin', 'umax'] as const);
+  const a = r[smin] + src[smin];
+  const b = r[smax] + src[smax];
+  if (!fitsS(a, w) || !fitsS(b, w)) {
+    r[smin] = w === 32 ? S32_MIN : S64_MIN;
+    r[smax] = w === 32 ? S32_MAX : S64_MAX;
+  } else {
+    r[smin] = a;
+    r[smax] = b;
+  }
+  const mask = w === 32 ? U32 : U64;
+  const c = r[umin] + src[umin];
+  const d = r[umax] + src[umax];
+  const minOv = !fitsU(c, w);
+  const maxOv = !fitsU(d, w);
+  r[umin] = c & mask;
+  r[umax] = d & mask;
+  if (!minOv && maxOv) {
+    r[umin] = 0n;
+    r[umax] = mask;
+  }
+}
+
+function minMaxSub(r: RegState, src: RegState, w: 32 | 64): void {
+  const [smin, smax, umin, umax] =
+    w === 32
+      ? (['s32min', 's32max', 'u32min', 'u32max'] as const)
+      : (['smin', 'smax', 'umin', 'umax'] as const);
+  const a = r[smin] - src[smax];
+  const b = r[smax] - src[smin];
+  if (!fitsS(a, w) || !fitsS(b, w)) {
+    r[smin] = w === 32 ? S32_MIN : S64_MIN;
+    r[smax] = w === 32 ? S32_MAX : S64_MAX;
+  } else {
+    r[smin] = a;
+    r[smax] = b;
+  }
+  const mask = w === 32 ? U32 : U64;
+  const c = r[umin] - src[umax];
+  const d = r[umax] - src[umin];
+  const minUn = c < 0n;
+  const maxUn = d < 0n;
+  r[umin] = c & mask;
+  r[umax] = d & mask;
+  if (minUn && !maxUn) {
+    r[umin] = 0n;
+    r[umax] = mask;
+  }
+}
+
+function minMaxMul(r: RegState, src: RegState, w: 32 | 64): void {
+  const [smin, smax, umin, umax] =
+    w === 32
+      ? (['s32min', 's32max', 'u32min', 'u32max'] as const)
+      : (['smin', 'smax', 'umin', 'umax'] as const);
+  const mask = w === 32 ? U32 : U64;
+  const hi = r[umax] * src[umax];
+  const lo = r[umin] * src[umin];
+  if (!fitsU(hi, w) || !fitsU(lo, w)) {
+    r[umin] = 0n;
+    r[umax] = mask;
+  } else {
+    r[umin] = lo;
+    r[umax] = hi;
+  }
+  const p = [r[smin] * src[smin], r[smin] * src[smax], r[smax] * src[smin], r[smax] * src[smax]];
+  if (p.some((x) => !fitsS(x, w))) {
+    r[smin] = w === 32 ? S32_MIN : S64_MIN;
+    r[smax] = w === 32 ? S32_MAX : S64_MAX;
+  } else {
+    r[smin] = p.reduce(min);
+    r[smax] = p.reduce(max);
+  }
+}
+
+function signedFromUnsigned(r: RegState, w: 32 | 64): void {
+  if (w === 32) {
+    if (s32(r.u32min) <= s32(r.u32max)) {
+      r.s32min = s32(r.u32min);
+      r.s32max = s32(r.u32max);
+    } else {
+      r.s32min = S32_MIN;
+      r.s32max = S32_MAX;
+    }
+  } else if (s64(r.umin) <= s64(r.umax)) {
+    r.smin = s64(r.umin);
+    r.smax = s64(r.umax);
+  } else {
+    r.smin = S64_MIN;
+    r.smax = S64_MAX;
+  }
+}
+
+function minMaxBitwise(
+  r: RegState,
+  src: RegState,
+  w: 32 | 64,
+  op: 'and' | 'or' | 'xor',
+  srcConst: boolean,
+): void {
+  const dstKnown = w === 32 ? (r.varOff.mask & U32) === 0n : r.varOff.mask === 0n;
+  const v = w === 32 ? tnumSubreg(r.varOff) : r.varOff;
+  if (srcConst && dstKnown) {
+    if (w === 32) markReg32Known(r, v.value);
+    else markRegKnown(r, v.value);
+    return;
+  }
+  const [umin, umax] = w === 32 ? (['u32min', 'u32max'] as const) : (['umin', 'umax'] as const);
+  if (op === 'and') {
+    r[umin] = v.value;
+    r[umax] = min(r[umax], src[umax]);
+  } else if (op === 'or') {
+    r[umin] = max(r[umin], src[umin]);
+    r[umax] = v.value | v.mask;
+  } else {
+    r[umin] = v.value;
+    r[umax] = v.value | v.mask;
+  }
+  signedFromUnsigned(r, w);
+  if (w === 64) updateRegBounds(r);
+}
+
+/** adjust_scalar_min_max_vals for a scalar dst and scalar src (BPF_K already turned into a known src). */
+export function adjustScalarMinMaxVals(dst: RegState, src: RegState, op: number, alu32: boolean): void {
+  const w: 32 | 64 = alu32 ? 32 : 64;
+  const srcConst = alu32
+    ? (src.varOff.mask & U32) === 0n && src.s32min === src.s32max && src.u32min === src.u32max
+    : src.varOff.mask === 0n && src.smin === src.smax && src.umin === src.umax;
+  const safe =
+    [0x00, 0x10, 0x80, 0x50, 0xa0, 0x40, 0x20].includes(op) ||
+    ([0x60, 0x70, 0xc0].includes(op) && srcConst && src.umax < BigInt(w));
+  if (!safe) {
+    markRegUnknown(dst);
+    return;
+  }
+  switch (op) {
+    case 0x00:
+      minMaxAdd(dst, src, 32);
+      minMaxAdd(dst, src, 64);
+      dst.varOff = tnumAdd(dst.varOff, src.varOff);
+      break;
+    case 0x10:
+      minMaxSub(dst, src, 32);
+      minMaxSub(dst, src, 64);
+      dst.varOff = tnumSub(dst.varOff, src.varOff);
+      break;
+    case 0x80: {
+      const old = copyReg(dst);
+      markRegKnown(dst, 0n);
+      minMaxSub(dst, old, 32);
+      minMaxSub(dst, old, 64);
+      dst.varOff = tnumNeg(old.varOff);
+      break;
+    }
+    case 0x20:
+      dst.varOff = tnumMul(dst.varOff, src.varOff);
+      minMaxMul(dst, src, 32);
+      minMaxMul(dst, src, 64);
+      break;
+    case 0x50:
+      dst.varOff = tnumAnd(dst.varOff, src.varOff);
+      minMaxBitwise(dst, src, 32, 'and', alu32 ? srcConst : (src.varOff.mask & U32) === 0n);
+      minMaxBitwise(dst, src, 64, 'and', src.varOff.mask === 0n);
+      break;
+    case 0x40:
+      dst.varOff = tnumOr(dst.varOff, src.varOff);
+      minMaxBitwise(dst, src, 32, 'or', (src.varOff.mask & U32) === 0n);
+      minMaxBitwise(dst, src, 64, 'or', src.varOff.mask === 0n);
+      break;
+    case 0xa0:
+      dst.varOff = tnumXor(dst.varOff, src.varOff);
+      minMaxBitwise(dst, src, 32, 'xor', (src.varOff.mask & U32) === 0n);
+      minMaxBitwise(dst, src, 64, 'xor', src.varOff.mask === 0n);
+      break;
+    case 0x60:
+      if (alu32) lsh32(dst, src);
+      else lsh64(dst, src);
+      break;
+    case 0x70:
+      if (alu32) rsh32(dst, src);
+      else rsh64(dst, src);
+      break;
+    case 0xc0:
+      if (alu32) arsh32(dst, src);
+      else arsh64(dst, src);
+      break;
+  }
+  if (alu32) zext32To64(dst);
+  regBoundsSync(dst);
+}
+
+function lsh32Bounds(r: RegState, uminVal: bigint, umaxVal: bigint): void {
+  r.s32min = S32_MIN;
+  r.s32max = S32_MAX;
+  if (umaxVal > 31n || r.u32max > 1n << (31n - umaxVal)) {
+    r.u32min = 0n;
+    r.u32max = U32;
+  } else {
+    r.u32min = u32(r.u32min << uminVal);
+    r.u32max = u32(r.u32max << umaxVal);
+  }
+}
+
+function lsh32(r: RegState, src: RegState): void {
+  const sub = tnumSubreg(r.varOff);
+  lsh32Bounds(r, src.u32min, src.u32max);
+  r.varOff = tnumSubreg(tnumLshift(sub, Number(src.u32min)));
+  markReg64Unbounded(r);
+  updateReg32Bounds(r);
+}
+
+function lsh64(r: RegState, src: RegState): void {
+  const uminVal = src.umin;
+  const umaxVal = src.umax;
+  r.smax = uminVal === 32n && umaxVal === 32n && r.s32max >= 0n ? r.s32max << 32n : S64_MAX;
+  r.smin = uminVal === 32n && umaxVal === 32n && r.s32min >= 0n ? r.s32min << 32n : S64_MIN;
+  if (r.umax > 1n << (63n - umaxVal)) {
+    r.umin = 0n;
+    r.umax = U64;
+  } else {
+    r.umin = u64(r.umin << uminVal);
+    r.umax = u64(r.umax << umaxVal);
+  }
+  lsh32Bounds(r, uminVal, umaxVal);
+  r.varOff = tnumLshift(r.varOff, Number(uminVal));
+  updateRegBounds(r);
+}
+
+function rsh32(r: RegState, src: RegState): void {
+  const sub = tnumSubreg(r.varOff);
+  r.s32min = S32_MIN;
+  r.s32max = S32_MAX;
+  r.varOff = tnumRshift(sub, Number(src.u32min));
+  r.u32min >>= src.u32max;
+  r.u32max >>= src.u32min;
+  markReg64Unbounded(r);
+  updateReg32Bounds(r);
+}
+
+function rsh64(r: RegState, src: RegState): void {
+  r.smin = S64_MIN;
+  r.smax = S64_MAX;
+  r.varOff = tnumRshift(r.varOff, Number(src.umin));
+  r.umin >>= src.umax;
+  r.umax >>= src.umin;
+  markReg32Unbounded(r);
+  updateRegBounds(r);
+}
+
+function arsh32(r: RegState, src: RegState): void {
+  const s = src.u32min;
+  r.s32min >>= s;
+  r.s32max >>= s;
+  r.varOff = tnumArshift(tnumSubreg(r.varOff), Number(s), 32);
+  r.u32min = 0n;
+  r.u32max = U32;
+  markReg64Unbounded(r);
+  updateReg32Bounds(r);
+}
+
+function arsh64(r: RegState, src: RegState): void {
+  const s = src.umin;
+  r.smin >>= s;
+  r.smax >>= s;
+  r.varOff = tnumArshift(r.varOff, Number(s), 64);
+  r.umin = 0n;
+  r.umax = U64;
+  markReg32Unbounded(r);
+  updateRegBounds(r);
+}
+
+/** get_reg_width: bits needed for the register's unsigned maximum. */
+export const regWidth = (r: RegState): number => (r.umax === 0n ? 0 : r.umax.toString(2).length);
+
+export { tnumUnknown };

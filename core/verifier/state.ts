@@ -1,0 +1,90 @@
+// struct bpf_func_state / bpf_verifier_state: registers, stack slots, frames, references.
+import { copyReg, notInitReg, type RegState } from './reg';
+
+export const STACK_INVALID = 0;
+export const STACK_SPILL = 1;
+export const STACK_MISC = 2;
+export const STACK_ZERO = 3;
+export const SLOT_CHARS = ['?', 'r', 'm', '0'];
+export const BPF_REG_SIZE = 8;
+
+export interface StackSlot {
+  spilled: RegState;
+  /** slotType[j] describes the byte at (slot base + 7 - j), as in the kernel. */
+  slotType: number[];
+}
+
+export interface FuncState {
+  regs: RegState[];
+  stack: StackSlot[];
+  frameno: number;
+  callsite: number;
+  subprogno: number;
+}
+
+export interface HistNode {
+  idx: number;
+  prev: HistNode | null;
+  /** Checkpoint taken just before idx was executed on this path. */
+  checkpoint?: VerifierState;
+  /** Stack slot (frame, spi) this insn spilled to / filled from, for precision backtracking. */
+  stackSpi?: number;
+  stackFrame?: number;
+}
+
+export interface VerifierState {
+  frames: FuncState[];
+  curframe: number;
+  refs: { id: number; insnIdx: number }[];
+  /** Nearest ancestor checkpoint. */
+  parent: VerifierState | null;
+  branches: number;
+  insnIdx: number;
+  hist: HistNode | null;
+  /** Checkpoint bookkeeping. */
+  hitCnt: number;
+  missCnt: number;
+}
+
+export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
+  const regs: RegState[] = [];
+  for (let i = 0; i < 11; i++) {
+    const r = notInitReg();
+    r.frameno = frameno;
+    regs.push(r);
+  }
+  return { regs, stack: [], frameno, callsite, subprogno };
+}
+
+export const copyFunc = (f: FuncState): FuncState => ({
+  regs: f.regs.map(copyReg),
+  stack: f.stack.map((s) => ({ spilled: copyReg(s.spilled), slotType: s.slotType.slice() })),
+  frameno: f.frameno,
+  callsite: f.callsite,
+  subprogno: f.subprogno,
+});
+
+export function copyState(s: VerifierState): VerifierState {
+  return {
+    frames: s.frames.map(copyFunc),
+    curframe: s.curframe,
+    refs: s.refs.map((r) => ({ ...r })),
+    parent: s.parent,
+    branches: s.branches,
+    insnIdx: s.insnIdx,
+    hist: s.hist,
+    hitCnt: 0,
+    missCnt: 0,
+  };
+}
+
+/** Grows the frame's stack so that slot spi exists (grow_stack_state). */
+export function growStack(f: FuncState, spi: number): void {
+  while (f.stack.length <= spi) {
+    const spilled = notInitReg();
+    spilled.frameno = f.frameno;
+    f.stack.push({ spilled, slotType: new Array(BPF_REG_SIZE).fill(STACK_INVALID) });
+  }
+}
+
+export const curFunc = (s: VerifierState): FuncState => s.frames[s.curframe]!;
