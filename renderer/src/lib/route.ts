@@ -1,12 +1,12 @@
 // The location hash names the view and its argument: #program/hand-0002, #btf/tcp_sock.
 
-export type ViewId = 'program' | 'btf' | 'verifier' | 'jit' | 'models';
+export type ViewId = 'program' | 'btf' | 'verifier' | 'jit' | 'models' | 'graph' | 'report';
 export interface Route {
   view: ViewId;
   arg: string | null;
 }
 
-const VIEWS: readonly ViewId[] = ['program', 'btf', 'verifier', 'jit', 'models'];
+const VIEWS: readonly ViewId[] = ['program', 'btf', 'verifier', 'jit', 'models', 'graph', 'report'];
 
 export function parseRoute(hash: string): Route {
   const [head, ...rest] = hash.replace(/^#\/?/, '').split('/');
