@@ -6,7 +6,7 @@ import { insnsFromHex } from '../../core/isa/encoding';
 import { type Insn, insn } from '../../core/isa/insn';
 import { symbolTableAddressSpace } from '../../core/jit/x86/address-space';
 import { type CorpusCase, jitCorpusCase } from '../../core/jit/x86/corpus-case';
-import { type JitResult, jitProgram } from '../../core/jit/x86/jit';
+import { type JitResult, jitProgram, jitProgramFuncs } from '../../core/jit/x86/jit';
 import { analyzeXlated } from '../../core/jit/xlated-input';
 import { disassembleX86, jitListing } from './x86-listing';
 
@@ -171,6 +171,33 @@ describe('property: JIT images decode completely and branch onto instruction bou
       checkImage(insns, jit, `seed ${seed}`);
     }
     expect(passesSeen).toBeGreaterThanOrEqual(4);
+  });
+
+  it('random programs split into functions with bpf-to-bpf calls', () => {
+    for (let seed = 500; seed < 540; seed++) {
+      const parts = [randomProgram(seed), randomProgram(seed + 1000), randomProgram(seed + 2000)];
+      // main calls func#1 and func#2 first; func#1 calls func#2 (dump form: off = relative, imm = index)
+      const starts = [0, 2 + parts[0]!.length];
+      starts.push(starts[1]! + 1 + parts[1]!.length);
+      const main = [insn(0x85, 0, 1, starts[1]! - 1, 1), insn(0x85, 0, 1, starts[2]! - 2, 2), ...parts[0]!];
+      const f1 = [insn(0x85, 0, 1, starts[2]! - starts[1]! - 1, 2), ...parts[1]!];
+      const insns = [...main, ...f1, ...parts[2]!];
+      const an = analyzeXlated(insns);
+      expect(an.funcs.map((f) => f.start)).toEqual(starts);
+      const jit = jitProgramFuncs({ insns, subprogs: an.funcs }, space);
+      expect(jit.funcLens.length).toBe(3);
+      const bases = jit.funcLens.map((_, k) => jit.funcLens.slice(0, k).reduce((a, b) => a + b, 0));
+      for (const c of jit.calls.filter((x) => x.what === 'subprog')) {
+        const k = Number(c.symbol!.slice(5));
+        expect(c.target - space.programArea, `seed ${seed}`).toBe(BigInt(bases[k]!));
+      }
+      expect(jit.calls.filter((x) => x.what === 'subprog').length).toBe(3);
+      for (const [k, start] of starts.entries()) {
+        const end = starts[k + 1] ?? insns.length;
+        const sub = jit.funcResults[k]!;
+        checkImage(insns.slice(start, end), sub, `seed ${seed} func#${k}`);
+      }
+    }
   });
 
   it('corpus programs with mutated immediates', () => {
