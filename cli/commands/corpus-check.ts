@@ -1,0 +1,60 @@
+// `kmodel corpus check`: run the verifier model over corpus cases and print the fidelity table.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { BtfRegistry } from '../../core/btf/registry';
+import {
+  type CaseComparison,
+  type CorpusCase,
+  fidelityTable,
+  runCase,
+  summarize,
+} from '../../core/verifier/corpus';
+import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
+import { checkFlags, flagString, parseArgs } from '../args';
+import type { Command } from '../command';
+import { CliError } from '../errors';
+
+export const corpusCheck: Command = {
+  words: ['corpus', 'check'],
+  usage: 'corpus check CASES.jsonl [--out RESULTS.jsonl] [--limit N]',
+  summary: 'run the verifier model on corpus cases; fidelity vs the kernel',
+  async run(ctx) {
+    const args = parseArgs(ctx.argv);
+    checkFlags(args, ['out', 'limit']);
+    const file = args.positional[0];
+    if (!file) throw new CliError('give a CASES.jsonl file');
+    const limitStr = flagString(args, 'limit');
+    const limit = limitStr === undefined ? Number.POSITIVE_INFINITY : Number(limitStr);
+    if (!(limit > 0)) throw new CliError('--limit must be a positive number');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      throw new CliError(`cannot read ${file}`);
+    }
+    const cases: CorpusCase[] = [];
+    for (const [n, line] of text.split('\n').entries()) {
+      if (!line.trim()) continue;
+      if (cases.length >= limit) break;
+      try {
+        cases.push(JSON.parse(line) as CorpusCase);
+      } catch {
+        throw new CliError(`${file}:${n + 1}: not a JSON line`);
+      }
+    }
+    const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
+    const out: string[] = [];
+    const cmps: CaseComparison[] = [];
+    const t0 = Date.now();
+    for (const [i, c] of cases.entries()) {
+      const { result, cmp } = runCase(c, { btf });
+      out.push(JSON.stringify(result));
+      cmps.push(cmp);
+      if ((i + 1) % 100 === 0)
+        ctx.stderr(`corpus check: ${i + 1}/${cases.length} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
+    }
+    const outFile = flagString(args, 'out');
+    if (outFile) writeFileSync(outFile, `${out.join('\n')}\n`);
+    ctx.stdout(`${fidelityTable(summarize(cmps))}\n`);
+    return 0;
+  },
+};

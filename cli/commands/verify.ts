@@ -1,0 +1,107 @@
+// `kmodel verify`: run the verifier model on one program; print the log and the xlated program.
+import { readFileSync } from 'node:fs';
+import { BtfRegistry } from '../../core/btf/registry';
+import { assemble } from '../../core/isa/asm';
+import { disasmProgram } from '../../core/isa/disasm';
+import { bytesFromHex, decodeInsns } from '../../core/isa/encoding';
+import type { Insn } from '../../core/isa/insn';
+import { x86_64AddressSpace } from '../../core/kernel/address-space';
+import { bpfCheck, type MapDef } from '../../core/verifier/index';
+import type { ProgTypeName } from '../../core/verifier/progtypes/index';
+import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
+import { checkFlags, flagString, parseArgs } from '../args';
+import type { Command } from '../command';
+import { CliError } from '../errors';
+
+const PROG_TYPES = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
+const MAP_TYPES = ['array', 'hash', 'prog_array'];
+
+function readProgram(file: string | undefined, hexArg: string | undefined): Insn[] {
+  try {
+    if (hexArg !== undefined) return decodeInsns(bytesFromHex(hexArg));
+    if (file === undefined) throw new CliError('give a program FILE or --hex HEX');
+    let raw: Buffer;
+    try {
+      raw = readFileSync(file);
+    } catch {
+      throw new CliError(`cannot read ${file}`);
+    }
+    const text = raw.toString('utf8');
+    if (/^[\s0-9a-fA-Fx,]*$/.test(text) && /[0-9a-fA-F]/.test(text)) return decodeInsns(bytesFromHex(text));
+    if (raw.length % 8 === 0 && raw.includes(0)) return decodeInsns(new Uint8Array(raw));
+    return assemble(text);
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`${file ?? '--hex'}: ${(e as Error).message}`);
+  }
+}
+
+/** `array:4:8:1` = type:key_size:value_size:max_entries. */
+export function parseMapSpec(spec: string): MapDef {
+  const [type, k, v, n] = spec.split(':');
+  const nums = [k, v, n].map((x) => Number(x));
+  if (!type || !MAP_TYPES.includes(type) || nums.some((x) => !Number.isInteger(x) || x <= 0)) {
+    throw new CliError(
+      `bad --map '${spec}' (want TYPE:KEY_SIZE:VALUE_SIZE:MAX_ENTRIES, TYPE = ${MAP_TYPES.join('|')})`,
+    );
+  }
+  return { type: type as MapDef['type'], keySize: nums[0]!, valueSize: nums[1]!, maxEntries: nums[2]! };
+}
+
+export const verify: Command = {
+  words: ['verify'],
+  usage: 'verify FILE|--hex HEX --prog-type T [--attach S:M] [--log-level 1|2] [--map array:4:8:1 …]',
+  summary: 'run the verifier model: log, verdict, xlated program',
+  async run(ctx) {
+    // --map may repeat: collect it before the generic parser keeps only the last one.
+    const maps: MapDef[] = [];
+    const argv: string[] = [];
+    for (let i = 0; i < ctx.argv.length; i++) {
+      const a = ctx.argv[i]!;
+      if (a === '--map') {
+        const v = ctx.argv[++i];
+        if (v === undefined) throw new CliError('option --map needs a value');
+        maps.push(parseMapSpec(v));
+      } else if (a.startsWith('--map=')) maps.push(parseMapSpec(a.slice(6)));
+      else argv.push(a);
+    }
+    const args = parseArgs(argv);
+    checkFlags(args, ['hex', 'prog-type', 'attach', 'log-level']);
+    if (args.positional.length > 1) throw new CliError(`unexpected argument '${args.positional[1]}'`);
+    const progType = flagString(args, 'prog-type');
+    if (!progType || !PROG_TYPES.includes(progType))
+      throw new CliError(`--prog-type must be one of ${PROG_TYPES.join(', ')}`);
+    const levelStr = flagString(args, 'log-level') ?? '1';
+    if (!['1', '2'].includes(levelStr)) throw new CliError('--log-level must be 1 or 2');
+    const attachStr = flagString(args, 'attach');
+    let attach: { struct: string; member: string | null } | null = null;
+    if (attachStr !== undefined) {
+      const [s, m] = attachStr.split(':');
+      if (!s || !m) throw new CliError(`bad --attach '${attachStr}' (want STRUCT:MEMBER)`);
+      attach = { struct: s, member: m };
+    }
+    if (progType === 'struct_ops' && !attach) throw new CliError('struct_ops needs --attach STRUCT:MEMBER');
+    const insns = readProgram(args.positional[0], flagString(args, 'hex'));
+    const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
+    const as = x86_64AddressSpace();
+    const r = bpfCheck(
+      { insns, progType: progType as ProgTypeName, attach, maps, logLevel: Number(levelStr) as 1 | 2 },
+      { btf, addressSpace: as },
+    );
+    ctx.stdout(r.log.endsWith('\n') ? r.log : `${r.log}\n`);
+    if (r.verdict === 'reject') {
+      ctx.stdout(`verdict: reject (errno ${r.errno})\n`);
+      return 1;
+    }
+    ctx.stdout('verdict: accept\n');
+    if (r.xlated) {
+      const calls = new Map(r.xlatedCalls.map((c) => [c.insn, c.symbol]));
+      const lines = disasmProgram(r.xlated, {
+        callName: (_i, idx) => calls.get(idx) ?? undefined,
+        allowPtrLeaks: true,
+      });
+      ctx.stdout(`xlated (${r.xlated.length} insns):\n${lines.join('\n')}\n`);
+    }
+    return 0;
+  },
+};
