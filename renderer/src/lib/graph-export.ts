@@ -1,0 +1,120 @@
+// Export of a drawn graph: the on-screen <svg> cloned with its computed styles
+// written as presentation attributes (the CSP forbids style attributes, and a
+// standalone file has no app stylesheet), the zoom undone, sized to its content.
+// PNG: that SVG drawn on a canvas. Both the app's export button and the
+// headless `kmodel export` (through window.kmodelExport) use these functions.
+
+/** Properties copied from the computed style; each is also an SVG presentation attribute. */
+const PROPS = [
+  'fill',
+  'fill-opacity',
+  'stroke',
+  'stroke-width',
+  'stroke-dasharray',
+  'stroke-opacity',
+  'opacity',
+  'font-family',
+  'font-size',
+  'font-weight',
+  'font-style',
+  'text-anchor',
+  'dominant-baseline',
+  'visibility',
+  'display',
+] as const;
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+export interface SvgExportOptions {
+  /** Content size (the layout's); the export's viewBox. */
+  width: number;
+  height: number;
+  /** Selector of the zoomed group whose transform is dropped. */
+  viewport?: string;
+  /** Paint the background (the theme's --bg-sunk). */
+  background?: boolean;
+  title?: string;
+}
+
+/** A standalone SVG document of `svg` with inlined styles. */
+export function serializeSvg(svg: SVGSVGElement, opts: SvgExportOptions): string {
+  const clone = svg.cloneNode(true) as SVGSVGElement;
+  const src = [svg, ...svg.querySelectorAll('*')];
+  const dst = [clone, ...clone.querySelectorAll('*')];
+  src.forEach((el, i) => {
+    const out = dst[i];
+    if (!out || el === svg) return;
+    const cs = getComputedStyle(el);
+    for (const p of PROPS) {
+      const v = cs.getPropertyValue(p);
+      if (v && v !== 'normal' && v !== 'auto') out.setAttribute(p, v);
+    }
+    out.removeAttribute('class');
+  });
+  for (const a of ['class', 'tabindex', 'role', 'style']) clone.removeAttribute(a);
+  const vp = opts.viewport ? clone.querySelector(opts.viewport) : null;
+  vp?.removeAttribute('transform');
+  clone.setAttribute('xmlns', SVG_NS);
+  clone.setAttribute('width', String(Math.ceil(opts.width)));
+  clone.setAttribute('height', String(Math.ceil(opts.height)));
+  clone.setAttribute('viewBox', `0 0 ${Math.ceil(opts.width)} ${Math.ceil(opts.height)}`);
+  if (opts.title) {
+    const t = document.createElementNS(SVG_NS, 'title');
+    t.textContent = opts.title;
+    clone.insertBefore(t, clone.firstChild);
+  }
+  if (opts.background !== false) {
+    const bg = document.createElementNS(SVG_NS, 'rect');
+    bg.setAttribute('width', '100%');
+    bg.setAttribute('height', '100%');
+    bg.setAttribute('fill', getComputedStyle(svg).backgroundColor || '#ffffff');
+    const after = clone.querySelector('defs');
+    clone.insertBefore(bg, after ? after.nextSibling : clone.firstChild);
+  }
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}\n`;
+}
+
+/** Renders SVG text to a PNG data URL at `scale` device pixels per unit. */
+export function svgToPng(svgText: string, width: number, height: number, scale = 2): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => {
+      const canvas = document.createElement('canvas');
+      canvas.width = Math.ceil(width * scale);
+      canvas.height = Math.ceil(height * scale);
+      const ctx = canvas.getContext('2d');
+      if (!ctx) return reject(new Error('no 2d canvas'));
+      ctx.scale(scale, scale);
+      ctx.drawImage(img, 0, 0, width, height);
+      resolve(canvas.toDataURL('image/png'));
+    };
+    img.onerror = () => reject(new Error('the SVG did not render as an image'));
+    // A data: URL (the CSP allows data: images, not blob:).
+    img.src = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svgText)}`;
+  });
+}
+
+/** Saves a data URL or text as a file through the browser's download. */
+export function download(filename: string, data: string, mime = 'text/plain'): void {
+  const href = data.startsWith('data:') ? data : `data:${mime};charset=utf-8,${encodeURIComponent(data)}`;
+  const a = document.createElement('a');
+  a.href = href;
+  a.download = filename;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+}
+
+/** Something the export menu can export. */
+export interface ExportTarget {
+  name: string;
+  svg(): string;
+  width: number;
+  height: number;
+}
+
+export async function exportTarget(t: ExportTarget, format: 'svg' | 'png'): Promise<void> {
+  const text = t.svg();
+  if (format === 'svg') download(`${t.name}.svg`, text, 'image/svg+xml');
+  else download(`${t.name}.png`, await svgToPng(text, t.width, t.height));
+}
