@@ -965,6 +965,7 @@ export class Verifier {
     }
     off += reg.off;
     const name = () => regTypeStr(reg, this.printCtx);
+    if (reg.maybeNull) this.fail(EACCES, `R${regno} invalid mem access '${name()}'`);
     switch (reg.type) {
       case 'PTR_TO_MAP_VALUE': {
         const map = this.env.maps[reg.mapIndex]!;
@@ -2137,7 +2138,7 @@ export class Verifier {
   markChainPrecision(regno: number): void {
     const reg = this.regs()[regno]!;
     if (reg.type !== 'SCALAR_VALUE') return;
-    reg.precise = true;
+    // Precision goes to the parent checkpoints; the current state's copy stays as it is.
     const regsSet = new Set<number>([regno]);
     this.backtrack(this.cur.hist, regsSet, new Set(), true);
   }
@@ -2150,7 +2151,6 @@ export class Verifier {
     for (let i = 0; i < 11; i++) {
       const r = fo.regs[i]!;
       if (r.type === 'SCALAR_VALUE' && r.precise && fc.regs[i]!.type === 'SCALAR_VALUE') {
-        fc.regs[i]!.precise = true;
         regsSet.add(i);
       }
     }
@@ -2159,7 +2159,6 @@ export class Verifier {
       if (s.slotType[7] === STACK_SPILL && s.spilled.type === 'SCALAR_VALUE' && s.spilled.precise) {
         const c = fc.stack[spi];
         if (c && c.slotType[7] === STACK_SPILL && c.spilled.type === 'SCALAR_VALUE') {
-          c.spilled.precise = true;
           slots.add(spi);
         }
       }

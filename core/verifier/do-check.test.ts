@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { BtfRegistry } from '../btf/registry';
+import { assemble } from '../isa/asm';
+import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
+import { bpfCheck, type LoadAttr, type MapDef } from './index';
+
+const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
+const check = (src: string, progType: LoadAttr['progType'] = 'socket_filter', maps: MapDef[] = []) =>
+  bpfCheck({ insns: assemble(src), progType, maps, logLevel: 1 }, { btf });
+const arr: MapDef = { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 };
+
+describe('do_check rules (accepted and rejected pairs)', () => {
+  it('R0 must be initialized at exit', () => {
+    expect(check('r0 = 0\nexit').verdict).toBe('accept');
+    const r = check('exit');
+    expect([r.verdict, r.errno, r.error]).toEqual(['reject', 13, 'R0 !read_ok']);
+  });
+
+  it('the frame pointer is read only', () => {
+    expect(check('r1 = r10\nr0 = 0\nexit').verdict).toBe('accept');
+    expect(check('r10 = 0\nr0 = 0\nexit').error).toBe('frame pointer is read only');
+  });
+
+  it('division by an immediate zero and bad shifts are rejected', () => {
+    expect(check('r0 = 6\nr0 /= 2\nexit').verdict).toBe('accept');
+    expect(check('r0 = 6\nr0 /= 0\nexit').error).toBe('div by zero');
+    expect(check('r0 = 6\nr0 <<= 64\nexit').error).toBe('invalid shift 64');
+  });
+
+  it('stack writes must stay inside the frame and be aligned', () => {
+    expect(check('*(u64 *)(r10 -8) = 1\nr0 = 0\nexit').verdict).toBe('accept');
+    const up = check('*(u64 *)(r10 +8) = 1\nr0 = 0\nexit');
+    expect([up.errno, up.error]).toEqual([13, 'invalid write to stack R10 off=8 size=8']);
+    expect(check('*(u64 *)(r10 -4) = 1\nr0 = 0\nexit').error).toBe('misaligned stack access off (0x0; 0x0)+0+-4 size 8');
+  });
+
+  it('map lookups must be null-checked before the value is read', () => {
+    const base = `*(u32 *)(r10 -4) = 0
+r2 = r10
+r2 += -4
+r1 = map[idx:0]
+call bpf_map_lookup_elem
+`;
+    const ok = check(`${base}if r0 == 0 goto pc+1\nr0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [arr]);
+    expect(ok.verdict).toBe('accept');
+    const bad = check(`${base}r0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [arr]);
+    expect(bad.error).toBe("R0 invalid mem access 'map_value_or_null'");
+  });
+
+  it('packet reads need a bounds check against data_end', () => {
+    const ok = `r2 = *(u32 *)(r1 +0)
+r3 = *(u32 *)(r1 +4)
+r4 = r2
+r4 += 14
+r0 = 2
+if r4 > r3 goto pc+1
+r0 = *(u8 *)(r2 +13)
+exit`;
+    expect(check(ok, 'xdp').verdict).toBe('accept');
+    const bad = check(ok.replace('+13)', '+14)'), 'xdp');
+    expect(bad.error).toBe('R2 offset is outside of the packet');
+  });
+
+  it('pointer arithmetic rules', () => {
+    expect(check('r1 += 8\nr0 = 0\nexit').verdict).toBe('accept');
+    expect(check('r1 *= 8\nr0 = 0\nexit').error).toBe('R1 pointer arithmetic with *= operator prohibited');
+    expect(check('r1 |= 8\nr0 = 0\nexit').error).toBe('R1 bitwise operator |= on pointer prohibited');
+    expect(check('w1 += 8\nr0 = 0\nexit').error).toBe('R1 32-bit pointer arithmetic prohibited');
+  });
+
+  it('ctx access goes through is_valid_access and must use the unmodified pointer', () => {
+    expect(check('r0 = *(u32 *)(r1 +0)\nexit').verdict).toBe('accept');
+    expect(check('r1 += 4\nr0 = *(u32 *)(r1 +0)\nexit').error).toBe('dereference of modified ctx ptr R1 off=4 disallowed');
+  });
+
+  it('bounded loops are accepted, endless ones are not', () => {
+    expect(check('r0 = 0\nr1 = 4\nr0 += 1\nr1 -= 1\nif r1 != 0 goto pc-3\nexit').verdict).toBe('accept');
+    const inf = check('r0 = 0\nr1 = 4\nr0 = 1\nif r1 != 0 goto pc-2\nexit');
+    expect(inf.verdict).toBe('reject');
+    expect(inf.log).toContain('infinite loop detected at insn 3');
+  });
+
+  it('load checks: unreachable code and jumps out of range', () => {
+    expect(check('r0 = 0\nexit\nr0 = 1\nexit').error).toBe('unreachable insn 2');
+    const r = check('goto pc+5\nr0 = 0\nexit');
+    expect([r.errno, r.error, r.processedInsns]).toEqual([22, 'jump out of range from insn 0 to 6', 0]);
+  });
+
+  it('accepted programs log only the statistics line at level 1', () => {
+    const r = check('r0 = 0\nif r0 == 0 goto pc+1\nr0 = 1\nexit');
+    expect(r.log).toMatch(/^processed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n$/);
+  });
+});
