@@ -45,6 +45,9 @@ export const modelCheck: Command = {
       ];
       if (xl.length)
         parts.push(`${xl.filter((p) => p.xlatedMatches).length}/${xl.length} xlated as expected`);
+      const rv = r.programs.filter((p) => p.retvalMatches !== undefined);
+      if (rv.length)
+        parts.push(`${rv.filter((p) => p.retvalMatches).length}/${rv.length} retval as expected`);
       ctx.stdout(`${file}: ok: ${parts.join(', ')}\n`);
     }
     return failed > 0 ? 1 : 0;

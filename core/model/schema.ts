@@ -99,6 +99,12 @@ const kfunc = z.strictObject({
   decl: z.string().describe('C prototype'),
   flags: z.array(z.enum(KF_FLAGS)).default([]),
   hidden: z.boolean().optional().describe('filtered out for BPF programs: only generated code calls it'),
+  body: z
+    .string()
+    .optional()
+    .describe(
+      'what the kernel function does, as BPF instructions (r1-r5 = args, r0 = result): used to run programs',
+    ),
   note: z.string().optional(),
 });
 

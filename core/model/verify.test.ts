@@ -15,13 +15,22 @@ describe('bpf_testmod st_ops through the modeled pipeline', () => {
     const f = join(root, 'models/bpf_testmod.yaml');
     const r = checkModel(f, readFileSync(f, 'utf8'), { btf: registry, verify: modelVerifier });
     expect(r.diagnostics).toEqual([]);
-    expect(r.programs.map((p) => [p.name, p.verified, p.xlatedMatches, p.xlatedInsns])).toEqual([
+    expect(
+      r.programs.map((p) => [p.name, p.verified, p.xlatedMatches, p.xlatedInsns, p.retvalMatches]),
+    ).toEqual([
       // prologue 4 + copy, main 6 → 10, subprog 5
-      ['test_prologue', 'ok', true, 15],
+      ['test_prologue', 'ok', true, 15, true],
       // ctx save + main (exit → 8-insn epilogue) + subprog
-      ['test_epilogue', 'ok', true, 19],
-      ['test_pro_epilogue', 'ok', true, 23],
+      ['test_epilogue', 'ok', true, 19, true],
+      ['test_pro_epilogue', 'ok', true, 23, true],
     ]);
+  });
+
+  it("runs the patched programs: the selftests' __retval (1011, 20022, 22022) come out of the interpreter", () => {
+    const f = join(root, 'models/bpf_testmod.yaml');
+    const text = readFileSync(f, 'utf8').replace('retval: 20022', 'retval: 20021');
+    const r = checkModel('m.yaml', text, { btf: registry, verify: modelVerifier });
+    expect(r.diagnostics.map((d) => d.message)).toEqual(['retval 20022, expected 20021']);
   });
 
   it('reports a mismatch against an expectation at the expectation', () => {

@@ -7,6 +7,7 @@
 import { disasmProgram } from '../isa/disasm';
 import type { VerifyOutcome, VerifyRequest } from './check';
 import { runModelPipeline } from './pipeline';
+import { simulateProgram } from './simulate';
 
 export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
   const base = req.build.emitter.base;
@@ -32,5 +33,10 @@ export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
   if (!run.ok || !run.fixups) return { ok: false, stage: 'fixups', error: run.error ?? 'failed' };
   const out: VerifyOutcome = { ok: true, stage: 'fixups', xlated: disasmProgram(run.fixups.insns) };
   if (run.jit) out.jitBytes = run.jit.size;
+  if (req.program.spec.expect?.retval !== undefined && m.func) {
+    const sim = simulateProgram(req.model, req.build, m.func, run.fixups.insns, run.fixups.kfuncDescs);
+    // int-returning ops: the trampoline hands back the low 32 bits, sign-extended.
+    if (sim) out.retval = Number(BigInt.asIntN(32, sim.r0));
+  }
   return out;
 }
