@@ -6,6 +6,7 @@ import { asm } from './asm';
 import { compare } from './compare';
 import { corpusCheck } from './corpus-check';
 import { disasm } from './disasm';
+import { exportCmd } from './export';
 import { jit } from './jit';
 import { modelCheck } from './model-check';
 import { modelShow } from './model-show';
@@ -14,4 +15,4 @@ import { serve } from './serve';
 import { verify } from './verify';
 
 // Every command of `kmodel`, one module each. Add new commands here.
-export const commands: Command[] = [btfDump, btfFind, btfKfuncs, asm, compare, disasm, jit, modelCheck, modelShow, run, serve, verify, corpusCheck];
+export const commands: Command[] = [btfDump, btfFind, btfKfuncs, asm, compare, disasm, jit, modelCheck, modelShow, run, serve, verify, corpusCheck, exportCmd];

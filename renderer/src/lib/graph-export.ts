@@ -23,6 +23,9 @@ const PROPS = [
   'display',
 ] as const;
 
+/** Non-inherited properties and their initial values. */
+const NOT_INHERITED: Partial<Record<(typeof PROPS)[number], string>> = { opacity: '1', display: 'inline' };
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 export interface SvgExportOptions {
@@ -41,16 +44,28 @@ export function serializeSvg(svg: SVGSVGElement, opts: SvgExportOptions): string
   const clone = svg.cloneNode(true) as SVGSVGElement;
   const src = [svg, ...svg.querySelectorAll('*')];
   const dst = [clone, ...clone.querySelectorAll('*')];
+  const styles = new Map<Element, CSSStyleDeclaration>(src.map((el) => [el, getComputedStyle(el)]));
   src.forEach((el, i) => {
     const out = dst[i];
     if (!out || el === svg) return;
-    const cs = getComputedStyle(el);
+    const cs = styles.get(el)!;
+    const parent = el.parentElement ? styles.get(el.parentElement) : undefined;
     for (const p of PROPS) {
       const v = cs.getPropertyValue(p);
-      if (v && v !== 'normal' && v !== 'auto') out.setAttribute(p, v);
+      if (!v) continue;
+      // Inherited properties only where they change (keeps the file small); the rest when not default.
+      if (NOT_INHERITED[p] !== undefined ? v === NOT_INHERITED[p] : parent?.getPropertyValue(p) === v)
+        continue;
+      out.setAttribute(p, v);
     }
     out.removeAttribute('class');
   });
+  // The root's inherited values, once.
+  const rootStyle = styles.get(svg)!;
+  for (const p of ['fill', 'stroke', 'font-family', 'font-size'] as const) {
+    const v = rootStyle.getPropertyValue(p);
+    if (v) clone.setAttribute(p, v);
+  }
   for (const a of ['class', 'tabindex', 'role', 'style']) clone.removeAttribute(a);
   const vp = opts.viewport ? clone.querySelector(opts.viewport) : null;
   vp?.removeAttribute('transform');
