@@ -43,6 +43,14 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that goes away early (`kmodel btf dump … | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 // Flush stdout before exiting so piped output is never cut short.
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
