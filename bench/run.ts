@@ -4,6 +4,7 @@ import type { BenchRow, BenchSuite } from './types';
 const suites: Record<string, () => Promise<{ run: BenchSuite }>> = {
   // Each area adds its suite here: name → module exporting `run`.
   jit: () => import('./jit'),
+  verifier: () => import('./verifier'),
   isa: () => import('./isa'),
   fixups: () => import('./fixups'),
   btf: () => import('./btf'),

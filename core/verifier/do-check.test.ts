@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
 import { BtfRegistry } from '../btf/registry';
 import { assemble } from '../isa/asm';
-import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
 import { bpfCheck, type LoadAttr, type MapDef } from './index';
 
 const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
@@ -31,7 +31,9 @@ describe('do_check rules (accepted and rejected pairs)', () => {
     expect(check('*(u64 *)(r10 -8) = 1\nr0 = 0\nexit').verdict).toBe('accept');
     const up = check('*(u64 *)(r10 +8) = 1\nr0 = 0\nexit');
     expect([up.errno, up.error]).toEqual([13, 'invalid write to stack R10 off=8 size=8']);
-    expect(check('*(u64 *)(r10 -4) = 1\nr0 = 0\nexit').error).toBe('misaligned stack access off (0x0; 0x0)+0+-4 size 8');
+    expect(check('*(u64 *)(r10 -4) = 1\nr0 = 0\nexit').error).toBe(
+      'misaligned stack access off 0+0+-4 size 8',
+    );
   });
 
   it('map lookups must be null-checked before the value is read', () => {
@@ -41,7 +43,9 @@ r2 += -4
 r1 = map[idx:0]
 call bpf_map_lookup_elem
 `;
-    const ok = check(`${base}if r0 == 0 goto pc+1\nr0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [arr]);
+    const ok = check(`${base}if r0 == 0 goto pc+1\nr0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [
+      arr,
+    ]);
     expect(ok.verdict).toBe('accept');
     const bad = check(`${base}r0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [arr]);
     expect(bad.error).toBe("R0 invalid mem access 'map_value_or_null'");
@@ -70,7 +74,9 @@ exit`;
 
   it('ctx access goes through is_valid_access and must use the unmodified pointer', () => {
     expect(check('r0 = *(u32 *)(r1 +0)\nexit').verdict).toBe('accept');
-    expect(check('r1 += 4\nr0 = *(u32 *)(r1 +0)\nexit').error).toBe('dereference of modified ctx ptr R1 off=4 disallowed');
+    expect(check('r1 += 4\nr0 = *(u32 *)(r1 +0)\nexit').error).toBe(
+      'dereference of modified ctx ptr R1 off=4 disallowed',
+    );
   });
 
   it('bounded loops are accepted, endless ones are not', () => {
@@ -88,6 +94,8 @@ exit`;
 
   it('accepted programs log only the statistics line at level 1', () => {
     const r = check('r0 = 0\nif r0 == 0 goto pc+1\nr0 = 1\nexit');
-    expect(r.log).toMatch(/^processed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n$/);
+    expect(r.log).toMatch(
+      /^processed \d+ insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0\n$/,
+    );
   });
 });

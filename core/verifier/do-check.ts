@@ -187,6 +187,8 @@ interface CallMeta {
 }
 
 const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
+/** Helper args declared ARG_PTR_TO_MEM | PTR_MAYBE_NULL in the kernel, where the proto table lacks the flag. */
+const NULLABLE_MEM_ARGS: Record<string, number[]> = { bpf_csum_diff: [0, 2] };
 const ALU_OP_STR = [
   '+=',
   '-=',
@@ -416,7 +418,7 @@ export class Verifier {
     if (this.prevLogPos && this.prevLogPos === this.log.pos) {
       this.log.reset(this.prevLogPos - 1);
       // The padding is computed from the kernel's own text; a map ld_imm64 printed an 18-digit address.
-      prefix = `${' '.repeat(vlogAlignment(this.prevInsnPrintPos))};`;
+      prefix = `${' '.repeat(Math.max(1, vlogAlignment(this.prevInsnPrintPos)))};`;
     } else {
       prefix = `${this.insnIdx}:`;
     }
@@ -957,10 +959,11 @@ export class Verifier {
     if (reg.type === 'PTR_TO_STACK') {
       const regOff = tnumAdd(reg.varOff, tnumConst(BigInt(reg.off + off)));
       if (!tnumIsAligned(regOff, size)) {
-        this.fail(
-          EACCES,
-          `misaligned stack access off (0x${reg.varOff.value.toString(16)}; 0x${reg.varOff.mask.toString(16)})+${reg.off}+${off} size ${size}`,
-        );
+        const tn =
+          reg.varOff.mask === 0n
+            ? `${BigInt.asIntN(64, reg.varOff.value)}`
+            : `(0x${reg.varOff.value.toString(16)}; 0x${reg.varOff.mask.toString(16)})`;
+        this.fail(EACCES, `misaligned stack access off ${tn}+${reg.off}+${off} size ${size}`);
       }
     }
     off += reg.off;
@@ -1563,7 +1566,10 @@ export class Verifier {
     this.checkRegArg(regno, 'src');
     const reg = this.regs()[regno]!;
     if (argType === 'ARG_ANYTHING') return;
-    const maybeNullArg = flags.includes('PTR_MAYBE_NULL') || argType.endsWith('_OR_NULL');
+    const maybeNullArg =
+      flags.includes('PTR_MAYBE_NULL') ||
+      argType.endsWith('_OR_NULL') ||
+      !!NULLABLE_MEM_ARGS[fn.name]?.includes(arg);
     const isNull = reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n;
     if (!(isNull && maybeNullArg)) this.checkRegType(regno, reg, argType, flags);
     switch (argType) {
@@ -1738,7 +1744,7 @@ export class Verifier {
   ): void {
     const off = reg.off;
     if (size === 0 && zeroSizeAllowed) return;
-    this.checkStackAccessWithinBounds(regno, reg, off, size, 'helper');
+    this.checkStackAccessWithinBounds(regno, reg, off, size, t);
     const state = this.stackFrame(reg);
     let minOff: number;
     let maxOff: number;
@@ -1799,7 +1805,7 @@ export class Verifier {
     const regs = this.regs();
     for (let i = 0; i < args.length; i++) {
       const regno = i + 1;
-      this.checkRegArg(regno, 'src');
+      this.markRegScratched(regno);
       const reg = regs[regno]!;
       const tid = skipMods(btf, args[i]!.type);
       const t = btf.type(tid);
@@ -1808,8 +1814,8 @@ export class Verifier {
         continue;
       }
       if (t.kind !== 'PTR') this.fail(EINVAL, `Unrecognized arg#${i} type ${t.kind}`);
-      const isNull = reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n;
-      if (isNull || reg.maybeNull) this.fail(EACCES, `Possibly NULL pointer passed to trusted arg${i}`);
+      if (reg.type === 'NOT_INIT') this.fail(EACCES, `R${regno} !read_ok`);
+      if (reg.maybeNull) this.fail(EACCES, `Possibly NULL pointer passed to trusted arg${i}`);
       const refId = skipMods(btf, t.type);
       const ref = btf.type(refId);
       if (reg.type === 'PTR_TO_BTF_ID') {
