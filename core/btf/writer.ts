@@ -317,8 +317,14 @@ export function btfBytesAdded(builder: BtfBuilder): number {
 }
 
 /** Every string of a Btf (and its base) → its first offset. */
+// Parsed BTF is immutable, so one string map per object serves every builder on top of it
+// (a model check builds several; rebuilding vmlinux's map each time dominated its cost).
+const stringMaps = new WeakMap<Btf, Map<string, number>>();
+
 function stringsOf(btf: Btf): Map<string, number> {
-  const m = btf.base ? stringsOf(btf.base) : new Map<string, number>();
+  const cached = stringMaps.get(btf);
+  if (cached) return cached;
+  const m = btf.base ? new Map(stringsOf(btf.base)) : new Map<string, number>();
   const sec = btf.stringSection();
   const dec = new TextDecoder();
   let s = 0;
@@ -329,5 +335,6 @@ function stringsOf(btf: Btf): Map<string, number> {
       s = i + 1;
     }
   }
+  stringMaps.set(btf, m);
   return m;
 }
