@@ -139,7 +139,8 @@ export class ApiHandlers implements Handlers {
 
   subsystemGraph({ name }: { name: string }): SubsystemGraph {
     const r = this.modelStore().result(name);
-    if (!r.resolved) throw new ApiError('bad-request', `model '${name}' does not resolve; fix its errors first`);
+    if (!r.resolved)
+      throw new ApiError('bad-request', `model '${name}' does not resolve; fix its errors first`);
     return buildSubsystemGraph(name, r, this.reg().vmlinux.btf);
   }
 
