@@ -73,6 +73,7 @@ export function buildMenu(actions: MenuActions): Menu {
           accelerator: 'Alt+5',
           click: (_i, w) => send(w as BrowserWindow, 'view', 'models'),
         },
+        { label: 'Graph', accelerator: 'Alt+6', click: (_i, w) => send(w as BrowserWindow, 'view', 'graph') },
         { type: 'separator' },
         {
           label: 'Toggle Theme',
