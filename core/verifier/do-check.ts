@@ -184,6 +184,8 @@ interface CallMeta {
   regno: number;
   accessSize: number;
   constSizeRegs: number[];
+  /** get_constant_map_key: the key when it is a known constant on the stack. */
+  constMapKey?: bigint;
 }
 
 const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
@@ -1504,8 +1506,17 @@ export class Verifier {
       case 'RET_PTR_TO_MAP_VALUE_OR_NULL': {
         const r = this.markKnownZeroPtr(0, 'PTR_TO_MAP_VALUE');
         r.mapIndex = meta.mapIndex;
-        r.maybeNull = true;
-        r.id = ++this.idGen;
+        const map = this.env.maps[meta.mapIndex];
+        // An array lookup with a constant in-bounds key cannot fail (v6.18).
+        const elide =
+          fn.name === 'bpf_map_lookup_elem' &&
+          map?.type === 'array' &&
+          meta.constMapKey !== undefined &&
+          meta.constMapKey < BigInt(map.maxEntries);
+        if (!elide) {
+          r.maybeNull = true;
+          r.id = ++this.idGen;
+        }
         break;
       }
       case 'RET_PTR_TO_MEM_OR_NULL':
@@ -1578,7 +1589,9 @@ export class Verifier {
         break;
       case 'ARG_PTR_TO_MAP_KEY': {
         if (meta.mapIndex < 0) this.fail(EACCES, 'invalid map_ptr to access map->key');
-        this.checkHelperMemAccess(regno, this.env.maps[meta.mapIndex]!.keySize, 'read', false);
+        const keySize = this.env.maps[meta.mapIndex]!.keySize;
+        this.checkHelperMemAccess(regno, keySize, 'read', false);
+        meta.constMapKey = this.getConstantMapKey(reg, keySize);
         break;
       }
       case 'ARG_PTR_TO_MAP_VALUE': {
@@ -1606,6 +1619,25 @@ export class Verifier {
         break;
     }
     void idx;
+  }
+
+  private getConstantMapKey(key: RegState, keySize: number): bigint | undefined {
+    if (key.type !== 'PTR_TO_STACK' || key.varOff.mask !== 0n) return undefined;
+    const stackOff = key.off + Number(BigInt.asIntN(64, key.varOff.value));
+    const slot = -stackOff - 1;
+    const spi = Math.floor(slot / BPF_REG_SIZE);
+    const off = slot % BPF_REG_SIZE;
+    const st = this.stackFrame(key).stack[spi];
+    if (!st) return undefined;
+    let zero = 0;
+    for (let i = off; i >= 0 && st.slotType[i] === STACK_ZERO; i--) zero++;
+    if (zero >= keySize) return 0n;
+    if (st.slotType[7] !== STACK_SPILL || st.spilled.type !== 'SCALAR_VALUE') return undefined;
+    let spill = 0;
+    for (let i = off; i >= 0 && st.slotType[i] === STACK_SPILL; i--) spill++;
+    if (spill !== keySize || st.spilled.varOff.mask !== 0n) return undefined;
+    this.backtrack(this.cur.hist, new Set(), new Set([spi]), true);
+    return st.spilled.varOff.value;
   }
 
   private checkRegType(regno: number, reg: RegState, argType: BpfArgType, flags: string[]): void {
