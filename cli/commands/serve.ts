@@ -25,14 +25,19 @@ function parsePort(text: string | undefined): number {
 
 export const serve: Command = {
   words: ['serve'],
-  usage: 'serve [--port N] [--host 127.0.0.1]',
-  summary: 'serve the app to a browser (port 0 picks a free port)',
+  usage: 'serve [--port N] [--host 127.0.0.1] [MODEL_FILE_OR_DIR…]',
+  summary:
+    'serve the app to a browser (port 0 picks a free port); the editor may open/save models/ and the given paths',
   async run(ctx) {
     const args = parseArgs(ctx.argv, [WORKER_FLAG]);
     // The worker thread runs this bundle again; its work started at import time.
     if (args.flags.has(WORKER_FLAG)) return 0;
     checkFlags(args, ['port', 'host']);
-    if (args.positional.length) throw new CliError(`unexpected argument '${args.positional[0]}'`);
+    // The browser may open and save model files only under models/ and these paths.
+    const fileRoots = args.positional.map((p) => {
+      if (!existsSync(p)) throw new CliError(`${p}: no such file or folder`);
+      return resolve(p);
+    });
     const port = parsePort(flagString(args, 'port'));
     const host = flagString(args, 'host') ?? '127.0.0.1';
 
@@ -45,7 +50,7 @@ export const serve: Command = {
     // Bundled: the worker re-runs the script that started us (bin/kmodel.mjs or
     // the bundle); under tsx it re-runs cli/main.ts with the same loader flags.
     const entry = resolve(process.argv[1] ?? here);
-    const backend = workerBackend({ entry, argv: ['serve', `--${WORKER_FLAG}`], root });
+    const backend = workerBackend({ entry, argv: ['serve', `--${WORKER_FLAG}`], root, fileRoots });
 
     let running: Awaited<ReturnType<typeof startServer>>;
     try {

@@ -11,8 +11,8 @@ export interface ApiBackend {
   close(): Promise<void>;
 }
 
-export function inProcessBackend(root: string): ApiBackend {
-  const h = new ApiHandlers(root);
+export function inProcessBackend(root: string, fileRoots: readonly string[] | null = []): ApiBackend {
+  const h = new ApiHandlers(root, fileRoots);
   return { call: (method, params) => envelopeOf(h, method, params), close: async () => {} };
 }
 
@@ -22,6 +22,8 @@ export interface WorkerBackendOptions {
   argv?: string[];
   /** kmodel's package root (corpus, BTF, package.json). */
   root: string;
+  /** Where model documents may be opened/saved besides models/ (null: anywhere). */
+  fileRoots?: string[] | null;
 }
 
 /** Calls run in one worker thread, started on first use and restarted if it dies. */
@@ -36,7 +38,12 @@ export function workerBackend(opts: WorkerBackendOptions): ApiBackend {
   };
 
   const start = (): Worker => {
-    const data: ApiWorkerData = { kmodelApiWorker: { root: opts.root } };
+    const data: ApiWorkerData = {
+      kmodelApiWorker: {
+        root: opts.root,
+        ...(opts.fileRoots !== undefined ? { fileRoots: opts.fileRoots } : {}),
+      },
+    };
     const w = new Worker(opts.entry, { workerData: data, argv: opts.argv, stdout: false, stderr: false });
     w.on('message', (r: WorkerReply) => {
       const resolve = pending.get(r.id);

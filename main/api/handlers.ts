@@ -10,8 +10,10 @@ import { bytesToHex, encodeInsns, insnsFromHex } from '../../core/isa/encoding';
 import { isLdImm64 } from '../../core/isa/insn';
 import type { CorpusCase as VerifierCorpusCase } from '../../core/verifier/corpus';
 import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
+import { FileAccess } from '../host/documents';
 import { BtfIndex } from './btf-index';
 import { jitView } from './jit-view';
+import { ModelDocuments } from './model-documents';
 import { ModelStore } from './models';
 import { ApiError, parseParams } from './schema';
 import { buildSubsystemGraph } from './subsystem-graph';
@@ -29,6 +31,8 @@ import type {
   JitParams,
   JitView,
   ListingLine,
+  ModelDocumentResult,
+  ModelFileStatus,
   ModelsResult,
   OpenModelResult,
   ProgType,
@@ -37,7 +41,10 @@ import type {
   SampleSummary,
   SamplesParams,
   SamplesResult,
+  SaveModelParams,
+  SaveModelResult,
   SubsystemGraph,
+  ValidateModelResult,
   VerifyParams,
   VerifyView,
   VersionResult,
@@ -89,8 +96,17 @@ export class ApiHandlers implements Handlers {
   private btfIndex?: BtfIndex;
   private registry?: BtfRegistry;
   private models?: ModelStore;
+  private documents?: ModelDocuments;
 
-  constructor(readonly root: string) {}
+  /**
+   * `fileRoots`: where openModelFile/saveModel may reach: models/ plus these
+   * (folders or files); null = any .yaml path (the desktop app, whose paths
+   * come from native dialogs).
+   */
+  constructor(
+    readonly root: string,
+    readonly fileRoots: readonly string[] | null = [],
+  ) {}
 
   private file(...parts: string[]): string {
     return join(this.root, ...parts);
@@ -123,6 +139,38 @@ export class ApiHandlers implements Handlers {
   private modelStore(): ModelStore {
     this.models ??= new ModelStore(this.file('models'), () => this.reg());
     return this.models;
+  }
+
+  private docs(): ModelDocuments {
+    const models = this.file('models');
+    this.documents ??= new ModelDocuments(
+      this.root,
+      models,
+      new FileAccess(this.fileRoots === null ? null : [models, ...this.fileRoots]),
+      () => this.reg(),
+      () => this.models?.forget(),
+    );
+    return this.documents;
+  }
+
+  openModelFile(p: { path: string }): ModelDocumentResult {
+    return this.docs().openModelFile(p);
+  }
+
+  newModel(): ModelDocumentResult {
+    return this.docs().newModel();
+  }
+
+  validateModelText(p: { text: string; path?: string }): ValidateModelResult {
+    return this.docs().validateModelText(p);
+  }
+
+  saveModel(p: SaveModelParams): SaveModelResult {
+    return this.docs().saveModel(p);
+  }
+
+  modelFileStatus(p: { path: string; hash: string | null }): ModelFileStatus {
+    return this.docs().modelFileStatus(p);
   }
 
   listModels(): ModelsResult {

@@ -38,6 +38,11 @@ export class ModelStore {
     return r;
   }
 
+  /** Drops cached checks (a model file was saved). */
+  forget(): void {
+    this.checked.clear();
+  }
+
   /** The checked model (for builders that need the resolved form, e.g. the subsystem graph). */
   result(name: string): CheckResult {
     return this.check(name);

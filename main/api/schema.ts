@@ -18,6 +18,15 @@ const modelName = z
   .regex(/^[\w.-]+$/, 'a model name like tcp_cc')
   .max(100);
 
+// Model documents: where a path may point is FileAccess's call (main/host/documents.ts).
+const modelPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .refine((p) => !p.includes('\0'), 'a path without NUL');
+const modelText = z.string().max(2 << 20);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
+
 export const schemas = {
   version: z.object({}).strict().optional(),
   disasm: z.object({ hex, endian: z.enum(['le', 'be']).optional() }).strict(),
@@ -62,11 +71,23 @@ export const schemas = {
     })
     .strict(),
   subsystemGraph: z.object({ name: modelName }).strict(),
+  openModelFile: z.object({ path: modelPath }).strict(),
+  newModel: z.object({}).strict().optional(),
+  validateModelText: z.object({ text: modelText, path: modelPath.optional() }).strict(),
+  saveModel: z
+    .object({
+      path: modelPath,
+      text: modelText,
+      expectedHash: sha256.nullable().optional(),
+      force: z.boolean().optional(),
+    })
+    .strict(),
+  modelFileStatus: z.object({ path: modelPath, hash: sha256.nullable() }).strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** Validates params for a method; the message names the first bad field. */
 export function parseParams(method: ApiMethod, params: unknown): unknown {
-  const optional = method === 'version' || method === 'listModels';
+  const optional = method === 'version' || method === 'listModels' || method === 'newModel';
   const r = schemas[method].safeParse(params ?? (optional ? undefined : {}));
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;

@@ -373,6 +373,51 @@ export interface SubsystemGraph {
   programs: SubsystemProgram[];
 }
 
+/** A model file opened for editing (openModelFile, newModel). */
+export interface ModelDocumentResult {
+  /** Absolute path; null for a new, never saved document. */
+  path: string | null;
+  /** File name shown in titles (`untitled.yaml` for a new document). */
+  name: string;
+  text: string;
+  /** sha256 of the text on disk (what saveModel's expectedHash and modelFileStatus take); null when new. */
+  hash: string | null;
+  mtimeMs: number | null;
+  diagnostics: ModelDiagnostic[];
+}
+
+export interface ValidateModelResult {
+  diagnostics: ModelDiagnostic[];
+  errors: number;
+  warnings: number;
+}
+
+export interface SaveModelParams {
+  /** Absolute path of a .yaml/.yml file (see FileAccess for what a host allows). */
+  path: string;
+  text: string;
+  /** Hash of the file as opened; null = the file must not exist yet (Save As). Omit to skip the check. */
+  expectedHash?: string | null;
+  /** Overwrite even if the file changed on disk since it was opened. */
+  force?: boolean;
+}
+
+export interface SaveModelResult {
+  path: string;
+  hash: string;
+  mtimeMs: number;
+  diagnostics: ModelDiagnostic[];
+}
+
+export interface ModelFileStatus {
+  path: string;
+  exists: boolean;
+  /** The file's content differs from the given hash. */
+  changed: boolean;
+  hash: string | null;
+  mtimeMs: number | null;
+}
+
 /** Every method of the API, each taking one params object and returning a promise. */
 export interface KmodelApi {
   version(params?: Record<string, never>): Promise<VersionResult>;
@@ -387,6 +432,13 @@ export interface KmodelApi {
   openModel(params: { name: string }): Promise<OpenModelResult>;
   compare(params: CompareParams): Promise<CompareResult>;
   subsystemGraph(params: { name: string }): Promise<SubsystemGraph>;
+  /** A model file by absolute path, or a shipped model by name (`qdisc`). */
+  openModelFile(params: { path: string }): Promise<ModelDocumentResult>;
+  /** An untitled document from the template model. */
+  newModel(params?: Record<string, never>): Promise<ModelDocumentResult>;
+  validateModelText(params: { text: string; path?: string }): Promise<ValidateModelResult>;
+  saveModel(params: SaveModelParams): Promise<SaveModelResult>;
+  modelFileStatus(params: { path: string; hash: string | null }): Promise<ModelFileStatus>;
 }
 
 export type ApiMethod = keyof KmodelApi;
@@ -416,4 +468,9 @@ export const API_METHODS = [
   'openModel',
   'compare',
   'subsystemGraph',
+  'openModelFile',
+  'newModel',
+  'validateModelText',
+  'saveModel',
+  'modelFileStatus',
 ] as const satisfies readonly ApiMethod[];

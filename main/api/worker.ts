@@ -20,7 +20,8 @@ export interface WorkerReply {
 }
 
 export interface ApiWorkerData {
-  kmodelApiWorker: { root: string };
+  /** fileRoots: see ApiHandlers (null = any model path; absent = models/ only). */
+  kmodelApiWorker: { root: string; fileRoots?: string[] | null };
 }
 
 /** Turns a handler's outcome into the wire envelope. */
@@ -38,8 +39,8 @@ let started = false;
 export function runApiWorker(): void {
   if (started || isMainThread || !parentPort) return;
   started = true;
-  const { root } = (workerData as ApiWorkerData).kmodelApiWorker;
-  const handlers = new ApiHandlers(root);
+  const { root, fileRoots } = (workerData as ApiWorkerData).kmodelApiWorker;
+  const handlers = new ApiHandlers(root, fileRoots ?? []);
   const port = parentPort;
   port.on('message', async (req: WorkerRequest) => {
     const reply: WorkerReply = { id: req.id, envelope: await envelopeOf(handlers, req.method, req.params) };
