@@ -626,23 +626,14 @@ export class Verifier {
       if (op === BPF_NEG) {
         adjustScalarMinMaxVals(dst, scalarKnown(0n), BPF_NEG, !alu64);
       } else {
-        // BPF_END: the kernel tracks byte swaps only as far as to_le of full width is a no-op.
+        // BPF_END: truncation (to_le on a little-endian host) or a byte swap, tracked bit-exactly.
         const bits = insn.imm;
-        const toLe = BPF_SRC(insn.code) === 0 && !alu64;
-        if (toLe && bits === 64) {
-          // no-op
-        } else if (toLe) {
-          const w = bits === 16 ? 2 : 4;
-          coerceRegToSize(dst, w);
-        } else {
-          markRegUnknown(dst);
-          if (bits < 64) {
-            const m = (1n << BigInt(bits)) - 1n;
-            dst.umax = m;
-            dst.varOff = { value: 0n, mask: m };
-            regBoundsSync(dst);
-          }
-        }
+        const swap = alu64 || BPF_SRC(insn.code) !== 0;
+        const t = tnumCast(dst.varOff, bits / 8);
+        const v = swap ? { value: bswap(t.value, bits), mask: bswap(t.mask, bits) } : t;
+        markRegUnknown(dst);
+        dst.varOff = v;
+        regBoundsSync(dst);
       }
       return;
     }
@@ -2395,6 +2386,13 @@ export function coerceRegToSize(r: RegState, size: number): void {
   r.smax = r.umax;
   if (size < 4) markReg32Unbounded(r);
   regBoundsSync(r);
+}
+
+/** Reverses the byte order of the low `bits` bits. */
+function bswap(x: bigint, bits: number): bigint {
+  let out = 0n;
+  for (let i = 0; i < bits / 8; i++) out = (out << 8n) | ((x >> BigInt(8 * i)) & 0xffn);
+  return out;
 }
 
 function sextBounds(size: number): [bigint, bigint] {
