@@ -1,6 +1,6 @@
-// The public corpus against the verifier model. Figures below their target assert the floor
-// measured when this was written (a little under the real value) so CI stays green and honest;
-// the real figures are printed.
+// The public corpus against the verifier model, asserting the fidelity targets (all met when
+// this was written: verdict 100 %, reason 99.4 %, processed_insns 96.9 %, xlated 98.0 %).
+// The real figures are printed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
@@ -10,7 +10,7 @@ import { type CaseComparison, type CorpusCase, fidelityTable, runCase, summarize
 const FLOORS = {
   verdict: 0.98, // target 98 %
   reason: 0.9, // target 90 %
-  processed: 0.75, // target 90 %: floor, measured 76-80 %
+  processed: 0.9, // target 90 %
   xlated: 0.95, // target 95 %
 };
 
