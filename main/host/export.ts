@@ -5,9 +5,18 @@
 // serializer), PNG as a screenshot of the graph element, PDF via page.pdf(),
 // Markdown from the report's data with the SVG written beside it.
 
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { inProcessBackend } from '../api/backend';
 import { startServer } from '../api/http';
 
@@ -81,7 +90,17 @@ export function pngSize(png: Uint8Array): { width: number; height: number } | un
 
 function checkOutDir(dir: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    // Component by component: recursive mkdir can spin on pseudo file systems (/proc).
+    const missing: string[] = [];
+    let d = resolve(dir);
+    while (!existsSync(d)) {
+      missing.unshift(d);
+      const up = dirname(d);
+      if (up === d) break;
+      d = up;
+    }
+    for (const m of missing) mkdirSync(m);
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
     accessSync(dir, constants.W_OK);
   } catch (e) {
     throw new ExportError(
@@ -101,14 +120,18 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
   checkOutDir(opts.outDir);
 
   const backend = inProcessBackend(opts.root);
-  const listed = await backend.call('listModels', undefined);
-  if (!listed.ok) throw new ExportError(listed.error.message);
-  const info = (listed.result as { models: { name: string; errors: number }[] }).models.find(
-    (m) => m.name === opts.model,
-  );
-  if (!info) throw new ExportError(`unknown model '${opts.model}' (not in ${join(opts.root, 'models')})`);
-  if (info.errors)
-    throw new ExportError(`model '${opts.model}' has ${info.errors} errors; run kmodel model check`);
+  // One model's check only (listing would check them all).
+  const opened = await backend.call('openModel', { name: opts.model });
+  if (!opened.ok) {
+    await backend.close();
+    throw new ExportError(
+      /no model/.test(opened.error.message)
+        ? `unknown model '${opts.model}' (not in ${join(opts.root, 'models')})`
+        : opened.error.message,
+    );
+  }
+  const errors = (opened.result as { info: { errors: number } }).info.errors;
+  if (errors) throw new ExportError(`model '${opts.model}' has ${errors} errors; run kmodel model check`);
 
   let pw: typeof import('playwright-core');
   try {

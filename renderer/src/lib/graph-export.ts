@@ -4,6 +4,8 @@
 // PNG: that SVG drawn on a canvas. Both the app's export button and the
 // headless `kmodel export` (through window.kmodelExport) use these functions.
 
+import { saveText } from './menu';
+
 /** Properties copied from the computed style; each is also an SVG presentation attribute. */
 const PROPS = [
   'fill',
@@ -130,6 +132,15 @@ export interface ExportTarget {
 
 export async function exportTarget(t: ExportTarget, format: 'svg' | 'png'): Promise<void> {
   const text = t.svg();
-  if (format === 'svg') download(`${t.name}.svg`, text, 'image/svg+xml');
+  // Text goes through the app's save path (Electron's dialog, or a download).
+  if (format === 'svg') await saveText({ text, name: t.name, ext: 'svg', as: true }, 'image/svg+xml');
   else download(`${t.name}.png`, await svgToPng(text, t.width, t.height));
+}
+
+/** PNG of any standalone SVG text (e.g. the CFG's export), sized by its width/height. */
+export async function svgTextToPng(text: string, name: string): Promise<void> {
+  const root = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
+  const w = Number.parseFloat(root.getAttribute('width') ?? '') || 800;
+  const h = Number.parseFloat(root.getAttribute('height') ?? '') || 600;
+  download(`${name}.png`, await svgToPng(text, w, h));
 }
