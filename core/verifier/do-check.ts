@@ -445,10 +445,24 @@ export class Verifier {
     const reg = this.regs()[regno]!;
     if (t === 'src') {
       if (reg.type === 'NOT_INIT') this.fail(EACCES, `R${regno} !read_ok`);
+      if (reg.subregDef >= 0 && this.readsReg64(regno)) {
+        (this.env.aux[reg.subregDef] as InsnAuxData & { zextDst?: boolean }).zextDst = true;
+      }
     } else {
       if (regno === 10) this.fail(EACCES, 'frame pointer is read only');
       if (t === 'dst') markRegUnknown(reg);
     }
+  }
+
+  /** is_reg64: does the current insn read all 64 bits of regno? */
+  private readsReg64(regno: number): boolean {
+    const insn = this.env.insns[this.insnIdx]!;
+    const cls = BPF_CLASS(insn.code);
+    if (cls === BPF_ALU || cls === BPF_JMP32) return false;
+    if ((cls === BPF_STX || cls === BPF_ST) && BPF_MODE(insn.code) === BPF_MEM && regno === insn.src) {
+      return BPF_SIZE(insn.code) === BPF_DW;
+    }
+    return true;
   }
 
   private newScalar(): RegState {
@@ -1400,6 +1414,8 @@ export class Verifier {
     this.checkMemAccess(idx, insn.dst, insn.off, size, 'read', -1, false);
     if (loadReg >= 0) this.checkMemAccess(idx, insn.dst, insn.off, size, 'read', loadReg, false);
     this.checkMemAccess(idx, insn.dst, insn.off, size, 'write', -1, false);
+    // A 32-bit cmpxchg defines only w0: the zero extension is patched in when r0 is read whole.
+    if (imm === BPF_CMPXCHG && size === 4) this.regs()[0]!.subregDef = idx;
   }
 
   // ---------------------------------------------------------------- ld_imm64 / ld_abs

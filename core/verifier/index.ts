@@ -2,7 +2,7 @@
 // (core/verifier/fixups) and the xlated dump, with the log in the kernel's format.
 import type { BtfRegistry } from '../btf/registry';
 import type { Insn } from '../isa/insn';
-import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
+import { BPF_CALL, BPF_CMPXCHG, BPF_JMP, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
 import { helperProtoById } from '../kernel/helpers';
 import {
@@ -14,6 +14,7 @@ import {
   VerifierError,
 } from './do-check';
 import { bpfInsnPrepareDump, runFixups } from './fixups/index';
+import { patchInsnData } from './fixups/patch';
 import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
 import { VerifierLog } from './log';
 import type { InsnAuxData } from './ops';
@@ -204,6 +205,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       btf: env.btf,
       addressSpace: as,
     });
+    zextCmpxchg(fx);
     const starts = fx.subprogs.map((s) => s.start);
     const xlated = bpfInsnPrepareDump(fx.insns, starts);
     const xlatedCalls: XlatedCall[] = [];
@@ -253,6 +255,22 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       return reject(EINVAL);
     }
     throw e;
+  }
+}
+
+/** opt_subreg_zext_lo32_rnd_hi32 as x86 needs it: only a 32-bit cmpxchg whose r0 is read whole. */
+function zextCmpxchg(fx: {
+  insns: Insn[];
+  aux: InsnAuxData[];
+  subprogs: { start: number; stackDepth: number }[];
+}): void {
+  for (let i = 0; i < fx.insns.length; i++) {
+    const x = fx.insns[i]!;
+    const aux = fx.aux[i] as InsnAuxData & { zextDst?: boolean };
+    if (x.code !== 0xc3 || x.imm !== BPF_CMPXCHG || !aux?.zextDst) continue;
+    const zext: Insn = { code: 0xbc, dst: 0, src: 0, off: 0, imm: 1 };
+    patchInsnData(fx, i, [x, zext]);
+    i++;
   }
 }
 

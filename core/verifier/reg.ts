@@ -73,6 +73,8 @@ export interface RegState {
   memSize: number;
   frameno: number;
   precise: boolean;
+  /** Insn that defined only the low 32 bits (a 32-bit cmpxchg's r0), or -1. */
+  subregDef: number;
 }
 
 export function notInitReg(): RegState {
@@ -98,6 +100,7 @@ export function notInitReg(): RegState {
     memSize: 0,
     frameno: 0,
     precise: false,
+    subregDef: -1,
   };
 }
 
