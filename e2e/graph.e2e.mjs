@@ -71,8 +71,7 @@ export const tests = {
           gs.filter((g) => !/translate\([\d.]+,[\d.]+\)/.test(g.getAttribute('transform') ?? '')).length,
       );
       assert(bad === 0, `${want.name}: ${bad} nodes without a position`);
-      if (want.name === 'qdisc')
-        await page.screenshot({ path: join(root, 'test-results/e2e/graph-qdisc.png') });
+      await page.screenshot({ path: join(root, `test-results/e2e/graph-${want.name}.png`) });
     }
   },
 
