@@ -8,6 +8,7 @@ const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
 const check = (src: string, progType: LoadAttr['progType'] = 'socket_filter', maps: MapDef[] = []) =>
   bpfCheck({ insns: assemble(src), progType, maps, logLevel: 1 }, { btf });
 const arr: MapDef = { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 };
+const hash: MapDef = { type: 'hash', keySize: 4, valueSize: 8, maxEntries: 16 };
 
 describe('do_check rules (accepted and rejected pairs)', () => {
   it('R0 must be initialized at exit', () => {
@@ -44,11 +45,19 @@ r1 = map[idx:0]
 call bpf_map_lookup_elem
 `;
     const ok = check(`${base}if r0 == 0 goto pc+1\nr0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [
-      arr,
+      hash,
     ]);
     expect(ok.verdict).toBe('accept');
-    const bad = check(`${base}r0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [arr]);
+    const bad = check(`${base}r0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [hash]);
     expect(bad.error).toBe("R0 invalid mem access 'map_value_or_null'");
+    // v6.18: an array lookup with a constant in-bounds key cannot return NULL.
+    expect(check(`${base}r0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`, 'socket_filter', [arr]).verdict).toBe('accept');
+    const out = check(
+      `${base.replace('= 0\n', '= 1\n')}r0 = *(u64 *)(r0 +0)\nr0 = 0\nexit`,
+      'socket_filter',
+      [arr],
+    );
+    expect(out.error).toBe("R0 invalid mem access 'map_value_or_null'");
   });
 
   it('packet reads need a bounds check against data_end', () => {
