@@ -22,7 +22,8 @@ protocol.registerSchemesAsPrivileged([
 ]);
 
 const root = findPackageRoot(app.getAppPath());
-const backend = workerBackend({ entry: join(here, 'worker.js'), root });
+// Model files may be anywhere: their paths come from native dialogs, drops and the menu.
+const backend = workerBackend({ entry: join(here, 'worker.js'), root, fileRoots: null });
 
 const recentFile = () => join(app.getPath('userData'), 'recent.json');
 function recent(): string[] {
@@ -64,6 +65,15 @@ function refreshMenu(): void {
         if (!r.canceled && r.filePaths[0]) openPath(win, r.filePaths[0]);
       },
       openRecent: openPath,
+      newModel: (win) => win.webContents.send('kmodel:menu', 'view', 'edit/new'),
+      async openModel(win) {
+        const r = await dialog.showOpenDialog(win, {
+          title: 'Open model',
+          filters: [{ name: 'kmodel models (YAML)', extensions: ['yaml', 'yml'] }],
+          properties: ['openFile'],
+        });
+        if (!r.canceled && r.filePaths[0]) win.webContents.send('kmodel:menu', 'open-model', r.filePaths[0]);
+      },
       recent,
       clearRecent: () => {
         app.clearRecentDocuments();
@@ -109,6 +119,58 @@ function wireIpc(): void {
   });
 }
 
+// Model documents: Save As dialog, and the unsaved-changes prompt when a window closes.
+const dirtyWindows = new Set<number>();
+const closingAnyway = new Set<number>();
+function wireDocuments(): void {
+  ipcMain.handle('kmodel:pick-model-path', async (e, defaultPath: unknown) => {
+    const win = BrowserWindow.fromWebContents(e.sender);
+    if (!trustedSender(e.senderFrame?.url) || !win) return null;
+    const r = await dialog.showSaveDialog(win, {
+      title: 'Save model as',
+      defaultPath: typeof defaultPath === 'string' ? defaultPath : 'model.yaml',
+      filters: [{ name: 'kmodel models (YAML)', extensions: ['yaml', 'yml'] }],
+    });
+    return r.canceled || !r.filePath ? null : r.filePath;
+  });
+  ipcMain.on('kmodel:dirty', (e, dirty: unknown) => {
+    if (!trustedSender(e.senderFrame?.url)) return;
+    if (dirty === true) dirtyWindows.add(e.sender.id);
+    else dirtyWindows.delete(e.sender.id);
+  });
+  ipcMain.on('kmodel:close-window', (e) => {
+    const win = BrowserWindow.fromWebContents(e.sender);
+    if (!trustedSender(e.senderFrame?.url) || !win) return;
+    closingAnyway.add(e.sender.id);
+    win.close();
+  });
+}
+
+function confirmClose(win: BrowserWindow): void {
+  const id = win.webContents.id;
+  win.on('close', (e) => {
+    if (!dirtyWindows.has(id) || closingAnyway.has(id)) return;
+    e.preventDefault();
+    const choice = dialog.showMessageBoxSync(win, {
+      type: 'warning',
+      buttons: ['Save', 'Discard', 'Cancel'],
+      defaultId: 0,
+      cancelId: 2,
+      message: 'The model has unsaved changes.',
+      detail: 'Save them before closing?',
+    });
+    if (choice === 0) win.webContents.send('kmodel:menu', 'save-and-close');
+    else if (choice === 1) {
+      closingAnyway.add(id);
+      win.close();
+    }
+  });
+  win.on('closed', () => {
+    dirtyWindows.delete(id);
+    closingAnyway.delete(id);
+  });
+}
+
 function serveRenderer(): void {
   const csp = contentSecurityPolicy();
   protocol.handle(SCHEME, async (req) => {
@@ -142,6 +204,7 @@ function createWindow(): BrowserWindow {
     },
   });
   win.once('ready-to-show', () => win.show());
+  confirmClose(win);
   // No remote content: no new windows, no navigation away from the app.
   win.webContents.setWindowOpenHandler(() => ({ action: 'deny' }));
   win.webContents.on('will-navigate', (e, url) => {
@@ -163,6 +226,7 @@ app.whenReady().then(() => {
   }
   serveRenderer();
   wireIpc();
+  wireDocuments();
   refreshMenu();
   createWindow();
   app.on('activate', () => {

@@ -7,6 +7,9 @@ export interface MenuActions {
   openRecent(win: BrowserWindow, path: string): void;
   recent(): string[];
   clearRecent(): void;
+  /** Model documents (the editor view). */
+  newModel(win: BrowserWindow): void;
+  openModel(win: BrowserWindow): void;
 }
 
 const send = (win: BrowserWindow | undefined, command: string, arg?: string) =>
@@ -18,6 +21,16 @@ export function buildMenu(actions: MenuActions): Menu {
     {
       label: 'File',
       submenu: [
+        {
+          label: 'New Model',
+          accelerator: 'CmdOrCtrl+N',
+          click: (_i, w) => w && actions.newModel(w as BrowserWindow),
+        },
+        {
+          label: 'Open Model…',
+          accelerator: 'CmdOrCtrl+Shift+O',
+          click: (_i, w) => w && actions.openModel(w as BrowserWindow),
+        },
         {
           label: 'Open…',
           accelerator: 'CmdOrCtrl+O',

@@ -1,6 +1,6 @@
 // Sandboxed preload: exposes the typed API as window.kmodel, one IPC call per
 // method. Nothing else of Electron or Node reaches the page.
-import { contextBridge, ipcRenderer } from 'electron';
+import { contextBridge, ipcRenderer, webUtils } from 'electron';
 import { API_METHODS, type ApiEnvelope } from './api/types';
 
 const api: Record<string, (params?: unknown) => Promise<unknown>> = {};
@@ -21,4 +21,13 @@ contextBridge.exposeInMainWorld('kmodelMenu', {
   },
   save: (req: { text: string; name: string; ext: string; as: boolean }) =>
     ipcRenderer.invoke('kmodel:save', req),
+});
+
+// Model documents: the native Save As dialog, the unsaved-changes prompt on
+// close, and a dropped file's path (File objects carry none in a sandbox).
+contextBridge.exposeInMainWorld('kmodelDocs', {
+  pickModelPath: (defaultPath: string) => ipcRenderer.invoke('kmodel:pick-model-path', defaultPath),
+  setDirty: (dirty: boolean) => ipcRenderer.send('kmodel:dirty', dirty === true),
+  closeWindow: () => ipcRenderer.send('kmodel:close-window'),
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
 });

@@ -1,12 +1,12 @@
 // The location hash names the view and its argument: #program/hand-0002, #btf/tcp_sock.
 
-export type ViewId = 'program' | 'btf' | 'verifier' | 'jit' | 'models' | 'graph' | 'report';
+export type ViewId = 'program' | 'btf' | 'verifier' | 'jit' | 'models' | 'graph' | 'report' | 'edit';
 export interface Route {
   view: ViewId;
   arg: string | null;
 }
 
-const VIEWS: readonly ViewId[] = ['program', 'btf', 'verifier', 'jit', 'models', 'graph', 'report'];
+const VIEWS: readonly ViewId[] = ['program', 'btf', 'verifier', 'jit', 'models', 'graph', 'report', 'edit'];
 
 export function parseRoute(hash: string): Route {
   const [head, ...rest] = hash.replace(/^#\/?/, '').split('/');
