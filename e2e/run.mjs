@@ -2,7 +2,8 @@
 // End-to-end tests of the app in Chromium against `kmodel serve`.
 // Builds nothing (npm test builds first). Runs every e2e/*.e2e.mjs module: each
 // exports `tests`, an object of named async functions taking a context
-// ({ page, url, shot, corpus, root, expectConsole }). Screenshots go to test-results/e2e/.
+// ({ page, url, shot, corpus, root, files, expectConsole }); `files` is a scratch
+// folder `kmodel serve` was given (model files there may be opened and saved). Screenshots go to test-results/e2e/.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,8 +32,8 @@ for (const [file, how] of [
 if (!existsSync(CHROMIUM)) die(`${CHROMIUM} is missing (apt-get install chromium, or set KMODEL_CHROMIUM)`);
 
 /** Starts `kmodel serve --port 0` and resolves with its URL once it prints it. */
-function startServer() {
-  const child = spawn(process.execPath, [join(root, 'bin/kmodel.mjs'), 'serve', '--port', '0'], {
+function startServer(filesDir) {
+  const child = spawn(process.execPath, [join(root, 'bin/kmodel.mjs'), 'serve', '--port', '0', filesDir], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -74,7 +75,9 @@ const files = readdirSync(join(root, 'e2e'))
 // Fresh screenshots each run (a stale "-failed" picture would mislead).
 if (!only.length) rmSync(shots, { recursive: true, force: true });
 mkdirSync(shots, { recursive: true });
-const { child, url } = await startServer();
+// A scratch folder the server may open and save model files in (the editor tests).
+const scratch = mkdtempSync(join(tmpdir(), 'kmodel-e2e-files-'));
+const { child, url } = await startServer(scratch);
 const profile = mkdtempSync(join(tmpdir(), 'kmodel-e2e-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: CHROMIUM,
@@ -132,7 +135,11 @@ try {
         page.screenshot({ path: join(shots, `${slug}${label ? `-${label}` : ''}.png`) });
       const t0 = Date.now();
       try {
-        await withTimeout(fn({ page, url, shot, corpus, root, expectConsole }), TEST_TIMEOUT, full);
+        await withTimeout(
+          fn({ page, url, shot, corpus, root, files: scratch, expectConsole }),
+          TEST_TIMEOUT,
+          full,
+        );
         await shot();
         if (problems.length) throw new Error(problems.join('\n    '));
         passed++;
@@ -154,6 +161,7 @@ try {
   await context.close();
   child.kill('SIGTERM');
   rmSync(profile, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
 }
 
 process.stdout.write(
