@@ -1,9 +1,11 @@
 // `kmodel corpus check`: run the verifier model over corpus cases and print the fidelity table.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { BtfRegistry } from '../../core/btf/registry';
+import { compareWithKernel, jitCorpusCase } from '../../core/jit/x86/corpus-case';
 import {
   type CaseComparison,
   type CorpusCase,
+  type CorpusJitHook,
   fidelityTable,
   runCase,
   summarize,
@@ -42,11 +44,27 @@ export const corpusCheck: Command = {
       }
     }
     const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
+    // The model's own xlated program goes through the JIT; the image is compared with the kernel's.
+    const jitHook: CorpusJitHook = (c, xlatedHex, calls) => {
+      const pseudo = {
+        id: c.id,
+        maps: c.maps,
+        kernel: { ...c.kernel, verdict: 'accept', xlated: xlatedHex, xlated_calls: calls as never },
+      };
+      const j = jitCorpusCase(pseudo as never);
+      const hex = Buffer.from(j.result.image).toString('hex');
+      const exact = c.kernel.jited ? compareWithKernel(c as never, j).exact : null;
+      return {
+        jited: hex,
+        jitedCalls: j.result.calls.map((x) => ({ at: x.at, kind: x.kind, symbol: x.symbol ?? null })),
+        exact,
+      };
+    };
     const out: string[] = [];
     const cmps: CaseComparison[] = [];
     const t0 = Date.now();
     for (const [i, c] of cases.entries()) {
-      const { result, cmp } = runCase(c, { btf });
+      const { result, cmp } = runCase(c, { btf }, jitHook);
       out.push(JSON.stringify(result));
       cmps.push(cmp);
       if ((i + 1) % 100 === 0)

@@ -50,6 +50,7 @@ export interface CaseComparison {
   reasonMatch: boolean | null;
   processedMatch: boolean | null;
   xlatedMatch: boolean | null;
+  jitedMatch: boolean | null;
   kernelReason: string | null;
   modelReason: string | null;
 }
@@ -100,9 +101,21 @@ export function xlatedEqual(
   return true;
 }
 
+/** JITs the model's xlated program and compares with the kernel's image (supplied by the JIT area). */
+export type CorpusJitHook = (
+  c: CorpusCase,
+  xlatedHex: string,
+  calls: { insn: number; kind: string; symbol: string | null }[],
+) => {
+  jited: string;
+  jitedCalls: { at: number; kind: string; symbol: string | null }[];
+  exact: boolean | null;
+};
+
 export function runCase(
   c: CorpusCase,
   env: VerifyEnv,
+  jitHook?: CorpusJitHook,
 ): { result: CaseResult; cmp: CaseComparison; vr: VerifyResult } {
   const vr = bpfCheck(caseToLoadAttr(c), env);
   const result: CaseResult = {
@@ -118,6 +131,17 @@ export function runCase(
     runs: null,
   };
   const k = c.kernel;
+  let jitedMatch: boolean | null = null;
+  if (jitHook && vr.xlated && result.xlated) {
+    try {
+      const j = jitHook(c, result.xlated, vr.xlatedCalls);
+      result.jited = j.jited;
+      result.jited_calls = j.jitedCalls;
+      jitedMatch = k.verdict === 'accept' ? j.exact : null;
+    } catch {
+      jitedMatch = k.verdict === 'accept' ? false : null;
+    }
+  }
   const kernelReason = k.verdict === 'reject' ? norm(reasonLine(k.log)) : null;
   const cmp: CaseComparison = {
     id: c.id,
@@ -126,6 +150,7 @@ export function runCase(
     kernelReason,
     modelReason: norm(vr.error),
     reasonMatch: k.verdict === 'reject' && vr.verdict === 'reject' ? kernelReason === norm(vr.error) : null,
+    jitedMatch,
     processedMatch:
       k.verdict === 'accept' && vr.verdict === 'accept' ? k.processed_insns === vr.processedInsns : null,
     xlatedMatch:
@@ -149,6 +174,8 @@ export interface Fidelity {
   bothAccept: number;
   processedExact: number;
   xlatedExact: number;
+  /** null when no JIT ran. */
+  jitedExact: number | null;
 }
 
 export function summarize(cmps: readonly CaseComparison[]): Fidelity {
@@ -163,6 +190,7 @@ export function summarize(cmps: readonly CaseComparison[]): Fidelity {
     bothAccept: 0,
     processedExact: 0,
     xlatedExact: 0,
+    jitedExact: cmps.some((c) => c.jitedMatch !== null) ? 0 : null,
   };
   for (const c of cmps) {
     if (c.kernelVerdict === c.modelVerdict) f.verdictAgree++;
@@ -176,6 +204,7 @@ export function summarize(cmps: readonly CaseComparison[]): Fidelity {
     if (c.kernelVerdict === 'accept' && c.modelVerdict === 'accept') f.bothAccept++;
     if (c.processedMatch) f.processedExact++;
     if (c.xlatedMatch) f.xlatedExact++;
+    if (c.jitedMatch && f.jitedExact !== null) f.jitedExact++;
   }
   return f;
 }
@@ -203,7 +232,13 @@ export function fidelityTable(f: Fidelity): string {
       `${f.xlatedExact}/${f.kernelAccepts}`,
       pct(f.xlatedExact, f.kernelAccepts),
     ],
-    ['jited byte-exact', 'n/a', ''],
+    f.jitedExact === null
+      ? ['jited byte-exact (kernel accepts)', 'n/a', '']
+      : [
+          'jited byte-exact (kernel accepts)',
+          `${f.jitedExact}/${f.kernelAccepts}`,
+          pct(f.jitedExact, f.kernelAccepts),
+        ],
     ['test-run retval agreement', 'n/a', ''],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));

@@ -10,12 +10,13 @@ export interface PrintCtx {
   btfName(id: number): string;
 }
 
-const isSnumDecimal = (n: bigint): boolean => n >= -512n && n <= 512n;
+// Numbers that fit in 16 bits print in decimal, others in hex (kernel/bpf/log.c).
+const isSnumDecimal = (n: bigint): boolean => n >= -32768n && n <= 32767n;
 const hex = (n: bigint): string => `0x${BigInt.asUintN(64, n).toString(16)}`;
 export const snum = (n: bigint): string =>
   isSnumDecimal(BigInt.asIntN(64, n)) ? `${BigInt.asIntN(64, n)}` : hex(n);
 export const unum = (n: bigint): string =>
-  BigInt.asUintN(64, n) <= 512n ? `${BigInt.asUintN(64, n)}` : hex(n);
+  BigInt.asUintN(64, n) <= 65535n ? `${BigInt.asUintN(64, n)}` : hex(n);
 
 export function regTypeStr(r: RegState, p: PrintCtx): string {
   let base: string;
