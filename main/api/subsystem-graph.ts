@@ -7,6 +7,7 @@
 import type { Btf } from '../../core/btf/btf';
 import { disasmProgram } from '../../core/isa/disasm';
 import { helperId } from '../../core/isa/helper-names';
+import { BPF_PSEUDO_KFUNC_CALL } from '../../core/isa/opcodes';
 import { assembleProgram } from '../../core/model/build';
 import type { CheckResult } from '../../core/model/check';
 import { runModelPipeline } from '../../core/model/pipeline';
@@ -310,7 +311,13 @@ function programListing(
       design: (design ?? undefined) as Parameters<typeof runModelPipeline>[0]['design'],
       profile: m.model.profile,
     });
-    if (run.ok && run.fixups) out.patched = disasmProgram(run.fixups.insns);
+    // After fixup_kfunc_call a call's imm is an offset from __bpf_call_base: name it as the log would.
+    const as = check.as;
+    const resolver = {
+      callName: (insn: { src: number; imm: number }) =>
+        insn.src === 0 || insn.src === BPF_PSEUDO_KFUNC_CALL ? as.symbolForImm(insn.imm)?.name : undefined,
+    };
+    if (run.ok && run.fixups) out.patched = disasmProgram(run.fixups.insns, resolver);
     else out.error = run.error ?? 'pipeline failed';
   } catch (e) {
     out.error = (e as Error).message;
