@@ -142,6 +142,7 @@ export const tests = {
 
   async 'a dropped .yaml opens as an unsaved document'({ page, url, root }) {
     await page.goto(`${url}#models`);
+    await page.waitForSelector('[data-testid=model-list]', { timeout: 60_000 });
     const text = readFileSync(join(root, 'models/hid_bpf.yaml'), 'utf8');
     const dt = await page.evaluateHandle((t) => {
       const d = new DataTransfer();

@@ -65,7 +65,31 @@ export function buildMenu(actions: MenuActions): Menu {
         { role: 'quit' },
       ],
     },
-    { role: 'editMenu' },
+    {
+      // Undo/Redo go to the page: the model editor keeps its own history (a
+      // textarea's native one is lost whenever the page sets its text). The
+      // keys are left to the page (registerAccelerator: false), so one press is one step.
+      label: 'Edit',
+      submenu: [
+        {
+          label: 'Undo',
+          accelerator: 'CmdOrCtrl+Z',
+          registerAccelerator: false,
+          click: (_i, w) => send(w as BrowserWindow, 'undo'),
+        },
+        {
+          label: 'Redo',
+          accelerator: 'CmdOrCtrl+Shift+Z',
+          registerAccelerator: false,
+          click: (_i, w) => send(w as BrowserWindow, 'redo'),
+        },
+        { type: 'separator' },
+        { role: 'cut' },
+        { role: 'copy' },
+        { role: 'paste' },
+        { role: 'selectAll' },
+      ],
+    },
     {
       label: 'View',
       submenu: [

@@ -7,6 +7,7 @@ describe('routes', () => {
       { view: 'program', arg: 'hand-0002' },
       { view: 'btf', arg: '14447' },
       { view: 'models', arg: null },
+      { view: 'edit', arg: '/tmp/my models/qdisc.yaml' },
     ] as const) {
       expect(parseRoute(routeHash(r))).toEqual(r);
     }
