@@ -13,5 +13,7 @@ await build({
   logLevel: 'warning',
   // iced-x86 loads its wasm with Node file calls; playwright is test-only.
   external: ['iced-x86', 'playwright-core'],
-  banner: { js: "import { createRequire as __kmodelRequire } from 'node:module'; const require = __kmodelRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __kmodelRequire } from 'node:module'; const require = __kmodelRequire(import.meta.url);",
+  },
 });
