@@ -241,7 +241,6 @@ export class Verifier {
   private printCtx: PrintCtx;
   /** Stack slots read anywhere so far (frame-insensitive), used as stack liveness when pruning. */
   private stackRead = new Set<number>();
-  private refIdGen = 0;
 
   constructor(env: DoCheckEnv) {
     this.env = env;
@@ -470,10 +469,6 @@ export class Verifier {
     r.type = 'SCALAR_VALUE';
     r.frameno = curFunc(this.cur).frameno;
     return r;
-  }
-
-  private setReg(regno: number, r: RegState): void {
-    this.regs()[regno] = r;
   }
 
   private markKnownZeroPtr(regno: number, type: RegState['type']): RegState {
@@ -1164,7 +1159,7 @@ export class Verifier {
   }
 
   private checkStackWrite(
-    regno: number,
+    _regno: number,
     reg: RegState,
     off: number,
     size: number,
@@ -1227,7 +1222,7 @@ export class Verifier {
         st.spilled = notInitReg();
       }
       if (!(writeZero && st.slotType[j] === STACK_ZERO)) {
-        if (st.slotType[j] !== STACK_INVALID || true) st.slotType[j] = STACK_MISC;
+        st.slotType[j] = STACK_MISC;
       }
       this.scratch.slots.add(spi);
     }
@@ -1259,7 +1254,7 @@ export class Verifier {
     }
   }
 
-  private checkStackRead(regno: number, reg: RegState, off: number, size: number, dstRegno: number): void {
+  private checkStackRead(_regno: number, reg: RegState, off: number, size: number, dstRegno: number): void {
     const state = this.stackFrame(reg);
     if (reg.varOff.mask !== 0n) {
       // check_stack_read_var_off: every byte must be initialized or uninit-allowed; result unknown.

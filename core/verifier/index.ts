@@ -135,7 +135,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       if (!a) throw new VerifierError(EINVAL, 'struct_ops program without attach target');
       const st = env.btf.findByName(a.struct, 'STRUCT');
       const t = st ? st.obj.btf.type(st.id) : undefined;
-      if (!t || t.kind !== 'STRUCT') throw new VerifierError(524, `struct ${a.struct} is not supported`);
+      if (t?.kind !== 'STRUCT') throw new VerifierError(524, `struct ${a.struct} is not supported`);
       const idx = a.memberIndex ?? t.members.findIndex((m) => m.name === a.member);
       const m = t.members[idx];
       if (!m) throw new VerifierError(EINVAL, `attach to invalid member idx ${idx} of struct ${a.struct}`);
