@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { contentSecurityPolicy } from '../host/csp';
+import { apiRequestRefusal, isLoopbackAddress } from '../host/origin';
 import type { ApiBackend } from './backend';
 import type { ApiEnvelope } from './types';
 
@@ -70,6 +71,11 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 async function handleApi(req: IncomingMessage, res: ServerResponse, method: string, backend: ApiBackend) {
+  const refusal = apiRequestRefusal(req.headers, isLoopbackAddress(req.socket.localAddress ?? ''));
+  if (refusal) {
+    sendJson(res, 403, { ok: false, error: { code: 'bad-request', message: refusal } });
+    return;
+  }
   if (req.method !== 'POST') {
     res.setHeader('Allow', 'POST');
     sendJson(res, 405, { ok: false, error: { code: 'bad-request', message: 'API calls are POST' } });
