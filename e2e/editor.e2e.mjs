@@ -155,6 +155,13 @@ export const tests = {
     assert((await value(page)) === text, 'dropped text shown');
     assert((await page.textContent('[data-testid=editor-name]')) === 'hid_bpf.yaml', 'named');
     assert((await page.locator('[data-testid=dirty]').count()) === 1, 'unsaved');
+    // Tab indents with two spaces, as one undoable edit.
+    await page.focus(TA);
+    await page.$eval(TA, (t) => t.setSelectionRange(0, 0));
+    await page.keyboard.press('Tab');
+    assert((await value(page)) === `  ${text}`, 'Tab inserts two spaces');
+    await page.keyboard.press('Control+z');
+    assert((await value(page)) === text, 'and undoes');
   },
 
   async 'the models view links to the editor'({ page, url }) {
