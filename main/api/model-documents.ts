@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import type { BtfRegistry } from '../../core/btf/registry';
 import { checkModel } from '../../core/model/check';
 import type { ModelDiagnostic } from '../../core/model/load';
-import { DocumentError, diskState, type FileAccess, saveTextAtomic } from '../host/documents';
+import { DiskStateCache, DocumentError, diskState, type FileAccess, saveTextAtomic } from '../host/documents';
 import { ApiError } from './schema';
 import type {
   ModelDocumentResult,
@@ -22,6 +22,8 @@ import type {
 export const TEMPLATE = 'main/host/templates/new-model.yaml';
 
 export class ModelDocuments {
+  private readonly disk = new DiskStateCache();
+
   constructor(
     private readonly root: string,
     private readonly modelsDir: string,
@@ -116,7 +118,7 @@ export class ModelDocuments {
 
   modelFileStatus({ path, hash }: { path: string; hash: string | null }): ModelFileStatus {
     const p = this.resolvePath('modelFileStatus', path);
-    const st = diskState(p);
+    const st = this.disk.state(p);
     return { path: p, exists: st.exists, changed: st.hash !== hash, hash: st.hash, mtimeMs: st.mtimeMs };
   }
 }

@@ -11,7 +11,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DocumentError, FileAccess, hashText, ModelDocument, saveTextAtomic } from './documents';
+import {
+  DiskStateCache,
+  DocumentError,
+  FileAccess,
+  hashText,
+  ModelDocument,
+  saveTextAtomic,
+} from './documents';
 
 let dir: string;
 beforeEach(() => {
@@ -161,6 +168,28 @@ describe('ModelDocument', () => {
     d.unwatch();
     expect(events).toEqual(['reloaded']);
     expect(d.text).toBe('a: outside\n');
+  });
+});
+
+describe('DiskStateCache', () => {
+  it('follows content changes, even with the old mtime and size', async () => {
+    const { utimesSync, statSync } = await import('node:fs');
+    const p = join(dir, 'm.yaml');
+    writeFileSync(p, 'a: 1\n');
+    utimesSync(p, 1000, 1000); // whole seconds: restorable exactly
+    const c = new DiskStateCache();
+    expect(c.state(p).hash).toBe(hashText('a: 1\n'));
+    writeFileSync(p, 'a: 2\n');
+    utimesSync(p, 1000, 1000);
+    expect(statSync(p).mtimeMs).toBe(1_000_000);
+    // The watch event marks the entry stale; wait for it to arrive.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.state(p).hash).toBe(hashText('a: 2\n'));
+    saveTextAtomic(p, 'a: 3\n');
+    expect(c.state(p).hash).toBe(hashText('a: 3\n'));
+    rmSync(p);
+    expect(c.state(p).exists).toBe(false);
+    c.close();
   });
 });
 

@@ -39,6 +39,71 @@ export function diskState(path: string): DiskState {
   }
 }
 
+/**
+ * diskState for files polled often (the editor asks every second): the content
+ * is re-read and hashed only when mtime or size moved, or an fs.watch event
+ * said the file was touched (a rewrite within the clock's granularity keeps
+ * both). At most `max` files are watched.
+ */
+export class DiskStateCache {
+  private readonly entries = new Map<
+    string,
+    { mtimeMs: number; size: number; hash: string; stale: boolean; watcher?: FSWatcher }
+  >();
+
+  constructor(private readonly max = 64) {}
+
+  state(path: string): DiskState {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(path);
+    } catch {
+      this.drop(path);
+      return { exists: false, hash: null, mtimeMs: null, size: null };
+    }
+    const e = this.entries.get(path);
+    if (e && !e.stale && e.mtimeMs === st.mtimeMs && e.size === st.size)
+      return { exists: true, hash: e.hash, mtimeMs: e.mtimeMs, size: e.size };
+    const fresh = diskState(path);
+    if (!fresh.exists) {
+      this.drop(path);
+      return fresh;
+    }
+    this.drop(path);
+    const entry = { mtimeMs: fresh.mtimeMs!, size: fresh.size!, hash: fresh.hash!, stale: false } as {
+      mtimeMs: number;
+      size: number;
+      hash: string;
+      stale: boolean;
+      watcher?: FSWatcher;
+    };
+    try {
+      // A rename (editors' save-by-rename) ends this watch: stale, re-read, re-watched next time.
+      entry.watcher = watch(path, () => {
+        entry.stale = true;
+      });
+      entry.watcher.on('error', () => {
+        entry.stale = true;
+      });
+      entry.watcher.unref();
+    } catch {
+      entry.stale = true; // cannot watch: compare content every time
+    }
+    this.entries.set(path, entry);
+    while (this.entries.size > this.max) this.drop(this.entries.keys().next().value!);
+    return fresh;
+  }
+
+  drop(path: string): void {
+    this.entries.get(path)?.watcher?.close();
+    this.entries.delete(path);
+  }
+
+  close(): void {
+    for (const p of [...this.entries.keys()]) this.drop(p);
+  }
+}
+
 export class DocumentError extends Error {
   constructor(
     readonly kind: 'conflict' | 'io' | 'access',
