@@ -162,6 +162,7 @@ export const tests = {
     assert((await value(page)) === `  ${text}`, 'Tab inserts two spaces');
     await page.keyboard.press('Control+z');
     assert((await value(page)) === text, 'and undoes');
+    assert((await page.$eval(TA, (t) => t.scrollTop)) === 0, 'undo keeps the view where it was');
   },
 
   async 'the models view links to the editor'({ page, url }) {
