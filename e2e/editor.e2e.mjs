@@ -163,6 +163,30 @@ export const tests = {
     await page.keyboard.press('Control+z');
     assert((await value(page)) === text, 'and undoes');
     assert((await page.$eval(TA, (t) => t.scrollTop)) === 0, 'undo keeps the view where it was');
+
+    // Another view and back: the unsaved document is kept; leaving the page asks first.
+    await page.keyboard.type('# note\n');
+    const edited = await value(page);
+    const hash = await page.evaluate(() => location.hash);
+    await page.click('nav button:has-text("Models")');
+    await page.waitForSelector('[data-testid=model-list]');
+    await page.evaluate((h) => {
+      location.hash = h;
+    }, hash);
+    await page.waitForFunction(
+      (t) => document.querySelector('[data-testid=editor-text]')?.value === t,
+      edited,
+    );
+    assert((await page.locator('[data-testid=dirty]').count()) === 1, 'still unsaved');
+    const asked = new Promise((done) =>
+      page.once('dialog', async (d) => {
+        const type = d.type();
+        await d.dismiss();
+        done(type);
+      }),
+    );
+    await page.evaluate(() => setTimeout(() => location.reload(), 0));
+    assert((await asked) === 'beforeunload', 'reloading with unsaved edits asks first');
   },
 
   async 'the models view links to the editor'({ page, url }) {
