@@ -41,8 +41,11 @@ export const modelCheck: Command = {
         `${r.resolved!.members.length} members`,
         `${r.resolved!.kfuncs.size} kfuncs`,
         `${r.generated.length} generated block variants assembled`,
-        `${n} program${n === 1 ? '' : 's'} (${ran.length} through ${fixupsOnly ? 'pro/epilogue patching, fixups and JIT; do_check pending' : 'the verifier'}${skipped ? `, ${skipped} not run` : ''})`,
+        `${n} program${n === 1 ? '' : 's'} (${ran.length} through ${fixupsOnly ? 'pro/epilogue patching, fixups and JIT only' : 'do_check, fixups and JIT'}${skipped ? `, ${skipped} not run` : ''})`,
       ];
+      const processed = ran.filter((p) => p.processedInsns !== undefined);
+      if (processed.length)
+        parts.push(`processed insns: ${processed.map((p) => `${p.name} ${p.processedInsns}`).join(', ')}`);
       if (xl.length)
         parts.push(`${xl.filter((p) => p.xlatedMatches).length}/${xl.length} xlated as expected`);
       const rv = r.programs.filter((p) => p.retvalMatches !== undefined);

@@ -5,6 +5,7 @@
 // engineer's bpfCheck; this runner uses their fixup stage directly so the xlated program,
 // the kfunc descriptors and the JIT image are the modeled kernel's, not re-implemented here.
 import { type Btf, parseBtf } from '../btf/btf';
+import { KF_FLAG_NAMES } from '../btf/kfuncs';
 import { BtfRegistry } from '../btf/registry';
 import type { Insn } from '../isa/insn';
 import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL } from '../isa/opcodes';
@@ -14,10 +15,12 @@ import type { AddressSpace } from '../kernel/address-space';
 import { type ArchName, type KernelProfile, kernelProfile } from '../kernel/profiles';
 import { type FixupOutput, runFixups } from '../verifier/fixups/index';
 import type { KfuncResolver } from '../verifier/fixups/kfunc';
+import { bpfCheck, type LoadKfuncs } from '../verifier/index';
 import type { InsnAuxData } from '../verifier/ops';
 import { type StructOpsModelHooks, verifierOpsFor } from '../verifier/progtypes/index';
 import { assembleGenerated, type EncodedCall, MODULE_BTF_FD_IDX, type ModelBuild } from './build';
 import type { CheckResult } from './check';
+import { modelCtxAccess } from './ctx-access';
 import type { ResolvedModel } from './resolve';
 import type { CallDesign, ProfileName } from './schema';
 
@@ -51,6 +54,80 @@ export function modelKfuncResolver(model: ResolvedModel, build: ModelBuild, base
   };
 }
 
+/** Where generated blocks go as the hooks return them (for listings and call counts). */
+export interface GeneratedSink {
+  prologue?: Insn[];
+  epilogue?: Insn[];
+  calls: EncodedCall[];
+}
+
+/** st_ops->verifier_ops gen_prologue / gen_epilogue for one member under one call design. */
+export function modelStructOpsHooks(
+  model: ResolvedModel,
+  build: ModelBuild,
+  as: AddressSpace,
+  rm: ResolvedModel['members'][number],
+  design: CallDesign | undefined,
+  sink: GeneratedSink = { calls: [] },
+): StructOpsModelHooks {
+  const env = { build, as };
+  const hooks: StructOpsModelHooks = {};
+  if (rm.prologue) {
+    const g = rm.prologue;
+    hooks.genPrologue = () => {
+      const r = assembleGenerated(model, env, g, design);
+      sink.prologue = r.insns;
+      sink.calls.push(...r.calls);
+      return r.insns;
+    };
+  }
+  if (rm.epilogue) {
+    const g = rm.epilogue;
+    hooks.genEpilogue = (_m, ctxStackOff) => {
+      const r = assembleGenerated(model, env, g, design, ctxStackOff);
+      sink.epilogue = r.insns;
+      sink.calls.push(...r.calls);
+      return r.insns;
+    };
+  }
+  return hooks;
+}
+
+/** The BTF that resolves every type id a model's programs see: its split BTF, else vmlinux. */
+export function modelTypesBtf(model: ResolvedModel, registry: BtfRegistry, base: Btf): Btf {
+  return registry.objectByName(model.module ?? `${model.model.subsystem}-ext`)?.btf ?? base;
+}
+
+/**
+ * The kfuncs a model's programs may call: the model's BTF resolves every id (split on
+ * vmlinux); insn.off 0 names vmlinux (with a built-in model's additions), off 1 the module.
+ * A program may call the model's kfuncs registered for STRUCT_OPS that no filter hides.
+ */
+export function modelLoadKfuncs(
+  model: ResolvedModel,
+  build: ModelBuild,
+  registry: BtfRegistry,
+  base: Btf,
+): LoadKfuncs {
+  const own = registry.objectByName(model.module ?? `${model.model.subsystem}-ext`)?.btf;
+  const all = modelTypesBtf(model, registry, base);
+  return {
+    btf: all,
+    btfFor: (off) => (off === 0 ? (model.module ? base : all) : off === MODULE_BTF_FD_IDX ? own : undefined),
+    allowed: (name) => {
+      const k = model.kfuncs.get(name);
+      return !!k && !k.hidden && k.hooks.includes('STRUCT_OPS');
+    },
+    flags: (name) => {
+      const k = model.kfuncs.get(name);
+      let f = 0;
+      for (const [n, bit] of KF_FLAG_NAMES) if (k?.flags.includes(n)) f |= bit;
+      return f;
+    },
+    resolver: modelKfuncResolver(model, build, base),
+  };
+}
+
 /** Function starts of a program: 0 plus every bpf-to-bpf call target. */
 export function subprogStarts(insns: readonly Insn[]): number[] {
   const starts = new Set([0]);
@@ -71,6 +148,10 @@ export interface PipelineRun {
   epilogue?: Insn[];
   calls: EncodedCall[];
   fixups?: FixupOutput;
+  /** do_check's processed insns (doCheck runs). */
+  processedInsns?: number;
+  /** The verifier log (doCheck runs). */
+  log?: string;
   /** x86-64 JIT of the fixed-up program (only for arch x86_64). */
   jit?: JitResult;
 }
@@ -88,6 +169,8 @@ export interface PipelineInput {
   stackDepths?: readonly number[];
   registry?: BtfRegistry;
   as?: AddressSpace;
+  /** Verify for real: bpfCheck (do_check, stack depths, fixups) instead of fixups alone. */
+  doCheck?: boolean;
 }
 
 /** Runs fixups (and the x86-64 JIT) for one member program under one design and profile. */
@@ -102,25 +185,33 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
   const rm = model.members.find((m) => m.name === member);
   if (!rm) throw new Error(`no member ${member}`);
   const registry = input.registry ?? modelRegistry(model, build, base);
-  const env = { build, as };
-  const hooks: StructOpsModelHooks = {};
-  if (rm.prologue) {
-    const g = rm.prologue;
-    hooks.genPrologue = () => {
-      const r = assembleGenerated(model, env, g, design);
-      run.prologue = r.insns;
-      run.calls.push(...r.calls);
-      return r.insns;
-    };
-  }
-  if (rm.epilogue) {
-    const g = rm.epilogue;
-    hooks.genEpilogue = (_m, ctxStackOff) => {
-      const r = assembleGenerated(model, env, g, design, ctxStackOff);
-      run.epilogue = r.insns;
-      run.calls.push(...r.calls);
-      return r.insns;
-    };
+  const hooks = modelStructOpsHooks(model, build, as, rm, design, run);
+  if (input.doCheck) {
+    const vr = bpfCheck(
+      {
+        insns: [...input.insns],
+        progType: 'struct_ops',
+        attach: { struct: model.model.struct_ops.name, member },
+        structOps: hooks,
+        kfuncs: modelLoadKfuncs(model, build, registry, base),
+        ctxAccess: modelCtxAccess(model, member, modelTypesBtf(model, registry, base)),
+      },
+      { btf: registry, addressSpace: as, profile },
+    );
+    run.processedInsns = vr.processedInsns ?? 0;
+    run.log = vr.log;
+    if (vr.verdict !== 'accept' || !vr.fixups) {
+      run.error = vr.error ?? `rejected (errno ${vr.errno})`;
+      return run;
+    }
+    run.fixups = vr.fixups;
+    try {
+      if (arch === 'x86_64') run.jit = jitFixups(vr.fixups, as);
+      run.ok = true;
+    } catch (e) {
+      run.error = e instanceof Error ? e.message : String(e);
+    }
+    return run;
   }
   try {
     const ops = verifierOpsFor('struct_ops', {
@@ -147,18 +238,22 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
     });
     run.fixups = fixups;
     if (arch === 'x86_64') {
-      run.jit = jitProgramFuncs(
-        {
-          insns: fixups.insns,
-          subprogs: fixups.subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth })),
-          pseudoCallImm: 'relative',
-        },
-        jitAddressSpaceOf(as),
-      );
+      run.jit = jitFixups(fixups, as);
     }
     run.ok = true;
   } catch (e) {
     run.error = e instanceof Error ? e.message : String(e);
   }
   return run;
+}
+
+function jitFixups(fixups: FixupOutput, as: AddressSpace): JitResult {
+  return jitProgramFuncs(
+    {
+      insns: fixups.insns,
+      subprogs: fixups.subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth })),
+      pseudoCallImm: 'relative',
+    },
+    jitAddressSpaceOf(as),
+  );
 }

@@ -1,9 +1,7 @@
-// Runs a checked model's member program through the modeled kernel for `model check`.
-// The verifier driver (core/verifier/index.ts bpfCheck) does not yet take a model's
-// struct_ops hooks, kfunc sets or module BTF, so programs go through the part of the
-// pipeline that does: the struct_ops verifier ops built from the model, the verifier's
-// fixup passes (convert_ctx_accesses with the pro/epilogue, do_misc_fixups,
-// fixup_kfunc_call) and the x86-64 JIT. The outcome says which stage ran.
+// Runs a checked model's member program through the modeled kernel for `model check`:
+// bpf_check with the model's struct_ops hooks, kfuncs and module BTF (do_check, stack
+// depths, convert_ctx_accesses with the pro/epilogue, do_misc_fixups, fixup_kfunc_call),
+// then the x86-64 JIT, then the interpreter when the model expects a retval.
 import { disasmProgram } from '../isa/disasm';
 import type { VerifyOutcome, VerifyRequest } from './check';
 import { runModelPipeline } from './pipeline';
@@ -29,9 +27,17 @@ export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
     insns: req.insns,
     design,
     profile: req.profile,
+    doCheck: true,
   });
-  if (!run.ok || !run.fixups) return { ok: false, stage: 'fixups', error: run.error ?? 'failed' };
-  const out: VerifyOutcome = { ok: true, stage: 'fixups', xlated: disasmProgram(run.fixups.insns) };
+  const processed = run.processedInsns !== undefined ? { processedInsns: run.processedInsns } : {};
+  if (!run.ok || !run.fixups)
+    return { ok: false, stage: 'bpf_check', error: run.error ?? 'failed', ...processed };
+  const out: VerifyOutcome = {
+    ok: true,
+    stage: 'bpf_check',
+    xlated: disasmProgram(run.fixups.insns),
+    ...processed,
+  };
   if (run.jit) out.jitBytes = run.jit.size;
   if (req.program.spec.expect?.retval !== undefined && m.func) {
     const sim = simulateProgram(req.model, req.build, m.func, run.fixups.insns, run.fixups.kfuncDescs);

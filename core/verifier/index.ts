@@ -1,10 +1,12 @@
 // bpf_check(): the verifier driver. Load checks, do_check, stack depth, then the fixup passes
 // (core/verifier/fixups) and the xlated dump, with the log in the kernel's format.
+import type { Btf } from '../btf/btf';
 import type { BtfRegistry } from '../btf/registry';
 import type { Insn } from '../isa/insn';
 import { BPF_CALL, BPF_CMPXCHG, BPF_JMP, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
 import { helperProtoById } from '../kernel/helpers';
+import type { KernelProfile } from '../kernel/profiles';
 import {
   type DoCheckStats,
   EINVAL,
@@ -13,12 +15,14 @@ import {
   Verifier,
   VerifierError,
 } from './do-check';
-import { bpfInsnPrepareDump, runFixups } from './fixups/index';
+import { bpfInsnPrepareDump, type FixupOutput, runFixups } from './fixups/index';
+import type { KfuncResolver } from './fixups/kfunc';
 import { patchInsnData } from './fixups/patch';
 import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
+import { vmlinuxKfuncEnv } from './kfunc-sets';
 import { VerifierLog } from './log';
-import type { InsnAuxData } from './ops';
-import { type ProgTypeName, verifierOpsFor } from './progtypes/index';
+import type { BpfAccessType, CtxAccessInfo, InsnAuxData } from './ops';
+import { type ProgTypeName, type StructOpsModelHooks, verifierOpsFor } from './progtypes/index';
 
 export type { MapDef, SubprogInfo } from './do-check';
 export { VerifierError } from './do-check';
@@ -30,6 +34,39 @@ export interface LoadAttr {
   maps?: MapDef[];
   logLevel?: 0 | 1 | 2;
   profile?: string;
+  /** A modeled struct_ops subsystem's verifier_ops (gen_prologue/gen_epilogue, func protos). */
+  structOps?: StructOpsModelHooks;
+  /** Kfuncs of a model (module BTF via fd_array); without it only the built-in sets apply. */
+  kfuncs?: LoadKfuncs;
+  /** A model's own is_valid_access / btf_struct_access rules, layered on the program type's. */
+  ctxAccess?: CtxAccessRules;
+}
+
+export interface CtxAccessRules {
+  /** `base` is the program type's own answer (btf_ctx_access for struct_ops). */
+  isValidAccess?(
+    off: number,
+    size: number,
+    type: BpfAccessType,
+    base: () => CtxAccessInfo | undefined,
+  ): CtxAccessInfo | undefined;
+  /** Writes through PTR_TO_BTF_ID: null = allowed, else the log line. */
+  btfStructAccess?(btfId: number, off: number, size: number): string | null;
+}
+
+/**
+ * The kfuncs a load may call. `btf` resolves every id the program uses (a module's split
+ * BTF covers vmlinux ids too); `btfFor(off)` is the BTF object insn.off names (0 = vmlinux,
+ * else an fd_array index), so a call naming the wrong object is refused as the kernel does.
+ */
+export interface LoadKfuncs {
+  btf: Btf;
+  btfFor(off: number): Btf | undefined;
+  /** btf_kfunc_id_set_contains for the program's hook. */
+  allowed(name: string): boolean;
+  flags(name: string): number;
+  /** fixup_kfunc_call's (btf id, off) → symbol. */
+  resolver: KfuncResolver;
 }
 
 export interface XlatedCall {
@@ -49,26 +86,15 @@ export interface VerifyResult {
   xlatedCalls: XlatedCall[];
   subprogs: { start: number; stackDepth: number }[];
   stats: DoCheckStats;
+  /** The fixed-up program with its kfunc descriptors (accepted loads), for the JIT and interpreter. */
+  fixups?: FixupOutput;
 }
 
 export interface VerifyEnv {
   btf: BtfRegistry;
   addressSpace?: AddressSpace;
-}
-
-/** Kfuncs each hook may call (btf_kfunc_id_set_contains), as registered in the reference kernel. */
-const TCP_CA_KFUNCS = new Set([
-  'tcp_reno_ssthresh',
-  'tcp_reno_cong_avoid',
-  'tcp_reno_undo_cwnd',
-  'tcp_slow_start',
-  'tcp_cong_avoid_ai',
-]);
-
-function kfuncAllowed(attr: LoadAttr, name: string): boolean {
-  if (attr.progType === 'struct_ops' && attr.attach?.struct === 'tcp_congestion_ops')
-    return TCP_CA_KFUNCS.has(name);
-  return false;
+  /** Kernel build the load runs against (default: the reference profile). */
+  profile?: KernelProfile;
 }
 
 /** The reason line of a verifier log: the last line before the statistics line. */
@@ -128,7 +154,17 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
     };
   };
   try {
-    subprogs = checkSubprogs(insns, vmBtf);
+    if (attr.kfuncs) {
+      // add_kfunc_call with an fd_array: resolve each call in the BTF object its off names.
+      checkKfuncBtfObjects(insns, attr.kfuncs);
+      const k = attr.kfuncs;
+      subprogs = checkSubprogs(
+        insns.map((x) =>
+          x.src === BPF_PSEUDO_KFUNC_CALL && x.code === (BPF_JMP | BPF_CALL) ? { ...x, off: 0 } : x,
+        ),
+        k.btf,
+      );
+    } else subprogs = checkSubprogs(insns, vmBtf);
     // check_struct_ops_btf_id
     if (attr.progType === 'struct_ops') {
       const a = attr.attach;
@@ -158,12 +194,23 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       btf: env.btf,
       attach: attr.attach ?? null,
       log: (l) => log.write(`${l}\n`),
+      ...(attr.structOps ? { structOps: attr.structOps } : {}),
+      ...(env.profile ? { profile: env.profile } : {}),
+      ...(env.addressSpace ? { addressSpace: as } : {}),
     });
+    const ca = attr.ctxAccess;
+    if (ca?.isValidAccess) {
+      const own = ca.isValidAccess;
+      const base = ops.isValidAccess;
+      ops.isValidAccess = (off, size, type, opts) => own(off, size, type, () => base(off, size, type, opts));
+    }
+    if (ca?.btfStructAccess) Object.assign(ops, { btfStructAccess: ca.btfStructAccess });
+    const kfBtf = attr.kfuncs?.btf ?? vmBtf;
     const kfuncArgs = (id: number): number => {
       try {
-        const f = vmBtf.type(id);
+        const f = kfBtf.type(id);
         if (f.kind !== 'FUNC') return 5;
-        const p = vmBtf.type(f.type);
+        const p = kfBtf.type(f.type);
         return p.kind === 'FUNC_PROTO' ? p.params.length : 5;
       } catch {
         return 5;
@@ -180,8 +227,10 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       subprogs,
       aux,
       log,
-      btf: env.btf,
-      kfunc: { btf: vmBtf, allowed: (n) => kfuncAllowed(attr, n), flags: () => 0 },
+      btf: attr.kfuncs ? typesView(env.btf, attr.kfuncs.btf) : env.btf,
+      kfunc: attr.kfuncs
+        ? { btf: attr.kfuncs.btf, allowed: attr.kfuncs.allowed, flags: attr.kfuncs.flags }
+        : vmlinuxKfuncEnv(env.btf, attr.progType),
       liveIn,
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
@@ -204,6 +253,8 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       maps,
       btf: env.btf,
       addressSpace: as,
+      ...(env.profile ? { profile: env.profile } : {}),
+      ...(attr.kfuncs ? { kfuncResolver: attr.kfuncs.resolver } : {}),
     });
     zextCmpxchg(fx);
     const starts = fx.subprogs.map((s) => s.start);
@@ -239,6 +290,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       xlatedCalls,
       subprogs: fx.subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth })),
       stats,
+      fixups: fx,
     };
   } catch (e) {
     if (e instanceof VerifierError) {
@@ -255,6 +307,36 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       return reject(EINVAL);
     }
     throw e;
+  }
+}
+
+/**
+ * do_check walks PTR_TO_BTF_ID types in vmlinux BTF (reg->btf is not tracked); a model's
+ * split BTF resolves vmlinux ids unchanged plus the model's own, so it stands in there.
+ */
+function typesView(reg: BtfRegistry, types: Btf): BtfRegistry {
+  if (types === reg.vmlinux.btf) return reg;
+  const vm = { ...reg.vmlinux, btf: types };
+  return new Proxy(reg, {
+    get: (t, p, r) => (p === 'vmlinux' ? vm : Reflect.get(t, p, r)),
+  });
+}
+
+/** add_kfunc_call's BTF object lookup: insn.off picks vmlinux (0) or an fd_array module BTF. */
+function checkKfuncBtfObjects(insns: readonly Insn[], kf: LoadKfuncs): void {
+  for (const x of insns) {
+    if (x.code !== (BPF_JMP | BPF_CALL) || x.src !== BPF_PSEUDO_KFUNC_CALL) continue;
+    if (x.off < 0)
+      throw new VerifierError(EINVAL, 'negative offset disallowed for kernel module function call');
+    const b = kf.btfFor(x.off);
+    if (!b) throw new VerifierError(EINVAL, 'invalid module BTF fd specified');
+    let fn = false;
+    try {
+      fn = b.hasType(x.imm) && b.kindNameOf(x.imm) === 'FUNC';
+    } catch {
+      fn = false;
+    }
+    if (!fn) throw new VerifierError(EINVAL, `kernel btf_id ${x.imm} is not a function`);
   }
 }
 
