@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<{ run: BenchSuite }>> = {
   fixups: () => import('./fixups'),
   btf: () => import('./btf'),
   model: () => import('./model'),
+  app: () => import('./app'),
 };
 
 async function main(): Promise<void> {

@@ -1,0 +1,112 @@
+// BTF incremental search, per keystroke: a real key press (CDP input) into the
+// search box, timed in the page from the keydown event to the list showing that
+// query's hits (MutationObserver after the btfSearch response for the query).
+// BtfList debounces queries by 100 ms, so the rows also give the part after the
+// debounce (btfSearch request sent → list updated) and keydown → next frame.
+import type { Page } from 'playwright-core';
+
+// Installed before the app loads: wraps fetch to note when btfSearch is sent and
+// answered, per query. Page-side code is a string (tsx's helpers do not exist there).
+const INSTRUMENT = `(() => {
+  const st = { key: 0, keyFrame: 0, fetches: [] };
+  window.__kmodelBench = st;
+  const orig = window.fetch.bind(window);
+  window.fetch = async (input, init) => {
+    if (!String(input).includes('api/btfSearch')) return orig(input, init);
+    const rec = { q: JSON.parse(init.body).query, sent: performance.now(), answered: 0 };
+    st.fetches.push(rec);
+    const res = await orig(input, init);
+    rec.answered = performance.now();
+    return res;
+  };
+  document.addEventListener('keydown', (e) => {
+    if (!e.target.matches || !e.target.matches('[data-testid=btf-search]')) return;
+    st.key = e.timeStamp;
+    st.keyFrame = 0;
+    requestAnimationFrame(() => requestAnimationFrame((t) => { st.keyFrame = t; }));
+  }, true);
+})()`;
+
+// Resolves when the list shows the hits for \`q\`: a btfSearch for q was answered
+// and a later DOM change left a filled first row.
+const WAIT_LIST = `({ q, since, timeout }) => new Promise((resolve, reject) => {
+  const st = window.__kmodelBench;
+  const list = document.querySelector('[data-testid=btf-list]');
+  const timer = setTimeout(() => { obs.disconnect(); reject(new Error('list not updated for ' + q)); }, timeout);
+  const done = () => {
+    const f = st.fetches.find((r) => r.q === q && r.sent >= since && r.answered);
+    const row = list.querySelector('button.row .name');
+    if (!f || !row) return false;
+    const now = performance.now();
+    obs.disconnect();
+    clearTimeout(timer);
+    resolve({ key: st.key, keyFrame: st.keyFrame, sent: f.sent, answered: f.answered, listed: now,
+      total: Number(list.getAttribute('data-total')) });
+    return true;
+  };
+  const obs = new MutationObserver(() => done());
+  obs.observe(list, { subtree: true, childList: true, attributes: true, characterData: true });
+})`;
+
+export interface KeystrokeTiming {
+  /** keydown → list updated, debounce included. */
+  toList: number;
+  /** btfSearch sent (debounce fired) → list updated. */
+  afterDebounce: number;
+  /** keydown → the frame after it (the typed letter on screen). */
+  toFrame: number;
+  total: number;
+}
+
+export async function instrumentBtf(page: Page): Promise<void> {
+  await page.addInitScript(INSTRUMENT);
+}
+
+/** Opens #btf in a fresh page state and times the first (cold) search: page start → rows listed. */
+export async function openBtf(page: Page, url: string): Promise<number> {
+  await page.goto(`${url}#btf`);
+  const r = (await page.evaluate(`(${WAIT_LIST})({ q: '', since: 0, timeout: 120000 })`)) as {
+    listed: number;
+  };
+  return r.listed;
+}
+
+async function clearBox(page: Page): Promise<void> {
+  const box = page.locator('[data-testid=btf-search]');
+  await box.fill('');
+  await page
+    .evaluate(`(${WAIT_LIST})({ q: '', since: performance.now() - 1, timeout: 60000 })`)
+    .catch(() => {});
+}
+
+/** Types `word` one key at a time, waiting for each query's list; `rounds` times. */
+export async function timeKeystrokes(page: Page, word: string, rounds: number): Promise<KeystrokeTiming[]> {
+  const out: KeystrokeTiming[] = [];
+  const box = page.locator('[data-testid=btf-search]');
+  for (let r = 0; r < rounds; r++) {
+    await clearBox(page);
+    await box.focus();
+    await page.waitForTimeout(200);
+    for (let i = 1; i <= word.length; i++) {
+      const since = (await page.evaluate('performance.now()')) as number;
+      const wait = page.evaluate(
+        `(${WAIT_LIST})(${JSON.stringify({ q: word.slice(0, i), since, timeout: 60000 })})`,
+      );
+      await page.keyboard.press(word[i - 1]!);
+      const t = (await wait) as {
+        key: number;
+        keyFrame: number;
+        sent: number;
+        listed: number;
+        total: number;
+      };
+      out.push({
+        toList: t.listed - t.key,
+        afterDebounce: t.listed - t.sent,
+        toFrame: t.keyFrame ? t.keyFrame - t.key : Number.NaN,
+        total: t.total,
+      });
+    }
+  }
+  return out;
+}
