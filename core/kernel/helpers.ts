@@ -70,7 +70,9 @@ const SPECS: ProtoSpec[] = [
     name: 'csum_diff',
     symbol: 'bpf_csum_diff',
     ret: I,
-    args: ['ARG_PTR_TO_MEM_RDONLY', SZ0, MEM_RO, SZ0, A],
+    args: [MEM_RO, SZ0, MEM_RO, SZ0, A],
+    // bpf_csum_diff_proto: from/to may be NULL (ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY).
+    argFlags: [['PTR_MAYBE_NULL'], [], ['PTR_MAYBE_NULL'], [], []],
   },
   { name: 'csum_update', symbol: 'bpf_csum_update', ret: I, args: [CTX, A] },
   { name: 'csum_level', symbol: 'bpf_csum_level', ret: I, args: [CTX, A] },

@@ -108,3 +108,73 @@ exit`;
     );
   });
 });
+
+describe('kfunc calls (btf_kfunc_id_set_contains and KF_* flags)', () => {
+  const vm = btf.vmlinux.btf;
+  const kcheck = (src: string, progType: LoadAttr['progType']) => {
+    const insns = assemble(src, {
+      resolveCall: (name) => {
+        const id = vm.findByName(name, 'FUNC');
+        return id === undefined ? undefined : { src: 2, imm: id };
+      },
+    });
+    return bpfCheck({ insns, progType, logLevel: 1 }, { btf });
+  };
+  const acquireRelease = `r1 = 1
+call bpf_task_from_pid
+if r0 == 0 goto pc+2
+r1 = r0
+call bpf_task_release
+r0 = 0
+exit`;
+
+  it('a kfunc outside the hook’s sets is not allowed', () => {
+    // do_check passes it; only fixup_kfunc_call fails (the address space has no symbol for it).
+    expect(kcheck(acquireRelease, 'sched_cls').error).toBe(
+      'cannot find address for kernel function bpf_task_from_pid',
+    );
+    const r = kcheck(acquireRelease, 'socket_filter');
+    expect([r.errno, r.error]).toEqual([13, 'calling kernel function bpf_task_from_pid is not allowed']);
+    // tcp_reno_ssthresh is registered for struct_ops only.
+    expect(kcheck('call tcp_reno_ssthresh\nr0 = 0\nexit', 'sched_cls').error).toBe(
+      'calling kernel function tcp_reno_ssthresh is not allowed',
+    );
+  });
+
+  it('KF_ACQUIRE references must be released, KF_RET_NULL results null-checked', () => {
+    const leak = kcheck('r1 = 1\ncall bpf_task_from_pid\nr0 = 0\nexit', 'sched_cls');
+    expect(leak.error).toMatch(/^Unreleased reference id=\d+ alloc_insn=1$/);
+    const unchecked = kcheck(
+      'r1 = 1\ncall bpf_task_from_pid\nr1 = r0\ncall bpf_task_release\nr0 = 0\nexit',
+      'sched_cls',
+    );
+    expect(unchecked.error).toBe('Possibly NULL pointer passed to trusted arg0');
+  });
+
+  it('a released pointer is dead', () => {
+    const r = kcheck(
+      `r1 = 1
+call bpf_task_from_pid
+if r0 == 0 goto pc+4
+r6 = r0
+r1 = r0
+call bpf_task_release
+r0 = *(u32 *)(r6 +0)
+r0 = 0
+exit`,
+      'sched_cls',
+    );
+    expect(r.verdict).toBe('reject');
+    expect(r.error).toMatch(/^R6 invalid mem access 'scalar'$/);
+  });
+});
+
+describe('helper args declared PTR_MAYBE_NULL', () => {
+  it('bpf_csum_diff takes NULL for from and to', () => {
+    const r = check('r1 = 0\nr2 = 0\nr3 = 0\nr4 = 0\nr5 = 0\ncall bpf_csum_diff\nr0 = 0\nexit', 'sched_cls');
+    expect(r.verdict).toBe('accept');
+    // A NULL size argument is still checked: r2 must be a known constant.
+    const bad = check('r1 = 0\nr3 = 0\nr4 = 0\nr5 = 0\ncall bpf_csum_diff\nr0 = 0\nexit', 'sched_cls');
+    expect(bad.error).toBe('R2 !read_ok');
+  });
+});

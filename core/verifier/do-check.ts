@@ -1,6 +1,7 @@
 // do_check: the path-sensitive walk of kernel/bpf/verifier.c over one program, with state
 // pruning (is_state_visited), precision backtracking (mark_chain_precision) and the level-1 log.
 import type { Btf } from '../btf/btf';
+import { KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, KF_TRUSTED_ARGS } from '../btf/kfuncs';
 import type { BtfRegistry } from '../btf/registry';
 import { formatInsn } from '../isa/disasm';
 import { BPF_FUNC_MAX_ID, funcIdName } from '../isa/helper-names';
@@ -138,8 +139,10 @@ export interface SubprogInfo {
 /** Kfunc lookups the verifier needs: BTF FUNC by id, and membership in the hook's kfunc set. */
 export interface KfuncEnv {
   btf: Btf;
-  allowed(name: string): boolean;
-  flags(name: string): number;
+  /** btf_kfunc_id_set_contains: `id` is the kfunc's BTF id in `btf`. */
+  allowed(name: string, id: number): boolean;
+  /** The KF_* flags the kfunc was registered with. */
+  flags(name: string, id: number): number;
 }
 
 export interface DoCheckEnv {
@@ -189,8 +192,6 @@ interface CallMeta {
 }
 
 const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
-/** Helper args declared ARG_PTR_TO_MEM | PTR_MAYBE_NULL in the kernel, where the proto table lacks the flag. */
-const NULLABLE_MEM_ARGS: Record<string, number[]> = { bpf_csum_diff: [0, 2] };
 const ALU_OP_STR = [
   '+=',
   '-=',
@@ -1579,10 +1580,7 @@ export class Verifier {
     this.checkRegArg(regno, 'src');
     const reg = this.regs()[regno]!;
     if (argType === 'ARG_ANYTHING') return;
-    const maybeNullArg =
-      flags.includes('PTR_MAYBE_NULL') ||
-      argType.endsWith('_OR_NULL') ||
-      !!NULLABLE_MEM_ARGS[fn.name]?.includes(arg);
+    const maybeNullArg = flags.includes('PTR_MAYBE_NULL') || argType.endsWith('_OR_NULL');
     const isNull = reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n;
     if (!(isNull && maybeNullArg)) this.checkRegType(regno, reg, argType, flags);
     switch (argType) {
@@ -1832,8 +1830,11 @@ export class Verifier {
       // handled below
     }
     if (!proto) this.fail(EINVAL, `kernel btf_id ${insn.imm} is not a function`);
-    if (!kf.allowed(name)) this.fail(EACCES, `calling kernel function ${name} is not allowed`);
+    if (!kf.allowed(name, insn.imm)) this.fail(EACCES, `calling kernel function ${name} is not allowed`);
+    const kfFlags = kf.flags(name, insn.imm);
     const btf = kf.btf;
+    // KF_RELEASE: the (first) pointer argument carrying a reference is the one released.
+    let releaseRegno = 0;
     const args = proto.params;
     if (args.length > 5) this.fail(EINVAL, `Function ${name} has ${args.length} > 5 args`);
     const regs = this.regs();
@@ -1853,6 +1854,16 @@ export class Verifier {
       const refId = skipMods(btf, t.type);
       const ref = btf.type(refId);
       if (reg.type === 'PTR_TO_BTF_ID') {
+        if (kfFlags & KF_RELEASE && !releaseRegno) {
+          if (!reg.refObjId)
+            this.fail(EINVAL, `release kernel function ${name} expects refcounted PTR_TO_BTF_ID`);
+          releaseRegno = regno;
+        } else if (
+          kfFlags & (KF_TRUSTED_ARGS | KF_RELEASE) &&
+          !reg.refObjId &&
+          !reg.flags.includes('trusted')
+        )
+          this.fail(EACCES, `R${regno} must be referenced or trusted`);
         if (ref.kind !== 'STRUCT')
           this.fail(
             EINVAL,
@@ -1881,6 +1892,11 @@ export class Verifier {
       }
       if (sz) this.checkHelperMemAccess(regno, sz, 'read', false);
     }
+    if (kfFlags & KF_RELEASE) {
+      if (!releaseRegno)
+        this.fail(EINVAL, `release kernel function ${name} expects refcounted PTR_TO_BTF_ID`);
+      this.releaseReference(regs[releaseRegno]!.refObjId);
+    }
     for (const r of CALLER_SAVED) {
       regs[r] = notInitReg();
       this.markRegScratched(r);
@@ -1894,12 +1910,18 @@ export class Verifier {
       const pointee = skipMods(btf, rt.type);
       const r = this.markKnownZeroPtr(0, 'PTR_TO_BTF_ID');
       r.btfId = pointee;
-      if (kf.flags(name) & 4) {
+      if (kfFlags & KF_RET_NULL) {
         r.maybeNull = true;
         r.id = ++this.idGen;
       }
+      if (kfFlags & KF_ACQUIRE) {
+        // acquire_reference: the pointer owns a reference that must be released before exit.
+        const id = ++this.idGen;
+        this.cur.refs.push({ id, insnIdx: idx });
+        r.refObjId = id;
+        if (kfFlags & KF_RET_NULL) r.id = id;
+      }
     }
-    void idx;
   }
 
   private checkFuncCall(insn: Insn, idx: number): void {
@@ -1931,6 +1953,15 @@ export class Verifier {
     }
     this.scratch.all = true;
     this.insnIdx = target;
+  }
+
+  /** release_reference: drop the reference and invalidate every copy of the pointer. */
+  private releaseReference(refObjId: number): void {
+    const st = this.cur;
+    st.refs = st.refs.filter((r) => r.id !== refObjId);
+    forEachReg(st, (reg) => {
+      if (reg.refObjId === refObjId) markRegUnknown(reg);
+    });
   }
 
   private processBpfExit(): 'next' | 'exit' {
