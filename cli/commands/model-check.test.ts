@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../errors';
@@ -35,6 +37,25 @@ describe('kmodel model check', () => {
     const lines = r.err.trim().split('\n');
     expect(lines[0]).toBe(`${fixture('bad-decl.yaml')}:9:16: unknown type name 'strct'`);
     expect(lines[1]).toMatch(new RegExp(`^${fixture('bad-insn.yaml').replace(/[.]/g, '\\.')}:20:7: `));
+  });
+
+  it("exits 1 with the verifier's message at the line of an insn do_check refuses", async () => {
+    const text = readFileSync(models[0]!, 'utf8').replace(
+      '    member: reset\n    insns: |\n      r0 = 0\n',
+      '    member: reset\n    insns: |\n      r0 = 0\n      r0 += r2\n',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'kmodel-check-'));
+    const f = join(dir, 'qdisc-bad.yaml');
+    writeFileSync(f, text);
+    try {
+      const r = await call(modelCheck, [f]);
+      expect(r.code).toBe(1);
+      const line = text.split('\n').indexOf('      r0 += r2') + 1;
+      expect(r.err).toContain(`${f}:${line}:7: bpf_check: R2 !read_ok\n`);
+      expect(r.out).toContain(`${f}: FAILED (`);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it('rejects bad usage with exit 2', async () => {

@@ -10,6 +10,7 @@ import { BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { assembleProgram } from '../model/build';
 import { checkModel } from '../model/check';
 import { runModelPipeline } from '../model/pipeline';
+import { modelVerifier } from '../model/verify';
 import { compareDesigns, distillCheck, type ModelComparison, type VariantResult } from './compare';
 import { formatComparisonMarkdown, formatComparisonTable } from './format';
 
@@ -197,5 +198,28 @@ describe('distillCheck', () => {
     });
     expect(byVal.distillOk).toBe(false);
     expect(byVal.helperAbiReason).toBe('argument s: struct big by value (not castable to u64)');
+  });
+});
+
+describe('verifier work per design', () => {
+  it("fills do_check's processed insns from bpfCheck; generated code adds none (patched in after do_check)", () => {
+    const c = compareDesigns(qdisc, base, { profile: 'auto' });
+    const checked = checkModel(
+      join(root, 'models/qdisc.yaml'),
+      readFileSync(join(root, 'models/qdisc.yaml'), 'utf8'),
+      {
+        btf: registry,
+        verify: modelVerifier,
+      },
+    );
+    for (const member of ['init', 'reset', 'destroy']) {
+      const k = variant(c, member, 'kfunc');
+      const w = variant(c, member, 'wrapper');
+      const prog = checked.programs.find((p) => p.member === member)!;
+      expect(prog.processedInsns, member).toBeGreaterThan(0);
+      expect(k.verifier.processedInsns, member).toBe(prog.processedInsns);
+      expect(w.verifier.processedInsns, member).toBe(prog.processedInsns);
+    }
+    expect(variant(c, 'init', 'helper').verifier.processedInsns).toBeNull();
   });
 });

@@ -72,7 +72,7 @@ export interface VariantResult {
     kfuncDescriptorsForGenerated: number;
     /** btf_distill_func_proto runs (one per descriptor). */
     distillRuns: number | null;
-    /** do_check's processed insns: needs the verifier driver (bpfCheck). */
+    /** do_check's processed insns (bpfCheck) for the program under this design. */
     processedInsns: number | null;
   };
   references: {
@@ -424,7 +424,7 @@ function variantFor(
     result.farCall[a] = entry;
   }
 
-  // Run the pipeline: hooks → convert_ctx_accesses → do_misc_fixups → JIT.
+  // Run the pipeline: do_check → hooks → convert_ctx_accesses → do_misc_fixups → JIT.
   for (const p of PROFILE_NAMES) {
     const r = runModelPipeline({
       check,
@@ -434,10 +434,21 @@ function variantFor(
       design,
       profile: p,
       registry,
+      doCheck: true,
     });
     result.byProfile[p] = r.ok ? 'ok' : (r.error ?? 'failed');
   }
-  const run = runModelPipeline({ check, base, member: m.name, insns: prog.insns, design, profile, registry });
+  const run = runModelPipeline({
+    check,
+    base,
+    member: m.name,
+    insns: prog.insns,
+    design,
+    profile,
+    registry,
+    doCheck: true,
+  });
+  if (run.processedInsns !== undefined) result.verifier.processedInsns = run.processedInsns;
   result.calls = run.calls.map((c) => ({
     name: c.name,
     target: c.symbol ?? c.name,

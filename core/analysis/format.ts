@@ -39,6 +39,8 @@ export function comparisonRows(b: BlockComparison): { metric: string; values: st
       ok(x, (y) => `${y.verifier.kfuncDescriptorsForGenerated} / ${num(y.verifier.kfuncDescriptors)}`),
     ),
     row('btf_distill_func_proto runs', (x) => ok(x, (y) => num(y.verifier.distillRuns))),
+    // do_check runs before the pro/epilogue are patched in, so generated code adds no work.
+    row('verifier work: processed insns', (x) => ok(x, (y) => num(y.verifier.processedInsns))),
     row('program → module refs', (x) => ok(x, (y) => y.references.programToModule.join(', ') || 'none')),
     row('struct_ops map → module ref', (x) => x.references.mapToModule ?? 'none (built-in)'),
     row('far calls: archs that cannot call', (x) =>

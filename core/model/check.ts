@@ -13,7 +13,7 @@ import {
   placeModelSymbols,
 } from './build';
 import { loadModel, type ModelDiagnostic, type ModelSource } from './load';
-import { InsnTextError } from './program';
+import { InsnTextError, slotsOf, type TextLine } from './program';
 import {
   designsCommon,
   INSN_BUF_SIZE,
@@ -31,6 +31,8 @@ export interface VerifyOutcome {
   jitBytes?: number;
   /** The verifier's last error line when !ok. */
   error?: string;
+  /** Index of the insn the verifier refused (!ok), to point at its line. */
+  insn?: number;
   /** Xlated dump lines, `N: insn`, after fixups (when ok). */
   xlated?: string[];
   processedInsns?: number;
@@ -166,7 +168,13 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
       if (out.processedInsns !== undefined) pc.processedInsns = out.processedInsns;
       if (!out.ok) {
         pc.error = out.error ?? 'rejected';
-        result.diagnostics.push(source.diag([...p.path, 'insns'], `${out.stage}: ${pc.error}`));
+        const msg = `${out.stage}: ${pc.error}`;
+        const at = out.insn !== undefined ? lineOfInsn(p.lines, out.insn) : undefined;
+        result.diagnostics.push(
+          at
+            ? source.diagIn([...p.path, 'insns'], at.line, at.col, msg)
+            : source.diag([...p.path, 'insns'], msg),
+        );
       }
       const exp = p.spec.expect;
       if (out.ok && exp?.xlated && out.xlated) {
@@ -186,6 +194,17 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
     result.programs.push(pc);
   });
   return finish(result);
+}
+
+/** The text line that assembled to insn `idx` (ld_imm64 lines take two slots). */
+function lineOfInsn(lines: readonly TextLine[], idx: number): TextLine | undefined {
+  let k = 0;
+  for (const l of lines) {
+    const n = l.callName ? 1 : slotsOf(l.text);
+    if (idx < k + n) return l;
+    k += n;
+  }
+  return undefined;
 }
 
 function finish(r: CheckResult): CheckResult {

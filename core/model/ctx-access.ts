@@ -35,6 +35,7 @@ export function modelCtxAccess(model: ResolvedModel, member: string, types: Btf)
   const so = model.model.struct_ops;
   const rules = so.members.find((m) => m.name === member)?.ctx;
   const out: CtxAccessRules = {};
+  if (rules?.refcounted?.length) out.refcountedArgs = rules.refcounted;
   if (rules) {
     out.isValidAccess = (off, size, type, base) => {
       if (rules.access === 'none') return undefined;

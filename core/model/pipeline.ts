@@ -152,6 +152,8 @@ export interface PipelineRun {
   processedInsns?: number;
   /** The verifier log (doCheck runs). */
   log?: string;
+  /** The insn do_check stopped at when it refused the program (doCheck runs). */
+  errorInsn?: number;
   /** x86-64 JIT of the fixed-up program (only for arch x86_64). */
   jit?: JitResult;
 }
@@ -202,6 +204,8 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
     run.log = vr.log;
     if (vr.verdict !== 'accept' || !vr.fixups) {
       run.error = vr.error ?? `rejected (errno ${vr.errno})`;
+      const at = lastLoggedInsn(vr.log);
+      if (at !== undefined && at < input.insns.length) run.errorInsn = at;
       return run;
     }
     run.fixups = vr.fixups;
@@ -245,6 +249,13 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
     run.error = e instanceof Error ? e.message : String(e);
   }
   return run;
+}
+
+/** The last `N: (code) …` insn line of a verifier log: where the failing path stopped. */
+export function lastLoggedInsn(log: string): number | undefined {
+  let at: number | undefined;
+  for (const m of log.matchAll(/^(\d+): \([0-9a-f]{2}\)/gm)) at = Number(m[1]);
+  return at;
 }
 
 function jitFixups(fixups: FixupOutput, as: AddressSpace): JitResult {

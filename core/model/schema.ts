@@ -82,6 +82,10 @@ const ctxRules = z.strictObject({
     )
     .optional()
     .describe('arguments whose pointer type is overridden by is_valid_access'),
+  refcounted: z
+    .array(z.int().min(0).max(11))
+    .optional()
+    .describe('arguments named __ref in the CFI stub: the program owns a reference it must release'),
 });
 
 const member = z.strictObject({

@@ -4,6 +4,7 @@ import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { parseBtf } from '../btf/btf';
 import { BtfRegistry } from '../btf/registry';
+import { assembleProgram } from './build';
 import { checkModel } from './check';
 import { modelVerifier } from './verify';
 
@@ -52,5 +53,59 @@ describe('bpf_testmod st_ops through the modeled pipeline', () => {
     const init = r.programs.find((p) => p.member === 'init')!;
     expect(init.verified).toBe('rejected');
     expect(init.error).toMatch(/kernel function descriptor not found/);
+  });
+
+  it("refuses a program do_check rejects, with the kernel's reason at the offending line", () => {
+    const f = join(root, 'models/qdisc.yaml');
+    const ok = checkModel(f, readFileSync(f, 'utf8'), { btf: registry, verify: modelVerifier });
+    expect(ok.programs.find((p) => p.name === 'fifo_reset')!.verified).toBe('ok');
+    const text = readFileSync(f, 'utf8').replace(
+      '    member: reset\n    insns: |\n      r0 = 0\n',
+      '    member: reset\n    insns: |\n      r0 = 0\n      r0 += r2\n',
+    );
+    const r = checkModel('m.yaml', text, { btf: registry, verify: modelVerifier });
+    const p = r.programs.find((x) => x.name === 'fifo_reset')!;
+    expect(p.verified).toBe('rejected');
+    expect(p.stage).toBe('bpf_check');
+    expect(p.error).toBe('R2 !read_ok');
+    const line = text.split('\n').indexOf('      r0 += r2') + 1;
+    expect(r.diagnostics.filter((d) => d.message.includes('R2'))).toEqual([
+      expect.objectContaining({ line, col: 7, message: 'bpf_check: R2 !read_ok' }),
+    ]);
+  });
+
+  it('reports processed insns and runs a module kfunc named through insn.off = fd_array index', () => {
+    const f = join(root, 'models/bpf_testmod.yaml');
+    const r = checkModel(f, readFileSync(f, 'utf8'), { btf: registry, verify: modelVerifier });
+    for (const p of r.programs) {
+      expect(p.stage).toBe('bpf_check');
+      // main 6 insns + the subprog's 5, each once (no branches)
+      expect(p.processedInsns).toBe(11);
+    }
+    // The same call with off 2 names no BTF object: add_kfunc_call refuses it.
+    const build = checkModel(f, readFileSync(f, 'utf8'), { btf: registry });
+    const bad = modelVerifier({
+      model: build.resolved!,
+      build: build.build!,
+      as: build.as!,
+      program: build.resolved!.programs[0]!,
+      insns: assembleProgram(build.resolved!, { build: build.build!, as: build.as! }, 0).map((x) =>
+        x.src === 2 && x.code === 0x85 ? { ...x, off: 2 } : x,
+      ),
+      profile: 'v6.18',
+    })!;
+    expect(bad).toMatchObject({ ok: false, stage: 'bpf_check', error: 'invalid module BTF fd specified' });
+  });
+
+  it('holds the program to its skb__ref reference: enqueue must drop the skb it owns', () => {
+    const f = join(root, 'models/qdisc.yaml');
+    const good = readFileSync(f, 'utf8');
+    const drop = '      call bpf_qdisc_skb_drop\n';
+    expect(good).toContain(drop);
+    const r = checkModel('m.yaml', good.replace(drop, ''), { btf: registry, verify: modelVerifier });
+    const p = r.programs.find((x) => x.name === 'drop_all_enqueue')!;
+    expect(p.verified).toBe('rejected');
+    // acquired at entry (insn 0) for the refcounted argument, never released
+    expect(p.error).toBe('Unreleased reference id=1 alloc_insn=0');
   });
 });

@@ -30,8 +30,10 @@ export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
     doCheck: true,
   });
   const processed = run.processedInsns !== undefined ? { processedInsns: run.processedInsns } : {};
-  if (!run.ok || !run.fixups)
-    return { ok: false, stage: 'bpf_check', error: run.error ?? 'failed', ...processed };
+  if (!run.ok || !run.fixups) {
+    const at = run.errorInsn !== undefined ? { insn: run.errorInsn } : {};
+    return { ok: false, stage: 'bpf_check', error: run.error ?? 'failed', ...processed, ...at };
+  }
   const out: VerifyOutcome = {
     ok: true,
     stage: 'bpf_check',

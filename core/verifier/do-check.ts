@@ -161,6 +161,8 @@ export interface DoCheckEnv {
   jmpP: boolean[];
   forceCkpt: boolean[];
   /** Distinguishes the struct_ops ctx (args) from skb/xdp ctx for BTF pointer loads. */
+  /** struct_ops args whose CFI stub names end in __ref: referenced at entry (ctx_arg_info refcounted). */
+  refcountedCtxArgs?: readonly number[];
 }
 
 export class VerifierError extends Error {
@@ -226,6 +228,8 @@ export class Verifier {
   private stack: StackElem[] = [];
   private explored = new Map<number, VerifierState[]>();
   private idGen = 0;
+  /** ctx offset of a refcounted struct_ops arg → the reference acquired at entry. */
+  private readonly ctxArgRefs = new Map<number, number>();
   insnProcessed = 0;
   private jmpsProcessed = 0;
   private prevJmpsProcessed = 0;
@@ -296,6 +300,11 @@ export class Verifier {
     markRegKnown(regs[1], 0n);
     regs[10] = { ...notInitReg(), type: 'PTR_TO_STACK' };
     markRegKnown(regs[10], 0n);
+    for (const arg of this.env.refcountedCtxArgs ?? []) {
+      const id = ++this.idGen;
+      st.refs.push({ id, insnIdx: 0 });
+      this.ctxArgRefs.set(arg * 8, id);
+    }
     this.cur = st;
     this.scratch.all = true;
     this.doCheck();
@@ -1014,6 +1023,15 @@ export class Verifier {
             if (base === 'PTR_TO_BTF_ID') {
               r.btfId = info.btfId ?? 0;
               if (info.trusted) r.flags = ['trusted'];
+              const ref = this.ctxArgRefs.get(off);
+              if (ref !== undefined) {
+                if (!this.cur.refs.some((x) => x.id === ref))
+                  this.fail(
+                    EACCES,
+                    `invalid bpf_context access off=${off}. Reference may already be released`,
+                  );
+                r.refObjId = ref;
+              }
             }
           }
         }

@@ -18,8 +18,8 @@ import {
 import { bpfInsnPrepareDump, type FixupOutput, runFixups } from './fixups/index';
 import type { KfuncResolver } from './fixups/kfunc';
 import { patchInsnData } from './fixups/patch';
-import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
 import { vmlinuxKfuncEnv } from './kfunc-sets';
+import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
 import { VerifierLog } from './log';
 import type { BpfAccessType, CtxAccessInfo, InsnAuxData } from './ops';
 import { type ProgTypeName, type StructOpsModelHooks, verifierOpsFor } from './progtypes/index';
@@ -52,6 +52,8 @@ export interface CtxAccessRules {
   ): CtxAccessInfo | undefined;
   /** Writes through PTR_TO_BTF_ID: null = allowed, else the log line. */
   btfStructAccess?(btfId: number, off: number, size: number): string | null;
+  /** Args the program receives referenced (CFI stub `__ref`): released before exit. */
+  refcountedArgs?: readonly number[];
 }
 
 /**
@@ -232,6 +234,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
         ? { btf: attr.kfuncs.btf, allowed: attr.kfuncs.allowed, flags: attr.kfuncs.flags }
         : vmlinuxKfuncEnv(env.btf, attr.progType),
       liveIn,
+      ...(attr.ctxAccess?.refcountedArgs?.length ? { refcountedCtxArgs: attr.ctxAccess.refcountedArgs } : {}),
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
       forceCkpt: cfg.forceCkpt,
