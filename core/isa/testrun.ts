@@ -1,0 +1,232 @@
+// BPF_PROG_TEST_RUN as Linux 6.18 runs xdp / sched_cls / socket_filter programs
+// (net/bpf/test_run.c, corpus README "Test runs"): one load keeps its maps (zeroed or
+// empty at load) across runs; each run gets a fresh packet and context. The context is
+// a virtual region whose pointer fields read as the verifier's ctx rewrite makes them
+// read, so the program runs on its original (pre-fixup) instructions.
+import { bytesToHex } from './encoding';
+import type { Insn } from './insn';
+import { type Helper, runProgram } from './interp';
+import { Memory } from './memory';
+
+export interface TestRunMapDef {
+  type: 'array' | 'hash' | 'prog_array';
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+}
+
+export interface TestRunResult {
+  retval: number;
+  /** Packet after the run as data_out reports it (socket_filter: Ethernet header zeroed). */
+  dataOut: Uint8Array;
+}
+
+const EEXIST = 17n;
+const ENOENT = 2n;
+const EINVAL = 22n;
+const E2BIG = 7n;
+const EFAULT = 14n;
+const neg = (e: bigint) => BigInt.asUintN(64, -e);
+
+/**
+ * Array and hash maps as the kernel keeps them, enough for bpf_map_lookup_elem /
+ * update_elem / delete_elem: array values are round_up(value_size, 8) apart in one
+ * region; each hash element gets its own value region.
+ */
+class MapModel {
+  readonly addr: bigint;
+  private readonly array?: bigint;
+  private readonly elems = new Map<string, bigint>();
+  constructor(
+    readonly def: TestRunMapDef,
+    private readonly mem: Memory,
+    index: number,
+  ) {
+    this.addr = mem.map(`map${index}`, new Uint8Array(64), false);
+    if (def.type === 'array') {
+      this.array = mem.map(`map${index}.values`, new Uint8Array(this.elemSize * def.maxEntries), true);
+    }
+  }
+  private get elemSize(): number {
+    return (this.def.valueSize + 7) & ~7;
+  }
+  lookup(key: Uint8Array): bigint {
+    if (this.array !== undefined) {
+      const k = new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
+      return k < this.def.maxEntries ? this.array + BigInt(k * this.elemSize) : 0n;
+    }
+    return this.elems.get(bytesToHex(key)) ?? 0n;
+  }
+  update(key: Uint8Array, value: Uint8Array, flags: bigint): bigint {
+    if (flags > 2n) return neg(EINVAL);
+    if (this.array !== undefined) {
+      const at = this.lookup(key);
+      if (at === 0n) return neg(E2BIG);
+      if (flags === 1n) return neg(EEXIST); // BPF_NOEXIST: array elements always exist
+      this.mem.write(at, value);
+      return 0n;
+    }
+    const k = bytesToHex(key);
+    const old = this.elems.get(k);
+    if (old !== undefined && flags === 1n) return neg(EEXIST);
+    if (old === undefined && flags === 2n) return neg(ENOENT);
+    if (old === undefined && this.elems.size >= this.def.maxEntries) return neg(E2BIG);
+    const at = old ?? this.mem.map(`elem${k}`, new Uint8Array(this.def.valueSize), true);
+    this.mem.write(at, value);
+    this.elems.set(k, at);
+    return 0n;
+  }
+  delete(key: Uint8Array): bigint {
+    if (this.array !== undefined) return neg(EINVAL);
+    const k = bytesToHex(key);
+    if (!this.elems.has(k)) return neg(ENOENT);
+    this.elems.delete(k);
+    return 0n;
+  }
+}
+
+/** Helper ids the model runs: map lookup/update/delete and bpf_skb_load_bytes. */
+export const TEST_RUN_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 26]);
+export const TEST_RUN_PROG_TYPES: ReadonlySet<string> = new Set(['xdp', 'sched_cls', 'socket_filter']);
+
+/** Whether the model can test-run the program: a modelled type, modelled helpers only, no prog_array. */
+export function testRunSupported(
+  progType: string,
+  insns: readonly Insn[],
+  maps: readonly TestRunMapDef[],
+): boolean {
+  if (!TEST_RUN_PROG_TYPES.has(progType) || maps.some((m) => m.type === 'prog_array')) return false;
+  return insns.every((i) => i.code !== 0x85 || (i.src === 0 && TEST_RUN_HELPERS.has(i.imm)));
+}
+
+const ETH_HLEN = 14;
+const PER_RUN = new Set(['packet', 'xdp_md', '__sk_buff']);
+
+/**
+ * struct __sk_buff as the test-run skb fills it: plain fields live in a byte array that
+ * writes (mark, priority, cb[], tc_classid…) update; data, data_end and data_meta read as
+ * packet pointers.
+ */
+function skb(mem: Memory, len: number, data: bigint, dataEnd: bigint): bigint {
+  const b = new Uint8Array(192);
+  const put = (off: number, v: number) => {
+    for (let k = 0; k < 4; k++) b[off + k] = (v >>> (8 * k)) & 0xff;
+  };
+  put(0, len); // len
+  put(4, 3); // pkt_type: PACKET_OTHERHOST
+  put(16, 8); // protocol: htons(ETH_P_IP)
+  put(40, 1); // ifindex
+  return mem.mapVirtual('__sk_buff', 192, {
+    load: (off, size) => {
+      if (size === 4 && (off === 76 || off === 140)) return data;
+      if (size === 4 && off === 80) return dataEnd;
+      let v = 0n;
+      for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[off + k]!);
+      return v;
+    },
+    store: (off, size, v) => {
+      // tc_index and tc_classid are u16 in the kernel's skb; a wider write keeps 16 bits.
+      const keep = off === 44 || off === 72 ? 2 : size;
+      for (let k = 0; k < size; k++) b[off + k] = k < keep ? Number((v >> BigInt(8 * k)) & 0xffn) : 0;
+    },
+  });
+}
+
+/** Memory for one run: r1 and the packet bytes the run may change. */
+function setup(
+  type: string,
+  data: Uint8Array,
+  mem: Memory,
+  base?: bigint,
+): { ctx: bigint; pkt: Uint8Array; ldAbs?: Uint8Array } {
+  if (type === 'socket_filter') {
+    // eth_type_trans pulled the Ethernet header: the filter sees the packet from the IPv4
+    // header on, only through ld_abs/ld_ind and bpf_skb_load_bytes.
+    const pkt = data.slice(ETH_HLEN);
+    return { ctx: skb(mem, pkt.length, 0n, 0n), pkt, ldAbs: pkt };
+  }
+  const pkt = data.slice();
+  const start = mem.map('packet', pkt, true, base);
+  const end = start + BigInt(pkt.length);
+  if (type === 'xdp') {
+    // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex
+    const fields = [start, end, start, 1n, 0n, 0n];
+    const ctx = mem.mapVirtual('xdp_md', 24, { load: (off) => fields[off / 4] ?? 0n });
+    return { ctx, pkt };
+  }
+  return { ctx: skb(mem, pkt.length, start, end), pkt };
+}
+
+/**
+ * One loaded program (bpf_prog_test_run_opts on one fd): `run` executes it on a packet;
+ * maps persist across runs. `packetBase` places the packet (to spot results that depend
+ * on kernel addresses). Throws InterpError / MemoryFault when the program faults.
+ */
+export class TestRunProgram {
+  private readonly mem = new Memory();
+  private data: Uint8Array = new Uint8Array(0);
+  private readonly helpers: Map<number, Helper>;
+  private readonly ldImm64: (insns: readonly Insn[], i: number) => bigint | undefined;
+
+  constructor(
+    readonly progType: string,
+    readonly insns: readonly Insn[],
+    maps: readonly TestRunMapDef[],
+    private readonly packetBase?: bigint,
+  ) {
+    const ms = maps.map((d, k) => new MapModel(d, this.mem, k));
+    const byAddr = (a: bigint) => {
+      const m = ms.find((x) => x.addr === a);
+      if (!m) throw new Error('not a map');
+      return m;
+    };
+    this.helpers = new Map<number, Helper>([
+      [1, ({ args, mem: m }) => byAddr(args[0]).lookup(m.read(args[1], byAddr(args[0]).def.keySize))],
+      [
+        2,
+        ({ args, mem: m }) => {
+          const map = byAddr(args[0]);
+          return map.update(m.read(args[1], map.def.keySize), m.read(args[2], map.def.valueSize), args[3]);
+        },
+      ],
+      [3, ({ args, mem: m }) => byAddr(args[0]).delete(m.read(args[1], byAddr(args[0]).def.keySize))],
+      [
+        26, // bpf_skb_load_bytes(skb, offset, to, len): from skb->data on; the buffer is zeroed on error
+        ({ args, mem: m }) => {
+          const data = this.data;
+          const off = Number(BigInt.asIntN(32, args[1]));
+          const len = Number(args[3] & 0xffffffffn);
+          const ok = off >= 0 && off <= 0xffff && off + len <= data.length;
+          m.write(args[2], ok ? data.slice(off, off + len) : new Uint8Array(len));
+          return ok ? 0n : neg(EFAULT);
+        },
+      ],
+    ]);
+    this.ldImm64 = (insns, i) => {
+      const x = insns[i]!;
+      if (x.src === 5) return ms[x.imm]!.addr; // BPF_PSEUDO_MAP_IDX
+      if (x.src === 6) return ms[x.imm]!.lookup(new Uint8Array(4)) + BigInt(insns[i + 1]!.imm);
+      return undefined;
+    };
+  }
+
+  run(dataIn: Uint8Array): TestRunResult {
+    for (const g of [...this.mem.regions]) if (PER_RUN.has(g.name)) this.mem.unmap(g.base);
+    const { ctx, pkt, ldAbs } = setup(this.progType, dataIn, this.mem, this.packetBase);
+    this.data = pkt;
+    const res = runProgram(this.insns, {
+      mem: this.mem,
+      args: [ctx],
+      ...(ldAbs ? { packet: ldAbs } : {}),
+      helpers: this.helpers,
+      ldImm64: this.ldImm64,
+    });
+    let dataOut = pkt;
+    if (this.progType === 'socket_filter') {
+      // data_out starts at the MAC header, which the skb no longer holds: 14 zero bytes.
+      dataOut = new Uint8Array(ETH_HLEN + pkt.length);
+      dataOut.set(pkt, ETH_HLEN);
+    }
+    return { retval: Number(res.r0 & 0xffffffffn), dataOut };
+  }
+}
