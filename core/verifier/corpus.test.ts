@@ -28,5 +28,8 @@ describe('public corpus fidelity', () => {
     expect(f.reasonAgree / f.bothReject).toBeGreaterThanOrEqual(FLOORS.reason);
     expect(f.processedExact / f.kernelAccepts).toBeGreaterThanOrEqual(FLOORS.processed);
     expect(f.xlatedExact / f.kernelAccepts).toBeGreaterThanOrEqual(FLOORS.xlated);
+    // Every kernel test run the test-run model covers is reproduced.
+    expect(f.kernelRuns).toBeGreaterThan(1500);
+    expect(f.runsAgree).toBe(f.kernelRuns - f.runsNotModelled);
   });
 });

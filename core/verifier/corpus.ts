@@ -1,7 +1,8 @@
 // Corpus check: run the verifier model on corpus cases (test/fixtures/corpus/README.md) and
 // compare with what the kernel answered. Shared by `kmodel corpus check` and the corpus test.
-import { insnsFromHex, insnsToHex } from '../isa/encoding';
+import { bytesFromHex, bytesToHex, insnsFromHex, insnsToHex } from '../isa/encoding';
 import type { Insn } from '../isa/insn';
+import { TestRunProgram, testRunSupported } from '../isa/testrun';
 import { bpfCheck, type LoadAttr, reasonLine, type VerifyEnv, type VerifyResult } from './index';
 
 export interface CorpusCase {
@@ -25,7 +26,7 @@ export interface CorpusCase {
     xlated: string | null;
     xlated_calls: { insn: number; kind: string; symbol: string | null }[] | null;
     jited?: string | null;
-    runs?: { retval: number }[];
+    runs?: { retval: number; data_in?: string; data_out?: string }[];
   };
 }
 
@@ -40,7 +41,8 @@ export interface CaseResult {
   xlated_calls: { insn: number; kind: string; symbol: string | null }[];
   jited: string | null;
   jited_calls: { at: number; kind: string; symbol: string | null }[];
-  runs: { retval: number }[] | null;
+  /** BPF_PROG_TEST_RUN results of the model on the kernel's data_in (null: not run). */
+  runs: { retval: number; data_out?: string }[] | null;
 }
 
 export interface CaseComparison {
@@ -51,6 +53,11 @@ export interface CaseComparison {
   processedMatch: boolean | null;
   xlatedMatch: boolean | null;
   jitedMatch: boolean | null;
+  /** Test runs whose retval agrees with the kernel's, of the kernel's runs (null: kernel has none). */
+  runsAgree: number | null;
+  kernelRuns: number;
+  /** False when the model accepted but its test-run model does not cover the program. */
+  runsModelled: boolean | null;
   kernelReason: string | null;
   modelReason: string | null;
 }
@@ -142,6 +149,13 @@ export function runCase(
       jitedMatch = k.verdict === 'accept' ? false : null;
     }
   }
+  const kernelRuns = k.verdict === 'accept' ? (k.runs ?? []).filter((r) => r.data_in !== undefined) : [];
+  let runsAgree: number | null = kernelRuns.length ? 0 : null;
+  if (kernelRuns.length && vr.verdict === 'accept') {
+    result.runs = testRunCase(c);
+    if (result.runs)
+      runsAgree = result.runs.filter((r, i) => r.retval === kernelRuns[i]!.retval && r.retval >= 0).length;
+  }
   const kernelReason = k.verdict === 'reject' ? norm(reasonLine(k.log)) : null;
   const cmp: CaseComparison = {
     id: c.id,
@@ -151,6 +165,9 @@ export function runCase(
     modelReason: norm(vr.error),
     reasonMatch: k.verdict === 'reject' && vr.verdict === 'reject' ? kernelReason === norm(vr.error) : null,
     jitedMatch,
+    runsAgree,
+    kernelRuns: kernelRuns.length,
+    runsModelled: kernelRuns.length && vr.verdict === 'accept' ? result.runs !== null : null,
     processedMatch:
       k.verdict === 'accept' && vr.verdict === 'accept' ? k.processed_insns === vr.processedInsns : null,
     xlatedMatch:
@@ -161,6 +178,32 @@ export function runCase(
           : null,
   };
   return { result, cmp, vr };
+}
+
+/**
+ * BPF_PROG_TEST_RUN of the case on each kernel run's data_in (one load: maps persist across
+ * runs). null when the test-run model does not cover the program; a faulting run reports -1.
+ */
+export function testRunCase(c: CorpusCase): { retval: number; data_out?: string }[] | null {
+  const maps = c.maps.map((m) => ({
+    type: m.type,
+    keySize: m.key_size,
+    valueSize: m.value_size,
+    maxEntries: m.max_entries,
+  }));
+  const insns = insnsFromHex(c.insns);
+  if (!testRunSupported(c.prog_type, insns, maps)) return null;
+  const p = new TestRunProgram(c.prog_type, insns, maps);
+  return (c.kernel.runs ?? [])
+    .filter((r) => r.data_in !== undefined)
+    .map((r) => {
+      try {
+        const x = p.run(bytesFromHex(r.data_in!));
+        return { retval: x.retval, data_out: bytesToHex(x.dataOut) };
+      } catch {
+        return { retval: -1 };
+      }
+    });
 }
 
 export interface Fidelity {
@@ -176,6 +219,11 @@ export interface Fidelity {
   xlatedExact: number;
   /** null when no JIT ran. */
   jitedExact: number | null;
+  /** Kernel test runs (accepted cases) and those whose retval the model reproduces. */
+  kernelRuns: number;
+  runsAgree: number;
+  /** Kernel runs of cases the model accepts but cannot test-run. */
+  runsNotModelled: number;
 }
 
 export function summarize(cmps: readonly CaseComparison[]): Fidelity {
@@ -191,6 +239,9 @@ export function summarize(cmps: readonly CaseComparison[]): Fidelity {
     processedExact: 0,
     xlatedExact: 0,
     jitedExact: cmps.some((c) => c.jitedMatch !== null) ? 0 : null,
+    kernelRuns: 0,
+    runsAgree: 0,
+    runsNotModelled: 0,
   };
   for (const c of cmps) {
     if (c.kernelVerdict === c.modelVerdict) f.verdictAgree++;
@@ -205,6 +256,9 @@ export function summarize(cmps: readonly CaseComparison[]): Fidelity {
     if (c.processedMatch) f.processedExact++;
     if (c.xlatedMatch) f.xlatedExact++;
     if (c.jitedMatch && f.jitedExact !== null) f.jitedExact++;
+    f.kernelRuns += c.kernelRuns;
+    f.runsAgree += c.runsAgree ?? 0;
+    if (c.kernelRuns && c.runsModelled === false) f.runsNotModelled += c.kernelRuns;
   }
   return f;
 }
@@ -239,7 +293,11 @@ export function fidelityTable(f: Fidelity): string {
           `${f.jitedExact}/${f.kernelAccepts}`,
           pct(f.jitedExact, f.kernelAccepts),
         ],
-    ['test-run retval agreement', 'n/a', ''],
+    [
+      `test-run retval agreement (${f.runsNotModelled} runs not modelled)`,
+      `${f.runsAgree}/${f.kernelRuns}`,
+      pct(f.runsAgree, f.kernelRuns),
+    ],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
