@@ -5,20 +5,12 @@
 // debounce (btfSearch request sent → list updated) and keydown → next frame.
 import type { Page } from 'playwright-core';
 
-// Installed before the app loads: wraps fetch to note when btfSearch is sent and
-// answered, per query. Page-side code is a string (tsx's helpers do not exist there).
-const INSTRUMENT = `(() => {
-  const st = { key: 0, keyFrame: 0, fetches: [] };
-  window.__kmodelBench = st;
-  const orig = window.fetch.bind(window);
-  window.fetch = async (input, init) => {
-    if (!String(input).includes('api/btfSearch')) return orig(input, init);
-    const rec = { q: JSON.parse(init.body).query, sent: performance.now(), answered: 0 };
-    st.fetches.push(rec);
-    const res = await orig(input, init);
-    rec.answered = performance.now();
-    return res;
-  };
+// Notes keydown times (and the frame after) for the search box; API calls are
+// noted by ./instrument. A string: tsx's helpers (__name) do not exist in the page.
+const KEYS = `(() => {
+  const st = window.__kmodelBench;
+  st.key = 0;
+  st.keyFrame = 0;
   document.addEventListener('keydown', (e) => {
     if (!e.target.matches || !e.target.matches('[data-testid=btf-search]')) return;
     st.key = e.timeStamp;
@@ -34,7 +26,7 @@ const WAIT_LIST = `({ q, since, timeout }) => new Promise((resolve, reject) => {
   const list = document.querySelector('[data-testid=btf-list]');
   const timer = setTimeout(() => { obs.disconnect(); reject(new Error('list not updated for ' + q)); }, timeout);
   const done = () => {
-    const f = st.fetches.find((r) => r.q === q && r.sent >= since && r.answered);
+    const f = st.api.find((r) => r.method === 'btfSearch' && r.params.query === q && r.sent >= since && r.answered);
     const row = list.querySelector('button.row .name');
     if (!f || !row) return false;
     const now = performance.now();
@@ -46,29 +38,40 @@ const WAIT_LIST = `({ q, since, timeout }) => new Promise((resolve, reject) => {
   };
   const obs = new MutationObserver(() => done());
   obs.observe(list, { subtree: true, childList: true, attributes: true, characterData: true });
+  done();
 })`;
+
+/** Call after instrumentApi, before the page loads. */
+export async function instrumentKeys(page: Page): Promise<void> {
+  await page.addInitScript(KEYS);
+}
 
 export interface KeystrokeTiming {
   /** keydown → list updated, debounce included. */
   toList: number;
   /** btfSearch sent (debounce fired) → list updated. */
   afterDebounce: number;
+  /** btfSearch sent → answered: HTTP round trip and the server's search. */
+  request: number;
+  /** btfSearch answered → list updated: JSON parse and the list's render. */
+  render: number;
   /** keydown → the frame after it (the typed letter on screen). */
   toFrame: number;
   total: number;
 }
 
-export async function instrumentBtf(page: Page): Promise<void> {
-  await page.addInitScript(INSTRUMENT);
-}
-
-/** Opens #btf in a fresh page state and times the first (cold) search: page start → rows listed. */
-export async function openBtf(page: Page, url: string): Promise<number> {
+/**
+ * Opens #btf and times the first (cold) search, whose request makes the server
+ * parse and index the reference BTF: its round trip, and page start → rows listed.
+ */
+export async function openBtf(page: Page, url: string): Promise<{ request: number; listed: number }> {
   await page.goto(`${url}#btf`);
   const r = (await page.evaluate(`(${WAIT_LIST})({ q: '', since: 0, timeout: 120000 })`)) as {
+    sent: number;
+    answered: number;
     listed: number;
   };
-  return r.listed;
+  return { request: r.answered - r.sent, listed: r.listed };
 }
 
 async function clearBox(page: Page): Promise<void> {
@@ -97,12 +100,15 @@ export async function timeKeystrokes(page: Page, word: string, rounds: number): 
         key: number;
         keyFrame: number;
         sent: number;
+        answered: number;
         listed: number;
         total: number;
       };
       out.push({
         toList: t.listed - t.key,
         afterDebounce: t.listed - t.sent,
+        request: t.answered - t.sent,
+        render: t.listed - t.answered,
         toFrame: t.keyFrame ? t.keyFrame - t.key : Number.NaN,
         total: t.total,
       });

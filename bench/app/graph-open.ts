@@ -8,12 +8,19 @@ const OPEN = `async ({ model, timeout }) => {
   performance.clearMarks('kmodel:graph-drawn');
   const t0 = performance.now();
   const drawn = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no kmodel:graph-drawn mark for ' + model)), timeout);
+    const fail = (msg) => { obs.disconnect(); clearTimeout(timer); clearInterval(poll); reject(new Error(msg)); };
+    const timer = setTimeout(() => fail('no kmodel:graph-drawn mark for ' + model), timeout);
+    // The view shows API and layout failures as text: stop at once with it.
+    const poll = setInterval(() => {
+      const err = document.querySelector('.gv p.error, .sg p.error');
+      if (err) fail(model + ': ' + err.textContent);
+    }, 50);
     const obs = new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         if (e.detail === model) {
           obs.disconnect();
           clearTimeout(timer);
+          clearInterval(poll);
           resolve(e.startTime);
         }
       }
@@ -24,11 +31,16 @@ const OPEN = `async ({ model, timeout }) => {
   const tDrawn = await drawn;
   // Two frames: the first rAF runs before the paint that shows the graph.
   const tPainted = await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-  return { drawn: tDrawn - t0, painted: tPainted - t0 };
+  const call = window.__kmodelBench.api.find((c) => c.method === 'subsystemGraph' && c.sent >= t0 && c.params.name === model);
+  return { api: call ? call.answered - t0 : NaN, drawn: tDrawn - t0, painted: tPainted - t0 };
 }`;
 
 export interface GraphOpenTiming {
+  /** open → subsystemGraph answered (needs ./instrument's instrumentApi). */
+  api: number;
+  /** open → 'kmodel:graph-drawn' (ELK layout done, SVG in the DOM). */
   drawn: number;
+  /** open → the frame after the mark started (the graph painted). */
   painted: number;
 }
 

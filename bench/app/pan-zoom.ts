@@ -1,24 +1,73 @@
-// Pan and zoom of a big subsystem graph: real wheel and drag input (CDP) on the
-// view's SVG for a while, every requestAnimationFrame timestamp collected in the
-// page, and the number of d3-zoom transforms applied (proof the input landed).
+// Pan and zoom of a big subsystem graph. Input arrives once per frame, as a real
+// mouse would: a requestAnimationFrame loop in the page dispatches wheel events
+// (zoom in, then out) and mousedown/mousemove/mouseup drags on the view's SVG,
+// which d3-zoom and the component handle as usual. (Playwright's CDP mouse is a
+// round trip per event, ~25 events/s here: too slow to ask for a frame each.)
+// Every frame's timestamp is kept, and the viewport transforms applied are
+// counted (proof the input landed).
 import type { Page } from 'playwright-core';
 
-const START = `(() => {
-  const st = { frames: [], running: true, transforms: 0 };
-  window.__kmodelFrames = st;
-  const vp = document.querySelector('[data-testid=subsystem-graph] g.viewport');
-  new MutationObserver((m) => { st.transforms += m.length; }).observe(vp, { attributes: true, attributeFilter: ['transform'] });
-  const tick = (t) => { st.frames.push(t); if (st.running) requestAnimationFrame(tick); };
-  requestAnimationFrame(tick);
-})()`;
-
-const STOP = `(() => { const st = window.__kmodelFrames; st.running = false; return { frames: st.frames, transforms: st.transforms }; })()`;
+// A string, not a function: tsx's helpers (__name) do not exist in the page.
+const DRIVE = `({ ms, input }) => new Promise((resolve) => {
+  const svg = document.querySelector('[data-testid=subsystem-graph]');
+  const vp = svg.querySelector('g.viewport');
+  const box = svg.getBoundingClientRect();
+  const cx = box.left + box.width / 2;
+  const cy = box.top + box.height / 2;
+  let transforms = 0;
+  const obs = new MutationObserver((m) => { transforms += m.length; });
+  obs.observe(vp, { attributes: true, attributeFilter: ['transform'] });
+  const mouse = (type, x, y) => svg.dispatchEvent(new MouseEvent(type, {
+    bubbles: true, cancelable: true, view: window, clientX: x, clientY: y, button: 0, buttons: type === 'mouseup' ? 0 : 1 }));
+  const frames = [];
+  let t0 = 0;
+  let i = 0;
+  const step = (t) => {
+    frames.push(t);
+    if (!t0) t0 = t;
+    if (t - t0 >= ms) {
+      obs.disconnect();
+      resolve({ frames, transforms, seconds: (t - t0) / 1000 });
+      return;
+    }
+    if (input) {
+      // 120 frames a cycle: 30 zoom in, 30 drag, 30 zoom out, 30 drag back.
+      const k = i % 120;
+      const dir = k < 60 ? 1 : -1;
+      const phase = k % 60;
+      if (phase < 30) {
+        svg.dispatchEvent(new WheelEvent('wheel', {
+          bubbles: true, cancelable: true, view: window, clientX: cx, clientY: cy, deltaY: -40 * dir, deltaMode: 0 }));
+      } else {
+        const d = phase - 30;
+        if (d === 0) mouse('mousedown', cx, cy);
+        mouse('mousemove', cx + d * 12 * dir, cy + d * 6 * dir);
+        if (d === 29) mouse('mouseup', cx + d * 12 * dir, cy + d * 6 * dir);
+      }
+      i++;
+    }
+    requestAnimationFrame(step);
+  };
+  requestAnimationFrame(step);
+})`;
 
 export interface FrameTrace {
-  /** Frame-to-frame intervals, ms. */
+  /** Frame-to-frame intervals while panning and zooming, ms. */
   intervals: number[];
+  /** The same page left alone for a second: the headless frame clock at rest. */
+  idleIntervals: number[];
   transforms: number;
+  /** Input events dispatched (one per frame). */
+  inputs: number;
   nodes: number;
+  seconds: number;
+}
+
+const intervalsOf = (frames: number[]): number[] => frames.slice(1).map((t, i) => t - frames[i]!);
+
+interface Drive {
+  frames: number[];
+  transforms: number;
   seconds: number;
 }
 
@@ -28,24 +77,14 @@ export async function tracePanZoom(page: Page, url: string, model: string, ms: n
   await svg.waitFor({ timeout: 180_000 });
   const nodes = Number(await svg.getAttribute('data-nodes'));
   await page.waitForTimeout(500);
-  const box = (await svg.boundingBox())!;
-  const cx = box.x + box.width / 2;
-  const cy = box.y + box.height / 2;
-  await page.mouse.move(cx, cy);
-  await page.evaluate(START);
-  const t0 = Date.now();
-  let dir = 1;
-  while (Date.now() - t0 < ms) {
-    // Zoom in (or out) a few notches, then drag across and back.
-    for (let i = 0; i < 4; i++) await page.mouse.wheel(0, -120 * dir);
-    await page.mouse.down();
-    for (let i = 1; i <= 12; i++) await page.mouse.move(cx + i * 15 * dir, cy + i * 8 * dir);
-    for (let i = 11; i >= 0; i--) await page.mouse.move(cx + i * 15 * dir, cy + i * 8 * dir);
-    await page.mouse.up();
-    dir = -dir;
-  }
-  const seconds = (Date.now() - t0) / 1000;
-  const { frames, transforms } = (await page.evaluate(STOP)) as { frames: number[]; transforms: number };
-  const intervals = frames.slice(1).map((t, i) => t - frames[i]!);
-  return { intervals, transforms, nodes, seconds };
+  const idle = (await page.evaluate(`(${DRIVE})({ ms: 1000, input: false })`)) as Drive;
+  const r = (await page.evaluate(`(${DRIVE})(${JSON.stringify({ ms, input: true })})`)) as Drive;
+  return {
+    intervals: intervalsOf(r.frames),
+    idleIntervals: intervalsOf(idle.frames),
+    transforms: r.transforms,
+    inputs: r.frames.length - 1,
+    nodes,
+    seconds: r.seconds,
+  };
 }
