@@ -47,6 +47,8 @@ export async function instrumentKeys(page: Page): Promise<void> {
 }
 
 export interface KeystrokeTiming {
+  /** The search box's text after the key. */
+  query: string;
   /** keydown → list updated, debounce included. */
   toList: number;
   /** btfSearch sent (debounce fired) → list updated. */
@@ -105,6 +107,7 @@ export async function timeKeystrokes(page: Page, word: string, rounds: number): 
         total: number;
       };
       out.push({
+        query: word.slice(0, i),
         toList: t.listed - t.key,
         afterDebounce: t.listed - t.sent,
         request: t.answered - t.sent,
