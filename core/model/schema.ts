@@ -1,6 +1,7 @@
 // The subsystem model file format (models/*.yaml), as a zod schema. models/schema.json
 // is generated from it (core/model/json-schema.ts) so editors can validate too.
 import { z } from 'zod';
+import { BTF_KFUNC_HOOKS } from '../btf/kfuncs';
 
 const ident = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a C identifier');
 
@@ -13,22 +14,7 @@ export const CALL_DESIGNS = ['kfunc', 'wrapper', 'helper'] as const;
 export const callDesign = z.enum(CALL_DESIGNS);
 
 /** enum btf_kfunc_hook, without the BTF_KFUNC_HOOK_ prefix. */
-export const KFUNC_HOOKS = [
-  'COMMON',
-  'XDP',
-  'TC',
-  'STRUCT_OPS',
-  'TRACING',
-  'SYSCALL',
-  'FMODRET',
-  'CGROUP',
-  'SCHED_ACT',
-  'SK_SKB',
-  'SOCKET_FILTER',
-  'LWT',
-  'NETFILTER',
-  'KPROBE',
-] as const;
+export const KFUNC_HOOKS = BTF_KFUNC_HOOKS;
 
 /** KF_* flags (include/linux/btf.h). */
 export const KF_FLAGS = [

@@ -19,20 +19,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { inProcessBackend } from '../api/backend';
 import { startServer } from '../api/http';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium';
 
 export type ExportFormat = 'svg' | 'png' | 'md' | 'pdf';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png', 'md', 'pdf'];
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-];
 
 export interface ExportOptions {
   /** kmodel's package root (models/, out/renderer-web, reference data). */
@@ -111,7 +101,7 @@ function checkOutDir(dir: string): void {
 
 export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> {
   const say = opts.progress ?? (() => {});
-  const chromium = opts.chromium ?? process.env.KMODEL_CHROMIUM ?? '/usr/bin/chromium';
+  const chromium = opts.chromium ?? chromiumPath();
   if (!existsSync(chromium))
     throw new ExportError(`no Chromium at ${chromium} (install chromium or set KMODEL_CHROMIUM)`);
   const staticDir = join(opts.root, 'out/renderer-web');

@@ -7,7 +7,7 @@ import { bytesFromHex, insnsFromHex } from '../../isa/encoding';
 import type { Insn } from '../../isa/insn';
 import { allHelperProtos } from '../../kernel/helpers';
 import { analyzeXlated } from '../xlated-input';
-import type { JitAddressSpace } from './address-space';
+import { indirectThunkName, type JitAddressSpace } from './address-space';
 import { type JitFuncsResult, type JitResult, jitProgram, jitProgramFuncs } from './jit';
 
 export interface CorpusCall {
@@ -42,24 +42,6 @@ const PROGRAM_AREA = 0xffffffffa0000000n;
 const RETURN_THUNK = 0xffffffff82a00000n;
 const INDIRECT_THUNKS = 0xffffffff82a01000n;
 const MAP_AREA = 0xffff888100000000n;
-const THUNK_REGS = [
-  'rax',
-  'rcx',
-  'rdx',
-  'rbx',
-  'rsp',
-  'rbp',
-  'rsi',
-  'rdi',
-  'r8',
-  'r9',
-  'r10',
-  'r11',
-  'r12',
-  'r13',
-  'r14',
-  'r15',
-];
 
 /** A modeled address space that names each helper/kfunc imm of the case the way xlated_calls does. */
 export function corpusAddressSpace(
@@ -72,8 +54,7 @@ export function corpusAddressSpace(
       names.set(CALL_BASE + BigInt(insns[c.insn]!.imm | 0), c.symbol);
   }
   names.set(RETURN_THUNK, 'srso_alias_return_thunk');
-  for (const [k, r] of THUNK_REGS.entries())
-    names.set(INDIRECT_THUNKS + 32n * BigInt(k), `__x86_indirect_thunk_${r}`);
+  for (let k = 0; k < 16; k++) names.set(INDIRECT_THUNKS + 32n * BigInt(k), indirectThunkName(k));
   return {
     callBase: CALL_BASE,
     programArea: PROGRAM_AREA,

@@ -3,6 +3,7 @@
 // (btf_ctx_access via bpf_tracing_btf_ctx_access, kernel/bpf/btf.c), plus the
 // tcp_congestion_ops promotion of `struct sock *` to `struct tcp_sock *`.
 import type { Btf, BtfFuncProto } from '../../btf/btf';
+import { BTF_KIND_NAMES } from '../../btf/kinds';
 import { funcProtoOf } from '../../btf/layout';
 import type { BtfObject, BtfRegistry } from '../../btf/registry';
 import type { BpfAccessType, CtxAccessInfo } from '../ops';
@@ -59,30 +60,6 @@ const skipMods = (btf: Btf, id: number): number => {
   return id;
 };
 
-/** Kind names as btf_type_str() prints them. */
-const KIND_STR = [
-  'UNKNOWN',
-  'INT',
-  'PTR',
-  'ARRAY',
-  'STRUCT',
-  'UNION',
-  'ENUM',
-  'FWD',
-  'TYPEDEF',
-  'VOLATILE',
-  'CONST',
-  'RESTRICT',
-  'FUNC',
-  'FUNC_PROTO',
-  'VAR',
-  'DATASEC',
-  'FLOAT',
-  'DECL_TAG',
-  'TYPE_TAG',
-  'ENUM64',
-];
-
 export type VerifierLog = (line: string) => void;
 
 /**
@@ -120,7 +97,7 @@ export function btfCtxAccess(
     return { regType: 'SCALAR_VALUE' };
   if (k !== 2) {
     log(
-      `func '${tname}' arg${arg} '${btf.nameOf(id)}' has type ${KIND_STR[k]}. Only pointer access is allowed`,
+      `func '${tname}' arg${arg} '${btf.nameOf(id)}' has type ${BTF_KIND_NAMES[k]}. Only pointer access is allowed`,
     );
     return undefined;
   }
@@ -139,10 +116,10 @@ export function btfCtxAccess(
   }
   const pk = id === 0 ? 0 : btf.kindOf(id);
   if (pk !== 4 && pk !== 5) {
-    log(`func '${tname}' arg${arg} type ${KIND_STR[pk]} is not a struct`);
+    log(`func '${tname}' arg${arg} type ${BTF_KIND_NAMES[pk]} is not a struct`);
     return undefined;
   }
-  log(`func '${tname}' arg${arg} has btf_id ${btfId} type ${KIND_STR[pk]} '${btf.nameOf(id)}'`);
+  log(`func '${tname}' arg${arg} has btf_id ${btfId} type ${BTF_KIND_NAMES[pk]} '${btf.nameOf(id)}'`);
   const info: CtxAccessInfo = { regType: 'PTR_TO_BTF_ID', btfId, trusted: true };
   if (nullableArgs.includes(arg)) info.maybeNull = true;
   return info;
