@@ -36,6 +36,8 @@ interface Entry {
 }
 
 export class BtfIndex {
+  // Named types in tie-break order (kind, name length, name, id): a query only has
+  // to split them into exact / prefix / substring buckets, no per-query sort.
   private readonly entries: Entry[] = [];
   private lastQuery?: { key: string; hits: Entry[] };
   private refsTo?: Map<number, number[]>;
@@ -46,6 +48,13 @@ export class BtfIndex {
       if (!name) continue;
       this.entries.push({ id, name, lower: name.toLowerCase(), kind: btf.kindNameOf(id) });
     }
+    this.entries.sort(
+      (a, b) =>
+        (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) ||
+        a.name.length - b.name.length ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+        a.id - b.id,
+    );
   }
 
   get namedCount(): number {
@@ -63,16 +72,23 @@ export class BtfIndex {
     const key = `${q}\u0000${kinds?.join(',') ?? ''}`;
     let hits = this.lastQuery?.key === key ? this.lastQuery.hits : undefined;
     if (!hits) {
-      const rank = (e: Entry) => (e.lower === q ? 0 : e.lower.startsWith(q) ? 1 : 2);
-      hits = this.entries.filter((e) => (!q || e.lower.includes(q)) && (!kindSet || kindSet.has(e.kind)));
-      hits.sort(
-        (a, b) =>
-          rank(a) - rank(b) ||
-          (KIND_RANK[a.kind] ?? 9) - (KIND_RANK[b.kind] ?? 9) ||
-          a.name.length - b.name.length ||
-          (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
-          a.id - b.id,
-      );
+      // Exact name, then prefix, then substring; each bucket keeps the presorted order.
+      const exact: Entry[] = [];
+      const prefix: Entry[] = [];
+      const inner: Entry[] = [];
+      for (const e of this.entries) {
+        if (kindSet && !kindSet.has(e.kind)) continue;
+        if (!q) {
+          inner.push(e);
+          continue;
+        }
+        const at = e.lower.indexOf(q);
+        if (at < 0) continue;
+        if (at > 0) inner.push(e);
+        else if (e.lower.length === q.length) exact.push(e);
+        else prefix.push(e);
+      }
+      hits = exact.concat(prefix, inner);
       this.lastQuery = { key, hits };
     }
     return {
