@@ -45,6 +45,52 @@ describe('BtfIndex', () => {
     expect(all.total).toBe(expected);
   });
 
+  it('ranks exact, prefix, substring, then kind, length, name, id, with or without a kind filter', () => {
+    const btf = index.btf;
+    const order = [
+      ['STRUCT'],
+      ['UNION'],
+      ['ENUM', 'ENUM64'],
+      ['TYPEDEF'],
+      ['FUNC'],
+      ['VAR'],
+      ['DATASEC'],
+      ['INT', 'FLOAT'],
+      ['FWD'],
+    ];
+    const kr = (k: string) => {
+      const r = order.findIndex((ks) => ks.includes(k));
+      return r < 0 ? 9 : r;
+    };
+    for (const [query, kinds] of [
+      ['sk', undefined],
+      ['Tcp_', ['STRUCT', 'FUNC']],
+      ['ops', ['UNION']],
+    ] as const) {
+      const q = query.toLowerCase();
+      const want: { id: number; name: string; kind: string }[] = [];
+      for (let id = 1; id < btf.typeCount; id++) {
+        const name = btf.nameOf(id);
+        const kind = btf.kindNameOf(id);
+        if (name.toLowerCase().includes(q) && (!kinds || (kinds as readonly string[]).includes(kind)))
+          want.push({ id, name, kind });
+      }
+      const rank = (n: string) => (n.toLowerCase() === q ? 0 : n.toLowerCase().startsWith(q) ? 1 : 2);
+      want.sort(
+        (a, b) =>
+          rank(a.name) - rank(b.name) ||
+          kr(a.kind) - kr(b.kind) ||
+          a.name.length - b.name.length ||
+          (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
+          a.id - b.id,
+      );
+      const got = index.search({ query, kinds: kinds ? [...kinds] : undefined, limit: 100000 });
+      expect(got.total).toBe(want.length);
+      expect(got.items.map((i) => i.id)).toEqual(want.map((w) => w.id));
+    }
+    expect(index.search({ query: 'tcp\nsock' }).total).toBe(0);
+  });
+
   it('details a struct with the member offsets bpftool prints', () => {
     const want = bpftoolStruct('tcp_congestion_ops');
     const d = index.detail(want.id)!;

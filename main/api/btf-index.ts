@@ -41,6 +41,7 @@ export class BtfIndex {
   private readonly entries: Entry[] = [];
   private lastQuery?: { key: string; hits: Entry[] };
   private refsTo?: Map<number, number[]>;
+  private names?: { text: string; starts: Int32Array };
 
   constructor(readonly btf: Btf) {
     for (let id = 1; id < btf.typeCount; id++) {
@@ -55,6 +56,21 @@ export class BtfIndex {
         (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
         a.id - b.id,
     );
+  }
+
+  /** Lower-cased names joined by newlines, and where each starts (one past the end last). */
+  private haystack(): { text: string; starts: Int32Array } {
+    if (!this.names) {
+      const starts = new Int32Array(this.entries.length + 1);
+      let at = 0;
+      this.entries.forEach((e, i) => {
+        starts[i] = at;
+        at += e.lower.length + 1;
+      });
+      starts[this.entries.length] = at;
+      this.names = { text: this.entries.map((e) => e.lower).join('\n'), starts };
+    }
+    return this.names;
   }
 
   get namedCount(): number {
@@ -76,17 +92,22 @@ export class BtfIndex {
       const exact: Entry[] = [];
       const prefix: Entry[] = [];
       const inner: Entry[] = [];
-      for (const e of this.entries) {
-        if (kindSet && !kindSet.has(e.kind)) continue;
-        if (!q) {
-          inner.push(e);
-          continue;
+      const { text, starts } = this.haystack();
+      const entries = this.entries;
+      if (!q) inner.push(...entries.filter((e) => !kindSet || kindSet.has(e.kind)));
+      // One string search over all names (newline-separated, so no match spans two):
+      // far cheaper than an includes() per name for short queries.
+      let i = 0;
+      for (let at = q && !q.includes('\n') ? text.indexOf(q) : -1; at >= 0; ) {
+        // Hits come in text order: step to the name holding `at`.
+        while (starts[i + 1]! <= at) i++;
+        const e = entries[i]!;
+        if (!kindSet || kindSet.has(e.kind)) {
+          if (at > starts[i]!) inner.push(e);
+          else if (e.lower.length === q.length) exact.push(e);
+          else prefix.push(e);
         }
-        const at = e.lower.indexOf(q);
-        if (at < 0) continue;
-        if (at > 0) inner.push(e);
-        else if (e.lower.length === q.length) exact.push(e);
-        else prefix.push(e);
+        at = text.indexOf(q, starts[i + 1]!);
       }
       hits = exact.concat(prefix, inner);
       this.lastQuery = { key, hits };
