@@ -1,8 +1,8 @@
 // BTF incremental search, per keystroke: a real key press (CDP input) into the
 // search box, timed in the page from the keydown event to the list showing that
 // query's hits (MutationObserver after the btfSearch response for the query).
-// BtfList debounces queries by 100 ms, so the rows also give the part after the
-// debounce (btfSearch request sent → list updated) and keydown → next frame.
+// BtfList searches one animation frame after a keystroke, so the rows also give the part from
+// the btfSearch request on (request sent → list updated) and keydown → next frame.
 import type { Page } from 'playwright-core';
 
 // Notes keydown times (and the frame after) for the search box; API calls are
@@ -49,9 +49,9 @@ export async function instrumentKeys(page: Page): Promise<void> {
 export interface KeystrokeTiming {
   /** The search box's text after the key. */
   query: string;
-  /** keydown → list updated, debounce included. */
+  /** keydown → list updated, rAF included. */
   toList: number;
-  /** btfSearch sent (debounce fired) → list updated. */
+  /** btfSearch sent → list updated. */
   afterDebounce: number;
   /** btfSearch sent → answered: HTTP round trip and the server's search. */
   request: number;
