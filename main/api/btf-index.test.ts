@@ -26,69 +26,55 @@ beforeAll(() => {
   index = new BtfIndex(loadReferenceVmlinuxBtfSync());
 });
 
+/** bpftool's named types: id → [kind, name, size= when printed]. */
+function bpftoolNamed(): Map<number, { kind: string; name: string; size?: number }> {
+  const m = new Map<number, { kind: string; name: string; size?: number }>();
+  for (const l of dump.split('\n')) {
+    const x = /^\[(\d+)\] (\w+) '([^']*)'(?:.* size=(\d+))?/.exec(l);
+    if (!x || x[3] === '(anon)') continue;
+    m.set(Number(x[1]), { kind: x[2]!, name: x[3]!, ...(x[4] ? { size: Number(x[4]) } : {}) });
+  }
+  return m;
+}
+
 describe('BtfIndex', () => {
-  it('finds tcp_congestion_ops first for its exact name', () => {
-    const want = bpftoolStruct('tcp_congestion_ops');
-    const r = index.search({ query: 'tcp_congestion_ops', limit: 5 });
-    expect(r.items[0]).toEqual({ id: want.id, kind: 'STRUCT', name: 'tcp_congestion_ops', size: want.size });
-    expect(r.total).toBeGreaterThanOrEqual(1);
-  });
-
-  it('ranks prefix matches before substring matches and pages through all hits', () => {
-    const all = index.search({ query: 'tcp_', limit: 100000 });
-    const ranks = all.items.map((i) => (i.name.toLowerCase().startsWith('tcp_') ? 1 : 2));
-    expect([...ranks].sort()).toEqual(ranks);
-    const page = index.search({ query: 'tcp_', offset: 50, limit: 10 });
-    expect(page.items).toEqual(all.items.slice(50, 60));
-    expect(page.total).toBe(all.total);
-    const expected = dump.split('\n').filter((l) => /^\[\d+\] \w+ '[^']*tcp_[^']*'/i.test(l)).length;
-    expect(all.total).toBe(expected);
-  });
-
-  it('ranks exact, prefix, substring, then kind, length, name, id, with or without a kind filter', () => {
-    const btf = index.btf;
-    const order = [
-      ['STRUCT'],
-      ['UNION'],
-      ['ENUM', 'ENUM64'],
-      ['TYPEDEF'],
-      ['FUNC'],
-      ['VAR'],
-      ['DATASEC'],
-      ['INT', 'FLOAT'],
-      ['FWD'],
-    ];
+  it('names every named type once, as bpftool lists them, in tie-break order', () => {
+    const ix = index.names();
+    const want = bpftoolNamed();
+    const names = ix.names.split('\n');
+    expect(ix.typeCount).toBe(index.btf.typeCount);
+    expect(names.length).toBe(ix.ids.length);
+    expect(ix.kinds.length).toBe(ix.ids.length);
+    expect(ix.sizes.length).toBe(ix.ids.length);
+    expect(new Set(ix.ids).size).toBe(ix.ids.length);
+    expect(ix.ids.length).toBe(want.size);
+    const rank = ['STRUCT', 'UNION', 'ENUM', 'TYPEDEF', 'FUNC', 'VAR', 'DATASEC', 'INT', 'FWD'];
     const kr = (k: string) => {
-      const r = order.findIndex((ks) => ks.includes(k));
+      const r = rank.indexOf(k === 'ENUM64' ? 'ENUM' : k === 'FLOAT' ? 'INT' : k);
       return r < 0 ? 9 : r;
     };
-    for (const [query, kinds] of [
-      ['sk', undefined],
-      ['Tcp_', ['STRUCT', 'FUNC']],
-      ['ops', ['UNION']],
-    ] as const) {
-      const q = query.toLowerCase();
-      const want: { id: number; name: string; kind: string }[] = [];
-      for (let id = 1; id < btf.typeCount; id++) {
-        const name = btf.nameOf(id);
-        const kind = btf.kindNameOf(id);
-        if (name.toLowerCase().includes(q) && (!kinds || (kinds as readonly string[]).includes(kind)))
-          want.push({ id, name, kind });
-      }
-      const rank = (n: string) => (n.toLowerCase() === q ? 0 : n.toLowerCase().startsWith(q) ? 1 : 2);
-      want.sort(
-        (a, b) =>
-          rank(a.name) - rank(b.name) ||
-          kr(a.kind) - kr(b.kind) ||
-          a.name.length - b.name.length ||
-          (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
-          a.id - b.id,
-      );
-      const got = index.search({ query, kinds: kinds ? [...kinds] : undefined, limit: 100000 });
-      expect(got.total).toBe(want.length);
-      expect(got.items.map((i) => i.id)).toEqual(want.map((w) => w.id));
-    }
-    expect(index.search({ query: 'tcp\nsock' }).total).toBe(0);
+    let prev: { kind: string; name: string; id: number } | undefined;
+    ix.ids.forEach((id, i) => {
+      const kind = ix.kindNames[ix.kinds.charCodeAt(i) - 65]!;
+      const b = want.get(id)!;
+      expect({ id, kind, name: names[i] }).toEqual({ id, kind: b.kind, name: b.name });
+      // bpftool prints size= for the kinds whose record holds one.
+      if (b.size !== undefined) expect(ix.sizes[i], b.name).toBe(b.size);
+      if (kind === 'FUNC' || kind === 'VAR' || kind === 'FWD') expect(ix.sizes[i]).toBe(-1);
+      const cur = { kind, name: names[i]!, id };
+      if (prev)
+        expect(
+          kr(prev.kind) - kr(kind) ||
+            prev.name.length - cur.name.length ||
+            (prev.name < cur.name ? -1 : prev.name > cur.name ? 1 : prev.id - cur.id),
+          `${prev.name} before ${cur.name}`,
+        ).toBeLessThan(0);
+      prev = cur;
+    });
+    // Typedefs and pointers get their resolved size, as BtfTypeDetail shows it.
+    const u32 = names.indexOf('u32');
+    expect(ix.sizes[u32]).toBe(index.detail(ix.ids[u32]!)!.size);
+    expect(ix.sizes[u32]).toBe(4);
   });
 
   it('details a struct with the member offsets bpftool prints', () => {
@@ -104,9 +90,8 @@ describe('BtfIndex', () => {
   });
 
   it('lists named types that use a struct', () => {
-    const sock = index.search({ query: 'tcp_sock', kinds: ['STRUCT'], limit: 1 }).items[0]!;
-    expect(sock.name).toBe('tcp_sock');
-    const d = index.detail(sock.id)!;
+    const d = index.detail(bpftoolStruct('tcp_sock').id)!;
+    expect(d.name).toBe('tcp_sock');
     expect(d.referencedByTotal).toBeGreaterThan(0);
     // tcp_sk() style helpers and kfuncs take a struct tcp_sock *, and tcp_sock embeds nothing of itself.
     expect(d.referencedBy.some((r) => r.kind === 'FUNC' || r.kind === 'STRUCT' || r.kind === 'TYPEDEF')).toBe(

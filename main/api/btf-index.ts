@@ -1,17 +1,10 @@
-// Search and detail over the reference kernel's BTF for the BTF browser: a name
-// index built once, ranked substring search with paging, and a lazily built
-// reverse-reference index ("who uses this type").
+// The reference kernel's BTF for the BTF browser: the presorted name index the
+// renderer searches (renderer/src/lib/btf-name-search.ts), type details, and a
+// lazily built reverse-reference index ("who uses this type").
 
 import type { Btf, BtfType } from '../../core/btf/index';
 import { sizeOf, typeString } from '../../core/btf/index';
-import type {
-  BtfMemberInfo,
-  BtfSearchParams,
-  BtfSearchResult,
-  BtfTypeDetail,
-  BtfTypeRefInfo,
-  BtfTypeSummary,
-} from './types';
+import type { BtfMemberInfo, BtfNameIndex, BtfTypeDetail, BtfTypeRefInfo, BtfTypeSummary } from './types';
 
 // Kinds people look for first when names tie.
 const KIND_RANK: Record<string, number> = {
@@ -31,7 +24,6 @@ const KIND_RANK: Record<string, number> = {
 interface Entry {
   id: number;
   name: string;
-  lower: string;
   kind: string;
 }
 
@@ -39,15 +31,14 @@ export class BtfIndex {
   // Named types in tie-break order (kind, name length, name, id): a query only has
   // to split them into exact / prefix / substring buckets, no per-query sort.
   private readonly entries: Entry[] = [];
-  private lastQuery?: { key: string; hits: Entry[] };
   private refsTo?: Map<number, number[]>;
-  private names?: { text: string; starts: Int32Array };
+  private nameIndex?: BtfNameIndex;
 
   constructor(readonly btf: Btf) {
     for (let id = 1; id < btf.typeCount; id++) {
       const name = btf.nameOf(id);
       if (!name) continue;
-      this.entries.push({ id, name, lower: name.toLowerCase(), kind: btf.kindNameOf(id) });
+      this.entries.push({ id, name, kind: btf.kindNameOf(id) });
     }
     this.entries.sort(
       (a, b) =>
@@ -58,66 +49,40 @@ export class BtfIndex {
     );
   }
 
-  /** Lower-cased names joined by newlines, and where each starts (one past the end last). */
-  private haystack(): { text: string; starts: Int32Array } {
-    if (!this.names) {
-      const starts = new Int32Array(this.entries.length + 1);
-      let at = 0;
-      this.entries.forEach((e, i) => {
-        starts[i] = at;
-        at += e.lower.length + 1;
-      });
-      starts[this.entries.length] = at;
-      this.names = { text: this.entries.map((e) => e.lower).join('\n'), starts };
-    }
-    return this.names;
-  }
-
   get namedCount(): number {
     return this.entries.length;
   }
 
   summary(id: number): BtfTypeSummary {
     const t = this.btf.type(id);
-    return { id, kind: t.kind, name: t.name, size: sizeOrNull(this.btf, t) };
+    return { id, kind: t.kind, name: t.name, size: sizeOrNull(this.btf, id) };
   }
 
-  search({ query, offset = 0, limit = 100, kinds }: BtfSearchParams): BtfSearchResult {
-    const q = query.trim().toLowerCase();
-    const kindSet = kinds?.length ? new Set(kinds) : undefined;
-    const key = `${q}\u0000${kinds?.join(',') ?? ''}`;
-    let hits = this.lastQuery?.key === key ? this.lastQuery.hits : undefined;
-    if (!hits) {
-      // Exact name, then prefix, then substring; each bucket keeps the presorted order.
-      const exact: Entry[] = [];
-      const prefix: Entry[] = [];
-      const inner: Entry[] = [];
-      const { text, starts } = this.haystack();
-      const entries = this.entries;
-      if (!q) inner.push(...entries.filter((e) => !kindSet || kindSet.has(e.kind)));
-      // One string search over all names (newline-separated, so no match spans two):
-      // far cheaper than an includes() per name for short queries.
-      let i = 0;
-      for (let at = q && !q.includes('\n') ? text.indexOf(q) : -1; at >= 0; ) {
-        // Hits come in text order: step to the name holding `at`.
-        while (starts[i + 1]! <= at) i++;
-        const e = entries[i]!;
-        if (!kindSet || kindSet.has(e.kind)) {
-          if (at > starts[i]!) inner.push(e);
-          else if (e.lower.length === q.length) exact.push(e);
-          else prefix.push(e);
+  /** The named types in tie-break order, in the compact form the renderer searches. */
+  names(): BtfNameIndex {
+    if (!this.nameIndex) {
+      const kindNames: string[] = [];
+      const code = new Map<string, string>();
+      let kinds = '';
+      for (const e of this.entries) {
+        let c = code.get(e.kind);
+        if (c === undefined) {
+          c = String.fromCharCode(65 + kindNames.length);
+          code.set(e.kind, c);
+          kindNames.push(e.kind);
         }
-        at = text.indexOf(q, starts[i + 1]!);
+        kinds += c;
       }
-      hits = exact.concat(prefix, inner);
-      this.lastQuery = { key, hits };
+      this.nameIndex = {
+        typeCount: this.btf.typeCount,
+        names: this.entries.map((e) => e.name).join('\n'),
+        ids: this.entries.map((e) => e.id),
+        kinds,
+        kindNames,
+        sizes: this.entries.map((e) => sizeOrNull(this.btf, e.id) ?? -1),
+      };
     }
-    return {
-      total: hits.length,
-      offset,
-      typeCount: this.btf.typeCount,
-      items: hits.slice(offset, offset + limit).map((e) => this.summary(e.id)),
-    };
+    return this.nameIndex;
   }
 
   private ref(id: number): BtfTypeRefInfo {
@@ -196,7 +161,7 @@ export class BtfIndex {
       id,
       kind: t.kind,
       name: t.name,
-      size: sizeOrNull(btf, t),
+      size: sizeOrNull(btf, id),
       text: typeString(btf, id),
       referencedBy: [],
       referencedByTotal: 0,
@@ -269,8 +234,10 @@ function safeSize(btf: Btf, id: number): number | null {
   }
 }
 
-function sizeOrNull(btf: Btf, t: BtfType): number | null {
-  switch (t.kind) {
+// Read from the record's words, not btf.type(): the name index sizes every named
+// type, and materializing 70k type objects costs a quarter second.
+function sizeOrNull(btf: Btf, id: number): number | null {
+  switch (btf.kindNameOf(id)) {
     case 'INT':
     case 'FLOAT':
     case 'STRUCT':
@@ -278,7 +245,7 @@ function sizeOrNull(btf: Btf, t: BtfType): number | null {
     case 'ENUM':
     case 'ENUM64':
     case 'DATASEC':
-      return t.size;
+      return btf.sizeOrTypeOf(id);
     case 'TYPEDEF':
     case 'ARRAY':
     case 'PTR':
@@ -286,7 +253,7 @@ function sizeOrNull(btf: Btf, t: BtfType): number | null {
     case 'VOLATILE':
     case 'RESTRICT':
     case 'TYPE_TAG':
-      return safeSize(btf, t.id);
+      return safeSize(btf, id);
     default:
       return null;
   }

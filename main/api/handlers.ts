@@ -21,8 +21,7 @@ import type {
   ApiMethod,
   ApiParams,
   ApiResult,
-  BtfSearchParams,
-  BtfSearchResult,
+  BtfNameIndex,
   BtfTypeDetail,
   CompareParams,
   CompareResult,
@@ -205,8 +204,8 @@ export class ApiHandlers implements Handlers {
     }
   }
 
-  btfSearch(p: BtfSearchParams): BtfSearchResult {
-    return this.btf().search(p);
+  btfNames(): BtfNameIndex {
+    return this.btf().names();
   }
 
   btfType({ id }: { id: number }): BtfTypeDetail {

@@ -34,17 +34,7 @@ export const schemas = {
     .object({ query: z.string().max(200).optional(), limit: z.number().int().min(1).max(5000).optional() })
     .strict(),
   sample: z.object({ id: z.string().regex(/^[a-z]+-\d+$/, 'a corpus id looks like hand-0002') }).strict(),
-  btfSearch: z
-    .object({
-      query: z.string().max(200),
-      offset: z.number().int().min(0).optional(),
-      limit: z.number().int().min(1).max(2000).optional(),
-      kinds: z
-        .array(z.string().regex(/^[A-Z_0-9]+$/))
-        .max(20)
-        .optional(),
-    })
-    .strict(),
+  btfNames: z.object({}).strict().optional(),
   btfType: z.object({ id: z.number().int().min(0) }).strict(),
   jit: z.object({ id: corpusId, syntax: z.enum(['intel', 'gas']).optional() }).strict(),
   verify: z

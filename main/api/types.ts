@@ -123,15 +123,6 @@ export interface SampleCase extends SampleSummary {
   };
 }
 
-export interface BtfSearchParams {
-  /** Case-insensitive substring of the name; empty lists every named type. */
-  query: string;
-  offset?: number;
-  limit?: number;
-  /** Only these kinds ('STRUCT', 'FUNC', …). */
-  kinds?: string[];
-}
-
 export interface BtfTypeSummary {
   id: number;
   kind: string;
@@ -139,13 +130,24 @@ export interface BtfTypeSummary {
   size: number | null;
 }
 
-export interface BtfSearchResult {
-  /** Matches in all (exact name first, then prefix, then substring). */
-  total: number;
-  offset: number;
-  items: BtfTypeSummary[];
+/**
+ * Every named type of the reference BTF, compactly, in the browser's tie-break
+ * order (kind: struct, union, enum, typedef, func, var, datasec, int/float, fwd;
+ * then name length, name, id). The renderer searches it locally per keystroke.
+ * Entry i: name = the i-th line of `names`, id = ids[i], kind =
+ * kindNames[kinds.charCodeAt(i) - 65], size = sizes[i] (-1: none).
+ */
+export interface BtfNameIndex {
   /** Types in the BTF, named or not. */
   typeCount: number;
+  /** Original names joined by '\n' (BTF names never hold one). */
+  names: string;
+  ids: number[];
+  /** One character per entry: 'A' + its index in kindNames. */
+  kinds: string;
+  kindNames: string[];
+  /** Byte size, or -1 where the kind has none (func, var, fwd…). */
+  sizes: number[];
 }
 
 export interface BtfTypeRefInfo {
@@ -424,7 +426,8 @@ export interface KmodelApi {
   disasm(params: DisasmParams): Promise<DisasmResult>;
   samples(params: SamplesParams): Promise<SamplesResult>;
   sample(params: SampleParams): Promise<SampleCase>;
-  btfSearch(params: BtfSearchParams): Promise<BtfSearchResult>;
+  /** The name index the BTF browser searches in the renderer (fetched once). */
+  btfNames(params?: Record<string, never>): Promise<BtfNameIndex>;
   btfType(params: { id: number }): Promise<BtfTypeDetail>;
   jit(params: JitParams): Promise<JitView>;
   verify(params: VerifyParams): Promise<VerifyView>;
@@ -460,7 +463,7 @@ export const API_METHODS = [
   'disasm',
   'samples',
   'sample',
-  'btfSearch',
+  'btfNames',
   'btfType',
   'jit',
   'verify',
