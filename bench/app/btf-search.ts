@@ -1,12 +1,13 @@
 // BTF incremental search, per keystroke: a real key press (CDP input) into the
 // search box, timed in the page from the keydown event to the list showing that
-// query's hits (MutationObserver after the btfSearch response for the query).
-// BtfList searches one animation frame after a keystroke, so the rows also give the part from
-// the btfSearch request on (request sent → list updated) and keydown → next frame.
+// query's hits (a MutationObserver sees [data-testid=btf-list] with data-query
+// equal to the box's text and a filled first row). The list searches the name
+// index in the renderer; it notes each search's own time in data-search-ms and
+// the one-off index load (api.btfNames → index built) in data-load-ms.
 import type { Page } from 'playwright-core';
 
-// Notes keydown times (and the frame after) for the search box; API calls are
-// noted by ./instrument. A string: tsx's helpers (__name) do not exist in the page.
+// Notes keydown times (and the frame after) for the search box. A string: tsx's
+// helpers (__name) do not exist in the page.
 const KEYS = `(() => {
   const st = window.__kmodelBench;
   st.key = 0;
@@ -19,25 +20,28 @@ const KEYS = `(() => {
   }, true);
 })()`;
 
-// Resolves when the list shows the hits for \`q\`: a btfSearch for q was answered
-// and a later DOM change left a filled first row.
-const WAIT_LIST = `({ q, since, timeout }) => new Promise((resolve, reject) => {
+// Resolves when the list shows the hits for \`q\` (its data-query, and a filled
+// first row unless there are none), noting when the next frame's rendering begins
+// (rAF callback time: the frame's own timestamp may predate the update).
+const WAIT_LIST = `({ q, timeout }) => new Promise((resolve, reject) => {
   const st = window.__kmodelBench;
-  const list = document.querySelector('[data-testid=btf-list]');
-  const timer = setTimeout(() => { obs.disconnect(); reject(new Error('list not updated for ' + q)); }, timeout);
+  let obs;
+  const timer = setTimeout(() => { if (obs) obs.disconnect(); reject(new Error('list not updated for ' + JSON.stringify(q))); }, timeout);
   const done = () => {
-    const f = st.api.find((r) => r.method === 'btfSearch' && r.params.query === q && r.sent >= since && r.answered);
-    const row = list.querySelector('button.row .name');
-    if (!f || !row) return false;
-    const now = performance.now();
+    const list = document.querySelector('[data-testid=btf-list]');
+    if (!list || list.getAttribute('data-query') !== q) return false;
+    const total = Number(list.getAttribute('data-total'));
+    if (total > 0 && !list.querySelector('button.row .name')) return false;
+    const listed = performance.now();
     obs.disconnect();
     clearTimeout(timer);
-    resolve({ key: st.key, keyFrame: st.keyFrame, sent: f.sent, answered: f.answered, listed: now,
-      total: Number(list.getAttribute('data-total')) });
+    const r = { key: st.key, keyFrame: st.keyFrame, listed, total,
+      searchMs: Number(list.getAttribute('data-search-ms')), loadMs: Number(list.getAttribute('data-load-ms')) };
+    requestAnimationFrame(() => resolve({ ...r, painted: performance.now() }));
     return true;
   };
-  const obs = new MutationObserver(() => done());
-  obs.observe(list, { subtree: true, childList: true, attributes: true, characterData: true });
+  obs = new MutationObserver(() => done());
+  obs.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
   done();
 })`;
 
@@ -46,42 +50,70 @@ export async function instrumentKeys(page: Page): Promise<void> {
   await page.addInitScript(KEYS);
 }
 
+interface Listed {
+  key: number;
+  keyFrame: number;
+  listed: number;
+  painted: number;
+  total: number;
+  searchMs: number;
+  loadMs: number;
+}
+
 export interface KeystrokeTiming {
   /** The search box's text after the key. */
   query: string;
-  /** keydown → list updated, rAF included. */
+  /** keydown → list updated (DOM holds the new rows). */
   toList: number;
-  /** btfSearch sent → list updated. */
-  afterDebounce: number;
-  /** btfSearch sent → answered: HTTP round trip and the server's search. */
-  request: number;
-  /** btfSearch answered → list updated: JSON parse and the list's render. */
-  render: number;
+  /** The list's own search (BtfNameSearch.search), in the page. */
+  search: number;
+  /** keydown → the frame after the update begins rendering (the new rows are painted in it). */
+  toPaint: number;
   /** keydown → the frame after it (the typed letter on screen). */
   toFrame: number;
   total: number;
 }
 
+export interface NameIndexLoad {
+  /** Page start → first rows listed. */
+  listed: number;
+  /** api.btfNames sent → response headers: the server's work and the round trip. */
+  request: number;
+  /** Response headers → last byte. */
+  download: number;
+  /** api.btfNames called → search index built: request, body, JSON parse, BtfNameSearch. */
+  load: number;
+  /** Response body bytes. */
+  bytes: number;
+  named: number;
+}
+
 /**
- * Opens #btf and times the first (cold) search, whose request makes the server
- * parse and index the reference BTF: its round trip, and page start → rows listed.
+ * Opens #btf and times the name index's load: cold the first time (the server
+ * parses and indexes the reference BTF), warm after a reload.
  */
-export async function openBtf(page: Page, url: string): Promise<{ request: number; listed: number }> {
-  await page.goto(`${url}#btf`);
-  const r = (await page.evaluate(`(${WAIT_LIST})({ q: '', since: 0, timeout: 120000 })`)) as {
-    sent: number;
-    answered: number;
-    listed: number;
+export async function openBtf(page: Page, url: string, reload = false): Promise<NameIndexLoad> {
+  if (reload) await page.reload();
+  else await page.goto(`${url}#btf`);
+  const r = (await page.evaluate(`(${WAIT_LIST})({ q: '', timeout: 120000 })`)) as Listed;
+  const res = (await page.evaluate(`(() => {
+    const e = performance.getEntriesByType('resource').filter((x) => /\\/api\\/btfNames$/.test(x.name)).pop();
+    return e && { start: e.startTime, headers: e.responseStart, end: e.responseEnd, bytes: e.decodedBodySize };
+  })()`)) as { start: number; headers: number; end: number; bytes: number } | undefined;
+  if (!res) throw new Error('no btfNames request seen');
+  return {
+    listed: r.listed,
+    request: res.headers - res.start,
+    download: res.end - res.headers,
+    load: r.loadMs,
+    bytes: res.bytes,
+    named: r.total,
   };
-  return { request: r.answered - r.sent, listed: r.listed };
 }
 
 async function clearBox(page: Page): Promise<void> {
-  const box = page.locator('[data-testid=btf-search]');
-  await box.fill('');
-  await page
-    .evaluate(`(${WAIT_LIST})({ q: '', since: performance.now() - 1, timeout: 60000 })`)
-    .catch(() => {});
+  await page.locator('[data-testid=btf-search]').fill('');
+  await page.evaluate(`(${WAIT_LIST})({ q: '', timeout: 60000 })`);
 }
 
 /** Types `word` one key at a time, waiting for each query's list; `rounds` times. */
@@ -93,25 +125,16 @@ export async function timeKeystrokes(page: Page, word: string, rounds: number): 
     await box.focus();
     await page.waitForTimeout(200);
     for (let i = 1; i <= word.length; i++) {
-      const since = (await page.evaluate('performance.now()')) as number;
       const wait = page.evaluate(
-        `(${WAIT_LIST})(${JSON.stringify({ q: word.slice(0, i), since, timeout: 60000 })})`,
+        `(${WAIT_LIST})(${JSON.stringify({ q: word.slice(0, i), timeout: 60000 })})`,
       );
       await page.keyboard.press(word[i - 1]!);
-      const t = (await wait) as {
-        key: number;
-        keyFrame: number;
-        sent: number;
-        answered: number;
-        listed: number;
-        total: number;
-      };
+      const t = (await wait) as Listed;
       out.push({
         query: word.slice(0, i),
         toList: t.listed - t.key,
-        afterDebounce: t.listed - t.sent,
-        request: t.answered - t.sent,
-        render: t.listed - t.answered,
+        search: t.searchMs,
+        toPaint: t.painted - t.key,
         toFrame: t.keyFrame ? t.keyFrame - t.key : Number.NaN,
         total: t.total,
       });
