@@ -1,11 +1,13 @@
 // Export: the subsystem graph and the CFG to SVG and PNG from the app, the review
-// report to Markdown, and `kmodel export` (headless Chromium) to svg/png/md/pdf.
+// report to Markdown and PDF (the app's PDF button: `kmodel serve` draws it in headless
+// Chromium), and `kmodel export` (headless Chromium) to svg/png/md/pdf.
 // Each file is checked as what it claims to be, against names read from the YAML.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedFromYaml } from './graph.e2e.mjs';
+import { pdfPages, pdfStrings, pdfTitle } from './lib/pdf-text.mjs';
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -120,6 +122,106 @@ export const tests = {
     await page.setViewportSize({ width: 1000, height: 1400 });
     await page.screenshot({ path: join(root, 'test-results/e2e/report-qdisc-print.png'), fullPage: true });
     await page.emulateMedia({ media: 'screen' });
+  },
+
+  async 'review report: the PDF button downloads a PDF drawn by the app'({ page, url, root }) {
+    const want = expectedFromYaml(root, 'qdisc.yaml');
+    await page.goto(`${url}#models/qdisc`);
+    await page.click('[data-testid=model-report-link]');
+    await page.waitForSelector('[data-testid=report][data-ready=true]', { timeout: 60_000 });
+    const button = page.locator('[data-testid=export-pdf]');
+    const t0 = Date.now();
+    const [d] = await Promise.all([
+      page.waitForEvent('download', { timeout: 80_000 }),
+      (async () => {
+        await button.click();
+        // Busy while the host draws it (seconds): disabled, marked, and a note.
+        await page.waitForSelector('[data-testid=export-pdf][aria-busy=true]:disabled', { timeout: 5000 });
+      })(),
+    ]);
+    const ms = Date.now() - t0;
+    assert(d.suggestedFilename() === 'qdisc-report.pdf', `file name ${d.suggestedFilename()}`);
+    const pdf = readFileSync(await d.path());
+    assert(pdf.subarray(0, 5).toString('latin1') === '%PDF-', 'PDF header');
+    const pages = pdfPages(pdf);
+    assert(pages >= 1, `PDF pages: ${pages}`);
+    assert(pdfTitle(pdf) === 'kmodel: qdisc review report', `PDF /Title ${pdfTitle(pdf)}`);
+    const text = [...pdfStrings(pdf)];
+    const says = (w) => text.some((t) => t.includes(w));
+    for (const w of ['qdisc', 'Members', 'Member programs', ...want.members, ...want.programs])
+      assert(says(w), `PDF text has ${w}`);
+    // Print layout: the app's header and the report's buttons stay out of the PDF.
+    assert(!says('Markdown') && !says('interactive graph'), 'PDF has no buttons');
+    const note = page.locator('[data-testid=export-pdf-status]');
+    await note.waitFor();
+    const shown = await note.textContent();
+    assert(
+      new RegExp(`^downloaded qdisc-report\\.pdf \\(${pages} pages?, [\\d.]+ s\\)$`).test(shown),
+      `status: ${shown}`,
+    );
+    assert(await button.isEnabled(), 'button enabled again');
+    process.stdout.write(`    PDF: ${pages} pages, ${pdf.length} bytes, ${ms} ms from click to download\n`);
+  },
+
+  async 'review report PDF: errors are one clear line, the page keeps working'({ page, url, expectConsole }) {
+    expectConsole(/status of (40[03459]|50[03])/);
+    await page.goto(`${url}#report/qdisc`);
+    await page.waitForSelector('[data-testid=report][data-ready=true]', { timeout: 60_000 });
+    const ask = (path, init = { method: 'POST' }) =>
+      page.evaluate(
+        async ([p, i]) => {
+          const r = await fetch(p, i);
+          return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
+        },
+        [path, init],
+      );
+    const unknown = await ask('./export/no_such_model.pdf');
+    assert(
+      unknown.status === 404 && /json/.test(unknown.type),
+      `unknown model: ${unknown.status} ${unknown.type}`,
+    );
+    assert(JSON.parse(unknown.body).error.message === "unknown model 'no_such_model'", unknown.body);
+    const bad = await ask('./export/..%2F..%2Fetc%2Fpasswd.pdf');
+    assert(bad.status === 400 && /bad model name/.test(JSON.parse(bad.body).error.message), bad.body);
+    const get = await ask('./export/qdisc.pdf', { method: 'GET' });
+    assert(get.status === 405, `GET: ${get.status}`);
+
+    // The button shows a host's failure as one line and is usable again.
+    await page.route('**/export/qdisc.pdf', (r) =>
+      r.fulfill({
+        status: 500,
+        contentType: 'application/json',
+        body: JSON.stringify({ ok: false, error: { code: 'internal', message: 'Chromium crashed' } }),
+      }),
+    );
+    await page.click('[data-testid=export-pdf]');
+    const note = page.locator('[data-testid=export-pdf-status].error');
+    await note.waitFor();
+    assert((await note.textContent()) === 'PDF export failed: Chromium crashed', await note.textContent());
+    assert(await page.locator('[data-testid=export-pdf]').isEnabled(), 'button enabled after a failure');
+
+    // No browser on the host (503): the print dialog, with a note saying why.
+    await page.unroute('**/export/qdisc.pdf');
+    await page.route('**/export/qdisc.pdf', (r) =>
+      r.fulfill({
+        status: 503,
+        contentType: 'application/json',
+        body: JSON.stringify({ ok: false, error: { code: 'internal', message: 'no Chromium at /x' } }),
+      }),
+    );
+    await page.evaluate(() => {
+      window.print = () => {
+        window.__printed = (window.__printed ?? 0) + 1;
+      };
+    });
+    await page.click('[data-testid=export-pdf]');
+    await page.waitForFunction(() => window.__printed === 1);
+    const why = await page.locator('[data-testid=export-pdf-status]').textContent();
+    assert(/no Chromium at \/x.*print dialog/.test(why), `fallback note: ${why}`);
+    assert(
+      (await page.locator('[data-testid=report][data-ready=true]').count()) === 1,
+      'the report is still shown',
+    );
   },
 
   async 'kmodel export writes svg, png, md and pdf'({ page, root }) {

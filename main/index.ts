@@ -10,6 +10,7 @@ import { findPackageRoot } from './api/handlers';
 import { API_METHODS } from './api/types';
 import { contentSecurityPolicy } from './host/csp';
 import { programHexFromFile, pushRecent } from './host/files';
+import { saveReportPdf } from './host/report-pdf';
 import { buildMenu } from './menu';
 
 const SCHEME = 'kmodel';
@@ -116,6 +117,29 @@ function wireIpc(): void {
     writeFileSync(path, req.text);
     if (req.ext === 'hex') lastSaved = path;
     return { ok: true, path };
+  });
+}
+
+// The review report as PDF: the button sits on the report route, so main prints the
+// sender's own window once it shows that model's report drawn (host/report-pdf.ts).
+function wireReportPdf(): void {
+  ipcMain.handle('kmodel:save-report-pdf', async (e, model: unknown) => {
+    const win = BrowserWindow.fromWebContents(e.sender);
+    if (!trustedSender(e.senderFrame?.url) || !win) return { ok: false, error: 'untrusted sender' };
+    const wc = e.sender;
+    return saveReportPdf(model, {
+      evaluate: (script) => wc.executeJavaScript(script),
+      async askPath(name) {
+        const r = await dialog.showSaveDialog(win, {
+          title: 'Save report as PDF',
+          defaultPath: join(app.getPath('documents'), name),
+          filters: [{ name: 'PDF', extensions: ['pdf'] }],
+        });
+        return r.canceled || !r.filePath ? null : r.filePath;
+      },
+      print: (options) => wc.printToPDF(options),
+      write: (path, data) => writeFileSync(path, data),
+    });
   });
 }
 
@@ -227,6 +251,7 @@ app.whenReady().then(() => {
   serveRenderer();
   wireIpc();
   wireDocuments();
+  wireReportPdf();
   refreshMenu();
   createWindow();
   app.on('activate', () => {

@@ -31,3 +31,8 @@ contextBridge.exposeInMainWorld('kmodelDocs', {
   closeWindow: () => ipcRenderer.send('kmodel:close-window'),
   pathForFile: (file: File) => webUtils.getPathForFile(file),
 });
+
+// The review report as a PDF file: main asks where, then prints this window (printToPDF).
+contextBridge.exposeInMainWorld('kmodelReport', {
+  savePdf: (model: string) => ipcRenderer.invoke('kmodel:save-report-pdf', String(model)),
+});

@@ -8,6 +8,14 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { contentSecurityPolicy } from '../host/csp';
 import { apiRequestRefusal, isLoopbackAddress } from '../host/origin';
+import { type ReportPageOptions, renderReportPdf } from '../host/report-page';
+import {
+  ExportError,
+  type ExportErrorCode,
+  isModelName,
+  pdfPageCount,
+  reportPdfFileName,
+} from '../host/report-pdf';
 import type { ApiBackend } from './backend';
 import type { ApiEnvelope } from './types';
 
@@ -33,6 +41,11 @@ export interface ServeOptions {
   backend: ApiBackend;
   host?: string;
   port?: number;
+  /**
+   * Draws a model's report as PDF for POST /export/<model>.pdf (default: headless
+   * Chromium on this server's own #report route; tests pass a stub; null: no route).
+   */
+  reportPdf?: ((opts: ReportPageOptions) => Promise<Uint8Array>) | null;
 }
 
 export interface RunningServer {
@@ -100,6 +113,77 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, method: stri
   sendJson(res, status, env);
 }
 
+const PDF_STATUS: Record<ExportErrorCode, number> = {
+  'bad-request': 400,
+  'not-found': 404,
+  busy: 409,
+  unavailable: 503,
+  failed: 500,
+};
+
+/** The loopback URL this server's own Chromium reaches it at (a wildcard address is no place to connect to). */
+function selfUrl(addr: AddressInfo): string {
+  const wildcard = addr.address === '0.0.0.0' || addr.address === '::';
+  const ip = wildcard ? (addr.family === 'IPv6' ? '::1' : '127.0.0.1') : addr.address;
+  return `http://${addr.family === 'IPv6' ? `[${ip}]` : ip}:${addr.port}/`;
+}
+
+/**
+ * POST /export/<model>.pdf: the model's review report drawn by this app in headless
+ * Chromium, as application/pdf. One at a time per server (409 while busy): it takes
+ * seconds and a browser's worth of memory. Errors are ApiEnvelope JSON.
+ */
+async function handlePdf(
+  req: IncomingMessage,
+  res: ServerResponse,
+  model: string,
+  ctx: {
+    backend: ApiBackend;
+    render: (o: ReportPageOptions) => Promise<Uint8Array>;
+    appUrl: () => string;
+    busy: { on: boolean };
+  },
+): Promise<void> {
+  const fail = (code: ExportErrorCode, message: string) =>
+    sendJson(res, PDF_STATUS[code], {
+      ok: false,
+      error: { code: code === 'failed' || code === 'unavailable' ? 'internal' : 'bad-request', message },
+    });
+  const refusal = apiRequestRefusal(req.headers, isLoopbackAddress(req.socket.localAddress ?? ''));
+  if (refusal) return sendJson(res, 403, { ok: false, error: { code: 'bad-request', message: refusal } });
+  if (req.method !== 'POST') {
+    res.setHeader('Allow', 'POST');
+    return sendJson(res, 405, { ok: false, error: { code: 'bad-request', message: 'PDF export is POST' } });
+  }
+  if (!isModelName(model)) return fail('bad-request', `bad model name '${model}'`);
+  if (ctx.busy.on) return fail('busy', 'a PDF export is already running; try again when it is done');
+  ctx.busy.on = true;
+  try {
+    // A clear answer before starting a browser: the model exists and checks clean.
+    const opened = await ctx.backend.call('openModel', { name: model });
+    if (!opened.ok)
+      return /no model/.test(opened.error.message)
+        ? fail('not-found', `unknown model '${model}'`)
+        : fail('bad-request', opened.error.message);
+    const errors = (opened.result as { info: { errors: number } }).info.errors;
+    if (errors) return fail('bad-request', `model '${model}' has ${errors} errors; fix them first`);
+    const pdf = await ctx.render({ appUrl: ctx.appUrl(), model });
+    res.writeHead(200, {
+      'Content-Type': 'application/pdf',
+      'Content-Length': pdf.length,
+      'Content-Disposition': `attachment; filename="${reportPdfFileName(model)}"`,
+      'Cache-Control': 'no-store',
+      'X-Kmodel-Pdf-Pages': String(pdfPageCount(pdf)),
+    });
+    res.end(pdf);
+  } catch (e) {
+    if (e instanceof ExportError) fail(e.code, e.message);
+    else fail('failed', `PDF export failed: ${(e as Error).message.split('\n')[0]}`);
+  } finally {
+    ctx.busy.on = false;
+  }
+}
+
 function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, path: string): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
@@ -137,9 +221,29 @@ function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, pa
 
 export function startServer(opts: ServeOptions): Promise<RunningServer> {
   const root = resolve(opts.staticDir);
+  const render = opts.reportPdf === undefined ? renderReportPdf : opts.reportPdf;
+  const pdfCtx = render && {
+    backend: opts.backend,
+    render,
+    appUrl: () => selfUrl(server.address() as AddressInfo),
+    busy: { on: false },
+  };
   const server = createServer((req, res) => {
     securityHeaders(res);
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const pdf = pdfCtx && /^\/export\/([^/]+)\.pdf$/.exec(url.pathname);
+    if (pdf) {
+      let model: string;
+      try {
+        model = decodeURIComponent(pdf[1]!);
+      } catch {
+        model = pdf[1]!;
+      }
+      handlePdf(req, res, model, pdfCtx).catch((e) =>
+        sendJson(res, 500, { ok: false, error: { code: 'internal', message: String(e) } }),
+      );
+      return;
+    }
     const m = /^\/api\/([A-Za-z]\w*)$/.exec(url.pathname);
     if (m) {
       handleApi(req, res, m[1]!, opts.backend).catch((e) =>

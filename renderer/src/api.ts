@@ -37,3 +37,70 @@ export const api = new Proxy({} as KmodelApi, {
 });
 
 export const transport = (): 'ipc' | 'http' => (window.kmodel ? 'ipc' : 'http');
+
+/** Electron's preload bridge for the report PDF (main/host/report-pdf.ts SavePdfResult). */
+interface ReportBridge {
+  savePdf(
+    model: string,
+  ): Promise<
+    | { ok: true; path: string; bytes: number; pages: number }
+    | { ok: false; canceled: true }
+    | { ok: false; canceled?: false; error: string }
+  >;
+}
+
+declare global {
+  interface Window {
+    kmodelReport?: ReportBridge;
+  }
+}
+
+/** How a report PDF export ended. */
+export type ReportPdfOutcome =
+  | { kind: 'saved'; path: string; bytes: number; pages: number }
+  | { kind: 'downloaded'; name: string; bytes: number; pages: number | null }
+  | { kind: 'canceled' }
+  /** No host can make the PDF here: the caller falls back to the print dialog. */
+  | { kind: 'print'; reason: string };
+
+/**
+ * The model's review report as a PDF file: Electron prints its own window
+ * (printToPDF, native save dialog); `kmodel serve` draws it in headless Chromium
+ * and the browser downloads it. Throws with the host's one-line message on failure.
+ */
+export async function reportPdf(model: string): Promise<ReportPdfOutcome> {
+  if (window.kmodelReport) {
+    const r = await window.kmodelReport.savePdf(model);
+    if (r.ok) return { kind: 'saved', path: r.path, bytes: r.bytes, pages: r.pages };
+    if (r.canceled) return { kind: 'canceled' };
+    throw new Error(r.error);
+  }
+  if (window.kmodel) return { kind: 'print', reason: 'this app has no PDF export' };
+  const res = await fetch(`./export/${encodeURIComponent(model)}.pdf`, { method: 'POST' });
+  const type = res.headers.get('content-type') ?? '';
+  if (res.ok && type.startsWith('application/pdf')) {
+    const blob = await res.blob();
+    const name =
+      /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `${model}-report.pdf`;
+    const url = URL.createObjectURL(blob);
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    const pages = Number(res.headers.get('x-kmodel-pdf-pages'));
+    return {
+      kind: 'downloaded',
+      name,
+      bytes: blob.size,
+      pages: Number.isFinite(pages) && pages > 0 ? pages : null,
+    };
+  }
+  if (!type.includes('json'))
+    return { kind: 'print', reason: `this server has no PDF export (HTTP ${res.status})` };
+  const env = (await res.json()) as ApiEnvelope;
+  const message = env.ok ? `HTTP ${res.status}` : env.error.message;
+  // 503: the server has no browser to draw with; the print dialog still works.
+  if (res.status === 503) return { kind: 'print', reason: message };
+  throw new Error(message);
+}
