@@ -22,6 +22,28 @@ function bpftoolStruct(root, name) {
   return { id: Number(head[1]), size: Number(head[2]), members };
 }
 
+/** bpftool's named types of `kind` whose name holds `part` (any case). */
+function bpftoolCount(root, kind, part) {
+  bpftoolStruct(root, 'tcp_congestion_ops'); // loads the dump
+  const p = part.toLowerCase();
+  return dumpLines.filter((l) => {
+    const m = /^\[\d+\] (\w+) '([^']*)'/.exec(l);
+    return m && m[1] === kind && m[2] !== '(anon)' && m[2].toLowerCase().includes(p);
+  }).length;
+}
+
+/** Waits until the list shows the hits for `q` (the list names its query). */
+async function listed(page, q) {
+  await page.waitForFunction(
+    (q) => {
+      const list = document.querySelector('[data-testid=btf-list]');
+      return list?.dataset.query === q && (list.dataset.total === '0' || list.querySelector('.row .name'));
+    },
+    q,
+    { timeout: 30_000 },
+  );
+}
+
 export const tests = {
   async 'finds tcp_congestion_ops and shows its members with offsets'({ page, url, root }) {
     const want = bpftoolStruct(root, 'tcp_congestion_ops');
@@ -93,6 +115,52 @@ export const tests = {
     await page.goBack();
     await page.waitForFunction(
       () => document.querySelector('[data-testid=btf-title]')?.textContent === 'tcp_congestion_ops',
+    );
+  },
+
+  async 'searches in the page: one name index fetch, arrows and Enter pick, kind filter narrows'({
+    page,
+    url,
+    root,
+  }) {
+    const calls = [];
+    page.on('request', (r) => {
+      const m = /\/api\/(\w+)/.exec(r.url());
+      if (m) calls.push(m[1]);
+    });
+    await page.goto(`${url}#btf`);
+    await listed(page, '');
+    assert(calls.filter((c) => c === 'btfNames').length === 1, 'the name index is fetched once');
+    calls.length = 0;
+    const box = page.locator('[data-testid=btf-search]');
+    await box.focus();
+    for (const ch of 'tcp_sock') await page.keyboard.press(ch);
+    await listed(page, 'tcp_sock');
+    assert(calls.length === 0, `typing asked the server nothing: ${calls.join()}`);
+    assert(
+      (await page.textContent('[data-testid=btf-list] .row[data-index="0"] .name')) === 'tcp_sock',
+      'exact name first',
+    );
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    const row2 = page.locator('[data-testid=btf-list] .row[data-index="2"]');
+    assert(await row2.evaluate((el) => el.classList.contains('cursor')), 'cursor on the third row');
+    const id = await row2.getAttribute('data-id');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((id) => location.hash === `#btf/${id}`, id);
+    await page.selectOption('[data-testid=btf-kind]', 'FUNC');
+    await listed(page, 'tcp_sock');
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=btf-list] .row .kind')].every(
+        (k) => k.textContent === 'func',
+      ),
+    );
+    const total = Number(await page.getAttribute('[data-testid=btf-list]', 'data-total'));
+    const want = bpftoolCount(root, 'FUNC', 'tcp_sock');
+    assert(total === want, `${total} funcs listed, bpftool has ${want} holding tcp_sock`);
+    assert(
+      (await page.textContent('[data-testid=btf-count]')).trim() === `${want} types`,
+      'the count line says how many',
     );
   },
 };
