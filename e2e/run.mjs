@@ -5,7 +5,7 @@
 // ({ page, url, shot, corpus, root, files, expectConsole }); `files` is a scratch
 // folder `kmodel serve` was given (model files there may be opened and saved). Screenshots go to test-results/e2e/.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -15,6 +15,8 @@ import { loadCorpus } from './lib/corpus.mjs';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shots = join(root, 'test-results/e2e');
 const CHROMIUM = process.env.KMODEL_CHROMIUM ?? '/usr/bin/chromium';
+// The flags kmodel's own headless Chromium uses (main/host/chromium.ts reads the same file).
+const CHROMIUM_ARGS = JSON.parse(readFileSync(join(root, 'main/host/chromium-args.json'), 'utf8'));
 const TEST_TIMEOUT = 90_000;
 const only = process.argv.slice(2);
 
@@ -82,15 +84,7 @@ const profile = mkdtempSync(join(tmpdir(), 'kmodel-e2e-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: CHROMIUM,
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ],
+  args: CHROMIUM_ARGS,
   viewport: { width: 1400, height: 860 },
   acceptDownloads: true,
   colorScheme: 'light',
