@@ -3,9 +3,16 @@
 // emission order (strong links must be defined first, weak ones get forward
 // declarations), then each type is printed with libbpf's declarator rules,
 // padding markers and ___N suffixes for duplicate names.
-import type { Btf, BtfComposite } from './btf';
+//
+// Speed: everything reads the raw type words (dump-view.ts) and writes bytes
+// (dump-out.ts): names are copied from the string section, duplicate names are
+// counted by an intern table over the string bytes, sizes and alignments are
+// cached in typed arrays, and declarator chains live on one typed stack.
+import type { Btf } from './btf';
+import { ascii, chunksToString, DumpSink } from './dump-out';
+import { type DumpView, dumpView } from './dump-view';
 import { BtfError } from './error';
-import { alignOf, sizeOf } from './layout';
+import { MAX_RESOLVE_DEPTH, BTF_PTR_SIZE as PTR_SZ } from './layout';
 
 const ORDERING = 1;
 const ORDERED = 2;
@@ -13,17 +20,8 @@ const NOT_EMITTED = 0;
 const EMITTING = 1;
 const EMITTED = 2;
 
-const PTR_SZ = 8;
 const MAX_PAD_BITS = 1 << 24;
-/** Padding marker types, widest first (btf_dump_emit_bit_padding). */
-const PADS: readonly (readonly [string, number])[] = [
-  ['long', PTR_SZ * 8],
-  ['int', 32],
-  ['short', 16],
-  ['char', 8],
-];
-const TABS = '\t'.repeat(13);
-const pfx = (lvl: number): string => (lvl >= TABS.length ? TABS : TABS.slice(0, lvl));
+const MAX_TABS = 13;
 
 const K_INT = 1;
 const K_PTR = 2;
@@ -47,6 +45,55 @@ const K_ENUM64 = 19;
 
 const isMod = (k: number) => k === K_VOLATILE || k === K_CONST || k === K_RESTRICT || k === K_TYPE_TAG;
 
+const L = {
+  struct: ascii('struct'),
+  union: ascii('union'),
+  structSp: ascii('struct '),
+  unionSp: ascii('union '),
+  enumKw: ascii('enum'),
+  enumSp: ascii('enum '),
+  semiNl2: ascii(';\n\n'),
+  openBrace: ascii(' {'),
+  packed: ascii(' __attribute__((packed))'),
+  modeByte: ascii(' __attribute__((mode(byte)))'),
+  modeWord: ascii(' __attribute__((mode(word)))'),
+  typedefSp: ascii('typedef '),
+  gnucVaList: ascii('typedef __builtin_va_list __gnuc_va_list'),
+  volatileSp: ascii('volatile '),
+  constSp: ascii('const '),
+  restrictSp: ascii('restrict '),
+  spVolatile: ascii(' volatile'),
+  spConst: ascii(' const'),
+  spRestrict: ascii(' restrict'),
+  void: ascii('void'),
+  voidParen: ascii('void)'),
+  ellipsis: ascii('...'),
+  commaSp: ascii(', '),
+  spStar: ascii(' *'),
+  spParen: ascii(' ('),
+  colonSp: ascii(': '),
+  eqSp: ascii(' = '),
+  dup: ascii('___'),
+  attrOpen: ascii(' __attribute__(('),
+  attrClose: ascii('))'),
+  typeTagOpen: ascii(' __attribute__((btf_type_tag("'),
+  typeTagClose: ascii('")))'),
+  LL: ascii('LL'),
+  ULL: ascii('ULL'),
+  header: ascii(
+    '#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n' +
+      '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n#endif\n\n',
+  ),
+  footer: ascii(
+    '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n#endif /* __VMLINUX_H__ */\n',
+  ),
+};
+/** Padding marker types, widest first (btf_dump_emit_bit_padding). */
+const PAD_NAMES = [ascii('long'), ascii('int'), ascii('short'), ascii('char')];
+const PAD_BITS = [PTR_SZ * 8, 32, 16, 8];
+const BUILTIN_VA_LIST = ascii('__builtin_va_list');
+const GNUC_VA_LIST = ascii('__gnuc_va_list');
+
 export interface DumpCOptions {
   /** Wrap in the vmlinux.h guards and preserve_access_index pragma like bpftool (default true). */
   header?: boolean;
@@ -57,74 +104,139 @@ export interface DumpCOptions {
   enumModeByte?: boolean;
 }
 
+/** The C dump of every type (bpftool btf dump file F format c), as UTF-8 chunks. */
+export function dumpBtfCBytes(btf: Btf, opts: DumpCOptions = {}, chunkBytes = 1 << 20): Uint8Array[] {
+  const d = new CDumper(btf, opts.enumModeByte ?? false, chunkBytes);
+  const out = d.out;
+  const header = opts.header ?? true;
+  if (header) out.lit(L.header);
+  // Split BTF: the base's types too, so the header compiles on its own (as bpftool does).
+  d.dumpAll();
+  if (header) out.lit(L.footer);
+  return out.finish();
+}
+
 /** The C dump of every type (bpftool btf dump file F format c). */
 export function dumpBtfC(btf: Btf, opts: DumpCOptions = {}): string {
-  const d = new CDumper(btf, opts.enumModeByte ?? false);
-  const header = opts.header ?? true;
-  if (header) {
-    d.out.push(
-      '#ifndef __VMLINUX_H__\n#define __VMLINUX_H__\n\n',
-      '#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n',
-      '#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n#endif\n\n',
-    );
+  return chunksToString(dumpBtfCBytes(btf, opts));
+}
+
+/**
+ * Names by content: string offsets → a canonical slot, so duplicate names are
+ * counted without making JS strings (and stay right for string sections that
+ * are not deduplicated).
+ */
+class NameCounts {
+  private readonly table: Int32Array;
+  private readonly mask: number;
+  /** Per slot: how often the name was seen as a type name / as an identifier. */
+  readonly types: Int32Array;
+  readonly idents: Int32Array;
+
+  constructor(
+    private readonly strs: Uint8Array,
+    maxNames: number,
+  ) {
+    let cap = 1024;
+    while (cap < maxNames * 2) cap *= 2;
+    this.table = new Int32Array(cap);
+    this.mask = cap - 1;
+    this.types = new Int32Array(cap);
+    this.idents = new Int32Array(cap);
   }
-  // Split BTF: the base's types too, so the header compiles on its own (as bpftool does).
-  for (let id = 1; id < btf.typeCount; id++) d.dumpType(id);
-  d.flush();
-  if (header) {
-    d.out.push('#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n');
-    d.out.push('#endif /* __VMLINUX_H__ */\n');
+
+  slot(off: number): number {
+    const s = this.strs;
+    let h = 0x811c9dc5;
+    for (let i = off; s[i] !== 0; i++) h = Math.imul(h ^ s[i]!, 0x01000193);
+    const t = this.table;
+    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const e = t[slot]!;
+      if (e === 0) {
+        t[slot] = off + 1;
+        return slot;
+      }
+      if (e - 1 === off || this.same(e - 1, off)) return slot;
+    }
   }
-  return d.out.join('');
+
+  private same(a: number, b: number): boolean {
+    const s = this.strs;
+    for (;;) {
+      const x = s[a++]!;
+      if (x !== s[b++]) return false;
+      if (x === 0) return true;
+    }
+  }
 }
 
 class CDumper {
-  readonly out: string[] = [];
+  readonly out: DumpSink;
+  private readonly w: Uint32Array;
+  private readonly rec: Uint32Array;
+  private readonly strs: Uint8Array;
+  private readonly n: number;
+  private readonly kinds: Uint8Array;
   private readonly order: Uint8Array;
   private readonly emit: Uint8Array;
   private readonly fwdEmitted: Uint8Array;
   private readonly referenced: Uint8Array;
-  private readonly names = new Map<number, string>();
-  private readonly typeNames = new Map<string, number>();
-  private readonly identNames = new Map<string, number>();
-  private queue: number[] = [];
+  /** Resolved ___N suffix per id (0: not resolved yet; 1: none). */
+  private readonly nameDup: Int32Array;
+  private readonly counts: NameCounts;
+  /** btf__align_of per id: 0 unknown, -1 in progress, -2 has none, else the alignment. */
+  private readonly aligns: Int8Array;
+  private queue: Int32Array;
+  private qlen = 0;
+  /** Declarator chains (innermost type on top); nested declarations push above. */
+  private stack = new Int32Array(256);
+  private sp = 0;
 
   constructor(
     private readonly btf: Btf,
     private readonly enumModeByte: boolean,
+    chunkBytes: number,
   ) {
+    const v: DumpView = dumpView(btf);
+    this.w = v.words;
+    this.rec = v.rec;
+    this.strs = v.strs;
     const n = btf.typeCount;
+    this.n = n;
+    this.out = new DumpSink(chunkBytes);
+    this.kinds = new Uint8Array(n);
     this.order = new Uint8Array(n);
     this.emit = new Uint8Array(n);
     this.fwdEmitted = new Uint8Array(n);
     this.referenced = new Uint8Array(n);
+    this.nameDup = new Int32Array(n);
+    this.aligns = new Int8Array(n);
+    this.queue = new Int32Array(64);
     this.order[0] = ORDERED;
     this.emit[0] = EMITTED;
-    this.markReferenced();
+    this.counts = new NameCounts(this.strs, n + this.scan());
   }
 
-  private cur = '';
-
-  // Concatenate into a rope and hand out ~64K pieces: far fewer array slots and less GC than one push per token.
-  private p(s: string): void {
-    this.cur += s;
-    if (this.cur.length > 65536) {
-      this.out.push(this.cur);
-      this.cur = '';
+  dumpAll(): void {
+    for (let id = 1; id < this.n; id++) {
+      this.dumpType(id);
+      this.out.collect();
     }
   }
 
-  flush(): void {
-    if (this.cur) this.out.push(this.cur);
-    this.cur = '';
-  }
-
-  /** Types referenced from other types (decides which anonymous enums are top-level). */
-  private markReferenced(): void {
-    const b = this.btf;
-    const r = this.referenced;
-    for (let id = 1; id < b.typeCount; id++) {
-      const k = b.kindOf(id);
+  /**
+   * Fills `kinds` and marks types referenced from other types (decides which
+   * anonymous enums are top-level). Returns the number of enumerators, the
+   * other names that may need a ___N count.
+   */
+  private scan(): number {
+    const { w, rec, kinds, referenced: r } = this;
+    let enumerators = 0;
+    for (let id = 1; id < this.n; id++) {
+      const p = rec[id]!;
+      const info = w[p + 1]!;
+      const k = (info >>> 24) & 0x1f;
+      kinds[id] = k;
       switch (k) {
         case K_VOLATILE:
         case K_CONST:
@@ -135,44 +247,60 @@ class CDumper {
         case K_VAR:
         case K_DECL_TAG:
         case K_TYPE_TAG:
-          r[b.sizeOrTypeOf(id)] = 1;
+          r[w[p + 2]!] = 1;
           break;
         case K_ARRAY:
-          r[b.word(id, 3)] = 1;
-          r[b.word(id, 4)] = 1;
+          r[w[p + 3]!] = 1;
+          r[w[p + 4]!] = 1;
           break;
         case K_STRUCT:
         case K_UNION:
         case K_DATASEC: {
-          const n = b.vlenOf(id);
+          const vlen = info & 0xffff;
           const off = k === K_DATASEC ? 3 : 4;
-          for (let j = 0; j < n; j++) r[b.word(id, off + j * 3)] = 1;
+          for (let j = 0; j < vlen; j++) r[w[p + off + j * 3]!] = 1;
           break;
         }
         case K_FUNC_PROTO: {
-          const n = b.vlenOf(id);
-          for (let j = 0; j < n; j++) r[b.word(id, 4 + j * 2)] = 1;
+          const vlen = info & 0xffff;
+          for (let j = 0; j < vlen; j++) r[w[p + 4 + j * 2]!] = 1;
           break;
         }
+        case K_ENUM:
+        case K_ENUM64:
+          enumerators += info & 0xffff;
+          break;
       }
     }
+    return enumerators;
   }
 
-  dumpType(id: number): void {
-    this.queue = [];
+  private dumpType(id: number): void {
+    this.qlen = 0;
     this.orderType(id, false);
-    for (const q of this.queue) this.emitType(q, 0);
+    const q = this.queue;
+    for (let i = 0; i < this.qlen; i++) this.emitType(q[i]!, 0);
+  }
+
+  private enqueue(id: number): void {
+    if (this.qlen === this.queue.length) {
+      const g = new Int32Array(this.queue.length * 2);
+      g.set(this.queue);
+      this.queue = g;
+    }
+    this.queue[this.qlen++] = id;
   }
 
   /** 1 = strong link (must be defined first), 0 = weak (a forward declaration will do). */
   private orderType(id: number, throughPtr: boolean): number {
-    const b = this.btf;
     const st = this.order[id];
     if (st === ORDERED) return 1;
-    const k = b.kindOf(id);
+    const k = this.kinds[id]!;
+    const w = this.w;
+    const p = this.rec[id]!;
     if (st === ORDERING) {
-      if ((k === K_STRUCT || k === K_UNION) && throughPtr && b.nameOffOf(id) !== 0) return 0;
-      throw new BtfError(b.recordOffset(id), `unsatisfiable type cycle, id:[${id}]`);
+      if ((k === K_STRUCT || k === K_UNION) && throughPtr && w[p] !== 0) return 0;
+      throw new BtfError(this.btf.recordOffset(id), `unsatisfiable type cycle, id:[${id}]`);
     }
     switch (k) {
       case K_INT:
@@ -180,32 +308,33 @@ class CDumper {
         this.order[id] = ORDERED;
         return 0;
       case K_PTR: {
-        const r = this.orderType(b.sizeOrTypeOf(id), true);
+        const r = this.orderType(w[p + 2]!, true);
         this.order[id] = ORDERED;
         return r;
       }
       case K_ARRAY:
-        return this.orderType(b.word(id, 3), false);
+        return this.orderType(w[p + 3]!, false);
       case K_STRUCT:
       case K_UNION: {
-        if (throughPtr && b.nameOffOf(id) !== 0) return 0;
+        const named = w[p] !== 0;
+        if (throughPtr && named) return 0;
         this.order[id] = ORDERING;
-        const n = b.vlenOf(id);
-        for (let j = 0; j < n; j++) this.orderType(b.word(id, 4 + j * 3), false);
-        if (b.nameOffOf(id) !== 0) this.queue.push(id);
+        const n = w[p + 1]! & 0xffff;
+        for (let j = 0; j < n; j++) this.orderType(w[p + 4 + j * 3]!, false);
+        if (named) this.enqueue(id);
         this.order[id] = ORDERED;
         return 1;
       }
       case K_ENUM:
       case K_ENUM64:
       case K_FWD:
-        if (b.nameOffOf(id) !== 0 || !this.referenced[id]) this.queue.push(id);
+        if (w[p] !== 0 || !this.referenced[id]) this.enqueue(id);
         this.order[id] = ORDERED;
         return 1;
       case K_TYPEDEF: {
-        const strong = this.orderType(b.sizeOrTypeOf(id), throughPtr);
+        const strong = this.orderType(w[p + 2]!, throughPtr);
         if (throughPtr && !strong) return 0;
-        this.queue.push(id);
+        this.enqueue(id);
         this.order[id] = ORDERED;
         return 1;
       }
@@ -213,11 +342,11 @@ class CDumper {
       case K_CONST:
       case K_RESTRICT:
       case K_TYPE_TAG:
-        return this.orderType(b.sizeOrTypeOf(id), throughPtr);
+        return this.orderType(w[p + 2]!, throughPtr);
       case K_FUNC_PROTO: {
-        let strong = this.orderType(b.sizeOrTypeOf(id), throughPtr) > 0;
-        const n = b.vlenOf(id);
-        for (let j = 0; j < n; j++) if (this.orderType(b.word(id, 4 + j * 2), throughPtr) > 0) strong = true;
+        let strong = this.orderType(w[p + 2]!, throughPtr) > 0;
+        const n = w[p + 1]! & 0xffff;
+        for (let j = 0; j < n; j++) if (this.orderType(w[p + 4 + j * 2]!, throughPtr) > 0) strong = true;
         return strong ? 1 : 0;
       }
       default: // FUNC, VAR, DATASEC, DECL_TAG
@@ -226,28 +355,38 @@ class CDumper {
     }
   }
 
+  /** Is the string at `off` equal to `lit`? */
+  private strIs(off: number, lit: Uint8Array): boolean {
+    const s = this.strs;
+    for (let i = 0; i < lit.length; i++) if (s[off + i] !== lit[i]) return false;
+    return s[off + lit.length] === 0;
+  }
+
   private isBlacklisted(id: number): boolean {
-    return this.btf.nameOffOf(id) !== 0 && this.btf.nameOf(id) === '__builtin_va_list';
+    const off = this.w[this.rec[id]!]!;
+    return off !== 0 && this.strIs(off, BUILTIN_VA_LIST);
   }
 
   private emitType(id: number, contId: number): void {
-    const b = this.btf;
     const es = this.emit[id];
     if (es === EMITTED) return;
-    const k = b.kindOf(id);
+    const k = this.kinds[id]!;
+    const w = this.w;
+    const p = this.rec[id]!;
+    const out = this.out;
     const topLevel = contId === 0;
     if (es === EMITTING) {
       if (this.fwdEmitted[id]) return;
       if (k === K_STRUCT || k === K_UNION) {
         if (id === contId) return;
-        if (b.nameOffOf(id) === 0) return; // anonymous struct/union loop
+        if (w[p] === 0) return; // anonymous struct/union loop
         this.emitStructFwd(id);
-        this.p(';\n\n');
+        out.lit(L.semiNl2);
         this.fwdEmitted[id] = 1;
       } else if (k === K_TYPEDEF) {
         if (!this.isBlacklisted(id)) {
           this.emitTypedefDef(id, 0);
-          this.p(';\n\n');
+          out.lit(L.semiNl2);
         }
         this.fwdEmitted[id] = 1;
       }
@@ -261,7 +400,7 @@ class CDumper {
       case K_ENUM64:
         if (topLevel) {
           this.emitEnumDef(id, 0);
-          this.p(';\n\n');
+          out.lit(L.semiNl2);
         }
         this.emit[id] = EMITTED;
         break;
@@ -270,41 +409,41 @@ class CDumper {
       case K_CONST:
       case K_RESTRICT:
       case K_TYPE_TAG:
-        this.emitType(b.sizeOrTypeOf(id), contId);
+        this.emitType(w[p + 2]!, contId);
         break;
       case K_ARRAY:
-        this.emitType(b.word(id, 3), contId);
+        this.emitType(w[p + 3]!, contId);
         break;
       case K_FWD:
         this.emitFwdDef(id);
-        this.p(';\n\n');
+        out.lit(L.semiNl2);
         this.emit[id] = EMITTED;
         break;
       case K_TYPEDEF:
         this.emit[id] = EMITTING;
-        this.emitType(b.sizeOrTypeOf(id), id);
+        this.emitType(w[p + 2]!, id);
         if (!this.fwdEmitted[id] && !this.isBlacklisted(id)) {
           this.emitTypedefDef(id, 0);
-          this.p(';\n\n');
+          out.lit(L.semiNl2);
         }
         this.emit[id] = EMITTED;
         break;
       case K_STRUCT:
       case K_UNION: {
         this.emit[id] = EMITTING;
-        const anon = b.nameOffOf(id) === 0;
+        const anon = w[p] === 0;
         if (topLevel || anon) {
-          const n = b.vlenOf(id);
+          const n = w[p + 1]! & 0xffff;
           const cont = anon ? contId : id;
-          for (let j = 0; j < n; j++) this.emitType(b.word(id, 4 + j * 3), cont);
+          for (let j = 0; j < n; j++) this.emitType(w[p + 4 + j * 3]!, cont);
         } else if (!this.fwdEmitted[id] && id !== contId) {
           this.emitStructFwd(id);
-          this.p(';\n\n');
+          out.lit(L.semiNl2);
           this.fwdEmitted[id] = 1;
         }
         if (topLevel) {
           this.emitStructDef(id, 0);
-          this.p(';\n\n');
+          out.lit(L.semiNl2);
           this.emit[id] = EMITTED;
         } else {
           this.emit[id] = NOT_EMITTED;
@@ -312,38 +451,155 @@ class CDumper {
         break;
       }
       case K_FUNC_PROTO: {
-        this.emitType(b.sizeOrTypeOf(id), contId);
-        const n = b.vlenOf(id);
-        for (let j = 0; j < n; j++) this.emitType(b.word(id, 4 + j * 2), contId);
+        this.emitType(w[p + 2]!, contId);
+        const n = w[p + 1]! & 0xffff;
+        for (let j = 0; j < n; j++) this.emitType(w[p + 4 + j * 2]!, contId);
         break;
       }
     }
   }
 
+  // ---- layout (layout.ts alignOf/sizeOf semantics; a type without one counts as 0) ----
+
   private alignOf(id: number): number {
-    try {
-      return alignOf(this.btf, id);
-    } catch {
+    return this.alignRec(id, 0);
+  }
+
+  private alignRec(id: number, depth: number): number {
+    if (depth > MAX_RESOLVE_DEPTH) return 0;
+    const a = this.aligns;
+    const hit = a[id]!;
+    if (hit > 0) return hit;
+    if (hit !== 0) return 0; // in progress (contains itself) or none
+    const k = this.kinds[id]!;
+    const w = this.w;
+    const p = this.rec[id]!;
+    let r = 0;
+    switch (k) {
+      case K_INT:
+      case K_ENUM:
+      case K_FLOAT:
+      case K_ENUM64:
+        r = Math.min(PTR_SZ, w[p + 2]!);
+        break;
+      case K_PTR:
+        r = PTR_SZ;
+        break;
+      case K_TYPEDEF:
+      case K_VOLATILE:
+      case K_CONST:
+      case K_RESTRICT:
+      case K_VAR:
+      case K_TYPE_TAG:
+        a[id] = -1;
+        r = this.alignRec(w[p + 2]!, depth + 1);
+        if (r === 0) a[id] = -2;
+        break;
+      case K_ARRAY:
+        a[id] = -1;
+        r = this.alignRec(w[p + 3]!, depth + 1);
+        if (r === 0) a[id] = -2;
+        break;
+      case K_STRUCT:
+      case K_UNION: {
+        a[id] = -1;
+        const info = w[p + 1]!;
+        const n = info & 0xffff;
+        const kflag = info >>> 31 === 1;
+        let max = 1;
+        let packed = false;
+        for (let j = 0, q = p + 3; j < n; j++, q += 3) {
+          const ma = this.alignRec(w[q + 1]!, depth + 1);
+          if (ma === 0) {
+            a[id] = -2;
+            return 0;
+          }
+          if (ma > max) max = ma;
+          const off = w[q + 2]!;
+          // A member off its natural alignment means the struct is packed.
+          if ((!kflag || off >>> 24 === 0) && (kflag ? off & 0xffffff : off) % (8 * ma) !== 0) packed = true;
+        }
+        r = packed || w[p + 2]! % max !== 0 ? 1 : max;
+        break;
+      }
+      default:
+        return 0;
+    }
+    if (r === 0) {
+      a[id] = -2;
       return 0;
     }
+    a[id] = r;
+    return r;
   }
 
   private sizeOf(id: number): number {
-    try {
-      return Math.max(0, sizeOf(this.btf, id));
-    } catch {
-      return 0;
+    const w = this.w;
+    let mult = 1;
+    for (let d = 0; d <= MAX_RESOLVE_DEPTH; d++) {
+      const p = this.rec[id]!;
+      switch (this.kinds[id]) {
+        case K_INT:
+        case K_STRUCT:
+        case K_UNION:
+        case K_ENUM:
+        case K_DATASEC:
+        case K_FLOAT:
+        case K_ENUM64:
+          return mult * w[p + 2]!;
+        case K_PTR:
+          return mult * PTR_SZ;
+        case K_TYPEDEF:
+        case K_VOLATILE:
+        case K_CONST:
+        case K_RESTRICT:
+        case K_VAR:
+        case K_TYPE_TAG:
+          id = w[p + 2]!;
+          break;
+        case K_ARRAY:
+          mult *= w[p + 5]!;
+          if (mult > 0xffffffff) return 0;
+          id = w[p + 3]!;
+          break;
+        default:
+          return 0;
+      }
     }
+    return 0;
   }
 
-  private isStructPacked(t: BtfComposite): boolean {
+  private isStructPacked(id: number): boolean {
+    const w = this.w;
+    const p = this.rec[id]!;
+    const info = w[p + 1]!;
+    const n = info & 0xffff;
+    const kflag = info >>> 31 === 1;
     let max = 1;
-    for (const m of t.members) {
-      const a = this.alignOf(m.type);
-      if (a && m.bitfieldSize === 0 && m.bitOffset % (8 * a) !== 0) return true;
-      max = Math.max(a, max);
+    for (let j = 0, q = p + 3; j < n; j++, q += 3) {
+      const a = this.alignOf(w[q + 1]!);
+      const off = w[q + 2]!;
+      if (a && (!kflag || off >>> 24 === 0) && (kflag ? off & 0xffffff : off) % (8 * a) !== 0) return true;
+      if (a > max) max = a;
     }
-    return t.size % max !== 0;
+    return w[p + 2]! % max !== 0;
+  }
+
+  // ---- output ----
+
+  /** Newline, then `lvl` tabs (libbpf caps the indent at 13). */
+  private nlTabs(lvl: number): void {
+    this.out.byte(10);
+    this.out.tabs(Math.min(lvl, MAX_TABS));
+  }
+
+  private padLine(lvl: number, pad: number, bits: number): void {
+    this.nlTabs(lvl);
+    const out = this.out;
+    out.lit(PAD_NAMES[pad]!);
+    out.lit(L.colonSp);
+    out.uint(bits);
+    out.byte(59); // ;
   }
 
   private emitBitPadding(
@@ -358,37 +614,35 @@ class CDumper {
     if (nextOff - curOff > MAX_PAD_BITS)
       throw new BtfError(-1, `padding of ${nextOff - curOff} bits is too large to dump`);
     let newOff = 0;
-    let padBits = 0;
-    let padType = '';
-    for (const [name, bits] of PADS) {
-      padBits = bits;
-      padType = name;
-      newOff = roundup(curOff, padBits);
+    let pad = 0;
+    for (pad = 0; pad < PAD_BITS.length; pad++) {
+      newOff = roundup(curOff, PAD_BITS[pad]!);
       if (newOff <= nextOff) break;
     }
+    if (pad === PAD_BITS.length) pad--;
+    let padBits = PAD_BITS[pad]!;
     if (newOff > curOff && newOff <= nextOff) {
       if (
         inBitfield ||
         (newOff === nextOff && roundup(curOff, nextAlign * 8) !== newOff) ||
         (newOff !== nextOff && nextOff - newOff <= newOff - curOff)
       ) {
-        this.p(`\n${pfx(lvl)}${padType}: ${inBitfield ? newOff - curOff : 0};`);
+        this.padLine(lvl, pad, inBitfield ? newOff - curOff : 0);
       }
       curOff = newOff;
     }
     while (curOff !== nextOff) {
       const bits = Math.min(nextOff - curOff, padBits);
       if (bits === padBits) {
-        this.p(`\n${pfx(lvl)}${padType}: ${padBits};`);
+        this.padLine(lvl, pad, padBits);
         curOff += bits;
         continue;
       }
-      for (let i = PADS.length - 1; i >= 0; i--) {
-        const [name, pb] = PADS[i]!;
-        padType = name;
-        padBits = pb;
-        if (pb < bits) continue;
-        this.p(`\n${pfx(lvl)}${name}: ${bits};`);
+      for (let i = PAD_BITS.length - 1; i >= 0; i--) {
+        pad = i;
+        padBits = PAD_BITS[i]!;
+        if (padBits < bits) continue;
+        this.padLine(lvl, i, bits);
         curOff += bits;
         break;
       }
@@ -396,242 +650,305 @@ class CDumper {
   }
 
   private emitStructFwd(id: number): void {
-    const b = this.btf;
-    const kw = b.kindOf(id) === K_STRUCT ? 'struct' : 'union';
-    this.p(`${kw}${b.nameOffOf(id) ? ' ' : ''}${this.typeName(id)}`);
+    const out = this.out;
+    if (this.w[this.rec[id]!] !== 0) {
+      out.lit(this.kinds[id] === K_STRUCT ? L.structSp : L.unionSp);
+      this.typeName(id);
+    } else {
+      out.lit(this.kinds[id] === K_STRUCT ? L.struct : L.union);
+    }
   }
 
   private emitStructDef(id: number, lvl: number): void {
-    const b = this.btf;
-    const t = b.typeOfKind(id, 'STRUCT', 'UNION');
-    const isStruct = t.kind === 'STRUCT';
+    const w = this.w;
+    const p = this.rec[id]!;
+    const out = this.out;
+    const isStruct = this.kinds[id] === K_STRUCT;
+    const info = w[p + 1]!;
+    const n = info & 0xffff;
+    const kflag = info >>> 31 === 1;
+    const size = w[p + 2]!;
     const align = this.alignOf(id);
-    const packed = isStruct ? this.isStructPacked(t) : false;
-    this.p(`${isStruct ? 'struct' : 'union'}${t.nameOff ? ' ' : ''}${this.typeName(id)} {`);
+    const packed = isStruct ? this.isStructPacked(id) : false;
+    this.emitStructFwd(id);
+    out.lit(L.openBrace);
     let off = 0;
     let prevBitfield = false;
-    for (const m of t.members) {
-      let mSz = m.bitfieldSize;
-      const mOff = m.bitOffset;
-      const mAlign = packed ? 1 : this.alignOf(m.type);
+    for (let j = 0, q = p + 3; j < n; j++, q += 3) {
+      const mType = w[q + 1]!;
+      const raw = w[q + 2]!;
+      let mSz = kflag ? raw >>> 24 : 0;
+      const mOff = kflag ? raw & 0xffffff : raw;
+      const mAlign = packed ? 1 : this.alignOf(mType);
       const inBitfield = prevBitfield && mSz !== 0;
       this.emitBitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
-      this.p(`\n${pfx(lvl + 1)}`);
-      this.emitTypeDecl(m.type, m.name, lvl + 1);
+      this.nlTabs(lvl + 1);
+      this.emitTypeDecl(mType, w[q]!, 0, lvl + 1);
       if (mSz) {
-        this.p(`: ${mSz}`);
+        out.lit(L.colonSp);
+        out.uint(mSz);
         off = mOff + mSz;
         prevBitfield = true;
       } else {
-        mSz = this.sizeOf(m.type);
+        mSz = this.sizeOf(mType);
         off = mOff + mSz * 8;
         prevBitfield = false;
       }
-      this.p(';');
+      out.byte(59); // ;
     }
-    if (isStruct) this.emitBitPadding(off, t.size * 8, align, false, lvl + 1);
-    if (t.members.length || t.size) {
-      this.p('\n');
-      this.p(`${pfx(lvl)}}`);
-    } else {
-      this.p('}');
+    if (isStruct) this.emitBitPadding(off, size * 8, align, false, lvl + 1);
+    if (n || size) {
+      this.nlTabs(lvl);
     }
-    if (packed) this.p(' __attribute__((packed))');
-  }
-
-  private emitEnumFwd(id: number): void {
-    this.p(`enum ${this.typeName(id)}`);
+    out.byte(125); // }
+    if (packed) out.lit(L.packed);
   }
 
   private emitEnumDef(id: number, lvl: number): void {
-    const b = this.btf;
-    const t = b.typeOfKind(id, 'ENUM', 'ENUM64');
-    this.p(`enum${t.nameOff ? ' ' : ''}${this.typeName(id)}`);
-    if (!t.values.length) return;
-    this.p(' {');
-    if (t.kind === 'ENUM') {
-      for (const v of t.values) {
-        const dup = this.nameDups(this.identNames, v.name);
-        this.p(`\n${pfx(lvl + 1)}${v.name}${dup > 1 ? `___${dup}` : ''} = ${v.value},`);
-      }
+    const w = this.w;
+    const p = this.rec[id]!;
+    const out = this.out;
+    const info = w[p + 1]!;
+    const n = info & 0xffff;
+    const signed = info >>> 31 === 1;
+    const is64 = this.kinds[id] === K_ENUM64;
+    if (w[p] !== 0) {
+      out.lit(L.enumSp);
+      this.typeName(id);
     } else {
-      const suffix = t.signed ? 'LL' : 'ULL';
-      for (const v of t.values) {
-        const dup = this.nameDups(this.identNames, v.name);
-        this.p(`\n${pfx(lvl + 1)}${v.name}${dup > 1 ? `___${dup}` : ''} = ${v.value}${suffix},`);
-      }
+      out.lit(L.enumKw);
     }
-    this.p(`\n${pfx(lvl)}}`);
-    if (t.size === 1 && this.enumModeByte) {
-      this.p(' __attribute__((mode(byte)))');
-    } else if (t.size === 8 && PTR_SZ === 8) {
-      let word = true;
-      if (t.kind === 'ENUM64') {
-        for (const v of t.values) {
-          if (BigInt.asUintN(64, v.value) >> 32n !== 0n) {
-            word = false;
-            break;
-          }
+    if (!n) return;
+    out.lit(L.openBrace);
+    const step = is64 ? 3 : 2;
+    let word = true;
+    for (let j = 0, q = p + 3; j < n; j++, q += step) {
+      const nameOff = w[q]!;
+      this.nlTabs(lvl + 1);
+      out.cstr(this.strs, nameOff);
+      const dup = ++this.counts.idents[this.counts.slot(nameOff)]!;
+      if (dup > 1) {
+        out.lit(L.dup);
+        out.uint(dup);
+      }
+      out.lit(L.eqSp);
+      if (!is64) {
+        if (signed) out.int(w[q + 1]! | 0);
+        else out.uint(w[q + 1]!);
+      } else {
+        const lo = w[q + 1]!;
+        const hi = w[q + 2]!;
+        if (hi !== 0) word = false;
+        if (hi === 0 && lo <= 0xffffffff) out.uint(lo);
+        else {
+          const raw = (BigInt(hi) << 32n) | BigInt(lo);
+          out.lit(ascii(String(signed ? BigInt.asIntN(64, raw) : raw)));
         }
+        out.lit(signed ? L.LL : L.ULL);
       }
-      if (word) this.p(' __attribute__((mode(word)))');
+      out.byte(44); // ,
     }
+    this.nlTabs(lvl);
+    out.byte(125);
+    const size = w[p + 2]!;
+    if (size === 1 && this.enumModeByte) out.lit(L.modeByte);
+    else if (size === 8 && PTR_SZ === 8 && word) out.lit(L.modeWord);
   }
 
   private emitFwdDef(id: number): void {
-    const name = this.typeName(id);
-    this.p(this.btf.kflagOf(id) ? `union ${name}` : `struct ${name}`);
+    const info = this.w[this.rec[id]! + 1]!;
+    this.out.lit(info >>> 31 ? L.unionSp : L.structSp);
+    this.typeName(id);
   }
 
   private emitTypedefDef(id: number, lvl: number): void {
-    const name = this.identName(id);
-    const target = this.btf.sizeOrTypeOf(id);
-    if (target === 0 && name === '__gnuc_va_list') {
-      this.p('typedef __builtin_va_list __gnuc_va_list');
+    const p = this.rec[id]!;
+    const nameOff = this.w[p]!;
+    const dup = this.identDup(id);
+    const target = this.w[p + 2]!;
+    if (target === 0 && dup <= 1 && nameOff !== 0 && this.strIs(nameOff, GNUC_VA_LIST)) {
+      this.out.lit(L.gnucVaList);
       return;
     }
-    this.p('typedef ');
-    this.emitTypeDecl(target, name, lvl);
+    this.out.lit(L.typedefSp);
+    this.emitTypeDecl(target, nameOff, dup, lvl);
   }
 
-  /** A declaration of `fname` with type `id`, C declarator syntax. */
-  private emitTypeDecl(id: number, fname: string, lvl: number): void {
-    const b = this.btf;
-    const stack: number[] = [];
+  /** A declaration of the name at string offset `fOff` (with ___`fDup` when > 1) with type `id`. */
+  private emitTypeDecl(id: number, fOff: number, fDup: number, lvl: number): void {
+    const start = this.sp;
+    const w = this.w;
     for (;;) {
-      stack.push(id);
+      if (this.sp === this.stack.length) {
+        if (this.sp - start > 4096)
+          throw new BtfError(this.btf.recordOffset(id), 'declaration chain too long');
+        const g = new Int32Array(this.stack.length * 2);
+        g.set(this.stack);
+        this.stack = g;
+      }
+      this.stack[this.sp++] = id;
       if (id === 0) break;
-      const k = b.kindOf(id);
+      const k = this.kinds[id]!;
       if (k === K_PTR || isMod(k) || k === K_FUNC_PROTO) {
-        id = b.sizeOrTypeOf(id);
+        id = w[this.rec[id]! + 2]!;
       } else if (k === K_ARRAY) {
-        id = b.word(id, 3);
+        id = w[this.rec[id]! + 3]!;
       } else {
         break;
       }
-      if (stack.length > 4096) throw new BtfError(b.recordOffset(id), 'declaration chain too long');
+      if (this.sp - start > 4096) throw new BtfError(this.btf.recordOffset(id), 'declaration chain too long');
     }
-    this.emitTypeChain(stack, fname, lvl);
+    this.emitTypeChain(start, fOff, fDup, lvl);
+    this.sp = start;
   }
 
-  private emitMods(decls: number[]): void {
-    const b = this.btf;
-    while (decls.length) {
-      const k = b.kindOf(decls[decls.length - 1]!);
-      if (k === K_VOLATILE) this.p('volatile ');
-      else if (k === K_CONST) this.p('const ');
-      else if (k === K_RESTRICT) this.p('restrict ');
+  private emitMods(start: number): void {
+    const out = this.out;
+    while (this.sp > start) {
+      const k = this.kinds[this.stack[this.sp - 1]!];
+      if (k === K_VOLATILE) out.lit(L.volatileSp);
+      else if (k === K_CONST) out.lit(L.constSp);
+      else if (k === K_RESTRICT) out.lit(L.restrictSp);
       else return;
-      decls.pop();
+      this.sp--;
     }
   }
 
-  private dropMods(decls: number[]): void {
-    while (decls.length && isMod(this.btf.kindOf(decls[decls.length - 1]!))) decls.pop();
+  private dropMods(start: number): void {
+    while (this.sp > start && isMod(this.kinds[this.stack[this.sp - 1]!]!)) this.sp--;
   }
 
-  private emitName(name: string, lastWasPtr: boolean): void {
-    this.p(name && !lastWasPtr ? ` ${name}` : name);
+  /** Is the declared name empty (libbpf prints no space then)? */
+  private emptyName(fOff: number, fDup: number): boolean {
+    return (fOff === 0 || this.strs[fOff] === 0) && fDup <= 1;
   }
 
-  /** Pops `decls` (innermost type on top) printing the declaration. */
-  private emitTypeChain(decls: number[], fname: string, lvl: number): void {
-    const b = this.btf;
+  private emitName(fOff: number, fDup: number, lastWasPtr: boolean): void {
+    if (this.emptyName(fOff, fDup)) return;
+    const out = this.out;
+    if (!lastWasPtr) out.byte(32);
+    if (fOff !== 0) out.cstr(this.strs, fOff);
+    if (fDup > 1) {
+      out.lit(L.dup);
+      out.uint(fDup);
+    }
+  }
+
+  /** Pops the chain above `start` (innermost type on top) printing the declaration. */
+  private emitTypeChain(start: number, fOff: number, fDup: number, lvl: number): void {
+    const w = this.w;
+    const out = this.out;
     let lastWasPtr = true;
-    while (decls.length) {
-      const id = decls.pop()!;
+    while (this.sp > start) {
+      const id = this.stack[--this.sp]!;
       if (id === 0) {
-        this.emitMods(decls);
-        this.p('void');
+        this.emitMods(start);
+        out.lit(L.void);
         lastWasPtr = false;
         continue;
       }
-      const k = b.kindOf(id);
+      const k = this.kinds[id]!;
+      const p = this.rec[id]!;
       switch (k) {
         case K_INT:
         case K_FLOAT:
-          this.emitMods(decls);
-          this.p(b.nameOf(id));
+          this.emitMods(start);
+          out.cstr(this.strs, w[p]!);
           break;
         case K_STRUCT:
         case K_UNION:
-          this.emitMods(decls);
-          if (b.nameOffOf(id) === 0) this.emitStructDef(id, lvl);
+          this.emitMods(start);
+          if (w[p] === 0) this.emitStructDef(id, lvl);
           else this.emitStructFwd(id);
           break;
         case K_ENUM:
         case K_ENUM64:
-          this.emitMods(decls);
-          if (b.nameOffOf(id) === 0) this.emitEnumDef(id, lvl);
-          else this.emitEnumFwd(id);
+          this.emitMods(start);
+          if (w[p] === 0) this.emitEnumDef(id, lvl);
+          else {
+            out.lit(L.enumSp);
+            this.typeName(id);
+          }
           break;
         case K_FWD:
-          this.emitMods(decls);
+          this.emitMods(start);
           this.emitFwdDef(id);
           break;
         case K_TYPEDEF:
-          this.emitMods(decls);
-          this.p(this.identName(id));
+          this.emitMods(start);
+          this.identName(id);
           break;
         case K_PTR:
-          this.p(lastWasPtr ? '*' : ' *');
+          if (lastWasPtr) out.byte(42);
+          else out.lit(L.spStar);
           break;
         case K_VOLATILE:
-          this.p(' volatile');
+          out.lit(L.spVolatile);
           break;
         case K_CONST:
-          this.p(' const');
+          out.lit(L.spConst);
           break;
         case K_RESTRICT:
-          this.p(' restrict');
+          out.lit(L.spRestrict);
           break;
         case K_TYPE_TAG: {
-          this.emitMods(decls);
-          const name = b.nameOf(id);
-          this.p(b.kflagOf(id) ? ` __attribute__((${name}))` : ` __attribute__((btf_type_tag("${name}")))`);
+          this.emitMods(start);
+          if (w[p + 1]! >>> 31) {
+            out.lit(L.attrOpen);
+            out.cstr(this.strs, w[p]!);
+            out.lit(L.attrClose);
+          } else {
+            out.lit(L.typeTagOpen);
+            out.cstr(this.strs, w[p]!);
+            out.lit(L.typeTagClose);
+          }
           break;
         }
         case K_ARRAY: {
-          const nelems = b.word(id, 5);
-          this.dropMods(decls);
-          if (decls.length === 0) {
-            this.emitName(fname, lastWasPtr);
-            this.p(`[${nelems}]`);
+          const nelems = w[p + 5]!;
+          this.dropMods(start);
+          if (this.sp === start) {
+            this.emitName(fOff, fDup, lastWasPtr);
+            out.byte(91);
+            out.uint(nelems);
+            out.byte(93);
             return;
           }
-          const multidim = b.kindOf(decls[decls.length - 1]!) === K_ARRAY;
-          if (fname && !lastWasPtr) this.p(' ');
-          if (!multidim) this.p('(');
-          this.emitTypeChain(decls, fname, lvl);
-          if (!multidim) this.p(')');
-          this.p(`[${nelems}]`);
+          const multidim = this.kinds[this.stack[this.sp - 1]!] === K_ARRAY;
+          if (!this.emptyName(fOff, fDup) && !lastWasPtr) out.byte(32);
+          if (!multidim) out.byte(40);
+          this.emitTypeChain(start, fOff, fDup, lvl);
+          if (!multidim) out.byte(41);
+          out.byte(91);
+          out.uint(nelems);
+          out.byte(93);
           return;
         }
         case K_FUNC_PROTO: {
-          const t = b.typeOfKind(id, 'FUNC_PROTO');
-          this.dropMods(decls);
-          if (decls.length) {
-            this.p(' (');
-            this.emitTypeChain(decls, fname, lvl);
-            this.p(')');
+          this.dropMods(start);
+          if (this.sp > start) {
+            out.lit(L.spParen);
+            this.emitTypeChain(start, fOff, fDup, lvl);
+            out.byte(41);
           } else {
-            this.emitName(fname, lastWasPtr);
+            this.emitName(fOff, fDup, lastWasPtr);
           }
-          this.p('(');
-          const ps = t.params;
-          if (ps.length === 0 || (ps.length === 1 && ps[0]!.type === 0)) {
-            this.p('void)');
+          out.byte(40);
+          const n = w[p + 1]! & 0xffff;
+          if (n === 0 || (n === 1 && w[p + 4] === 0)) {
+            out.lit(L.voidParen);
             return;
           }
-          for (let i = 0; i < ps.length; i++) {
-            if (i > 0) this.p(', ');
-            if (i === ps.length - 1 && ps[i]!.type === 0) {
-              this.p('...');
+          for (let i = 0, q = p + 3; i < n; i++, q += 2) {
+            if (i > 0) out.lit(L.commaSp);
+            const t = w[q + 1]!;
+            if (i === n - 1 && t === 0) {
+              out.lit(L.ellipsis);
               break;
             }
-            this.emitTypeDecl(ps[i]!.type, ps[i]!.name, lvl);
+            this.emitTypeDecl(t, w[q]!, 0, lvl);
           }
-          this.p(')');
+          out.byte(41);
           return;
         }
         default:
@@ -639,37 +956,47 @@ class CDumper {
       }
       lastWasPtr = k === K_PTR;
     }
-    this.emitName(fname, lastWasPtr);
+    this.emitName(fOff, fDup, lastWasPtr);
   }
 
-  private nameDups(map: Map<string, number>, name: string): number {
-    const n = (map.get(name) ?? 0) + 1;
-    map.set(name, n);
-    return n;
-  }
+  // ---- names ----
 
-  private resolveName(id: number, map: Map<string, number>): string {
-    const b = this.btf;
-    if (b.nameOffOf(id) === 0) return '';
-    const cached = this.names.get(id);
-    if (cached !== undefined) return cached;
-    const orig = b.nameOf(id);
-    const k = b.kindOf(id);
-    let name = orig;
-    if (!(k === K_FWD || (k === K_ENUM && b.vlenOf(id) === 0))) {
-      const dup = this.nameDups(map, orig);
-      if (dup > 1) name = `${orig}___${dup}`;
+  /** The ___N count of type `id`'s name, counted in `byName` on first use (btf_dump_resolve_name). */
+  private resolveDup(id: number, byName: Int32Array): number {
+    const cached = this.nameDup[id]!;
+    if (cached !== 0) return cached;
+    const p = this.rec[id]!;
+    const k = this.kinds[id]!;
+    let dup = 1;
+    if (!(k === K_FWD || (k === K_ENUM && (this.w[p + 1]! & 0xffff) === 0))) {
+      const n = ++byName[this.counts.slot(this.w[p]!)]!;
+      if (n > 1) dup = n;
     }
-    this.names.set(id, name);
-    return name;
+    this.nameDup[id] = dup;
+    return dup;
   }
 
-  private typeName(id: number): string {
-    return this.resolveName(id, this.typeNames);
+  private identDup(id: number): number {
+    return this.w[this.rec[id]!] === 0 ? 0 : this.resolveDup(id, this.counts.idents);
   }
 
-  private identName(id: number): string {
-    return this.resolveName(id, this.identNames);
+  private writeName(id: number, byName: Int32Array): void {
+    const off = this.w[this.rec[id]!]!;
+    if (off === 0) return;
+    const dup = this.resolveDup(id, byName);
+    this.out.cstr(this.strs, off);
+    if (dup > 1) {
+      this.out.lit(L.dup);
+      this.out.uint(dup);
+    }
+  }
+
+  private typeName(id: number): void {
+    this.writeName(id, this.counts.types);
+  }
+
+  private identName(id: number): void {
+    this.writeName(id, this.counts.idents);
   }
 }
 

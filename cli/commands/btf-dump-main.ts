@@ -1,0 +1,60 @@
+// The `kmodel btf dump …` process. scripts/build-cli.mjs bundles this apart from
+// cli/main.ts so the dump does not load every command (zod, yaml, the verifier:
+// ~1.6 MB of JS, ~150 ms of startup) and writes the dump's bytes to fd 1 as
+// they are, without turning 12 MB into a JS string and back. Errors and exit
+// codes are the same as through cli/main.ts.
+import { once } from 'node:events';
+import { writeSync } from 'node:fs';
+import { CliError } from '../errors';
+import { btfDumpBytes } from './btf-dump';
+
+const WORDS = 'btf dump';
+
+/** Writes every chunk to `fd`: write(2) while the fd blocks, the stream API if it turns out not to. */
+export async function writeChunks(
+  fd: number,
+  chunks: Iterable<Uint8Array>,
+  stream: () => NodeJS.WritableStream = () => process.stdout,
+): Promise<void> {
+  let s: NodeJS.WritableStream | undefined;
+  for (const c of chunks) {
+    let off = 0;
+    while (!s && off < c.length) {
+      try {
+        off += writeSync(fd, c, off);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        s = stream(); // a non-blocking pipe: let libuv wait for it
+      }
+    }
+    if (s && off < c.length && !s.write(c.subarray(off))) await once(s, 'drain');
+  }
+}
+
+/** Runs `kmodel btf dump` with `argv` (after the command words); returns the exit status. */
+export async function btfDumpMain(
+  argv: string[],
+  stderr: (t: string) => void = (t) => process.stderr.write(t),
+  fd = 1,
+): Promise<number> {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+  try {
+    await writeChunks(fd, await btfDumpBytes(argv));
+    return 0;
+  } catch (e) {
+    // A reader that goes away early (`kmodel btf dump … | head`) is not an error.
+    if ((e as NodeJS.ErrnoException).code === 'EPIPE') return 0;
+    if (e instanceof CliError) {
+      stderr(`kmodel ${WORDS}: ${e.message}\n`);
+      return e.exitCode;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    stderr(`kmodel ${WORDS}: internal error: ${msg}\n`);
+    return 70;
+  }
+}
