@@ -66,9 +66,11 @@ describe('BtfNameSearch', () => {
       ['Tcp_', ['STRUCT', 'FUNC']],
       ['ops', ['UNION']],
       ['', ['ENUM']],
-      // One letter takes its own path (a walk over the names instead of indexOf).
+      // One letter or underscore reads per-name masks; another single character walks the names.
       ['q', undefined],
       ['T', ['TYPEDEF', 'FWD']],
+      ['_', ['STRUCT']],
+      ['8', undefined],
     ] as const) {
       const q = query.toLowerCase();
       const want: { id: number; name: string; kind: string; size: number | null }[] = [];

@@ -13,6 +13,8 @@ export class BtfNameSearch {
   private readonly starts: Int32Array;
   /** The names one by one, only when lower-casing changed some name's length. */
   private readonly list?: string[];
+  /** Per name, which of a-z and _ occur after its first character (bit 0: a … 26: _). */
+  private readonly later: Uint32Array;
   private last?: { key: string; hits: Int32Array };
   private scratch?: { prefix: Int32Array; inner: Int32Array };
 
@@ -32,6 +34,16 @@ export class BtfNameSearch {
       at = lower.indexOf('\n', at) + 1 || lower.length + 1;
     }
     this.starts[this.count] = at;
+    // One pass at load: a one-letter query, which hits most names, then needs no text search at all.
+    this.later = new Uint32Array(this.count);
+    for (let i = 0; i < this.count; i++) {
+      let m = 0;
+      for (let p = this.starts[i]! + 1, end = this.starts[i + 1]! - 1; p < end; p++) {
+        const b = letterBit(lower.charCodeAt(p));
+        if (b >= 0) m |= 1 << b;
+      }
+      this.later[i] = m;
+    }
   }
 
   /** Entry numbers of the names holding `query` (trimmed, any case): exact, then prefix, then substring. */
@@ -75,9 +87,16 @@ export class BtfNameSearch {
       else if (starts[i + 1]! - at - 1 === q.length) exact.push(i);
       else prefix[np++] = i;
     };
-    if (q.length === 1 && q !== '\n') {
-      // One letter: a hit per name, so walk each name's characters instead of
-      // calling indexOf tens of thousands of times.
+    const bit = q.length === 1 ? letterBit(q.charCodeAt(0)) : -1;
+    if (bit >= 0) {
+      const c = q.charCodeAt(0);
+      const { later } = this;
+      for (let i = 0; i < count; i++) {
+        if (lower.charCodeAt(starts[i]!) === c) take(i, starts[i]!);
+        else if (later[i]! & (1 << bit)) take(i, starts[i]! + 1);
+      }
+    } else if (q.length === 1 && q !== '\n') {
+      // Another single character: walk each name rather than call indexOf per hit.
       const c = q.charCodeAt(0);
       for (let i = 0; i < count; i++) {
         const end = starts[i + 1]! - 1;
@@ -120,4 +139,10 @@ export class BtfNameSearch {
       size: size < 0 ? null : size,
     };
   }
+}
+
+/** Bit of a lower-case letter or underscore in BtfNameSearch's masks, else -1. */
+function letterBit(code: number): number {
+  if (code >= 97 && code <= 122) return code - 97;
+  return code === 95 ? 26 : -1;
 }
