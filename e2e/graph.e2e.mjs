@@ -115,6 +115,107 @@ export const tests = {
     await page.click('[data-testid=theme-toggle]');
   },
 
+  async 'wheel zoom and drag settle to the committed transform; clicks still select'({ page, url }) {
+    await page.goto(`${url}#graph/qdisc`);
+    await page.waitForSelector('[data-testid=subsystem-graph][data-model=qdisc][data-ready=true]', {
+      timeout: 60_000,
+    });
+    const id = 'member:init';
+    // d3-zoom's transform (kept on the stage it listens on), the node's box on screen, and
+    // what the SVG draws: the gesture's CSS transform and g.viewport's transform.
+    const state = () =>
+      page.evaluate((id) => {
+        const svg = document.querySelector('[data-testid=subsystem-graph]');
+        const stage = svg.parentElement;
+        const t = stage.__zoom;
+        const s = stage.getBoundingClientRect();
+        const node = svg.querySelector(`g.sg-node[data-node-id="${id}"]`);
+        const b = node.querySelector('rect.box').getBoundingClientRect();
+        const [x, y] = /translate\(([-\d.]+),([-\d.]+)\)/
+          .exec(node.getAttribute('transform'))
+          .slice(1)
+          .map(Number);
+        return {
+          t: { x: t.x, y: t.y, k: t.k },
+          stage: { x: s.left + stage.clientLeft, y: s.top + stage.clientTop },
+          box: { x: b.left, y: b.top, w: b.width },
+          node: { x, y, w: Number(node.querySelector('rect.box').getAttribute('width')) },
+          css: svg.style.transform,
+          drawn: svg.querySelector('g.viewport').getAttribute('transform'),
+        };
+      }, id);
+    const near = (a, b, what) => assert(Math.abs(a - b) < 0.75, `${what}: ${a} != ${b}`);
+    // The node is where transform t puts it: stage origin + t(node position).
+    const placed = (st, t, what) => {
+      near(st.box.x, st.stage.x + t.x + t.k * st.node.x, `${what}: node x`);
+      near(st.box.y, st.stage.y + t.y + t.k * st.node.y, `${what}: node y`);
+      near(st.box.w, t.k * st.node.w, `${what}: node width`);
+    };
+    const settled = async (what) => {
+      await page.waitForFunction(
+        () => !document.querySelector('[data-testid=subsystem-graph]').style.transform,
+      );
+      const st = await state();
+      placed(st, st.t, what);
+      const k = Number(/scale\(([-\d.e]+)\)/.exec(st.drawn)?.[1]);
+      near(k, st.t.k, `${what}: g.viewport draws the scale`);
+      return st;
+    };
+    const s0 = await settled('after fit');
+    // Wheel over the node's centre: d3-zoom's documented default, k·2^(-deltaY·0.002),
+    // about the pointer.
+    const p = { x: s0.box.x + s0.box.w / 2, y: s0.box.y + 8 };
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.wheel(0, -150);
+    const f = 2 ** 0.3;
+    const px = p.x - s0.stage.x;
+    const py = p.y - s0.stage.y;
+    const t1 = { k: s0.t.k * f, x: px - (px - s0.t.x) * f, y: py - (py - s0.t.y) * f };
+    const s1 = await settled('after wheel');
+    for (const a of ['x', 'y', 'k']) near(s1.t[a], t1[a], `wheel: transform ${a}`);
+    // Drag: the graph follows the mouse.
+    await page.mouse.down();
+    await page.mouse.move(p.x + 70, p.y + 40, { steps: 6 });
+    await page.mouse.up();
+    const s2 = await settled('after drag');
+    const t2 = { k: t1.k, x: t1.x + 70, y: t1.y + 40 };
+    for (const a of ['x', 'y', 'k']) near(s2.t[a], t2[a], `drag: transform ${a}`);
+    // Mid-gesture (same task as the wheel event, so the settle timer cannot have run): the
+    // preview shows the node exactly where the committed drawing will.
+    const mid = await page.evaluate(
+      ({ x, y }) => {
+        const svg = document.querySelector('[data-testid=subsystem-graph]');
+        svg.dispatchEvent(
+          new WheelEvent('wheel', { bubbles: true, cancelable: true, clientX: x, clientY: y, deltaY: 100 }),
+        );
+        const b = svg.querySelector('g.sg-node[data-node-id="member:init"] rect.box').getBoundingClientRect();
+        return { css: svg.style.transform, x: b.left, y: b.top, w: b.width };
+      },
+      { x: p.x + 70, y: p.y + 40 },
+    );
+    assert(mid.css, 'a wheel event previews with a CSS transform');
+    const s3 = await settled('after the previewed wheel');
+    near(mid.x, s3.box.x, 'preview → committed: no jump in x');
+    near(mid.y, s3.box.y, 'preview → committed: no jump in y');
+    near(mid.w, s3.box.w, 'preview → committed: no jump in size');
+    // Clicks hit the nodes where they are drawn, right after a gesture too.
+    await page.mouse.wheel(0, 100);
+    await page.click(`g.sg-node[data-node-id="${id}"]`);
+    await page.waitForSelector(`g.sg-node.sel[data-node-id="${id}"]`);
+    const details = await page.textContent('[data-testid=graph-details]');
+    assert(details.includes('init') && details.includes('prologue'), `details of init: ${details}`);
+    // Zoomed far out the labels go (the 'far' rule); zoomed in again they return.
+    for (let i = 0; i < 8; i++) await page.keyboard.press('-');
+    const far = await settled('zoomed out by keys');
+    assert(far.t.k < 0.4, `8 × '-' zooms below 0.4: ${far.t.k}`);
+    const hidden = await page.$eval('g.sg-node .label', (l) => getComputedStyle(l).display);
+    assert(hidden === 'none', `labels hidden when far: ${hidden}`);
+    await page.keyboard.press('f');
+    await settled('fit again');
+    const shown = await page.$eval('g.sg-node .label', (l) => getComputedStyle(l).display);
+    assert(shown !== 'none', 'labels back after fit');
+  },
+
   async 'models view links to the graph'({ page, url }) {
     await page.goto(`${url}#models/qdisc`);
     await page.click('[data-testid=model-graph-link]');

@@ -3,8 +3,9 @@
 // (zoom in, then out) and mousedown/mousemove/mouseup drags on the view's SVG,
 // which d3-zoom and the component handle as usual. (Playwright's CDP mouse is a
 // round trip per event, ~25 events/s here: too slow to ask for a frame each.)
-// Every frame's timestamp is kept, and the viewport transforms applied are
-// counted (proof the input landed).
+// Every frame's timestamp is kept, and what the input changed is counted (proof
+// it landed): gesture previews (the CSS transform on the SVG layer, moved by the
+// compositor) and commits (g.viewport's transform: the drawing itself redrawn).
 import type { Page } from 'playwright-core';
 
 // A string, not a function: tsx's helpers (__name) do not exist in the page.
@@ -14,9 +15,16 @@ const DRIVE = `({ ms, input }) => new Promise((resolve) => {
   const box = svg.getBoundingClientRect();
   const cx = box.left + box.width / 2;
   const cy = box.top + box.height / 2;
-  let transforms = 0;
-  const obs = new MutationObserver((m) => { transforms += m.length; });
+  let previews = 0;
+  let commits = 0;
+  const obs = new MutationObserver((ms) => {
+    for (const m of ms) {
+      if (m.target === vp) commits++;
+      else if (svg.style.transform) previews++;
+    }
+  });
   obs.observe(vp, { attributes: true, attributeFilter: ['transform'] });
+  obs.observe(svg, { attributes: true, attributeFilter: ['style'] });
   const mouse = (type, x, y) => svg.dispatchEvent(new MouseEvent(type, {
     bubbles: true, cancelable: true, view: window, clientX: x, clientY: y, button: 0, buttons: type === 'mouseup' ? 0 : 1 }));
   const frames = [];
@@ -27,7 +35,7 @@ const DRIVE = `({ ms, input }) => new Promise((resolve) => {
     if (!t0) t0 = t;
     if (t - t0 >= ms) {
       obs.disconnect();
-      resolve({ frames, transforms, seconds: (t - t0) / 1000 });
+      resolve({ frames, previews, commits, seconds: (t - t0) / 1000 });
       return;
     }
     if (input) {
@@ -56,7 +64,10 @@ export interface FrameTrace {
   intervals: number[];
   /** The same page left alone for a second: the headless frame clock at rest. */
   idleIntervals: number[];
-  transforms: number;
+  /** CSS-transform updates of the SVG layer (gesture previews). */
+  previews: number;
+  /** Transforms drawn into g.viewport (gesture settled). */
+  commits: number;
   /** Input events dispatched (one per frame). */
   inputs: number;
   nodes: number;
@@ -67,7 +78,8 @@ const intervalsOf = (frames: number[]): number[] => frames.slice(1).map((t, i) =
 
 interface Drive {
   frames: number[];
-  transforms: number;
+  previews: number;
+  commits: number;
   seconds: number;
 }
 
@@ -82,7 +94,8 @@ export async function tracePanZoom(page: Page, url: string, model: string, ms: n
   return {
     intervals: intervalsOf(r.frames),
     idleIntervals: intervalsOf(idle.frames),
-    transforms: r.transforms,
+    previews: r.previews,
+    commits: r.commits,
     inputs: r.frames.length - 1,
     nodes,
     seconds: r.seconds,

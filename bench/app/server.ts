@@ -18,7 +18,8 @@ export async function startBenchServer(
   root: string,
   extraModels: Record<string, string>,
 ): Promise<BenchServer> {
-  const staticDir = join(root, 'out/renderer-web');
+  // KMODEL_RENDERER_DIR: a private renderer build, to compare two builds side by side.
+  const staticDir = process.env.KMODEL_RENDERER_DIR ?? join(root, 'out/renderer-web');
   const entry = join(root, 'bin/kmodel.mjs');
   for (const [file, how] of [
     [join(staticDir, 'index.html'), 'npm run build:renderer'],
