@@ -11,7 +11,7 @@ import { API_METHODS } from './api/types';
 import { contentSecurityPolicy } from './host/csp';
 import { programHexFromFile, pushRecent } from './host/files';
 import { saveReportPdf } from './host/report-pdf';
-import { buildMenu } from './menu';
+import { menuTemplate } from './menu';
 
 const SCHEME = 'kmodel';
 const devUrl = process.env.ELECTRON_RENDERER_URL;
@@ -52,8 +52,8 @@ function openPath(win: BrowserWindow, path: string): void {
 }
 
 function refreshMenu(): void {
-  Menu.setApplicationMenu(
-    buildMenu({
+  const template = menuTemplate(
+    {
       async open(win) {
         const r = await dialog.showOpenDialog(win, {
           title: 'Open BPF program',
@@ -80,8 +80,10 @@ function refreshMenu(): void {
         app.clearRecentDocuments();
         setRecent([]);
       },
-    }),
+    },
+    { platform: process.platform, appName: app.name },
   );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
 /** Pages may talk to the API only from the app's own origin. */

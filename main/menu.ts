@@ -1,8 +1,11 @@
-// The application menu. Commands that need the page's state (Save, Export, view
-// switches, theme) are sent to the renderer as `kmodel:menu` messages.
-import { app, type BrowserWindow, Menu, type MenuItemConstructorOptions } from 'electron';
+// The application menu as a template (index.ts builds it with Menu.buildFromTemplate).
+// Only Electron's types are imported, so the template and its click handlers can be
+// tested without the Electron binary. Commands that need the page's state (Save,
+// Export, view switches, theme, Undo/Redo) go to the renderer as `kmodel:menu` messages.
+import type { BrowserWindow, MenuItemConstructorOptions } from 'electron';
 
 export interface MenuActions {
+  /** Program files (raw or hex), shown in the Program view. */
   open(win: BrowserWindow): void;
   openRecent(win: BrowserWindow, path: string): void;
   recent(): string[];
@@ -12,37 +15,55 @@ export interface MenuActions {
   openModel(win: BrowserWindow): void;
 }
 
-const send = (win: BrowserWindow | undefined, command: string, arg?: string) =>
-  win?.webContents.send('kmodel:menu', command, arg);
+/** The channel main sends menu commands on (preload's kmodelMenu.on listens to it). */
+export const MENU_CHANNEL = 'kmodel:menu';
 
-export function buildMenu(actions: MenuActions): Menu {
+export interface MenuOptions {
+  /** `process.platform`: macOS gets the app menu first. */
+  platform: NodeJS.Platform;
+  appName: string;
+}
+
+// Electron hands click handlers the focused window (a BaseWindow); every window here is a BrowserWindow.
+type Click = (win: BrowserWindow) => void;
+const onWindow =
+  (fn: Click): MenuItemConstructorOptions['click'] =>
+  (_item, win) => {
+    if (win) fn(win as BrowserWindow);
+  };
+const send = (command: string, arg?: string) =>
+  onWindow((win) => win.webContents.send(MENU_CHANNEL, command, arg));
+
+/** The views of the View menu: label, route (renderer/src/lib/route.ts) and Alt+digit key. */
+export const MENU_VIEWS = [
+  ['Program', 'program'],
+  ['BTF', 'btf'],
+  ['Verifier', 'verifier'],
+  ['JIT', 'jit'],
+  ['Models', 'models'],
+  ['Graph', 'graph'],
+] as const;
+
+export function menuTemplate(actions: MenuActions, opts: MenuOptions): MenuItemConstructorOptions[] {
   const recent = actions.recent();
   const template: MenuItemConstructorOptions[] = [
     {
       label: 'File',
       submenu: [
-        {
-          label: 'New Model',
-          accelerator: 'CmdOrCtrl+N',
-          click: (_i, w) => w && actions.newModel(w as BrowserWindow),
-        },
+        { label: 'New Model', accelerator: 'CmdOrCtrl+N', click: onWindow((w) => actions.newModel(w)) },
         {
           label: 'Open Model…',
           accelerator: 'CmdOrCtrl+Shift+O',
-          click: (_i, w) => w && actions.openModel(w as BrowserWindow),
+          click: onWindow((w) => actions.openModel(w)),
         },
-        {
-          label: 'Open…',
-          accelerator: 'CmdOrCtrl+O',
-          click: (_i, w) => w && actions.open(w as BrowserWindow),
-        },
+        { label: 'Open…', accelerator: 'CmdOrCtrl+O', click: onWindow((w) => actions.open(w)) },
         {
           label: 'Open Recent',
           submenu: [
             ...recent.map(
               (p): MenuItemConstructorOptions => ({
                 label: p,
-                click: (_i, w) => w && actions.openRecent(w as BrowserWindow, p),
+                click: onWindow((w) => actions.openRecent(w, p)),
               }),
             ),
             ...(recent.length ? [{ type: 'separator' } as const] : []),
@@ -50,17 +71,9 @@ export function buildMenu(actions: MenuActions): Menu {
           ],
         },
         { type: 'separator' },
-        { label: 'Save', accelerator: 'CmdOrCtrl+S', click: (_i, w) => send(w as BrowserWindow, 'save') },
-        {
-          label: 'Save As…',
-          accelerator: 'CmdOrCtrl+Shift+S',
-          click: (_i, w) => send(w as BrowserWindow, 'save-as'),
-        },
-        {
-          label: 'Export Graph (SVG)…',
-          accelerator: 'CmdOrCtrl+E',
-          click: (_i, w) => send(w as BrowserWindow, 'export'),
-        },
+        { label: 'Save', accelerator: 'CmdOrCtrl+S', click: send('save') },
+        { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: send('save-as') },
+        { label: 'Export Graph (SVG)…', accelerator: 'CmdOrCtrl+E', click: send('export') },
         { type: 'separator' },
         { role: 'quit' },
       ],
@@ -71,18 +84,8 @@ export function buildMenu(actions: MenuActions): Menu {
       // keys are left to the page (registerAccelerator: false), so one press is one step.
       label: 'Edit',
       submenu: [
-        {
-          label: 'Undo',
-          accelerator: 'CmdOrCtrl+Z',
-          registerAccelerator: false,
-          click: (_i, w) => send(w as BrowserWindow, 'undo'),
-        },
-        {
-          label: 'Redo',
-          accelerator: 'CmdOrCtrl+Shift+Z',
-          registerAccelerator: false,
-          click: (_i, w) => send(w as BrowserWindow, 'redo'),
-        },
+        { label: 'Undo', accelerator: 'CmdOrCtrl+Z', registerAccelerator: false, click: send('undo') },
+        { label: 'Redo', accelerator: 'CmdOrCtrl+Shift+Z', registerAccelerator: false, click: send('redo') },
         { type: 'separator' },
         { role: 'cut' },
         { role: 'copy' },
@@ -93,30 +96,15 @@ export function buildMenu(actions: MenuActions): Menu {
     {
       label: 'View',
       submenu: [
-        {
-          label: 'Program',
-          accelerator: 'Alt+1',
-          click: (_i, w) => send(w as BrowserWindow, 'view', 'program'),
-        },
-        { label: 'BTF', accelerator: 'Alt+2', click: (_i, w) => send(w as BrowserWindow, 'view', 'btf') },
-        {
-          label: 'Verifier',
-          accelerator: 'Alt+3',
-          click: (_i, w) => send(w as BrowserWindow, 'view', 'verifier'),
-        },
-        { label: 'JIT', accelerator: 'Alt+4', click: (_i, w) => send(w as BrowserWindow, 'view', 'jit') },
-        {
-          label: 'Models',
-          accelerator: 'Alt+5',
-          click: (_i, w) => send(w as BrowserWindow, 'view', 'models'),
-        },
-        { label: 'Graph', accelerator: 'Alt+6', click: (_i, w) => send(w as BrowserWindow, 'view', 'graph') },
+        ...MENU_VIEWS.map(
+          ([label, view], i): MenuItemConstructorOptions => ({
+            label,
+            accelerator: `Alt+${i + 1}`,
+            click: send('view', view),
+          }),
+        ),
         { type: 'separator' },
-        {
-          label: 'Toggle Theme',
-          accelerator: 'CmdOrCtrl+Shift+T',
-          click: (_i, w) => send(w as BrowserWindow, 'toggle-theme'),
-        },
+        { label: 'Toggle Theme', accelerator: 'CmdOrCtrl+Shift+T', click: send('toggle-theme') },
         { type: 'separator' },
         { role: 'reload' },
         { role: 'toggleDevTools' },
@@ -130,7 +118,7 @@ export function buildMenu(actions: MenuActions): Menu {
     },
     { role: 'windowMenu' },
   ];
-  if (process.platform === 'darwin')
-    template.unshift({ label: app.name, submenu: [{ role: 'about' }, { role: 'quit' }] });
-  return Menu.buildFromTemplate(template);
+  if (opts.platform === 'darwin')
+    template.unshift({ label: opts.appName, submenu: [{ role: 'about' }, { role: 'quit' }] });
+  return template;
 }
