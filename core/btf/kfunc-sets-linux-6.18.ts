@@ -4,12 +4,19 @@
 // types each is registered for, as the kernel sources do; ids come from the
 // BTF at registration time. Entries whose function is not in the BTF
 // (compiled out) are skipped and reported.
+//
+// pahole (decl_tag_kfuncs) tags exactly the FUNCs it finds in the kernel's
+// BTF_KFUNCS sets with "bpf_kfunc", so the tagged FUNCs of the reference BTF
+// are the union of these sets: kfunc-sets-linux-6.18.test.ts checks both ways.
 import type { Btf } from './btf';
 import {
   type BpfProgTypeName,
   type BtfIdList,
   BtfIdSet8,
+  type BtfKfuncFilter,
   KF_ACQUIRE,
+  KF_ARENA_ARG2,
+  KF_ARENA_RET,
   KF_DESTRUCTIVE,
   KF_FASTCALL,
   KF_ITER_DESTROY,
@@ -25,6 +32,20 @@ import {
   resolveBtfIdList,
 } from './kfuncs';
 
+/** What the kernel's kfunc filters read of struct bpf_prog. */
+export interface KfuncProg {
+  progType: BpfProgTypeName;
+  /** enum bpf_attach_type without BPF_, lowercase ('trace_iter'); absent = 0, as a plain load passes. */
+  expectedAttachType?: string;
+}
+
+/** A btf_kfunc_id_set's .filter: it hides the set's kfuncs from programs `allows` rejects (-EACCES). */
+export interface KfuncSetFilterSpec {
+  /** The kernel function's name. */
+  name: string;
+  allows(prog: KfuncProg): boolean;
+}
+
 export interface KfuncSetSpec {
   /** The BTF_KFUNCS_START name. */
   name: string;
@@ -32,11 +53,16 @@ export interface KfuncSetSpec {
   source: string;
   /** Program types passed to register_btf_kfunc_id_set ('unspec' = the COMMON hook). */
   progTypes: BpfProgTypeName[];
+  /** Also (or only) passed to register_btf_fmodret_id_set: fmod_ret may attach, nothing may call. */
+  fmodret?: boolean;
+  filter?: KfuncSetFilterSpec;
   /** BTF_ID_FLAGS(func, name, flags) in order. */
   kfuncs: readonly (readonly [string, number])[];
   /** True where the list was reconstructed from patches around 6.18 rather than read from the 6.18 file. */
   unconfirmed?: boolean;
 }
+
+const EACCES = 13;
 
 const ITER_NEXT = KF_ITER_NEXT | KF_RET_NULL;
 
@@ -117,6 +143,12 @@ export const LINUX_6_18_KFUNC_SETS: readonly KfuncSetSpec[] = [
       ['bpf_task_from_vpid', KF_ACQUIRE | KF_RET_NULL],
       ['bpf_throw', 0],
       ['bpf_send_signal_task', KF_TRUSTED_ARGS],
+      // CONFIG_KEYS: moved here from kernel/trace/bpf_trace.c in 6.18 (signed programs).
+      // bpf_verify_pkcs7_signature follows under CONFIG_SYSTEM_DATA_VERIFICATION, which the
+      // reference kernel lacks: its FUNC is in the BTF but untagged, so it is left out here.
+      ['bpf_lookup_user_key', KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE],
+      ['bpf_lookup_system_key', KF_ACQUIRE | KF_RET_NULL],
+      ['bpf_key_put', KF_RELEASE],
     ],
   },
   {
@@ -299,7 +331,170 @@ export const LINUX_6_18_KFUNC_SETS: readonly KfuncSetSpec[] = [
       ['bpf_xdp_xfrm_state_release', KF_RELEASE],
     ],
   },
+  {
+    // bpf_cpumask objects: create/acquire/release plus the cpumask_* wrappers.
+    name: 'cpumask_kfunc_btf_ids',
+    source: 'kernel/bpf/cpumask.c',
+    progTypes: ['tracing', 'struct_ops', 'syscall'],
+    kfuncs: [
+      ['bpf_cpumask_create', KF_ACQUIRE | KF_RET_NULL],
+      ['bpf_cpumask_release', KF_RELEASE],
+      ['bpf_cpumask_acquire', KF_ACQUIRE | KF_TRUSTED_ARGS],
+      ['bpf_cpumask_first', KF_RCU],
+      ['bpf_cpumask_first_zero', KF_RCU],
+      ['bpf_cpumask_first_and', KF_RCU],
+      ['bpf_cpumask_set_cpu', KF_RCU],
+      ['bpf_cpumask_clear_cpu', KF_RCU],
+      ['bpf_cpumask_test_cpu', KF_RCU],
+      ['bpf_cpumask_test_and_set_cpu', KF_RCU],
+      ['bpf_cpumask_test_and_clear_cpu', KF_RCU],
+      ['bpf_cpumask_setall', KF_RCU],
+      ['bpf_cpumask_clear', KF_RCU],
+      ['bpf_cpumask_and', KF_RCU],
+      ['bpf_cpumask_or', KF_RCU],
+      ['bpf_cpumask_xor', KF_RCU],
+      ['bpf_cpumask_equal', KF_RCU],
+      ['bpf_cpumask_intersects', KF_RCU],
+      ['bpf_cpumask_subset', KF_RCU],
+      ['bpf_cpumask_empty', KF_RCU],
+      ['bpf_cpumask_full', KF_RCU],
+      ['bpf_cpumask_copy', KF_RCU],
+      ['bpf_cpumask_any_distribute', KF_RCU],
+      ['bpf_cpumask_any_and_distribute', KF_RCU],
+      ['bpf_cpumask_weight', KF_RCU],
+      ['bpf_cpumask_populate', KF_RCU],
+    ],
+  },
+  {
+    // BPF arena pages; registered for every program type (the kfunc_init there names it common_kfunc_set).
+    // 6.18 still has KF_TRUSTED_ARGS | KF_SLEEPABLE (both dropped in 6.19).
+    name: 'arena_kfuncs',
+    source: 'kernel/bpf/arena.c',
+    progTypes: ['unspec'],
+    kfuncs: [
+      ['bpf_arena_alloc_pages', KF_TRUSTED_ARGS | KF_SLEEPABLE | KF_ARENA_RET | KF_ARENA_ARG2],
+      ['bpf_arena_free_pages', KF_TRUSTED_ARGS | KF_SLEEPABLE | KF_ARENA_ARG2],
+      ['bpf_arena_reserve_pages', KF_TRUSTED_ARGS | KF_SLEEPABLE | KF_ARENA_ARG2],
+    ],
+  },
+  {
+    // Resilient queued spin locks (struct bpf_res_spin_lock in map values).
+    name: 'rqspinlock_kfunc_ids',
+    source: 'kernel/bpf/rqspinlock.c',
+    progTypes: ['unspec'],
+    kfuncs: [
+      ['bpf_res_spin_lock', KF_RET_NULL],
+      ['bpf_res_spin_unlock', 0],
+      ['bpf_res_spin_lock_irqsave', KF_RET_NULL],
+      ['bpf_res_spin_unlock_irqrestore', 0],
+    ],
+  },
+  {
+    name: 'bpf_map_iter_kfunc_ids',
+    source: 'kernel/bpf/map_iter.c',
+    progTypes: ['unspec'],
+    kfuncs: [['bpf_map_sum_elem_count', KF_TRUSTED_ARGS]],
+  },
+  {
+    // Creating a crypto context may sleep, so only syscall programs get this set.
+    name: 'crypt_init_kfunc_btf_ids',
+    source: 'kernel/bpf/crypto.c',
+    progTypes: ['syscall'],
+    kfuncs: [
+      ['bpf_crypto_ctx_create', KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE],
+      ['bpf_crypto_ctx_release', KF_RELEASE],
+      ['bpf_crypto_ctx_acquire', KF_ACQUIRE | KF_RCU | KF_RET_NULL],
+    ],
+  },
+  {
+    name: 'crypt_kfunc_btf_ids',
+    source: 'kernel/bpf/crypto.c',
+    progTypes: ['sched_cls', 'sched_act', 'xdp'],
+    kfuncs: [
+      ['bpf_crypto_decrypt', KF_RCU],
+      ['bpf_crypto_encrypt', KF_RCU],
+    ],
+  },
+  {
+    // Registered for LSM only, which shares the TRACING hook: the filter keeps fentry & co out.
+    name: 'bpf_fs_kfunc_set_ids',
+    source: 'fs/bpf_fs_kfuncs.c',
+    progTypes: ['lsm'],
+    filter: { name: 'bpf_fs_kfuncs_filter', allows: (p) => p.progType === 'lsm' },
+    kfuncs: [
+      ['bpf_get_task_exe_file', KF_ACQUIRE | KF_TRUSTED_ARGS | KF_RET_NULL],
+      ['bpf_put_file', KF_RELEASE],
+      ['bpf_path_d_path', KF_TRUSTED_ARGS],
+      ['bpf_get_dentry_xattr', KF_SLEEPABLE | KF_TRUSTED_ARGS],
+      ['bpf_get_file_xattr', KF_SLEEPABLE | KF_TRUSTED_ARGS],
+      ['bpf_set_dentry_xattr', KF_SLEEPABLE | KF_TRUSTED_ARGS],
+      ['bpf_remove_dentry_xattr', KF_SLEEPABLE | KF_TRUSTED_ARGS],
+    ],
+  },
+  {
+    name: 'bpf_rstat_kfunc_ids',
+    source: 'kernel/cgroup/rstat.c',
+    progTypes: ['tracing'],
+    kfuncs: [
+      ['css_rstat_updated', 0],
+      ['css_rstat_flush', KF_SLEEPABLE],
+    ],
+  },
+  {
+    // Session kfuncs: kprobe/uprobe session programs only (6.19 renames the set and adds fsession).
+    name: 'kprobe_multi_kfunc_set_ids',
+    source: 'kernel/trace/bpf_trace.c',
+    progTypes: ['kprobe'],
+    filter: {
+      name: 'bpf_kprobe_multi_filter',
+      allows: (p) =>
+        p.expectedAttachType === 'trace_kprobe_session' || p.expectedAttachType === 'trace_uprobe_session',
+    },
+    kfuncs: [
+      ['bpf_session_is_return', 0],
+      ['bpf_session_cookie', 0],
+    ],
+  },
+  {
+    // Only socket iterators may destroy the socket they visit.
+    name: 'bpf_sk_iter_kfunc_ids',
+    source: 'net/core/filter.c',
+    progTypes: ['tracing'],
+    filter: { name: 'tracing_iter_filter', allows: (p) => p.expectedAttachType === 'trace_iter' },
+    kfuncs: [['bpf_sock_destroy', KF_TRUSTED_ARGS]],
+  },
+  {
+    // BPF_PROG_TEST_RUN targets fmod_ret programs may attach to (hook FMODRET, not callable).
+    name: 'bpf_test_modify_return_ids',
+    source: 'net/bpf/test_run.c',
+    progTypes: [],
+    fmodret: true,
+    // bpf_modify_return_test_tp's entry here is read from a port of the 6.x file, not 6.18 itself.
+    unconfirmed: true,
+    kfuncs: [
+      ['bpf_modify_return_test', 0],
+      ['bpf_modify_return_test2', 0],
+      ['bpf_modify_return_test_tp', 0],
+      ['bpf_fentry_test1', KF_SLEEPABLE],
+    ],
+  },
+  {
+    // The test kfuncs left in vmlinux after the rest moved to bpf_testmod: release dtors' targets.
+    name: 'test_sk_check_kfunc_ids',
+    source: 'net/bpf/test_run.c',
+    progTypes: ['sched_cls', 'tracing', 'syscall'],
+    kfuncs: [
+      ['bpf_kfunc_call_test_release', KF_RELEASE],
+      ['bpf_kfunc_call_memb_release', KF_RELEASE],
+    ],
+  },
 ];
+
+/**
+ * bpf_kfunc-tagged FUNCs of the reference BTF that no modelled set registers, each with why.
+ * Empty: every tagged FUNC of the reference kernel is in one of the sets above.
+ */
+export const LINUX_6_18_KFUNC_EXCLUSIONS: readonly { name: string; reason: string }[] = [];
 
 /** BTF_ID_LISTs of the reference kernel the models use (kernel/bpf/helpers.c generic_dtor_ids). */
 export const LINUX_6_18_BTF_ID_LISTS: readonly {
@@ -324,8 +519,16 @@ export interface RegisteredKfuncSets {
   missing: string[];
 }
 
+/**
+ * The set's filter as the kernel writes one: it sees every kfunc looked up on the hook, so it
+ * answers only for ids of its own set.
+ */
+function kfuncSetFilter(spec: KfuncSetFilterSpec, set: BtfIdSet8): BtfKfuncFilter<KfuncProg> {
+  return (prog, id) => (set.contains(id) !== undefined && !spec.allows(prog) ? -EACCES : 0);
+}
+
 /** Builds the sets from `btf` (vmlinux, object `objId`) and registers them like the kernel's initcalls. */
-export function registerLinux618KfuncSets(kreg: KfuncSetRegistry, objId = 1): RegisteredKfuncSets {
+export function registerLinux618KfuncSets(kreg: KfuncSetRegistry<KfuncProg>, objId = 1): RegisteredKfuncSets {
   const obj = kreg.btfs.object(objId);
   if (!obj) throw new Error(`no BTF object ${objId}`);
   const btf: Btf = obj.btf;
@@ -340,7 +543,14 @@ export function registerLinux618KfuncSets(kreg: KfuncSetRegistry, objId = 1): Re
     }
     const set = new BtfIdSet8(spec.name, pairs);
     sets.push(set);
-    for (const pt of spec.progTypes) kreg.registerBtfKfuncIdSet(pt, { owner: objId, set });
+    // One filter function per set, so registering it on several hooks shares it like the kernel's pointer.
+    const kset = {
+      owner: objId,
+      set,
+      ...(spec.filter ? { filter: kfuncSetFilter(spec.filter, set) } : {}),
+    };
+    for (const pt of spec.progTypes) kreg.registerBtfKfuncIdSet(pt, kset);
+    if (spec.fmodret) kreg.registerBtfKfuncIdSet('FMODRET', kset);
   }
   const lists = LINUX_6_18_BTF_ID_LISTS.map((l) => resolveBtfIdList(btf, l.name, l.entries));
   return { sets, lists, missing };
