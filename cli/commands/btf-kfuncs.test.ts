@@ -35,4 +35,16 @@ describe('kmodel btf kfuncs', () => {
     expect(tc).not.toContain('\ttcp_reno_ssthresh\t');
     await expect(run(['--set', 'nope', '--file', vmlinuxBtf])).rejects.toThrow(/unknown --set/);
   });
+
+  it('shows every tagged kfunc with a hook, and where a set filter narrows it', async () => {
+    const all = (await run(['--file', vmlinuxBtf])).trim().split('\n');
+    expect(all.filter((l) => l.split('\t')[2] === '-')).toEqual([]);
+    const byName = new Map(all.map((l) => [l.split('\t')[1], l.split('\t')]));
+    expect(byName.get('bpf_get_file_xattr')?.slice(2, 4)).toEqual([
+      'tracing (lsm only)',
+      'KF_TRUSTED_ARGS | KF_SLEEPABLE',
+    ]);
+    expect(byName.get('bpf_cpumask_create')?.[2]).toBe('struct_ops,tracing,syscall');
+    expect(byName.get('bpf_fentry_test1')?.slice(2, 4)).toEqual(['fmodret', 'KF_SLEEPABLE']);
+  });
 });

@@ -9,6 +9,7 @@ import {
   discoverKfuncs,
   KfuncSetRegistry,
   kfFlagsString,
+  linux618KfuncFilters,
   registerLinux618KfuncSets,
   typeString,
 } from '../../core/btf/index';
@@ -47,7 +48,9 @@ export const btfKfuncs: Command = {
       const hooks = btf.base ? [] : kreg.hooksOf(1, k.id);
       if (hook && !hooks.includes(hook) && !hooks.includes('COMMON')) continue;
       const flags = hooks.length ? kfFlagsString(kreg.kfuncIdSetContains(hooks[0]!, 1, k.id) ?? 0) : '-';
-      const where = hooks.length ? hooks.join(',').toLowerCase() : '-';
+      // A set filter narrows the hook to some programs (fs kfuncs: lsm on the tracing hook).
+      const only = hooks.length ? linux618KfuncFilters(k.name).map((f) => ` (${f.only} only)`) : [];
+      const where = hooks.length ? hooks.join(',').toLowerCase() + only.join('') : '-';
       ctx.stdout(`${k.id}\t${k.name}\t${where}\t${flags}\t${typeString(btf, k.proto)}\n`);
       n++;
     }

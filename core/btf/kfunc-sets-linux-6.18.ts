@@ -43,6 +43,8 @@ export interface KfuncProg {
 export interface KfuncSetFilterSpec {
   /** The kernel function's name. */
   name: string;
+  /** Which programs keep the set, in words (for listings). */
+  only: string;
   allows(prog: KfuncProg): boolean;
 }
 
@@ -420,7 +422,7 @@ export const LINUX_6_18_KFUNC_SETS: readonly KfuncSetSpec[] = [
     name: 'bpf_fs_kfunc_set_ids',
     source: 'fs/bpf_fs_kfuncs.c',
     progTypes: ['lsm'],
-    filter: { name: 'bpf_fs_kfuncs_filter', allows: (p) => p.progType === 'lsm' },
+    filter: { name: 'bpf_fs_kfuncs_filter', only: 'lsm', allows: (p) => p.progType === 'lsm' },
     kfuncs: [
       ['bpf_get_task_exe_file', KF_ACQUIRE | KF_TRUSTED_ARGS | KF_RET_NULL],
       ['bpf_put_file', KF_RELEASE],
@@ -447,6 +449,7 @@ export const LINUX_6_18_KFUNC_SETS: readonly KfuncSetSpec[] = [
     progTypes: ['kprobe'],
     filter: {
       name: 'bpf_kprobe_multi_filter',
+      only: 'kprobe/uprobe session',
       allows: (p) =>
         p.expectedAttachType === 'trace_kprobe_session' || p.expectedAttachType === 'trace_uprobe_session',
     },
@@ -460,7 +463,11 @@ export const LINUX_6_18_KFUNC_SETS: readonly KfuncSetSpec[] = [
     name: 'bpf_sk_iter_kfunc_ids',
     source: 'net/core/filter.c',
     progTypes: ['tracing'],
-    filter: { name: 'tracing_iter_filter', allows: (p) => p.expectedAttachType === 'trace_iter' },
+    filter: {
+      name: 'tracing_iter_filter',
+      only: 'iter',
+      allows: (p) => p.expectedAttachType === 'trace_iter',
+    },
     kfuncs: [['bpf_sock_destroy', KF_TRUSTED_ARGS]],
   },
   {
@@ -489,6 +496,14 @@ export const LINUX_6_18_KFUNC_SETS: readonly KfuncSetSpec[] = [
     ],
   },
 ];
+
+/** The filters of the sets that hold kfunc `name` (by name, so any 6.18 BTF will do). */
+export function linux618KfuncFilters(name: string): KfuncSetFilterSpec[] {
+  const out: KfuncSetFilterSpec[] = [];
+  for (const s of LINUX_6_18_KFUNC_SETS)
+    if (s.filter && !out.includes(s.filter) && s.kfuncs.some(([f]) => f === name)) out.push(s.filter);
+  return out;
+}
 
 /**
  * bpf_kfunc-tagged FUNCs of the reference BTF that no modelled set registers, each with why.
