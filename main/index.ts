@@ -1,25 +1,27 @@
 // Electron main process: one window, sandboxed and isolated, the renderer served
 // from the app's own `kmodel://` scheme with the CSP header, the API answered by
 // a worker thread over IPC, and the menus.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { extname, join, normalize, sep } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session } from 'electron';
 import { workerBackend } from './api/backend';
 import { findPackageRoot } from './api/handlers';
 import { API_METHODS } from './api/types';
+import { APP_SCHEME, APP_URL, appFilePath, trustedSender as isAppPage } from './app-scheme';
+import { CLOSE_PROMPT, CloseGuard, closeChoice } from './close-guard';
 import { contentSecurityPolicy } from './host/csp';
-import { programHexFromFile, pushRecent } from './host/files';
+import { programHexFromFile } from './host/files';
+import { pushRecent, readRecent, writeRecent } from './host/recent';
 import { saveReportPdf } from './host/report-pdf';
-import { menuTemplate } from './menu';
+import { MENU_CHANNEL, menuTemplate } from './menu';
 
-const SCHEME = 'kmodel';
 const devUrl = process.env.ELECTRON_RENDERER_URL;
 const here = import.meta.dirname;
 const rendererDir = join(here, '../renderer');
 
 protocol.registerSchemesAsPrivileged([
-  { scheme: SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+  { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
 ]);
 
 const root = findPackageRoot(app.getAppPath());
@@ -27,27 +29,21 @@ const root = findPackageRoot(app.getAppPath());
 const backend = workerBackend({ entry: join(here, 'worker.js'), root, fileRoots: null });
 
 const recentFile = () => join(app.getPath('userData'), 'recent.json');
-function recent(): string[] {
-  try {
-    const list = JSON.parse(readFileSync(recentFile(), 'utf8'));
-    return Array.isArray(list) ? list.filter((p) => typeof p === 'string') : [];
-  } catch {
-    return [];
-  }
-}
+const recent = () => readRecent(recentFile());
 function setRecent(list: string[]): void {
-  writeFileSync(recentFile(), JSON.stringify(list));
+  writeRecent(recentFile(), list);
   refreshMenu();
 }
 
 function openPath(win: BrowserWindow, path: string): void {
   try {
     const hex = programHexFromFile(path);
-    win.webContents.send('kmodel:menu', 'open-hex', hex);
+    win.webContents.send(MENU_CHANNEL, 'open-hex', hex);
     app.addRecentDocument(path);
     setRecent(pushRecent(recent(), path));
   } catch (e) {
     dialog.showErrorBox('Cannot open', `${path}: ${(e as Error).message}`);
+    refreshMenu(); // a file that is gone leaves Open Recent
   }
 }
 
@@ -66,14 +62,14 @@ function refreshMenu(): void {
         if (!r.canceled && r.filePaths[0]) openPath(win, r.filePaths[0]);
       },
       openRecent: openPath,
-      newModel: (win) => win.webContents.send('kmodel:menu', 'view', 'edit/new'),
+      newModel: (win) => win.webContents.send(MENU_CHANNEL, 'view', 'edit/new'),
       async openModel(win) {
         const r = await dialog.showOpenDialog(win, {
           title: 'Open model',
           filters: [{ name: 'kmodel models (YAML)', extensions: ['yaml', 'yml'] }],
           properties: ['openFile'],
         });
-        if (!r.canceled && r.filePaths[0]) win.webContents.send('kmodel:menu', 'open-model', r.filePaths[0]);
+        if (!r.canceled && r.filePaths[0]) win.webContents.send(MENU_CHANNEL, 'open-model', r.filePaths[0]);
       },
       recent,
       clearRecent: () => {
@@ -88,8 +84,7 @@ function refreshMenu(): void {
 
 /** Pages may talk to the API only from the app's own origin. */
 function trustedSender(url: string | undefined): boolean {
-  if (!url) return false;
-  return url.startsWith(`${SCHEME}://app/`) || (devUrl !== undefined && url.startsWith(devUrl));
+  return isAppPage(url, devUrl);
 }
 
 function wireIpc(): void {
@@ -146,8 +141,7 @@ function wireReportPdf(): void {
 }
 
 // Model documents: Save As dialog, and the unsaved-changes prompt when a window closes.
-const dirtyWindows = new Set<number>();
-const closingAnyway = new Set<number>();
+const closeGuard = new CloseGuard();
 function wireDocuments(): void {
   ipcMain.handle('kmodel:pick-model-path', async (e, defaultPath: unknown) => {
     const win = BrowserWindow.fromWebContents(e.sender);
@@ -161,13 +155,12 @@ function wireDocuments(): void {
   });
   ipcMain.on('kmodel:dirty', (e, dirty: unknown) => {
     if (!trustedSender(e.senderFrame?.url)) return;
-    if (dirty === true) dirtyWindows.add(e.sender.id);
-    else dirtyWindows.delete(e.sender.id);
+    closeGuard.setDirty(e.sender.id, dirty === true);
   });
   ipcMain.on('kmodel:close-window', (e) => {
     const win = BrowserWindow.fromWebContents(e.sender);
     if (!trustedSender(e.senderFrame?.url) || !win) return;
-    closingAnyway.add(e.sender.id);
+    closeGuard.letClose(e.sender.id);
     win.close();
   });
 }
@@ -175,36 +168,20 @@ function wireDocuments(): void {
 function confirmClose(win: BrowserWindow): void {
   const id = win.webContents.id;
   win.on('close', (e) => {
-    if (!dirtyWindows.has(id) || closingAnyway.has(id)) return;
+    if (!closeGuard.mustAsk(id)) return;
     e.preventDefault();
-    const choice = dialog.showMessageBoxSync(win, {
-      type: 'warning',
-      buttons: ['Save', 'Discard', 'Cancel'],
-      defaultId: 0,
-      cancelId: 2,
-      message: 'The model has unsaved changes.',
-      detail: 'Save them before closing?',
-    });
-    if (choice === 0) win.webContents.send('kmodel:menu', 'save-and-close');
-    else if (choice === 1) {
-      closingAnyway.add(id);
-      win.close();
-    }
+    const action = closeGuard.answer(id, closeChoice(dialog.showMessageBoxSync(win, CLOSE_PROMPT)));
+    if (action === 'save-and-close') win.webContents.send(MENU_CHANNEL, 'save-and-close');
+    else if (action === 'close') win.close();
   });
-  win.on('closed', () => {
-    dirtyWindows.delete(id);
-    closingAnyway.delete(id);
-  });
+  win.on('closed', () => closeGuard.forget(id));
 }
 
 function serveRenderer(): void {
   const csp = contentSecurityPolicy();
-  protocol.handle(SCHEME, async (req) => {
-    const url = new URL(req.url);
-    const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname);
-    const file = normalize(join(rendererDir, rel));
-    if (url.host !== 'app' || !file.startsWith(rendererDir + sep))
-      return new Response('forbidden', { status: 403 });
+  protocol.handle(APP_SCHEME, async (req) => {
+    const file = appFilePath(rendererDir, req.url);
+    if (!file) return new Response('forbidden', { status: 403 });
     const res = await net.fetch(pathToFileURL(file).href).catch(() => undefined);
     if (!res?.ok) return new Response('not found', { status: 404 });
     const headers = new Headers(res.headers);
@@ -237,7 +214,7 @@ function createWindow(): BrowserWindow {
     if (!trustedSender(url)) e.preventDefault();
   });
   if (devUrl) void win.loadURL(devUrl);
-  else void win.loadURL(`${SCHEME}://app/index.html`);
+  else void win.loadURL(APP_URL);
   return win;
 }
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { programHexFromFile, pushRecent } from './files';
+import { programHexFromFile } from './files';
 
 const dir = mkdtempSync(join(tmpdir(), 'kmodel-files-'));
 
@@ -14,10 +14,5 @@ describe('program files', () => {
     writeFileSync(text, 'B7 00 00 00 00 00 00 00\n0x95,0x00,0x00,0x00,0x00,0x00,0x00,0x00\n');
     expect(programHexFromFile(raw)).toBe('b7000000000000009500000000000000');
     expect(programHexFromFile(text)).toBe('b7000000000000009500000000000000');
-  });
-
-  it('keeps recent files unique and newest first', () => {
-    expect(pushRecent(['/a', '/b', '/c'], '/b')).toEqual(['/b', '/a', '/c']);
-    expect(pushRecent(['/a', '/b'], '/c', 2)).toEqual(['/c', '/a']);
   });
 });

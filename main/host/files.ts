@@ -11,8 +11,3 @@ export function programHexFromFile(path: string): string {
   if (HEX_TEXT.test(text)) return text.replace(/0x/gi, '').replace(/[\s,]/g, '').toLowerCase();
   return bytes.toString('hex');
 }
-
-/** Most-recent-first list of paths, without duplicates, at most `max` long. */
-export function pushRecent(list: readonly string[], path: string, max = 10): string[] {
-  return [path, ...list.filter((p) => p !== path)].slice(0, max);
-}
