@@ -44,7 +44,11 @@
  *   BtfIdSet8 (sorted id+flags, .contains(id) → flags), BtfIdSet, BtfIdList, resolveBtfIdList(btf, name, entries)
  *   const kreg = new KfuncSetRegistry(reg);                 register_btf_kfunc_id_set per hook
  *   registerLinux618KfuncSets(kreg)                         the reference kernel's sets (tcp_ca, cubic, bbr,
- *                                                           generic, common, skb/xdp/tc, conntrack, …)
+ *                                                           generic, common, skb/xdp/tc, conntrack, cpumask,
+ *                                                           arena, crypto, fs, rstat, …): every tagged kfunc;
+ *                                                           set filters (fs: lsm, sock_destroy: iter) included
+ *   kreg.kfuncIdSetContains(hook, 1, id, { progType, expectedAttachType? })  filters applied (KfuncProg)
+ *   linux618KfuncFilters(name) → the filters narrowing kfunc `name`; LINUX_6_18_KFUNC_EXCLUSIONS (empty)
  *   kreg.kfuncIdSetContains('struct_ops' | 'TC' | …, btfObjId, id, prog?) → KF_* flags | undefined
  *       (undefined = "calling kernel function %s is not allowed"; COMMON is checked first, filters hide)
  *   bpfProgTypeToKfuncHook('sched_cls') → 'TC'

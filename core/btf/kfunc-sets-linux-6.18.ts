@@ -145,9 +145,10 @@ export const LINUX_6_18_KFUNC_SETS: readonly KfuncSetSpec[] = [
       ['bpf_task_from_vpid', KF_ACQUIRE | KF_RET_NULL],
       ['bpf_throw', 0],
       ['bpf_send_signal_task', KF_TRUSTED_ARGS],
-      // CONFIG_KEYS: moved here from kernel/trace/bpf_trace.c in 6.18 (signed programs).
-      // bpf_verify_pkcs7_signature follows under CONFIG_SYSTEM_DATA_VERIFICATION, which the
-      // reference kernel lacks: its FUNC is in the BTF but untagged, so it is left out here.
+      // CONFIG_KEYS: moved here from kernel/trace/bpf_trace.c in 6.18 (signed programs). The
+      // move made bpf_verify_pkcs7_signature's body unconditional but kept its entry under
+      // CONFIG_SYSTEM_DATA_VERIFICATION; the reference BTF has that FUNC untagged, so this is
+      // the moved code with the option off, and the entry is left out.
       ['bpf_lookup_user_key', KF_ACQUIRE | KF_RET_NULL | KF_SLEEPABLE],
       ['bpf_lookup_system_key', KF_ACQUIRE | KF_RET_NULL],
       ['bpf_key_put', KF_RELEASE],
