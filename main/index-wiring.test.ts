@@ -1,0 +1,277 @@
+// index.ts as wiring, with `electron` replaced by fakes (the binary cannot run here):
+// the menu it installs and the recent-files store behind it, the unsaved-changes prompt
+// on close, which senders and navigations it trusts, and the kmodel:// file server.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { MenuItemConstructorOptions } from 'electron';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+type Listener = (...args: unknown[]) => unknown;
+
+const fx = vi.hoisted(() => ({
+  root: '',
+  userData: '',
+  handlers: new Map<string, Listener>(),
+  listeners: new Map<string, Listener>(),
+  protocolHandler: null as null | ((req: { url: string }) => Promise<Response>),
+  menus: [] as unknown[],
+  openDialogPaths: [] as string[],
+  messageBoxAnswers: [] as number[],
+  messageBoxes: [] as unknown[],
+  errorBoxes: [] as string[],
+  windows: [] as FakeWindow[],
+  appEvents: new Map<string, Listener[]>(),
+}));
+
+interface FakeWindow {
+  webContents: { id: number; sent: unknown[][]; events: Map<string, Listener> };
+  closed: boolean;
+  close(): void;
+}
+
+vi.mock('electron', async () => {
+  const { readFileSync: read } = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  let nextId = 1;
+  class BrowserWindow {
+    events = new Map<string, Listener[]>();
+    closed = false;
+    webContents = {
+      id: nextId++,
+      sent: [] as unknown[][],
+      events: new Map<string, Listener>(),
+      send: (...a: unknown[]) => this.webContents.sent.push(a),
+      setWindowOpenHandler() {},
+      on: (ev: string, fn: Listener) => this.webContents.events.set(ev, fn),
+    };
+    constructor() {
+      fx.windows.push(this as unknown as FakeWindow);
+    }
+    on(ev: string, fn: Listener) {
+      this.events.set(ev, [...(this.events.get(ev) ?? []), fn]);
+    }
+    once(ev: string, fn: Listener) {
+      this.on(ev, fn);
+    }
+    show() {}
+    loadURL = async () => {};
+    close() {
+      if (this.closed) return;
+      let prevented = false;
+      for (const fn of this.events.get('close') ?? []) fn({ preventDefault: () => (prevented = true) });
+      if (prevented) return;
+      this.closed = true;
+      for (const fn of this.events.get('closed') ?? []) fn();
+    }
+    static fromWebContents = (wc: { id: number }) =>
+      fx.windows.find((w) => w.webContents.id === wc.id && !w.closed) ?? null;
+    static getAllWindows = () => fx.windows.filter((w) => !w.closed);
+  }
+  return {
+    app: {
+      getAppPath: () => fx.root,
+      whenReady: () => Promise.resolve(),
+      on: (ev: string, fn: Listener) => fx.appEvents.set(ev, [...(fx.appEvents.get(ev) ?? []), fn]),
+      getPath: () => fx.userData,
+      name: 'kmodel',
+      addRecentDocument() {},
+      clearRecentDocuments() {},
+    },
+    BrowserWindow,
+    dialog: {
+      showOpenDialog: async () => {
+        const p = fx.openDialogPaths.shift();
+        return p ? { canceled: false, filePaths: [p] } : { canceled: true, filePaths: [] };
+      },
+      showMessageBoxSync: (_win: unknown, opts: unknown) => {
+        fx.messageBoxes.push(opts);
+        return fx.messageBoxAnswers.shift() ?? 2;
+      },
+      showErrorBox: (title: string, text: string) => fx.errorBoxes.push(`${title}: ${text}`),
+      showSaveDialog: async () => ({ canceled: true }),
+    },
+    ipcMain: {
+      handle: (ch: string, fn: Listener) => fx.handlers.set(ch, fn),
+      on: (ch: string, fn: Listener) => fx.listeners.set(ch, fn),
+    },
+    Menu: {
+      setApplicationMenu: (m: unknown) => fx.menus.push(m),
+      buildFromTemplate: (t: unknown) => t,
+    },
+    // The renderer's files, as Electron's net.fetch of a file: URL would give them.
+    net: {
+      fetch: async (url: string) => {
+        try {
+          return new Response(read(fileURLToPath(url)), { headers: { 'content-type': 'text/html' } });
+        } catch {
+          return new Response('', { status: 404 });
+        }
+      },
+    },
+    protocol: {
+      registerSchemesAsPrivileged() {},
+      handle: (_scheme: string, fn: (req: { url: string }) => Promise<Response>) => {
+        fx.protocolHandler = fn;
+      },
+    },
+    session: { defaultSession: { setPermissionRequestHandler() {}, webRequest: { onHeadersReceived() {} } } },
+  };
+});
+
+const root = resolve(__dirname, '..');
+const APP = 'kmodel://app/index.html';
+let win: FakeWindow;
+
+type Item = MenuItemConstructorOptions;
+const sub = (i: Item | undefined): Item[] => (Array.isArray(i?.submenu) ? i.submenu : []);
+const menu = () => fx.menus.at(-1) as Item[];
+const fileItem = (label: string) =>
+  sub(menu().find((i) => i.label === 'File')).find((i) => i.label === label);
+const recentItems = () => sub(fileItem('Open Recent'));
+const click = async (i: Item | undefined) => {
+  if (!i?.click) throw new Error(`no clickable item ${i?.label}`);
+  await (i.click as Listener)({}, win, {});
+  await new Promise((r) => setTimeout(r, 0)); // the dialog's promise settled
+};
+/** An IPC event as Electron gives it: the sending page and its frame's URL. */
+const ipc = (url: string) => ({ sender: appWindow().webContents, senderFrame: { url } });
+
+beforeAll(async () => {
+  fx.root = root;
+  fx.userData = mkdtempSync(join(tmpdir(), 'kmodel-main-wiring-'));
+  await import('./index');
+  await new Promise((r) => setTimeout(r, 0)); // app.whenReady() ran its callback
+  win = fx.windows[0] as FakeWindow;
+});
+afterAll(() => rmSync(fx.userData, { recursive: true, force: true }));
+
+describe('menu and recent files', () => {
+  it('Open… shows the program, lists it under Open Recent, and a vanished file leaves the list', async () => {
+    expect(recentItems().map((i) => [i.label, i.enabled])).toEqual([['Clear Recent', false]]);
+    const prog = join(fx.userData, 'exit0.hex');
+    writeFileSync(prog, 'b7 00 00 00 00 00 00 00\n95 00 00 00 00 00 00 00\n');
+    fx.openDialogPaths.push(prog);
+    await click(fileItem('Open…'));
+    expect(win.webContents.sent.at(-1)).toEqual([
+      'kmodel:menu',
+      'open-hex',
+      'b7000000000000009500000000000000',
+    ]);
+    expect(JSON.parse(readFileSync(join(fx.userData, 'recent.json'), 'utf8'))).toEqual([prog]);
+    expect(recentItems().map((i) => i.label ?? i.type)).toEqual([prog, 'separator', 'Clear Recent']);
+
+    rmSync(prog);
+    await click(recentItems()[0]);
+    expect(fx.errorBoxes.at(-1)).toContain(prog);
+    expect(recentItems().map((i) => i.label)).toEqual(['Clear Recent']);
+  });
+
+  it('Clear Recent empties the stored list; a corrupted store reads as empty', async () => {
+    const prog = join(fx.userData, 'p.bin');
+    writeFileSync(prog, Buffer.from('9500000000000000', 'hex'));
+    fx.openDialogPaths.push(prog);
+    await click(fileItem('Open…'));
+    expect(recentItems()[0]?.label).toBe(prog);
+    await click(recentItems().find((i) => i.label === 'Clear Recent'));
+    expect(JSON.parse(readFileSync(join(fx.userData, 'recent.json'), 'utf8'))).toEqual([]);
+    expect(recentItems().map((i) => [i.label, i.enabled])).toEqual([['Clear Recent', false]]);
+
+    writeFileSync(join(fx.userData, 'recent.json'), '{"oops"');
+    fx.openDialogPaths.push(prog);
+    await click(fileItem('Open…'));
+    expect(recentItems().map((i) => i.label)).toEqual([prog, undefined, 'Clear Recent']);
+  });
+});
+
+describe('closing a window with unsaved edits', () => {
+  beforeEach(() => {
+    fx.messageBoxes.length = 0;
+  });
+  const dirty = (w: FakeWindow, url = APP) =>
+    fx.listeners.get('kmodel:dirty')?.({ sender: w.webContents, senderFrame: { url } }, true);
+  const pageCloses = (w: FakeWindow, url = APP) =>
+    fx.listeners.get('kmodel:close-window')?.({ sender: w.webContents, senderFrame: { url } });
+
+  it('a clean window closes without a prompt; a foreign page cannot mark it dirty', () => {
+    const w = appWindow();
+    dirty(w, 'https://evil.example/');
+    w.close();
+    expect(w.closed).toBe(true);
+    expect(fx.messageBoxes).toEqual([]);
+  });
+
+  it('Cancel keeps it, Save asks the page to save and close, and the page then closes it', () => {
+    const w = appWindow();
+    dirty(w);
+    fx.messageBoxAnswers.push(2);
+    w.close();
+    expect(w.closed).toBe(false);
+    expect(fx.messageBoxes).toHaveLength(1);
+    expect(fx.messageBoxes[0]).toMatchObject({ buttons: ['Save', 'Discard', 'Cancel'], cancelId: 2 });
+
+    fx.messageBoxAnswers.push(0);
+    w.close();
+    expect(w.closed).toBe(false);
+    expect(w.webContents.sent.at(-1)).toEqual(['kmodel:menu', 'save-and-close']);
+    // The page saved and asks to close; a foreign page cannot.
+    pageCloses(w, 'https://evil.example/');
+    expect(w.closed).toBe(false);
+    pageCloses(w);
+    expect(w.closed).toBe(true);
+    expect(fx.messageBoxes).toHaveLength(2);
+  });
+
+  it('Discard closes it', () => {
+    const w = appWindow();
+    dirty(w);
+    fx.messageBoxAnswers.push(1);
+    w.close();
+    expect(w.closed).toBe(true);
+    expect(fx.messageBoxes).toHaveLength(1);
+  });
+});
+
+describe('trust', () => {
+  it('refuses API calls from foreign pages', async () => {
+    const call = fx.handlers.get('kmodel:version') as Listener;
+    expect(await call(ipc('https://evil.example/'), {})).toEqual({
+      ok: false,
+      error: { code: 'bad-request', message: 'untrusted sender' },
+    });
+  });
+
+  it('the window stays on the app', () => {
+    const nav = appWindow().webContents.events.get('will-navigate') as Listener;
+    const navigate = (url: string) => {
+      let prevented = false;
+      nav({ preventDefault: () => (prevented = true) }, url);
+      return !prevented;
+    };
+    expect(navigate('kmodel://app/index.html#jit')).toBe(true);
+    expect(navigate('https://evil.example/')).toBe(false);
+    expect(navigate('file:///etc/passwd')).toBe(false);
+  });
+
+  it('serves renderer files with the CSP header, and nothing outside them', async () => {
+    const serve = fx.protocolHandler as NonNullable<typeof fx.protocolHandler>;
+    const ok = await serve({ url: 'kmodel://app/' });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe(readFileSync(join(root, 'renderer/index.html'), 'utf8'));
+    expect(ok.headers.get('Content-Security-Policy')).toMatch(/default-src/);
+    expect(ok.headers.get('X-Content-Type-Options')).toBe('nosniff');
+    expect((await serve({ url: 'kmodel://app/no-such-file.js' })).status).toBe(404);
+    expect((await serve({ url: 'kmodel://app/..%2f..%2fpackage.json' })).status).toBe(403);
+    expect((await serve({ url: 'kmodel://evil/index.html' })).status).toBe(403);
+  });
+});
+
+/** The open app window; when the last one closed, macOS-style `activate` makes a new one. */
+function appWindow(): FakeWindow {
+  const open = fx.windows.filter((w) => !w.closed);
+  if (open.length) return open.at(-1) as FakeWindow;
+  for (const fn of fx.appEvents.get('activate') ?? []) fn();
+  const w = fx.windows.at(-1) as FakeWindow;
+  if (w.closed) throw new Error('activate made no window');
+  return w;
+}
