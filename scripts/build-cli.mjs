@@ -24,8 +24,7 @@ await Promise.all([
   build({
     ...common,
     stdin: {
-      contents:
-        "import { btfDumpMain } from './cli/commands/btf-dump-main';\nprocess.exitCode = await btfDumpMain(process.argv.slice(4));\n",
+      contents: "import { btfDumpProcess } from './cli/commands/btf-dump-main';\nawait btfDumpProcess();\n",
       resolveDir: '.',
       sourcefile: 'kmodel-btf-dump.ts',
       loader: 'ts',

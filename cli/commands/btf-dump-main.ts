@@ -37,12 +37,6 @@ export async function btfDumpMain(
   stderr: (t: string) => void = (t) => process.stderr.write(t),
   fd = 1,
 ): Promise<number> {
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      throw e;
-    });
-  }
   try {
     await writeChunks(fd, await btfDumpBytes(argv));
     return 0;
@@ -57,4 +51,16 @@ export async function btfDumpMain(
     stderr(`kmodel ${WORDS}: internal error: ${msg}\n`);
     return 70;
   }
+}
+
+/** The process: `kmodel btf dump ARGS…` (process.argv after the two command words). */
+export async function btfDumpProcess(): Promise<void> {
+  // A reader that goes away while libuv still writes (non-blocking pipes) is not an error either.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
+  process.exitCode = await btfDumpMain(process.argv.slice(4));
 }

@@ -3,7 +3,7 @@ import { dumpBtfCBytes, dumpBtfRawBytes } from '../../core/btf/index';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
-import { loadBtfArg } from './btf-load';
+import { loadBtfForDump } from './btf-dump-load';
 
 /** Checks the arguments, loads the BTF and returns its dump as byte chunks (UTF-8 text). */
 export async function btfDumpBytes(argv: string[]): Promise<Iterable<Uint8Array>> {
@@ -12,7 +12,11 @@ export async function btfDumpBytes(argv: string[]): Promise<Iterable<Uint8Array>
   const format = flagString(args, 'format') ?? 'raw';
   if (format !== 'raw' && format !== 'c') throw new CliError(`--format must be raw or c, got '${format}'`);
   if (args.positional.length !== 1) throw new CliError('give exactly one BTF FILE');
-  const btf = await loadBtfArg(args.positional[0], flagString(args, 'base'));
+  const baseFile = flagString(args, 'base');
+  const btf = loadBtfForDump(
+    args.positional[0]!,
+    baseFile === undefined ? undefined : loadBtfForDump(baseFile),
+  );
   return format === 'c' ? dumpBtfCBytes(btf) : dumpBtfRawBytes(btf);
 }
 
