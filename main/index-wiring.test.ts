@@ -22,6 +22,8 @@ const fx = vi.hoisted(() => ({
   errorBoxes: [] as string[],
   windows: [] as FakeWindow[],
   appEvents: new Map<string, Listener[]>(),
+  saveDialogs: [] as string[],
+  savePaths: [] as string[],
 }));
 
 interface FakeWindow {
@@ -89,7 +91,11 @@ vi.mock('electron', async () => {
         return fx.messageBoxAnswers.shift() ?? 2;
       },
       showErrorBox: (title: string, text: string) => fx.errorBoxes.push(`${title}: ${text}`),
-      showSaveDialog: async () => ({ canceled: true }),
+      showSaveDialog: async (_win: unknown, opts: { defaultPath?: string }) => {
+        fx.saveDialogs.push(opts.defaultPath ?? '');
+        const p = fx.savePaths.shift();
+        return p ? { canceled: false, filePath: p } : { canceled: true };
+      },
     },
     ipcMain: {
       handle: (ch: string, fn: Listener) => fx.handlers.set(ch, fn),
@@ -229,6 +235,33 @@ describe('closing a window with unsaved edits', () => {
     w.close();
     expect(w.closed).toBe(true);
     expect(fx.messageBoxes).toHaveLength(1);
+  });
+});
+
+describe('File > Save', () => {
+  it('asks where the first time, then saves the program there until Save As', async () => {
+    const save = fx.handlers.get('kmodel:save') as Listener;
+    const first = join(fx.userData, 'saved.hex');
+    const req = { text: 'b700000000000000\n', name: 'hand-0002', ext: 'hex', as: false };
+    fx.savePaths.push(first);
+    expect(await save(ipc(APP), req)).toEqual({ ok: true, path: first });
+    expect(fx.saveDialogs).toEqual(['hand-0002.hex']);
+    expect(await save(ipc(APP), { ...req, text: '9500000000000000\n' })).toEqual({ ok: true, path: first });
+    expect(readFileSync(first, 'utf8')).toBe('9500000000000000\n');
+    expect(fx.saveDialogs).toHaveLength(1);
+    // Save As asks again; cancelling writes nothing.
+    expect(await save(ipc(APP), { ...req, as: true })).toEqual({ ok: false });
+    expect(fx.saveDialogs).toHaveLength(2);
+  });
+
+  it('refuses foreign pages and malformed requests without a dialog', async () => {
+    const save = fx.handlers.get('kmodel:save') as Listener;
+    const before = fx.saveDialogs.length;
+    const req = { text: 'x', name: 'p', ext: 'hex', as: true };
+    expect(await save(ipc('https://evil.example/'), req)).toEqual({ ok: false });
+    expect(await save(ipc(APP), { ...req, ext: 'x/../y' })).toEqual({ ok: false });
+    expect(await save(ipc(APP), { ...req, ext: 7 })).toEqual({ ok: false });
+    expect(fx.saveDialogs.length).toBe(before);
   });
 });
 

@@ -2,7 +2,7 @@
 // from the app's own `kmodel://` scheme with the CSP header, the API answered by
 // a worker thread over IPC, and the menus.
 import { writeFileSync } from 'node:fs';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session } from 'electron';
 import { workerBackend } from './api/backend';
@@ -15,6 +15,7 @@ import { programHexFromFile } from './host/files';
 import { pushRecent, readRecent, writeRecent } from './host/recent';
 import { saveReportPdf } from './host/report-pdf';
 import { MENU_CHANNEL, menuTemplate } from './menu';
+import { parseSaveRequest, SaveTarget } from './save-request';
 
 const devUrl = process.env.ELECTRON_RENDERER_URL;
 const here = import.meta.dirname;
@@ -97,11 +98,12 @@ function wireIpc(): void {
     });
   }
   // Save / Save As / Export: the renderer hands over the text, main asks where.
-  let lastSaved: string | undefined;
-  ipcMain.handle('kmodel:save', async (e, req: { text: string; name: string; ext: string; as: boolean }) => {
-    if (!trustedSender(e.senderFrame?.url) || typeof req?.text !== 'string') return { ok: false };
+  const target = new SaveTarget();
+  ipcMain.handle('kmodel:save', async (e, raw: unknown) => {
+    const req = parseSaveRequest(raw);
+    if (!trustedSender(e.senderFrame?.url) || !req) return { ok: false };
     const win = BrowserWindow.fromWebContents(e.sender);
-    let path = req.as || !lastSaved || req.ext !== extname(lastSaved).slice(1) ? undefined : lastSaved;
+    let path = target.silentPath(req);
     if (!path && win) {
       const r = await dialog.showSaveDialog(win, {
         defaultPath: `${req.name}.${req.ext}`,
@@ -112,7 +114,7 @@ function wireIpc(): void {
     }
     if (!path) return { ok: false };
     writeFileSync(path, req.text);
-    if (req.ext === 'hex') lastSaved = path;
+    target.saved(req, path);
     return { ok: true, path };
   });
 }
