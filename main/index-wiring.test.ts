@@ -196,6 +196,13 @@ describe('closing a window with unsaved edits', () => {
   });
   const dirty = (w: FakeWindow, url = APP) =>
     fx.listeners.get('kmodel:dirty')?.({ sender: w.webContents, senderFrame: { url } }, true);
+  /** Closes `w` answering the prompt, if it comes, with a button's index; whether `w` closed. */
+  const closeAnswering = (w: FakeWindow, button: number) => {
+    fx.messageBoxAnswers.push(button);
+    w.close();
+    fx.messageBoxAnswers.length = 0;
+    return w.closed;
+  };
   const pageCloses = (w: FakeWindow, url = APP) =>
     fx.listeners.get('kmodel:close-window')?.({ sender: w.webContents, senderFrame: { url } });
 
@@ -210,15 +217,11 @@ describe('closing a window with unsaved edits', () => {
   it('Cancel keeps it, Save asks the page to save and close, and the page then closes it', () => {
     const w = appWindow();
     dirty(w);
-    fx.messageBoxAnswers.push(2);
-    w.close();
-    expect(w.closed).toBe(false);
+    expect(closeAnswering(w, 2)).toBe(false);
     expect(fx.messageBoxes).toHaveLength(1);
     expect(fx.messageBoxes[0]).toMatchObject({ buttons: ['Save', 'Discard', 'Cancel'], cancelId: 2 });
 
-    fx.messageBoxAnswers.push(0);
-    w.close();
-    expect(w.closed).toBe(false);
+    expect(closeAnswering(w, 0)).toBe(false);
     expect(w.webContents.sent.at(-1)).toEqual(['kmodel:menu', 'save-and-close']);
     // The page saved and asks to close; a foreign page cannot.
     pageCloses(w, 'https://evil.example/');
@@ -231,9 +234,7 @@ describe('closing a window with unsaved edits', () => {
   it('Discard closes it', () => {
     const w = appWindow();
     dirty(w);
-    fx.messageBoxAnswers.push(1);
-    w.close();
-    expect(w.closed).toBe(true);
+    expect(closeAnswering(w, 1)).toBe(true);
     expect(fx.messageBoxes).toHaveLength(1);
   });
 });
