@@ -122,11 +122,11 @@ export const tests = {
     });
     const id = 'member:init';
     // d3-zoom's transform (kept on the stage it listens on), the node's box on screen, and
-    // what the SVG draws: the gesture's CSS transform and g.viewport's transform.
+    // what is drawn: the gesture's CSS transform (on the SVG's layer) and g.viewport's transform.
     const state = () =>
       page.evaluate((id) => {
         const svg = document.querySelector('[data-testid=subsystem-graph]');
-        const stage = svg.parentElement;
+        const stage = svg.closest('.stage');
         const t = stage.__zoom;
         const s = stage.getBoundingClientRect();
         const node = svg.querySelector(`g.sg-node[data-node-id="${id}"]`);
@@ -140,7 +140,7 @@ export const tests = {
           stage: { x: s.left + stage.clientLeft, y: s.top + stage.clientTop },
           box: { x: b.left, y: b.top, w: b.width },
           node: { x, y, w: Number(node.querySelector('rect.box').getAttribute('width')) },
-          css: svg.style.transform,
+          css: svg.parentElement.style.transform,
           drawn: svg.querySelector('g.viewport').getAttribute('transform'),
         };
       }, id);
@@ -153,7 +153,7 @@ export const tests = {
     };
     const settled = async (what) => {
       await page.waitForFunction(
-        () => !document.querySelector('[data-testid=subsystem-graph]').style.transform,
+        () => !document.querySelector('[data-testid=subsystem-graph]').parentElement.style.transform,
       );
       const st = await state();
       placed(st, st.t, what);
@@ -189,7 +189,7 @@ export const tests = {
           new WheelEvent('wheel', { bubbles: true, cancelable: true, clientX: x, clientY: y, deltaY: 100 }),
         );
         const b = svg.querySelector('g.sg-node[data-node-id="member:init"] rect.box').getBoundingClientRect();
-        return { css: svg.style.transform, x: b.left, y: b.top, w: b.width };
+        return { css: svg.parentElement.style.transform, x: b.left, y: b.top, w: b.width };
       },
       { x: p.x + 70, y: p.y + 40 },
     );

@@ -12,19 +12,24 @@ import type { Page } from 'playwright-core';
 const DRIVE = `({ ms, input }) => new Promise((resolve) => {
   const svg = document.querySelector('[data-testid=subsystem-graph]');
   const vp = svg.querySelector('g.viewport');
+  const layer = svg.parentElement;
   const box = svg.getBoundingClientRect();
   const cx = box.left + box.width / 2;
   const cy = box.top + box.height / 2;
   let previews = 0;
   let commits = 0;
+  const redrawn = [];
   const obs = new MutationObserver((ms) => {
     for (const m of ms) {
-      if (m.target === vp) commits++;
-      else if (svg.style.transform) previews++;
+      if (m.target === vp) {
+        commits++;
+        redrawn.push(frames.length - 1);
+      }
+      else if (layer.style.transform) previews++;
     }
   });
   obs.observe(vp, { attributes: true, attributeFilter: ['transform'] });
-  obs.observe(svg, { attributes: true, attributeFilter: ['style'] });
+  obs.observe(layer, { attributes: true, attributeFilter: ['style'] });
   const mouse = (type, x, y) => svg.dispatchEvent(new MouseEvent(type, {
     bubbles: true, cancelable: true, view: window, clientX: x, clientY: y, button: 0, buttons: type === 'mouseup' ? 0 : 1 }));
   const frames = [];
@@ -35,7 +40,7 @@ const DRIVE = `({ ms, input }) => new Promise((resolve) => {
     if (!t0) t0 = t;
     if (t - t0 >= ms) {
       obs.disconnect();
-      resolve({ frames, previews, commits, seconds: (t - t0) / 1000 });
+      resolve({ frames, previews, commits, redrawn, seconds: (t - t0) / 1000 });
       return;
     }
     if (input) {
@@ -68,6 +73,8 @@ export interface FrameTrace {
   previews: number;
   /** Transforms drawn into g.viewport (gesture settled). */
   commits: number;
+  /** Per redraw: the longer of the two frames that may carry it, ms. */
+  redrawIntervals: number[];
   /** Input events dispatched (one per frame). */
   inputs: number;
   nodes: number;
@@ -80,6 +87,8 @@ interface Drive {
   frames: number[];
   previews: number;
   commits: number;
+  /** Index of the last frame begun when each redraw happened (its paint is in that frame or the next). */
+  redrawn: number[];
   seconds: number;
 }
 
@@ -96,6 +105,9 @@ export async function tracePanZoom(page: Page, url: string, model: string, ms: n
     idleIntervals: intervalsOf(idle.frames),
     previews: r.previews,
     commits: r.commits,
+    redrawIntervals: r.redrawn
+      .map((j) => Math.max(r.frames[j + 1]! - r.frames[j]!, (r.frames[j + 2] ?? 0) - r.frames[j + 1]!))
+      .filter((x) => !Number.isNaN(x)),
     inputs: r.frames.length - 1,
     nodes,
     seconds: r.seconds,
