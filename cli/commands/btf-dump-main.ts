@@ -10,7 +10,10 @@ import { btfDumpBytes } from './btf-dump';
 
 const WORDS = 'btf dump';
 
-/** Writes every chunk to `fd`: write(2) while the fd blocks, the stream API if it turns out not to. */
+/**
+ * Writes every chunk to `fd`: write(2) while the fd blocks, the stream API if it turns out not to.
+ * A chunk is done with when the next is asked for (the raw dump reuses its buffer).
+ */
 export async function writeChunks(
   fd: number,
   chunks: Iterable<Uint8Array>,
@@ -27,7 +30,8 @@ export async function writeChunks(
         s = stream(); // a non-blocking pipe: let libuv wait for it
       }
     }
-    if (s && off < c.length && !s.write(c.subarray(off))) await once(s, 'drain');
+    // slice(): the stream keeps the bytes past this call, and the dumper may reuse its buffer.
+    if (s && off < c.length && !s.write(c.slice(off))) await once(s, 'drain');
   }
 }
 

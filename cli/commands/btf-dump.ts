@@ -17,7 +17,8 @@ export async function btfDumpBytes(argv: string[]): Promise<Iterable<Uint8Array>
     args.positional[0]!,
     baseFile === undefined ? undefined : loadBtfForDump(baseFile),
   );
-  return format === 'c' ? dumpBtfCBytes(btf) : dumpBtfRawBytes(btf);
+  // Raw chunks reuse one buffer: every consumer here writes or decodes a chunk before taking the next.
+  return format === 'c' ? dumpBtfCBytes(btf) : dumpBtfRawBytes(btf, 1 << 20, true);
 }
 
 export const btfDump: Command = {

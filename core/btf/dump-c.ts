@@ -679,9 +679,9 @@ class CDumper {
       const raw = w[q + 2]!;
       let mSz = kflag ? raw >>> 24 : 0;
       const mOff = kflag ? raw & 0xffffff : raw;
-      const mAlign = packed ? 1 : this.alignOf(mType);
-      const inBitfield = prevBitfield && mSz !== 0;
-      this.emitBitPadding(off, mOff, mAlign, inBitfield, lvl + 1);
+      // The member's alignment only matters when there is a gap before it.
+      if (off < mOff)
+        this.emitBitPadding(off, mOff, packed ? 1 : this.alignOf(mType), prevBitfield && mSz !== 0, lvl + 1);
       this.nlTabs(lvl + 1);
       this.emitTypeDecl(mType, w[q]!, 0, lvl + 1);
       if (mSz) {
