@@ -320,7 +320,11 @@ class CDumper {
         if (throughPtr && named) return 0;
         this.order[id] = ORDERING;
         const n = w[p + 1]! & 0xffff;
-        for (let j = 0; j < n; j++) this.orderType(w[p + 4 + j * 3]!, false);
+        const order = this.order;
+        for (let j = 0; j < n; j++) {
+          const t = w[p + 4 + j * 3]!;
+          if (order[t] !== ORDERED) this.orderType(t, false);
+        }
         if (named) this.enqueue(id);
         this.order[id] = ORDERED;
         return 1;
@@ -435,7 +439,12 @@ class CDumper {
         if (topLevel || anon) {
           const n = w[p + 1]! & 0xffff;
           const cont = anon ? contId : id;
-          for (let j = 0; j < n; j++) this.emitType(w[p + 4 + j * 3]!, cont);
+          const emit = this.emit;
+          for (let j = 0; j < n; j++) {
+            // Most members' types are out already: skip the call.
+            const t = w[p + 4 + j * 3]!;
+            if (emit[t] !== EMITTED) this.emitType(t, cont);
+          }
         } else if (!this.fwdEmitted[id] && id !== contId) {
           this.emitStructFwd(id);
           out.lit(L.semiNl2);
@@ -453,7 +462,10 @@ class CDumper {
       case K_FUNC_PROTO: {
         this.emitType(w[p + 2]!, contId);
         const n = w[p + 1]! & 0xffff;
-        for (let j = 0; j < n; j++) this.emitType(w[p + 4 + j * 2]!, contId);
+        for (let j = 0; j < n; j++) {
+          const t = w[p + 4 + j * 2]!;
+          if (this.emit[t] !== EMITTED) this.emitType(t, contId);
+        }
         break;
       }
     }
@@ -589,8 +601,7 @@ class CDumper {
 
   /** Newline, then `lvl` tabs (libbpf caps the indent at 13). */
   private nlTabs(lvl: number): void {
-    this.out.byte(10);
-    this.out.tabs(Math.min(lvl, MAX_TABS));
+    this.out.nlTabs(Math.min(lvl, MAX_TABS));
   }
 
   private padLine(lvl: number, pad: number, bits: number): void {

@@ -71,6 +71,16 @@ export class DumpSink {
     this.buf[this.pos++] = c;
   }
 
+  /** A newline and `n` tabs. */
+  nlTabs(n: number): void {
+    if (this.pos + n + 1 > this.buf.length) this.grow(n + 1);
+    const b = this.buf;
+    let p = this.pos;
+    b[p++] = 10;
+    for (let i = 0; i < n; i++) b[p++] = 9;
+    this.pos = p;
+  }
+
   /** `n` tabs. */
   tabs(n: number): void {
     if (this.pos + n > this.buf.length) this.grow(n);
