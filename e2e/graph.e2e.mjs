@@ -181,12 +181,13 @@ export const tests = {
     const t2 = { k: t1.k, x: t1.x + 70, y: t1.y + 40 };
     for (const a of ['x', 'y', 'k']) near(s2.t[a], t2[a], `drag: transform ${a}`);
     // Mid-gesture (same task as the wheel event, so the settle timer cannot have run): the
-    // preview shows the node exactly where the committed drawing will.
+    // preview shows the node exactly where the committed drawing will. (A zoom-in: it never
+    // uncovers the stage, so it is previewed rather than redrawn at once.)
     const mid = await page.evaluate(
       ({ x, y }) => {
         const svg = document.querySelector('[data-testid=subsystem-graph]');
         svg.dispatchEvent(
-          new WheelEvent('wheel', { bubbles: true, cancelable: true, clientX: x, clientY: y, deltaY: 100 }),
+          new WheelEvent('wheel', { bubbles: true, cancelable: true, clientX: x, clientY: y, deltaY: -100 }),
         );
         const b = svg.querySelector('g.sg-node[data-node-id="member:init"] rect.box').getBoundingClientRect();
         return { css: svg.parentElement.style.transform, x: b.left, y: b.top, w: b.width };
@@ -198,6 +199,53 @@ export const tests = {
     near(mid.x, s3.box.x, 'preview → committed: no jump in x');
     near(mid.y, s3.box.y, 'preview → committed: no jump in y');
     near(mid.w, s3.box.w, 'preview → committed: no jump in size');
+    // A drag longer than the drawing's overhang (a quarter of the stage): redrawn
+    // mid-drag, so the stage stays covered. One task (the settle timer cannot run), after
+    // more than the component's 250 ms between mid-gesture redraws.
+    const before = await state();
+    await page.waitForTimeout(300);
+    const uncovered = await page.evaluate(({ x, y }) => {
+      const svg = document.querySelector('[data-testid=subsystem-graph]');
+      const layer = svg.parentElement;
+      const stage = layer.parentElement.getBoundingClientRect();
+      const mouse = (type, dx, dy) =>
+        svg.dispatchEvent(
+          new MouseEvent(type, {
+            bubbles: true,
+            cancelable: true,
+            view: window,
+            clientX: x + dx,
+            clientY: y + dy,
+            buttons: type === 'mouseup' ? 0 : 1,
+          }),
+        );
+      const bad = [];
+      mouse('mousedown', 0, 0);
+      for (let i = 1; i <= 12; i++) {
+        mouse('mousemove', -40 * i, -10 * i);
+        const l = layer.getBoundingClientRect();
+        if (
+          l.left > stage.left + 1 ||
+          l.top > stage.top + 1 ||
+          l.right < stage.right - 1 ||
+          l.bottom < stage.bottom - 1
+        )
+          bad.push(i);
+      }
+      mouse('mouseup', -480, -120);
+      return bad;
+    }, p);
+    assert(!uncovered.length, `long drag: stage uncovered at steps ${uncovered}`);
+    const long = await settled('after a long drag');
+    near(long.t.x, before.t.x - 480, 'long drag: transform x');
+    near(long.t.y, before.t.y - 120, 'long drag: transform y');
+    await page.mouse.move(p.x, p.y);
+    await page.mouse.down();
+    await page.mouse.move(p.x + 480, p.y + 120, { steps: 4 });
+    await page.mouse.up();
+    const back = await settled('dragged back');
+    near(back.t.x, before.t.x, 'dragged back: transform x');
+    near(back.t.y, before.t.y, 'dragged back: transform y');
     // Clicks hit the nodes where they are drawn, right after a gesture too.
     await page.mouse.wheel(0, 100);
     await page.click(`g.sg-node[data-node-id="${id}"]`);
