@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { btfDumpMain, writeChunks } from './btf-dump-main';
+import { btfDumpMain, fdWriter } from './btf-dump-main';
 
 const root = resolve(__dirname, '../..');
 const fx = (name: string) => join(root, 'test/fixtures/btf', name);
@@ -68,7 +68,9 @@ describe('btf dump process (bytes to fd 1)', () => {
     const file = join(dir, 'chunks');
     const fd = openSync(file, 'w');
     const chunks = Array.from({ length: 50 }, (_, i) => new Uint8Array(1000 + i * 997).fill(65 + (i % 26)));
-    await writeChunks(fd, chunks);
+    const w = fdWriter(fd);
+    for (const c of chunks) w.write(c);
+    await w.done();
     closeSync(fd);
     expect(readFileSync(file).equals(Buffer.concat(chunks))).toBe(true);
   });

@@ -6,33 +6,38 @@
 import { once } from 'node:events';
 import { writeSync } from 'node:fs';
 import { CliError } from '../errors';
-import { btfDumpBytes } from './btf-dump';
+import { btfDumpTo } from './btf-dump';
 
 const WORDS = 'btf dump';
 
 /**
- * Writes every chunk to `fd`: write(2) while the fd blocks, the stream API if it turns out not to.
- * A chunk is done with when the next is asked for (the raw dump reuses its buffer).
+ * Writes chunks to `fd` with write(2) while the fd blocks; if it turns out not
+ * to (EAGAIN on a non-blocking pipe), the rest goes through the stream API,
+ * copied, since the caller reuses its buffer. `done()` waits for that to drain.
  */
-export async function writeChunks(
+export function fdWriter(
   fd: number,
-  chunks: Iterable<Uint8Array>,
   stream: () => NodeJS.WritableStream = () => process.stdout,
-): Promise<void> {
+): { write: (chunk: Uint8Array) => void; done: () => Promise<void> } {
   let s: NodeJS.WritableStream | undefined;
-  for (const c of chunks) {
-    let off = 0;
-    while (!s && off < c.length) {
-      try {
-        off += writeSync(fd, c, off);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-        s = stream(); // a non-blocking pipe: let libuv wait for it
+  let full = false;
+  return {
+    write(c) {
+      let off = 0;
+      while (!s && off < c.length) {
+        try {
+          off += writeSync(fd, c, off);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          s = stream();
+        }
       }
-    }
-    // slice(): the stream keeps the bytes past this call, and the dumper may reuse its buffer.
-    if (s && off < c.length && !s.write(c.slice(off))) await once(s, 'drain');
-  }
+      if (s && off < c.length && !s.write(c.slice(off))) full = true;
+    },
+    async done() {
+      if (s && full) await once(s, 'drain');
+    },
+  };
 }
 
 /** Runs `kmodel btf dump` with `argv` (after the command words); returns the exit status. */
@@ -42,7 +47,9 @@ export async function btfDumpMain(
   fd = 1,
 ): Promise<number> {
   try {
-    await writeChunks(fd, await btfDumpBytes(argv));
+    const out = fdWriter(fd);
+    btfDumpTo(argv, out.write);
+    await out.done();
     return 0;
   } catch (e) {
     // A reader that goes away early (`kmodel btf dump … | head`) is not an error.

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parseBtf } from './btf';
-import { dumpBtfC, dumpBtfCBytes } from './dump-c';
+import { dumpBtfC, dumpBtfCBytes, dumpBtfCTo } from './dump-c';
 import { chunksToString } from './dump-out';
 
 const root = resolve(__dirname, '../..');
@@ -36,6 +36,11 @@ describe('C dump', () => {
     expect(chunks.length).toBeGreaterThan(100);
     for (const c of chunks.slice(0, -1)) expect(new TextDecoder().decode(c.subarray(-3))).toBe(';\n\n');
     expect(chunksToString(chunks)).toBe(ref);
+    // Streamed through one reused buffer: each chunk must be taken before the next is written.
+    const streamed: Uint8Array[] = [];
+    dumpBtfCTo(btf, (c) => streamed.push(c.slice()), {}, 1 << 14);
+    expect(streamed.length).toBe(chunks.length);
+    expect(chunksToString(streamed)).toBe(ref);
   });
 
   it('counts duplicate names by their text, also when the string section repeats them', () => {

@@ -106,8 +106,25 @@ export interface DumpCOptions {
 
 /** The C dump of every type (bpftool btf dump file F format c), as UTF-8 chunks. */
 export function dumpBtfCBytes(btf: Btf, opts: DumpCOptions = {}, chunkBytes = 1 << 20): Uint8Array[] {
-  const d = new CDumper(btf, opts.enumModeByte ?? false, chunkBytes);
-  const out = d.out;
+  return runCDump(btf, opts, new DumpSink(chunkBytes));
+}
+
+/**
+ * The C dump streamed to `write` in chunks of about `chunkBytes` that end
+ * between top-level types; a chunk is valid during the call only (one buffer
+ * is reused, so the dump never holds more than a chunk).
+ */
+export function dumpBtfCTo(
+  btf: Btf,
+  write: (chunk: Uint8Array) => void,
+  opts: DumpCOptions = {},
+  chunkBytes = 1 << 20,
+): void {
+  runCDump(btf, opts, new DumpSink(chunkBytes, write));
+}
+
+function runCDump(btf: Btf, opts: DumpCOptions, out: DumpSink): Uint8Array[] {
+  const d = new CDumper(btf, opts.enumModeByte ?? false, out);
   const header = opts.header ?? true;
   if (header) out.lit(L.header);
   // Split BTF: the base's types too, so the header compiles on its own (as bpftool does).
@@ -171,7 +188,6 @@ class NameCounts {
 }
 
 class CDumper {
-  readonly out: DumpSink;
   private readonly w: Uint32Array;
   private readonly rec: Uint32Array;
   private readonly strs: Uint8Array;
@@ -195,7 +211,7 @@ class CDumper {
   constructor(
     private readonly btf: Btf,
     private readonly enumModeByte: boolean,
-    chunkBytes: number,
+    readonly out: DumpSink,
   ) {
     const v: DumpView = dumpView(btf);
     this.w = v.words;
@@ -203,7 +219,6 @@ class CDumper {
     this.strs = v.strs;
     const n = btf.typeCount;
     this.n = n;
-    this.out = new DumpSink(chunkBytes);
     this.kinds = new Uint8Array(n);
     this.order = new Uint8Array(n);
     this.emit = new Uint8Array(n);
@@ -214,7 +229,7 @@ class CDumper {
     this.queue = new Int32Array(64);
     this.order[0] = ORDERED;
     this.emit[0] = EMITTED;
-    this.counts = new NameCounts(this.strs, n + this.scan());
+    this.counts = new NameCounts(this.strs, this.scan());
   }
 
   dumpAll(): void {
@@ -226,17 +241,19 @@ class CDumper {
 
   /**
    * Fills `kinds` and marks types referenced from other types (decides which
-   * anonymous enums are top-level). Returns the number of enumerators, the
-   * other names that may need a ___N count.
+   * anonymous enums are top-level). Returns how many names may need a ___N
+   * count (those of structs, unions, enums, forwards, typedefs and enumerators),
+   * which sizes the name table.
    */
   private scan(): number {
     const { w, rec, kinds, referenced: r } = this;
-    let enumerators = 0;
+    let names = 0;
     for (let id = 1; id < this.n; id++) {
       const p = rec[id]!;
       const info = w[p + 1]!;
       const k = (info >>> 24) & 0x1f;
       kinds[id] = k;
+      if (k === K_STRUCT || k === K_UNION || k === K_TYPEDEF || k === K_FWD) names++;
       switch (k) {
         case K_VOLATILE:
         case K_CONST:
@@ -268,11 +285,11 @@ class CDumper {
         }
         case K_ENUM:
         case K_ENUM64:
-          enumerators += info & 0xffff;
+          names += 1 + (info & 0xffff);
           break;
       }
     }
-    return enumerators;
+    return names;
   }
 
   private dumpType(id: number): void {

@@ -19,7 +19,14 @@ export class DumpSink {
   /** Finished chunks (when collecting rather than streaming). */
   readonly chunks: Uint8Array[] = [];
 
-  constructor(readonly chunkBytes = 1 << 20) {
+  /**
+   * With `onChunk`, full chunks go there (valid during the call only: the
+   * buffer is reused) instead of being collected.
+   */
+  constructor(
+    readonly chunkBytes = 1 << 20,
+    private readonly onChunk?: (chunk: Uint8Array) => void,
+  ) {
     this.buf = new Uint8Array(chunkBytes + SLACK);
   }
 
@@ -51,9 +58,13 @@ export class DumpSink {
     return c;
   }
 
-  /** cut() into `chunks`. */
+  /** At a type boundary: hands a full chunk to onChunk, or into `chunks`. */
   collect(): void {
-    if (this.pos >= this.chunkBytes) this.chunks.push(this.take());
+    if (this.pos < this.chunkBytes) return;
+    if (this.onChunk) {
+      this.onChunk(this.buf.subarray(0, this.pos));
+      this.pos = 0;
+    } else this.chunks.push(this.take());
   }
 
   /** Short literal: a byte loop beats TypedArray.set for a few bytes. */
@@ -151,7 +162,10 @@ export class DumpSink {
 
   /** All chunks of a finished dump: the collected ones and what is left in the buffer. */
   finish(): Uint8Array[] {
-    if (this.pos) this.chunks.push(this.take());
+    if (this.pos && this.onChunk) {
+      this.onChunk(this.buf.subarray(0, this.pos));
+      this.pos = 0;
+    } else if (this.pos) this.chunks.push(this.take());
     return this.chunks;
   }
 }
