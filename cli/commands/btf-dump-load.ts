@@ -10,7 +10,8 @@ import { CliError } from '../errors';
 export function readFileBytes(path: string): Uint8Array {
   const fd = openSync(path, 'r');
   try {
-    let buf = new Uint8Array(Math.max(fstatSync(fd).size, 1 << 16));
+    // One byte more than the size, so the read that sees EOF does not have to grow the buffer first.
+    let buf = new Uint8Array(Math.max(fstatSync(fd).size + 1, 1 << 16));
     let n = 0;
     for (;;) {
       if (n === buf.length) {
