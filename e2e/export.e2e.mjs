@@ -163,6 +163,35 @@ export const tests = {
     process.stdout.write(`    PDF: ${pages} pages, ${pdf.length} bytes, ${ms} ms from click to download\n`);
   },
 
+  async "File ▸ Export Report (PDF) from the graph view saves that model's report"({ page, url }) {
+    // Electron's menu reaches the page through window.kmodelMenu (preload); here a
+    // stand-in keeps the page's listener so the test can send the menu's command.
+    await page.addInitScript(() => {
+      window.kmodelMenu = {
+        on: (l) => {
+          window.__menu = l;
+        },
+        save: async () => ({ ok: false }),
+      };
+    });
+    await page.goto(`${url}#graph/tcp_cc`);
+    await page.waitForSelector('[data-testid=subsystem-graph][data-ready=true]', { timeout: 60_000 });
+    const [d] = await Promise.all([
+      page.waitForEvent('download', { timeout: 80_000 }),
+      page.evaluate(() => window.__menu('export-report-pdf')),
+    ]);
+    assert(d.suggestedFilename() === 'tcp_cc-report.pdf', `file name ${d.suggestedFilename()}`);
+    const pdf = readFileSync(await d.path());
+    assert(pdfPages(pdf) >= 1 && pdfTitle(pdf) === 'kmodel: tcp_cc review report', `PDF ${pdfTitle(pdf)}`);
+    assert(new URL(page.url()).hash === '#report/tcp_cc', `route ${page.url()}`);
+    // Coming back to the report later does not save it again.
+    await page.goto(`${url}#models/tcp_cc`);
+    await page.goto(`${url}#report/tcp_cc`);
+    await page.waitForSelector('[data-testid=report][data-ready=true]', { timeout: 60_000 });
+    await page.waitForTimeout(300);
+    assert((await page.locator('[data-testid=export-pdf-status]').count()) === 0, 'no second PDF');
+  },
+
   async 'review report PDF: errors are one clear line, the page keeps working'({ page, url, expectConsole }) {
     expectConsole(/status of (40[03459]|50[03])/);
     await page.goto(`${url}#report/qdisc`);

@@ -74,6 +74,7 @@ export function menuTemplate(actions: MenuActions, opts: MenuOptions): MenuItemC
         { label: 'Save', accelerator: 'CmdOrCtrl+S', click: send('save') },
         { label: 'Save As…', accelerator: 'CmdOrCtrl+Shift+S', click: send('save-as') },
         { label: 'Export Graph (SVG)…', accelerator: 'CmdOrCtrl+E', click: send('export') },
+        { label: 'Export Report (PDF)…', accelerator: 'CmdOrCtrl+Shift+E', click: send('export-report-pdf') },
         { type: 'separator' },
         { role: 'quit' },
       ],
