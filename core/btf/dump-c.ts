@@ -202,10 +202,12 @@ class CDumper {
   private readonly counts: NameCounts;
   /** btf__align_of per id: 0 unknown, -1 in progress, -2 has none, else the alignment. */
   private readonly aligns: Int8Array;
-  private queue: Int32Array;
+  /** Types to emit after one orderType pass; an id is queued once at most, so n slots do. */
+  private readonly queue: Int32Array;
   private qlen = 0;
   /** Declarator chains (innermost type on top); nested declarations push above. */
-  private stack = new Int32Array(256);
+  // Sized so that it never grows on real BTF: replacing a field V8 saw as constant deopts its users.
+  private stack = new Int32Array(1 << 13);
   private sp = 0;
 
   constructor(
@@ -226,7 +228,7 @@ class CDumper {
     this.referenced = new Uint8Array(n);
     this.nameDup = new Int32Array(n);
     this.aligns = new Int8Array(n);
-    this.queue = new Int32Array(64);
+    this.queue = new Int32Array(n);
     this.order[0] = ORDERED;
     this.emit[0] = EMITTED;
     this.counts = new NameCounts(this.strs, this.scan());
@@ -300,11 +302,6 @@ class CDumper {
   }
 
   private enqueue(id: number): void {
-    if (this.qlen === this.queue.length) {
-      const g = new Int32Array(this.queue.length * 2);
-      g.set(this.queue);
-      this.queue = g;
-    }
     this.queue[this.qlen++] = id;
   }
 
