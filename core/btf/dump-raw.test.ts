@@ -33,4 +33,23 @@ describe('raw dump', () => {
     expect(dumpBtfRaw(mod)).toBe(lines.join(''));
     expect(dumpBtfRaw(mod)).toBe(readFileSync(resolve(root, 'test/fixtures/btf/module.bpftool.txt'), 'utf8'));
   });
+
+  it('grows its buffer for names longer than the room it keeps', () => {
+    // One INT and a struct whose member has the same 200 KB name (raw BTF built by hand).
+    const long = 'n'.repeat(200_000);
+    const strs = new TextEncoder().encode(`\0${long}\0`);
+    const types = [1, 1 << 24, 4, 32, 0, (4 << 24) | 1, 4, 1, 1, 0];
+    const bytes = new Uint8Array(24 + types.length * 4 + strs.length);
+    const v = new DataView(bytes.buffer);
+    v.setUint16(0, 0xeb9f, true);
+    bytes[2] = 1;
+    v.setUint32(4, 24, true);
+    v.setUint32(12, types.length * 4, true);
+    v.setUint32(16, types.length * 4, true);
+    v.setUint32(20, strs.length, true);
+    for (const [i, w] of types.entries()) v.setUint32(24 + i * 4, w, true);
+    bytes.set(strs, 24 + types.length * 4);
+    const want = `[1] INT '${long}' size=4 bits_offset=0 nr_bits=32 encoding=(none)\n[2] STRUCT '(anon)' size=4 vlen=1\n\t'${long}' type_id=1 bits_offset=0\n`;
+    expect(chunksToString(dumpBtfRawBytes(parseBtf(bytes), 64, true))).toBe(want);
+  });
 });

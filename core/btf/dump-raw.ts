@@ -183,6 +183,29 @@ function putInt(b: Uint8Array, pos: number, n: number): number {
 const roomFor = (vlen: number) => 128 + vlen * 96;
 
 /**
+ * A name ('(anon)' for none); -1 when the buffer lacks room for it and the rest
+ * of its line (then grow with nameRoom and call again). Pure, so the writer's
+ * buffer and position stay in registers rather than in a closure's context.
+ */
+function putName(b: Uint8Array, pos: number, strs: Uint8Array, off: number): number {
+  if (off === 0) return putLit(b, pos, T.anon);
+  let e = off;
+  while (strs[e] !== 0) e++;
+  if (pos + (e - off) + 256 > b.length) return -1;
+  for (let k = off; k < e; k++) b[pos++] = strs[k]!;
+  return pos;
+}
+
+/** Grows the sink for the name at `off`; returns the new buffer. */
+function nameRoom(out: DumpSink, pos: number, strs: Uint8Array, off: number): Uint8Array {
+  let e = off;
+  while (strs[e] !== 0) e++;
+  out.pos = pos;
+  out.ensure(e - off + 256);
+  return out.buf;
+}
+
+/**
  * Writes types from `id` on until the sink holds a chunk; returns the next id.
  * A plain function, not the generator: V8 optimizes its loop while it runs.
  */
@@ -190,21 +213,6 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
   const { words: w, rec, strs, typeCount } = view;
   let b = out.buf;
   let pos = out.pos;
-  // A name ('(anon)' for none), with room for it and for the rest of its line.
-  const name = (off: number): void => {
-    if (off === 0) {
-      pos = putLit(b, pos, T.anon);
-      return;
-    }
-    let e = off;
-    while (strs[e] !== 0) e++;
-    if (pos + (e - off) + 256 > b.length) {
-      out.pos = pos;
-      out.ensure(e - off + 256);
-      b = out.buf;
-    }
-    for (let k = off; k < e; k++) b[pos++] = strs[k]!;
-  };
   for (; id < typeCount; id++) {
     const p = rec[id]!;
     const info = w[p + 1]!;
@@ -224,7 +232,14 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
     pos = putLit(b, pos, KIND_BYTES[kind]!);
     b[pos++] = 32;
     b[pos++] = 39;
-    name(w[p]!);
+    {
+      let np = putName(b, pos, strs, w[p]!);
+      if (np < 0) {
+        b = nameRoom(out, pos, strs, w[p]!);
+        np = putName(b, pos, strs, w[p]!);
+      }
+      pos = np;
+    }
     b[pos++] = 39;
     switch (kind) {
       case 1: {
@@ -265,7 +280,14 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
         for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
           const off = w[q + 2]!;
           pos = putLit(b, pos, T.nlTabQuote);
-          name(w[q]!);
+          {
+            let np = putName(b, pos, strs, w[q]!);
+            if (np < 0) {
+              b = nameRoom(out, pos, strs, w[q]!);
+              np = putName(b, pos, strs, w[q]!);
+            }
+            pos = np;
+          }
           pos = putLit(b, pos, T.memberTypeId);
           pos = putUint(b, pos, w[q + 1]!);
           pos = putLit(b, pos, T.bitsOffset);
@@ -285,7 +307,14 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
         pos = putUint(b, pos, vlen);
         for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
           pos = putLit(b, pos, T.nlTabQuote);
-          name(w[q]!);
+          {
+            let np = putName(b, pos, strs, w[q]!);
+            if (np < 0) {
+              b = nameRoom(out, pos, strs, w[q]!);
+              np = putName(b, pos, strs, w[q]!);
+            }
+            pos = np;
+          }
           pos = putLit(b, pos, T.val);
           pos = kflag ? putInt(b, pos, w[q + 1]! | 0) : putUint(b, pos, w[q + 1]!);
         }
@@ -299,7 +328,14 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
         pos = putUint(b, pos, vlen);
         for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
           pos = putLit(b, pos, T.nlTabQuote);
-          name(w[q]!);
+          {
+            let np = putName(b, pos, strs, w[q]!);
+            if (np < 0) {
+              b = nameRoom(out, pos, strs, w[q]!);
+              np = putName(b, pos, strs, w[q]!);
+            }
+            pos = np;
+          }
           pos = putLit(b, pos, T.val);
           const raw = (BigInt(w[q + 2]!) << 32n) | BigInt(w[q + 1]!);
           pos = putLit(b, pos, ascii(kflag ? `${BigInt.asIntN(64, raw)}LL` : `${raw}ULL`));
@@ -322,7 +358,14 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
         pos = putUint(b, pos, vlen);
         for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
           pos = putLit(b, pos, T.nlTabQuote);
-          name(w[q]!);
+          {
+            let np = putName(b, pos, strs, w[q]!);
+            if (np < 0) {
+              b = nameRoom(out, pos, strs, w[q]!);
+              np = putName(b, pos, strs, w[q]!);
+            }
+            pos = np;
+          }
           pos = putLit(b, pos, T.memberTypeId);
           pos = putUint(b, pos, w[q + 1]!);
         }
@@ -353,7 +396,14 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
             pos = putLit(b, pos, KIND_BYTES[(w[vp + 1]! >>> 24) & 0x1f]!);
             b[pos++] = 32;
             b[pos++] = 39;
-            name(w[vp]!);
+            {
+              let np = putName(b, pos, strs, w[vp]!);
+              if (np < 0) {
+                b = nameRoom(out, pos, strs, w[vp]!);
+                np = putName(b, pos, strs, w[vp]!);
+              }
+              pos = np;
+            }
             b[pos++] = 39;
             b[pos++] = 41;
           }
