@@ -128,7 +128,12 @@ function runCDump(btf: Btf, opts: DumpCOptions, out: DumpSink): Uint8Array[] {
   const header = opts.header ?? true;
   if (header) out.lit(L.header);
   // Split BTF: the base's types too, so the header compiles on its own (as bpftool does).
-  d.dumpAll();
+  // Chunks are handed out here, outside the optimized loop: a branch first taken
+  // after V8 optimized a loop (the first full chunk) would throw that code away.
+  for (let id = 1; id < btf.typeCount; ) {
+    id = d.dumpTypes(id);
+    out.collect();
+  }
   if (header) out.lit(L.footer);
   return out.finish();
 }
@@ -234,11 +239,14 @@ class CDumper {
     this.counts = new NameCounts(this.strs, this.scan());
   }
 
-  dumpAll(): void {
-    for (let id = 1; id < this.n; id++) {
+  /** Dumps types from `id` on until a chunk is full; returns the next id. */
+  dumpTypes(id: number): number {
+    const out = this.out;
+    for (; id < this.n; id++) {
       this.dumpType(id);
-      this.out.collect();
+      if (out.pos >= out.chunkBytes) return id + 1;
     }
+    return id;
   }
 
   /**
