@@ -3,7 +3,7 @@ import { dumpBtfCTo, dumpBtfRawBytes } from '../../core/btf/index';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
-import { loadBtfForDump } from './btf-dump-load';
+import { loadBtfFileArg } from './btf-load';
 
 /**
  * Checks the arguments, loads the BTF and hands its dump to `write` as UTF-8
@@ -16,9 +16,9 @@ export function btfDumpTo(argv: string[], write: (chunk: Uint8Array) => void): v
   if (format !== 'raw' && format !== 'c') throw new CliError(`--format must be raw or c, got '${format}'`);
   if (args.positional.length !== 1) throw new CliError('give exactly one BTF FILE');
   const baseFile = flagString(args, 'base');
-  const btf = loadBtfForDump(
+  const btf = loadBtfFileArg(
     args.positional[0]!,
-    baseFile === undefined ? undefined : loadBtfForDump(baseFile),
+    baseFile === undefined ? undefined : loadBtfFileArg(baseFile),
   );
   if (format === 'c') dumpBtfCTo(btf, write);
   else for (const chunk of dumpBtfRawBytes(btf, 1 << 20, true)) write(chunk);

@@ -1,17 +1,23 @@
 // Shared by the `kmodel btf …` commands: load a BTF file (or the vmlinux BTF) with CLI-style errors.
 import type { Btf } from '../../core/btf/index';
-import { loadBtfFile, loadVmlinuxBtf } from '../../main/host/btf-files';
+import { loadBtfFileSync, loadVmlinuxBtf } from '../../main/host/btf-files';
 import { CliError } from '../errors';
 
-async function load(path: string, base?: Btf): Promise<Btf> {
+/** A file's loading error as the one-line CLI error. */
+export function btfFileError(path: string, e: unknown): CliError {
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT') return new CliError(`${path}: no such file`);
+  if (err.code === 'EACCES') return new CliError(`${path}: permission denied`);
+  if (err.code === 'EISDIR') return new CliError(`${path}: is a directory`);
+  return new CliError(`${path}: ${err.message}`);
+}
+
+/** Raw BTF, gzip'ed raw BTF or an ELF object with .BTF (`base` for split BTF), errors as CliError. */
+export function loadBtfFileArg(path: string, base?: Btf): Btf {
   try {
-    return await loadBtfFile(path, base);
+    return loadBtfFileSync(path, base);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') throw new CliError(`${path}: no such file`);
-    if (err.code === 'EACCES') throw new CliError(`${path}: permission denied`);
-    if (err.code === 'EISDIR') throw new CliError(`${path}: is a directory`);
-    throw new CliError(`${path}: ${err.message}`);
+    throw btfFileError(path, e);
   }
 }
 
@@ -21,6 +27,6 @@ export async function loadBtfArg(file: string | undefined, baseFile: string | un
     if (baseFile !== undefined) throw new CliError('--base needs a FILE');
     return loadVmlinuxBtf();
   }
-  const base = baseFile === undefined ? undefined : await load(baseFile);
-  return load(file, base);
+  const base = baseFile === undefined ? undefined : loadBtfFileArg(baseFile);
+  return loadBtfFileArg(file, base);
 }

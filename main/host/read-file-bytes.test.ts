@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readFileBytes } from './btf-dump-load';
+import { readFileBytes } from './btf-files';
 
 describe('readFileBytes', () => {
   it('returns exactly the file, around the initial buffer size and for files whose size lies', () => {
