@@ -104,41 +104,7 @@ export class DumpSink {
   /** Decimal of a non-negative integer below 2^53. */
   uint(n: number): void {
     if (this.pos + 20 > this.buf.length) this.grow(20);
-    const b = this.buf;
-    if (n < 10) {
-      b[this.pos++] = 48 + n;
-      return;
-    }
-    if (n > 0xffffffff) {
-      this.lit(ascii(String(n)));
-      return;
-    }
-    let len = 2;
-    if (n >= 100)
-      len =
-        n >= 100000
-          ? n >= 10000000
-            ? n >= 1000000000
-              ? 10
-              : n >= 100000000
-                ? 9
-                : 8
-            : n >= 1000000
-              ? 7
-              : 6
-          : n >= 10000
-            ? 5
-            : n >= 1000
-              ? 4
-              : 3;
-    let p = this.pos + len;
-    this.pos = p;
-    while (n >= 10) {
-      const q = (n / 10) >>> 0;
-      b[--p] = 48 + n - q * 10;
-      n = q;
-    }
-    b[--p] = 48 + n;
+    this.pos = putUint(this.buf, this.pos, n);
   }
 
   int(n: number): void {
@@ -170,6 +136,55 @@ export class DumpSink {
   }
 }
 
+/** Writes `s` at `pos` (room checked by the caller); returns the new position. */
+export function putLit(b: Uint8Array, pos: number, s: Uint8Array): number {
+  for (let i = 0; i < s.length; i++) b[pos++] = s[i]!;
+  return pos;
+}
+
+/** Decimal of a non-negative integer below 2^53 at `pos` (≤ 16 bytes; room checked by the caller). */
+export function putUint(b: Uint8Array, pos: number, n: number): number {
+  if (n < 10) {
+    b[pos] = 48 + n;
+    return pos + 1;
+  }
+  if (n > 0xffffffff) return putLit(b, pos, ascii(String(n)));
+  const len =
+    n >= 100000
+      ? n >= 10000000
+        ? n >= 1000000000
+          ? 10
+          : n >= 100000000
+            ? 9
+            : 8
+        : n >= 1000000
+          ? 7
+          : 6
+      : n >= 1000
+        ? n >= 10000
+          ? 5
+          : 4
+        : n >= 100
+          ? 3
+          : 2;
+  const end = pos + len;
+  let p = end;
+  while (n >= 10) {
+    const q = (n / 10) >>> 0;
+    b[--p] = 48 + n - q * 10;
+    n = q;
+  }
+  b[--p] = 48 + n;
+  return end;
+}
+
+export function putInt(b: Uint8Array, pos: number, n: number): number {
+  if (n >= 0) return putUint(b, pos, n);
+  b[pos] = 45;
+  return putUint(b, pos + 1, -n);
+}
+
+/** Room for one type's fixed text: 128 bytes plus 96 per member line, names apart. */
 const utf8 = new TextDecoder();
 
 /** Chunks → one string (UTF-8; chunks end at type boundaries, so no character is split). */

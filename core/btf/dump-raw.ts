@@ -1,6 +1,6 @@
 // `bpftool btf dump file F` (raw format), line for line: tools/bpf/bpftool/btf.c dump_btf_type.
 import type { Btf } from './btf';
-import { ascii, chunksToString, DumpSink } from './dump-out';
+import { ascii, chunksToString, DumpSink, putInt, putLit, putUint } from './dump-out';
 import { type DumpView, dumpView } from './dump-view';
 import { BTF_KIND_NAMES } from './kinds';
 
@@ -133,53 +133,6 @@ export function* dumpBtfRawBytes(btf: Btf, chunkBytes = 1 << 20, reuse = false):
 // helpers (each returns the new position): cheap calls even before V8 optimizes,
 // and inlined once it does. Room is reserved per type and per name.
 
-function putLit(b: Uint8Array, pos: number, s: Uint8Array): number {
-  for (let i = 0; i < s.length; i++) b[pos++] = s[i]!;
-  return pos;
-}
-
-function putUint(b: Uint8Array, pos: number, n: number): number {
-  if (n < 10) {
-    b[pos] = 48 + n;
-    return pos + 1;
-  }
-  if (n > 0xffffffff) return putLit(b, pos, ascii(String(n)));
-  const len =
-    n >= 100000
-      ? n >= 10000000
-        ? n >= 1000000000
-          ? 10
-          : n >= 100000000
-            ? 9
-            : 8
-        : n >= 1000000
-          ? 7
-          : 6
-      : n >= 1000
-        ? n >= 10000
-          ? 5
-          : 4
-        : n >= 100
-          ? 3
-          : 2;
-  const end = pos + len;
-  let p = end;
-  while (n >= 10) {
-    const q = (n / 10) >>> 0;
-    b[--p] = 48 + n - q * 10;
-    n = q;
-  }
-  b[--p] = 48 + n;
-  return end;
-}
-
-function putInt(b: Uint8Array, pos: number, n: number): number {
-  if (n >= 0) return putUint(b, pos, n);
-  b[pos] = 45;
-  return putUint(b, pos + 1, -n);
-}
-
-/** Room for one type's fixed text: 128 bytes plus 96 per member line, names apart. */
 const roomFor = (vlen: number) => 128 + vlen * 96;
 
 /**
