@@ -7,12 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { parseBtf } from '../btf/btf';
 import { BtfRegistry } from '../btf/registry';
 import { BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
+import { KERNEL_TEXT_LINUX_6_18 } from '../kernel/text-linux-6.18';
 import { assembleProgram } from '../model/build';
 import { checkModel } from '../model/check';
 import { runModelPipeline } from '../model/pipeline';
 import { modelVerifier } from '../model/verify';
 import { compareDesigns, distillCheck, type ModelComparison, type VariantResult } from './compare';
 import { formatComparisonMarkdown, formatComparisonTable } from './format';
+import { forwarderEstimate, median, symbolTextBytes } from './kernel-text';
 
 const root = resolve(__dirname, '../..');
 const base = parseBtf(gunzipSync(readFileSync(join(root, 'assets/vmlinux.btf.gz'))));
@@ -168,6 +170,34 @@ describe('output', () => {
     expect(md).toContain('| | kfunc | wrapper | helper |');
     expect(md).toContain('| profile | v6.18 | bpf-next-2026 | v6.18 |');
     expect(formatComparisonTable(c)).toContain('reset (epilogue; program fifo_reset');
+  });
+
+  it('gives kernel text in bytes from the 6.18 kallsyms extents', () => {
+    const auto = compareDesigns(qdisc, base, { profile: 'auto' });
+    const k = variant(auto, 'init', 'kfunc').kernelTextBytes;
+    const w = variant(auto, 'init', 'wrapper').kernelTextBytes;
+    // kfunc route: add_kfunc_in_insns (extent + __pfx_), once per kernel.
+    const route = symbolTextBytes('add_kfunc_in_insns')!;
+    expect(k.items.find((i) => i.symbol === 'add_kfunc_in_insns')).toMatchObject({
+      bytes: route,
+      source: 'measured 6.18',
+      scope: 'kernel',
+    });
+    expect(k.total).toBe(route);
+    // BPF_CALL_2(bpf_qdisc_init_prologue) is not in 6.18: median of the measured BPF_CALL_2 forwarders.
+    const fw = KERNEL_TEXT_LINUX_6_18.forwarders[2]!.map((n) => symbolTextBytes(n)!);
+    const init = w.items.find((i) => i.symbol === 'bpf_qdisc_init_prologue')!;
+    expect([init.source, init.bytes]).toEqual(['estimate', median(fw)]);
+    // finalized_call has no symbol of its own: counted as unmeasured, not as zero.
+    expect([w.total, w.unmeasured]).toEqual([median(fw), 1]);
+    // reset/destroy's BPF_CALL_1 epilogue wrapper uses the arity-1 forwarders.
+    const reset = variant(auto, 'reset', 'wrapper').kernelTextBytes.items.find((i) => i.scope === 'target')!;
+    expect(reset.bytes).toBe(forwarderEstimate(1)!.bytes);
+    expect(variant(auto, 'init', 'helper').kernelTextBytes.items).toEqual([]);
+    const md = formatComparisonMarkdown(compareDesigns(qdisc, base, { profile: 'auto', member: 'init' }));
+    expect(md).toContain(
+      `| kernel text (bytes, x86-64 6.18) | ${route} = ${route} add_kfunc_in_insns (per kernel) |`,
+    );
   });
 
   it('refuses an unknown member', () => {

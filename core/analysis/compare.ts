@@ -18,6 +18,14 @@ import type { CheckResult } from '../model/check';
 import { modelRegistry, type PipelineRun, runModelPipeline } from '../model/pipeline';
 import { type FuncType, type ResolvedMember, wrapperFor } from '../model/resolve';
 import { CALL_DESIGNS, type CallDesign, PROFILE_NAMES, type ProfileName } from '../model/schema';
+import {
+  finalizedCallItem,
+  type KernelTextBytes,
+  type KernelTextItem,
+  kernelTextTotal,
+  kfuncRouteItems,
+  wrapperItem,
+} from './kernel-text';
 
 /** MAX_BPF_FUNC_ARGS (btf_distill_func_proto) and MAX_BPF_FUNC_REG_ARGS (BPF calling convention). */
 const MAX_BPF_FUNC_ARGS = 12;
@@ -65,6 +73,8 @@ export interface VariantResult {
   };
   /** Kernel code the design needs beyond the called function's body. */
   kernelText: string[];
+  /** The same in bytes, from /proc/kallsyms extents of the reference x86-64 6.18 kernel (or estimates). */
+  kernelTextBytes: KernelTextBytes;
   verifier: {
     /** add_kfunc_call descriptors in prog->aux->kfunc_tab after fixups (whole program). */
     kfuncDescriptors: number | null;
@@ -354,6 +364,7 @@ function variantFor(
     jitGeneratedInsnBytes: null,
     btf: { requiredBytes: 0, incidentalBytes: 0, idSetEntries: 0, idListEntries: 0 },
     kernelText: [],
+    kernelTextBytes: { total: null, unmeasured: 0, items: [] },
     verifier: {
       kfuncDescriptors: null,
       kfuncDescriptorsForGenerated: 0,
@@ -373,6 +384,7 @@ function variantFor(
   }
 
   // Static costs of the design.
+  const textItems: KernelTextItem[] = [];
   const owners = names.map((n) => {
     const k = model.kfuncs.get(n);
     const w = wrapperFor(model, n);
@@ -383,6 +395,8 @@ function variantFor(
     result.btf.idSetEntries = names.length;
     result.btf.idListEntries = names.length;
     result.kernelText.push('verifier: add_kfunc_in_insns() registers descriptors for generated insns');
+    // The kfunc is the body itself: the route's only extra text is the verifier's, once per kernel.
+    textItems.push(...kfuncRouteItems());
     if (model.module)
       result.kernelText.push('verifier: module BTF slot + module reference for the generated kfunc ids');
     for (const n of names) result.kernelText.push(`kfunc ${n} (hidden from programs by a kfunc filter)`);
@@ -395,12 +409,15 @@ function variantFor(
     for (const n of names) {
       const w = wrapperFor(model, n)!;
       result.kernelText.push(`BPF_CALL_${w.args}(${w.name}) wrapper around ${w.wraps}`);
+      textItems.push(wrapperItem(w));
       const k = model.kfuncs.get(w.wraps) ?? model.kfuncs.get(n);
       if (k) result.distill.push(distillCheck(n, k.type));
     }
+    textItems.push(finalizedCallItem());
   } else {
     result.kernelText.push('none beyond the helper (get_func_proto must offer it)');
   }
+  result.kernelTextBytes = kernelTextTotal(textItems);
 
   // Far calls: what each architecture does with these targets under this design.
   const targets: CallTarget[] = names.map((n, k) => ({

@@ -1,5 +1,6 @@
 // Renders a ModelComparison as a text table or Markdown (the README's qdisc table).
 import type { BlockComparison, ModelComparison, VariantResult } from './compare';
+import { formatKernelTextBytes } from './kernel-text';
 
 const num = (v: number | null): string => (v === null ? '—' : String(v));
 
@@ -34,6 +35,10 @@ export function comparisonRows(b: BlockComparison): { metric: string; values: st
     ),
     row('BTF id set / list entries', (x) =>
       x.status === 'not-declared' ? '—' : `${x.btf.idSetEntries} / ${x.btf.idListEntries}`,
+    ),
+    // Beyond the called functions' bodies; kallsyms extents incl. alignment and 16-byte __pfx_.
+    row('kernel text (bytes, x86-64 6.18)', (x) =>
+      x.status === 'not-declared' ? '—' : formatKernelTextBytes(x.kernelTextBytes),
     ),
     row('kfunc descriptors (generated / total)', (x) =>
       ok(x, (y) => `${y.verifier.kfuncDescriptorsForGenerated} / ${num(y.verifier.kfuncDescriptors)}`),
