@@ -23,7 +23,6 @@ const FORWARDERS = {
     'bpf_ktime_get_ns', // ktime_get_mono_fast_ns()
     'bpf_ktime_get_boot_ns', // ktime_get_boot_fast_ns()
     'bpf_ktime_get_tai_ns', // ktime_get_tai_fast_ns()
-    'bpf_user_rnd_u32', // get_random_u32()
   ],
   1: [
     'bpf_sys_close', // close_fd(fd)

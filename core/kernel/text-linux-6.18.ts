@@ -103,7 +103,7 @@ export const KERNEL_TEXT_LINUX_6_18: KernelTextData = {
     tcp_slow_start: [96, 16],
   },
   forwarders: {
-    0: ['bpf_ktime_get_ns', 'bpf_ktime_get_boot_ns', 'bpf_ktime_get_tai_ns', 'bpf_user_rnd_u32'],
+    0: ['bpf_ktime_get_ns', 'bpf_ktime_get_boot_ns', 'bpf_ktime_get_tai_ns'],
     1: [
       'bpf_sys_close',
       'bpf_sock_from_file',
