@@ -211,4 +211,59 @@ describe('bad input', () => {
     // Typedef pointing at itself.
     expect(err(edit((v) => v.setUint32(third + 8, 3, true))).reason).toMatch(/cycle/);
   });
+  it('applies the same per-kind rules in its fast scan as in the precise check', () => {
+    // One INT (id 1), then one record of a random kind with edge-case words. The
+    // scan's per-kind tables must reject exactly what checkRecord rejects: a table
+    // rejection checkRecord does not confirm surfaces as a bare "invalid KIND record",
+    // and an accepted record must pass checkRecord.
+    const POOL = [
+      0, 1, 2, 3, 4, 5, 8, 12, 16, 17, 32, 64, 0xff, 0x100, 0x01000020, 0x10000020, 0xfffffffe, 0xffffffff,
+    ];
+    let s = 0x9e3779b9;
+    const next = () => {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      return s >>> 0;
+    };
+    const pick = () => POOL[next() % POOL.length]!;
+    let accepted = 0;
+    let rejected = 0;
+    for (let round = 0; round < 4000; round++) {
+      const kind = 1 + (next() % 19);
+      const vlen = next() % 3 === 0 ? 2 + (next() % 2) : next() % 2;
+      const kflag = next() % 2;
+      const words = [0, 1 << 24, 4, 32]; // int, 4 bytes, 32 bits
+      const rec = [next() % 2, ((kflag << 31) | (kind << 24) | vlen) >>> 0, pick()];
+      const tail = [4, 4, 6, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 4, 3, 3, 4, 3, 3][kind - 1]!;
+      const entry = [0, 0, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0, 2, 0, 3, 0, 0, 0, 3][kind - 1]!;
+      for (let i = 3; i < tail + entry * vlen; i++) rec.push(i % 3 === 0 ? next() % 2 : pick());
+      words.push(...rec);
+      const strs = new Uint8Array([0, 0x61, 0]);
+      const blob = new Uint8Array(24 + words.length * 4 + strs.length);
+      const v = new DataView(blob.buffer);
+      v.setUint16(0, 0xeb9f, true);
+      v.setUint8(2, 1);
+      v.setUint32(4, 24, true);
+      v.setUint32(12, words.length * 4, true);
+      v.setUint32(16, words.length * 4, true);
+      v.setUint32(20, strs.length, true);
+      for (const [i, x] of words.entries()) v.setUint32(24 + i * 4, x >>> 0, true);
+      blob.set(strs, 24 + words.length * 4);
+      let parsed: ReturnType<typeof parseBtf> | undefined;
+      try {
+        parsed = parseBtf(blob);
+      } catch (e) {
+        expect(e).toBeInstanceOf(BtfError);
+        expect((e as BtfError).reason).not.toMatch(/^invalid [A-Z_0-9]+ record$/);
+        rejected++;
+        continue;
+      }
+      const precise = parsed as unknown as { checkRecord(p: number, count: number): void };
+      expect(() => precise.checkRecord(4, parsed.typeCount)).not.toThrow();
+      accepted++;
+    }
+    expect(accepted).toBeGreaterThan(100);
+    expect(rejected).toBeGreaterThan(100);
+  });
 });

@@ -147,21 +147,98 @@ export interface ParseBtfOptions {
 const utf8 = new TextDecoder('utf-8');
 const utf8Encoder = new TextEncoder();
 
-/** Kinds whose `type` field is followed when looking for reference cycles (everything that is not a sink). */
-function chainNext(kind: number): boolean {
-  return (
-    kind === BTF_KIND_PTR ||
-    kind === BTF_KIND_TYPEDEF ||
-    kind === BTF_KIND_VOLATILE ||
-    kind === BTF_KIND_CONST ||
-    kind === BTF_KIND_RESTRICT ||
-    kind === BTF_KIND_TYPE_TAG ||
-    kind === BTF_KIND_ARRAY ||
-    kind === BTF_KIND_VAR ||
-    kind === BTF_KIND_FUNC ||
-    kind === BTF_KIND_DECL_TAG
-  );
-}
+/** Record words before the vlen entries, per kind (0: not a kind this parser knows). */
+const FIXED_WORDS = new Uint8Array(32);
+/** Words per vlen entry, per kind. */
+const ENTRY_WORDS = new Uint8Array(32);
+/** 1 for kinds whose entries start with a name_off (all but DATASEC's var_secinfo). */
+const NAMED_ENTRIES = new Uint8Array(32);
+/** Largest vlen per kind (FUNC's vlen is its linkage). */
+const MAX_VLEN = new Uint16Array(32);
+/** 1 for kinds that may set kind_flag. */
+const KFLAG_OK = new Uint8Array(32);
+/** Word 2 is a type id: 1 = may be void, 2 = must not be (0: word 2 is a size or unused). */
+const TYPE_REF = new Uint8Array(32);
+/** Bit n set when word 2 (a size) may be n; 0 = not checked here. */
+const SIZE_MASK = new Uint32Array(32);
+/** Word of each vlen entry that is a type id (NO_REF: none), and the smallest id allowed there. */
+const NO_REF = 0xff;
+const ENTRY_REF = new Uint8Array(32).fill(NO_REF);
+const ENTRY_MIN = new Uint8Array(32);
+/** Kinds with a rule on word 3 the tables do not hold. */
+const SPECIAL = new Uint8Array(32);
+const SPECIAL_INT = 1;
+const SPECIAL_DECL_TAG = 2;
+const sizes = (...ns: number[]) => ns.reduce((m, n) => m | (1 << n), 0) >>> 0;
+MAX_VLEN.fill(0xffff);
+for (const k of [
+  BTF_KIND_INT,
+  BTF_KIND_PTR,
+  BTF_KIND_ARRAY,
+  BTF_KIND_FWD,
+  BTF_KIND_TYPEDEF,
+  BTF_KIND_VOLATILE,
+  BTF_KIND_CONST,
+  BTF_KIND_RESTRICT,
+  BTF_KIND_VAR,
+  BTF_KIND_FLOAT,
+  BTF_KIND_DECL_TAG,
+  BTF_KIND_TYPE_TAG,
+])
+  MAX_VLEN[k] = 0;
+MAX_VLEN[BTF_KIND_FUNC] = 2;
+for (const k of [
+  BTF_KIND_STRUCT,
+  BTF_KIND_UNION,
+  BTF_KIND_ENUM,
+  BTF_KIND_ENUM64,
+  BTF_KIND_FWD,
+  BTF_KIND_DECL_TAG,
+  BTF_KIND_TYPE_TAG,
+])
+  KFLAG_OK[k] = 1;
+for (const k of [
+  BTF_KIND_PTR,
+  BTF_KIND_TYPEDEF,
+  BTF_KIND_VOLATILE,
+  BTF_KIND_CONST,
+  BTF_KIND_RESTRICT,
+  BTF_KIND_TYPE_TAG,
+  BTF_KIND_FUNC_PROTO,
+])
+  TYPE_REF[k] = 1;
+for (const k of [BTF_KIND_FUNC, BTF_KIND_VAR, BTF_KIND_DECL_TAG]) TYPE_REF[k] = 2;
+SIZE_MASK[BTF_KIND_INT] = sizes(1, 2, 4, 8, 16);
+SIZE_MASK[BTF_KIND_ENUM] = sizes(1, 2, 4, 8);
+SIZE_MASK[BTF_KIND_ENUM64] = sizes(1, 2, 4, 8);
+SIZE_MASK[BTF_KIND_FLOAT] = sizes(2, 4, 8, 12, 16);
+SIZE_MASK[BTF_KIND_FWD] = sizes(0);
+for (const k of [BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_FUNC_PROTO]) ENTRY_REF[k] = 1;
+ENTRY_REF[BTF_KIND_DATASEC] = 0;
+for (const k of [BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_DATASEC]) ENTRY_MIN[k] = 1;
+SPECIAL[BTF_KIND_INT] = SPECIAL_INT;
+SPECIAL[BTF_KIND_DECL_TAG] = SPECIAL_DECL_TAG;
+/** 1 for kinds whose type reference is followed when looking for cycles (everything that is not a sink). */
+const CHAINS = new Uint8Array(32);
+for (let k = BTF_KIND_INT; k <= BTF_KIND_ENUM64; k++) FIXED_WORDS[k] = 3;
+for (const k of [BTF_KIND_INT, BTF_KIND_VAR, BTF_KIND_DECL_TAG]) FIXED_WORDS[k] = 4;
+FIXED_WORDS[BTF_KIND_ARRAY] = 6;
+for (const k of [BTF_KIND_STRUCT, BTF_KIND_UNION, BTF_KIND_DATASEC, BTF_KIND_ENUM64]) ENTRY_WORDS[k] = 3;
+for (const k of [BTF_KIND_ENUM, BTF_KIND_FUNC_PROTO]) ENTRY_WORDS[k] = 2;
+for (let k = 0; k < 32; k++) NAMED_ENTRIES[k] = ENTRY_WORDS[k] !== 0 && k !== BTF_KIND_DATASEC ? 1 : 0;
+for (const k of [
+  BTF_KIND_PTR,
+  BTF_KIND_TYPEDEF,
+  BTF_KIND_VOLATILE,
+  BTF_KIND_CONST,
+  BTF_KIND_RESTRICT,
+  BTF_KIND_TYPE_TAG,
+  BTF_KIND_ARRAY,
+  BTF_KIND_VAR,
+  BTF_KIND_FUNC,
+  BTF_KIND_DECL_TAG,
+])
+  CHAINS[k] = 1;
 
 export class Btf {
   readonly bytes: Uint8Array;
@@ -186,9 +263,9 @@ export class Btf {
   private readonly typesStart: number;
   private readonly strStart: number;
   private strText: string | null | undefined;
+  private nameTable: Int32Array | undefined;
   /** Largest type id any record refers to (set by scanTypes). */
   private maxRef = 0;
-  private nameTable: Int32Array | undefined;
 
   constructor(bytes: Uint8Array, opts: ParseBtfOptions = {}) {
     this.bytes = bytes;
@@ -275,107 +352,136 @@ export class Btf {
     return this.typesStart + i * 4;
   }
 
-  /** Pass 1: find each record, check kinds, info bits, record bounds and string offsets. */
+  /**
+   * One pass over the type section: finds each record and checks info bits,
+   * kinds, record bounds, name offsets and the per-kind rules. The rules are
+   * read from per-kind tables so that every kind runs the same code: on a first
+   * run this loop executes before V8 optimizes it, and kinds that first appear
+   * late (FUNC, DECL_TAG, DATASEC in vmlinux) would otherwise deoptimize it.
+   * A record that breaks a rule goes to checkRecord for the precise error.
+   */
   private scanTypes(): Uint32Array {
     const w = this.w;
     const end = w.length;
     const strEnd = this.strEnd;
-    // Upper bound on the count: every record is at least 3 words.
-    let offs = new Uint32Array(Math.max(16, Math.ceil(end / 4)));
+    const fixedWords = FIXED_WORDS;
+    const entryWords = ENTRY_WORDS;
+    const namedEntries = NAMED_ENTRIES;
+    const maxVlen = MAX_VLEN;
+    const kflagOk = KFLAG_OK;
+    const typeRef = TYPE_REF;
+    const sizeMask = SIZE_MASK;
+    const entryRef = ENTRY_REF;
+    const entryMin = ENTRY_MIN;
+    const special = SPECIAL;
+    // Every record is at least 3 words, so this never overflows.
+    const offs = new Uint32Array(Math.floor(end / 3) + 1);
     let count = 0;
     let maxRef = 0;
     let p = 0;
     while (p < end) {
       if (p + 3 > end) throw new BtfError(this.at(p), 'truncated type record');
-      const nameOff = w[p]!;
       const info = w[p + 1]!;
-      if (nameOff >= strEnd) this.badName(p, nameOff);
-      if ((info & ~BTF_INFO_MASK) !== 0)
-        throw new BtfError(this.at(p + 1), `invalid btf_info 0x${(info >>> 0).toString(16)}`);
+      if (w[p]! >= strEnd) this.badName(p, w[p]!);
+      if ((info & ~BTF_INFO_MASK) !== 0) this.badInfo(p + 1, info);
       const kind = (info >>> 24) & 0x1f;
+      const fixed = fixedWords[kind]!;
+      if (fixed === 0) throw new BtfError(this.at(p + 1), `unknown kind ${kind}`);
+      const entry = entryWords[kind]!;
       const vlen = info & 0xffff;
-      let len = 3;
-      let entry = 0;
-      switch (kind) {
-        case BTF_KIND_INT:
-        case BTF_KIND_VAR:
-        case BTF_KIND_DECL_TAG:
-          len = 4;
-          break;
-        case BTF_KIND_ARRAY:
-          len = 6;
-          break;
-        case BTF_KIND_STRUCT:
-        case BTF_KIND_UNION:
-        case BTF_KIND_DATASEC:
-        case BTF_KIND_ENUM64:
-          entry = 3;
-          break;
-        case BTF_KIND_ENUM:
-        case BTF_KIND_FUNC_PROTO:
-          entry = 2;
-          break;
-        case BTF_KIND_PTR:
-        case BTF_KIND_FWD:
-        case BTF_KIND_TYPEDEF:
-        case BTF_KIND_VOLATILE:
-        case BTF_KIND_CONST:
-        case BTF_KIND_RESTRICT:
-        case BTF_KIND_FUNC:
-        case BTF_KIND_FLOAT:
-        case BTF_KIND_TYPE_TAG:
-          break;
-        default:
-          throw new BtfError(this.at(p + 1), `unknown kind ${kind}`);
+      const len = fixed + entry * vlen;
+      if (p + len > end) this.pastEnd(p, kind, len);
+      const st = w[p + 2]!;
+      if (vlen > maxVlen[kind]! || info >>> 31 > kflagOk[kind]!) this.badRecord(p);
+      const m = sizeMask[kind]!;
+      if (m !== 0 && (st > 16 || ((m >>> st) & 1) === 0)) this.badRecord(p);
+      const r = typeRef[kind]!;
+      if (r !== 0) {
+        if (st + 1 < r) this.badRecord(p);
+        if (st > maxRef) maxRef = st;
       }
-      len += entry * vlen;
-      if (p + len > end)
-        throw new BtfError(
-          this.at(p),
-          `${BTF_KIND_NAMES[kind]} record of ${len * 4} bytes runs past the type section`,
-        );
-      // Names of members, enumerators and params.
-      if (entry !== 0 && kind !== BTF_KIND_DATASEC) {
-        for (let q = p + 3, e = p + len; q < e; q += entry) {
-          if (w[q]! >= strEnd) this.badName(q, w[q]!);
+      if (kind === BTF_KIND_ARRAY) {
+        const t = w[p + 3]!;
+        const it = w[p + 4]!;
+        if (t === 0) this.badRecord(p);
+        if (t > maxRef) maxRef = t;
+        if (it > maxRef) maxRef = it;
+      }
+      const sp = special[kind]!;
+      if (sp !== 0) {
+        // INT's encoding word or DECL_TAG's component index: both rules are evaluated for
+        // both kinds so that neither leaves code the first optimization has not seen.
+        const x = w[p + 3]!;
+        const bits = x & 0xff;
+        const intBad = (x & 0xf000ff00) !== 0 || bits === 0 || ((x >>> 16) & 0xff) + bits > st * 8;
+        const tagBad = (x | 0) < -1;
+        if (sp === SPECIAL_INT ? intBad : tagBad) this.badRecord(p);
+      }
+      if (entry !== 0) {
+        const e = p + len;
+        if (namedEntries[kind] !== 0) {
+          for (let q = p + 3; q < e; q += entry) if (w[q]! >= strEnd) this.badName(q, w[q]!);
+        }
+        const er = entryRef[kind]!;
+        if (er !== NO_REF) {
+          const min = entryMin[kind]!;
+          for (let q = p + 3 + er; q < e; q += entry) {
+            const t = w[q]!;
+            if (t < min) this.badRecord(p);
+            if (t > maxRef) maxRef = t;
+          }
         }
       }
-      if (count === offs.length) {
-        const grown = new Uint32Array(offs.length * 2);
-        grown.set(offs);
-        offs = grown;
-      }
-      const m = this.checkRecord(p, Number.POSITIVE_INFINITY);
-      if (m > maxRef) maxRef = m;
       offs[count++] = p;
       p += len;
     }
-    this.maxRef = maxRef;
     if (this.startId + count > 0x7fffffff) throw new BtfError(this.at(end), 'too many types');
+    this.maxRef = maxRef;
     return offs.slice(0, count);
+  }
+
+  /** A record the tables reject: checkRecord names the rule it breaks. */
+  private badRecord(p: number): never {
+    this.checkRecord(p, Number.POSITIVE_INFINITY);
+    throw new BtfError(this.at(p), `invalid ${BTF_KIND_NAMES[(this.w[p + 1]! >>> 24) & 0x1f]} record`);
   }
 
   private badName(i: number, off: number): never {
     throw new BtfError(this.at(i), `name_off ${off} is beyond the string section (${this.strEnd} bytes)`);
   }
 
+  private badInfo(i: number, info: number): never {
+    throw new BtfError(this.at(i), `invalid btf_info 0x${(info >>> 0).toString(16)}`);
+  }
+
+  private pastEnd(p: number, kind: number, len: number): never {
+    throw new BtfError(
+      this.at(p),
+      `${BTF_KIND_NAMES[kind]} record of ${len * 4} bytes runs past the type section`,
+    );
+  }
+
   private badId(i: number, what: string, id: number): never {
     throw new BtfError(this.at(i), `${what} ${id} is out of range (${this.typeCount} types)`);
   }
 
+  /** Slow path, only for blobs that refer past the last id: checkRecord finds the first such reference. */
+  private checkRefs(): void {
+    const offs = this.offs;
+    const count = this.typeCount;
+    for (let i = 0; i < offs.length; i++) this.checkRecord(offs[i]!, count);
+  }
+
   /**
-   * Per-kind invariants of the record at word `p`; ids are checked against
-   * `count` (Infinity during the first pass, when the count is not known yet).
-   * Returns the largest type id the record refers to.
+   * Per-kind invariants of the record at word `p`; ids are checked against `count`.
    */
-  private checkRecord(p: number, count: number): number {
+  private checkRecord(p: number, count: number): void {
     const w = this.w;
     const info = w[p + 1]!;
     const kind = (info >>> 24) & 0x1f;
     const vlen = info & 0xffff;
     const kflag = info >>> 31;
     const st = w[p + 2]!;
-    let max = 0;
     switch (kind) {
       case BTF_KIND_INT: {
         if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'INT with vlen or kind_flag');
@@ -398,16 +504,13 @@ export class Btf {
         if (kflag && kind !== BTF_KIND_TYPE_TAG)
           throw new BtfError(this.at(p + 1), `${BTF_KIND_NAMES[kind]} with kind_flag`);
         if (st >= count) this.badId(p + 2, 'type id', st);
-        if (st > max) max = st;
         break;
       case BTF_KIND_ARRAY: {
         if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'ARRAY with vlen or kind_flag');
         const t = w[p + 3]!;
         const it = w[p + 4]!;
         if (t >= count || t === 0) this.badId(p + 3, 'array element type', t);
-        if (t > max) max = t;
         if (it >= count) this.badId(p + 4, 'array index type', it);
-        if (it > max) max = it;
         break;
       }
       case BTF_KIND_STRUCT:
@@ -415,7 +518,6 @@ export class Btf {
         for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
           const t = w[q + 1]!;
           if (t >= count || t === 0) this.badId(q + 1, 'member type', t);
-          if (t > max) max = t;
         }
         break;
       case BTF_KIND_ENUM:
@@ -430,29 +532,24 @@ export class Btf {
         if (vlen > 2) throw new BtfError(this.at(p + 1), `FUNC linkage ${vlen} is invalid`);
         if (kflag) throw new BtfError(this.at(p + 1), 'FUNC with kind_flag');
         if (st >= count || st === 0) this.badId(p + 2, 'func proto', st);
-        if (st > max) max = st;
         break;
       case BTF_KIND_FUNC_PROTO:
         if (kflag) throw new BtfError(this.at(p + 1), 'FUNC_PROTO with kind_flag');
         if (st >= count) this.badId(p + 2, 'return type', st);
-        if (st > max) max = st;
         for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
           const t = w[q + 1]!;
           if (t >= count) this.badId(q + 1, 'param type', t);
-          if (t > max) max = t;
         }
         break;
       case BTF_KIND_VAR:
         if (vlen !== 0 || kflag) throw new BtfError(this.at(p + 1), 'VAR with vlen or kind_flag');
         if (st >= count || st === 0) this.badId(p + 2, 'var type', st);
-        if (st > max) max = st;
         break;
       case BTF_KIND_DATASEC:
         if (kflag) throw new BtfError(this.at(p + 1), 'DATASEC with kind_flag');
         for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
           const t = w[q]!;
           if (t >= count || t === 0) this.badId(q, 'datasec var', t);
-          if (t > max) max = t;
         }
         break;
       case BTF_KIND_FLOAT:
@@ -463,46 +560,44 @@ export class Btf {
       case BTF_KIND_DECL_TAG:
         if (vlen !== 0) throw new BtfError(this.at(p + 1), 'DECL_TAG with vlen');
         if (st >= count || st === 0) this.badId(p + 2, 'decl tag target', st);
-        if (st > max) max = st;
         if ((w[p + 3]! | 0) < -1) throw new BtfError(this.at(p + 3), 'DECL_TAG component_idx < -1');
         break;
     }
-    return max;
   }
 
-  /** Slow path, only for blobs that refer past the last id: find the first such reference. */
-  private checkRefs(): void {
-    const count = this.typeCount;
-    for (let i = 0; i < this.offs.length; i++) this.checkRecord(this.offs[i]!, count);
-  }
-
-  /** Chains through modifiers, typedefs, pointers, arrays, vars, funcs and tags must end somewhere. */
+  /**
+   * Chains through modifiers, typedefs, pointers, arrays, vars, funcs and tags must end somewhere.
+   * Each record refers to at most one chain successor, so a walk marks what it visits with its
+   * own number: meeting its own mark is a cycle, meeting an earlier walk's mark ends the walk.
+   */
   private checkCycles(): void {
     const w = this.w;
     const offs = this.offs;
     const start = this.startId;
-    const state = new Uint8Array(offs.length); // 0 new, 1 on the current path, 2 finished
-    const path: number[] = [];
-    for (let i = 0; i < offs.length; i++) {
-      if (state[i] !== 0) continue;
+    const chains = CHAINS;
+    const n = offs.length;
+    const mark = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      if (mark[i] !== 0) continue;
+      const walk = i + 1;
       let j = i;
       while (true) {
         const p = offs[j]!;
         const kind = (w[p + 1]! >>> 24) & 0x1f;
-        if (!chainNext(kind)) break;
-        state[j] = 1;
-        path.push(j);
+        if (chains[kind] === 0) break;
+        mark[j] = walk;
         const next = (kind === BTF_KIND_ARRAY ? w[p + 3]! : w[p + 2]!) - start;
         if (next < 0) break; // void or a base type: already checked
-        const s = state[next];
-        if (s === 1) throw new BtfError(this.at(offs[next]!), `reference cycle through type ${next + start}`);
-        if (s === 2) break;
+        const m = mark[next]!;
+        if (m === walk) this.cycle(next);
+        if (m !== 0) break;
         j = next;
       }
-      for (const k of path) state[k] = 2;
-      state[j] = 2;
-      path.length = 0;
     }
+  }
+
+  private cycle(i: number): never {
+    throw new BtfError(this.at(this.offs[i]!), `reference cycle through type ${i + this.startId}`);
   }
 
   // ---- raw accessors (ids are global: base ids resolve through the base) ----
@@ -800,10 +895,20 @@ export class Btf {
     const table = new Int32Array(cap);
     const mask = cap - 1;
     const w = this.w;
+    const b = this.bytes;
+    const startStrOff = this.startStrOff;
+    // Own strings hashed inline (no call per type); names in the base's section go through the base.
+    const delta = this.strStart - startStrOff;
     for (let i = 0; i < offs.length; i++) {
       const off = w[offs[i]!]!;
       if (off === 0) continue;
-      let slot = this.hashStr(off) & mask;
+      let h = 0x811c9dc5;
+      if (off >= startStrOff) {
+        for (let k = off + delta, c = b[k]!; c !== 0; c = b[++k]!) h = Math.imul(h ^ c, 0x01000193);
+      } else {
+        h = this.hashStr(off);
+      }
+      let slot = h & mask;
       while (table[slot] !== 0) slot = (slot + 1) & mask;
       table[slot] = i + this.startId + 1;
     }
