@@ -3,13 +3,24 @@ export interface CommandContext {
   argv: string[];
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /**
+   * Set when stdout is a file descriptor the command may write bytes to with
+   * write(2) (the `kmodel` process: 1), so big outputs need not become JS strings.
+   */
+  stdoutFd?: number;
 }
 
+/** A command's implementation: one module in cli/commands, loaded only when it runs. */
 export interface Command {
+  /** Returns the exit status. Throw CliError for bad input. */
+  run(ctx: CommandContext): Promise<number> | number;
+}
+
+/** How `kmodel` lists and selects a command without loading its module. */
+export interface CommandEntry {
   /** Words that select it, e.g. ['btf', 'dump']. */
   words: string[];
   usage: string;
   summary: string;
-  /** Returns the exit status. Throw CliError for bad input. */
-  run(ctx: CommandContext): Promise<number> | number;
+  load(): Promise<Command>;
 }

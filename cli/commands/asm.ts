@@ -25,9 +25,6 @@ export function assembleOrFail(text: string, syntax: AsmSyntax | 'auto', where: 
 }
 
 export const asm: Command = {
-  words: ['asm'],
-  usage: 'asm FILE [--out OUT] [--syntax kernel|conformance]',
-  summary: 'assemble BPF text to instruction bytes (hex without --out)',
   run(ctx) {
     const args = parseArgs(ctx.argv);
     checkFlags(args, ['out', 'syntax']);

@@ -3,6 +3,7 @@ import { dumpBtfCTo, dumpBtfRawBytes } from '../../core/btf/index';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { fdWriter } from '../fd-writer';
 import { loadBtfFileArg } from './btf-load';
 
 /**
@@ -25,11 +26,14 @@ export function btfDumpTo(argv: string[], write: (chunk: Uint8Array) => void): v
 }
 
 export const btfDump: Command = {
-  words: ['btf', 'dump'],
-  usage: 'btf dump FILE [--base FILE] [--format raw|c]',
-  summary: 'dump BTF (raw BTF or ELF .BTF) like bpftool btf dump',
-  run(ctx) {
-    // The `kmodel` process takes btf-dump-main.ts instead and writes these bytes as they are.
+  async run(ctx) {
+    if (ctx.stdoutFd !== undefined) {
+      // The `kmodel` process: the dump's bytes go to fd 1 as they are.
+      const out = fdWriter(ctx.stdoutFd);
+      btfDumpTo(ctx.argv, out.write);
+      await out.done();
+      return 0;
+    }
     const dec = new TextDecoder();
     btfDumpTo(ctx.argv, (chunk) => ctx.stdout(dec.decode(chunk)));
     return 0;

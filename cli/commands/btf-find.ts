@@ -6,9 +6,6 @@ import { CliError } from '../errors';
 import { loadBtfArg } from './btf-load';
 
 export const btfFind: Command = {
-  words: ['btf', 'find'],
-  usage: 'btf find NAME [--kind K] [--file FILE] [--base FILE]',
-  summary: 'find BTF types by name (vmlinux when no FILE)',
   async run(ctx) {
     const args = parseArgs(ctx.argv);
     checkFlags(args, ['kind', 'file', 'base']);

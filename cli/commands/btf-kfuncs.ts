@@ -19,9 +19,6 @@ import { CliError } from '../errors';
 import { loadBtfArg } from './btf-load';
 
 export const btfKfuncs: Command = {
-  words: ['btf', 'kfuncs'],
-  usage: 'btf kfuncs [--set HOOK|PROG_TYPE] [--file FILE] [--base FILE]',
-  summary: 'list kfuncs with their hooks and KF_* flags (vmlinux when no FILE)',
   async run(ctx) {
     const args = parseArgs(ctx.argv);
     checkFlags(args, ['set', 'file', 'base']);

@@ -11,9 +11,6 @@ import { CliError } from '../errors';
 import { checkModelFile, referenceRegistry } from './model-load';
 
 export const compare: Command = {
-  words: ['compare'],
-  usage: 'compare MODEL [--member M] [--profile auto|P] [--format table|json|md]',
-  summary: 'compare call designs (kfunc / BPF_CALL_N wrapper / helper) for generated pro/epilogues',
   run(ctx) {
     const args = parseArgs(ctx.argv);
     checkFlags(args, ['member', 'profile', 'format']);

@@ -16,9 +16,6 @@ import type { Command } from '../command';
 import { CliError } from '../errors';
 
 export const corpusCheck: Command = {
-  words: ['corpus', 'check'],
-  usage: 'corpus check CASES.jsonl [--out RESULTS.jsonl] [--limit N]',
-  summary: 'run the verifier model on corpus cases; fidelity vs the kernel',
   async run(ctx) {
     const args = parseArgs(ctx.argv);
     checkFlags(args, ['out', 'limit']);

@@ -60,9 +60,6 @@ export function decodeOrFail(bytes: Uint8Array, bigEndian: boolean): Insn[] {
 }
 
 export const disasm: Command = {
-  words: ['disasm'],
-  usage: 'disasm FILE|--hex HEX [--big-endian] [--kallsyms FILE]',
-  summary: 'print BPF instructions as the kernel verifier log does',
   run(ctx) {
     const args = parseArgs(ctx.argv, ['big-endian']);
     checkFlags(args, ['hex', 'big-endian', 'kallsyms']);

@@ -27,9 +27,6 @@ export function modelName(arg: string, root: string): string {
 }
 
 export const exportCmd: Command = {
-  words: ['export'],
-  usage: 'export MODEL [--format svg,png,md,pdf] [--out DIR]',
-  summary: "export a model's review report and subsystem graph (headless Chromium)",
   async run(ctx) {
     const args = parseArgs(ctx.argv);
     checkFlags(args, ['format', 'out']);

@@ -50,9 +50,6 @@ function readProgram(file: string | undefined, hexArg: string | undefined): Insn
 }
 
 export const jit: Command = {
-  words: ['jit'],
-  usage: 'jit FILE|--hex HEX --prog-type T [--attach S:M] [--syntax intel|gas] [--bytes] [--xlated]',
-  summary: 'verify and JIT a program for x86-64, print the listing',
   async run(ctx) {
     const args = parseArgs(ctx.argv, ['bytes', 'xlated']);
     checkFlags(args, ['hex', 'prog-type', 'attach', 'syntax', 'bytes', 'xlated']);

@@ -10,9 +10,6 @@ import { CliError } from '../errors';
 import { checkModelFile } from './model-load';
 
 export const modelCheck: Command = {
-  words: ['model', 'check'],
-  usage: 'model check MODEL... [--profile P] [--quiet]',
-  summary: 'validate subsystem models (file:line:col errors), assemble and verify their programs',
   run(ctx) {
     const args = parseArgs(ctx.argv, ['quiet']);
     checkFlags(args, ['profile', 'quiet']);

@@ -9,9 +9,6 @@ import { CliError } from '../errors';
 import { checkModelFile } from './model-load';
 
 export const modelShow: Command = {
-  words: ['model', 'show'],
-  usage: 'model show MODEL [--format text|json]',
-  summary: 'summarize a subsystem model: type, members, pro/epilogues, kfuncs, programs',
   run(ctx) {
     const args = parseArgs(ctx.argv);
     checkFlags(args, ['format']);

@@ -24,9 +24,6 @@ const looksLikeText = (b: Uint8Array): boolean =>
   b.length > 0 && b.every((x) => x === 9 || x === 10 || x === 13 || (x >= 32 && x < 127));
 
 export const run: Command = {
-  words: ['run'],
-  usage: 'run FILE|--hex HEX [--mem HEX] [--steps N]',
-  summary: 'interpret a BPF program (.data, raw bytes or asm) and print r0',
   run(ctx) {
     const args = parseArgs(ctx.argv);
     checkFlags(args, ['hex', 'mem', 'steps']);

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { workerBackend } from '../../main/api/backend';
 import { findPackageRoot } from '../../main/api/handlers';
 import { startServer } from '../../main/api/http';
-// Imported for its side effect: inside the CLI bundle the API worker is this
-// same bundle, re-run with workerData set (see runApiWorker).
+// Imported for its side effect: in the built CLI the API worker is `kmodel serve
+// --api-worker` re-run with workerData set, which loads this module (see runApiWorker).
 import '../../main/api/worker';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
@@ -24,10 +24,6 @@ function parsePort(text: string | undefined): number {
 }
 
 export const serve: Command = {
-  words: ['serve'],
-  usage: 'serve [--port N] [--host 127.0.0.1] [MODEL_FILE_OR_DIR…]',
-  summary:
-    'serve the app to a browser (port 0 picks a free port); the editor may open/save models/ and the given paths',
   async run(ctx) {
     const args = parseArgs(ctx.argv, [WORKER_FLAG]);
     // The worker thread runs this bundle again; its work started at import time.

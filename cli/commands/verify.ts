@@ -49,9 +49,6 @@ export function parseMapSpec(spec: string): MapDef {
 }
 
 export const verify: Command = {
-  words: ['verify'],
-  usage: 'verify FILE|--hex HEX --prog-type T [--attach S:M] [--log-level 1|2] [--map array:4:8:1 …]',
-  summary: 'run the verifier model: log, verdict, xlated program',
   async run(ctx) {
     // --map may repeat: collect it before the generic parser keeps only the last one.
     const maps: MapDef[] = [];
