@@ -35,6 +35,24 @@ describe('kernel text bytes (x86-64 6.18 kallsyms extents)', () => {
     expect(forwarderEstimate(9)).toBeUndefined();
   });
 
+  it('counts as forwarders only wrappers whose disassembled code makes one call or jmp and nothing else', () => {
+    const names = Object.values(DATA.forwarders).flat();
+    expect(names.length).toBeGreaterThan(0);
+    for (const n of names) {
+      const insns = DATA.shapes[n]!.split('; ');
+      expect(
+        insns.filter((i) => /^(call|jmp) /.test(i)),
+        n,
+      ).toHaveLength(1);
+      // No stack frame, no stores, no conditional branches.
+      expect(
+        insns.filter((i) => /^(push|pop|j(?!mp)\w+) |^\w+ (\w+ ptr )?\[/.test(i)),
+        n,
+      ).toEqual([]);
+    }
+    expect(DATA.shapes.bpf_tcp_send_ack).toContain('call __tcp_send_ack');
+  });
+
   it('measures a wrapper that 6.18 has as its own function, estimates one it lacks', () => {
     const m = wrapperItem({ name: 'bpf_tcp_send_ack', wraps: '__tcp_send_ack', args: 2 });
     expect([m.source, m.bytes]).toEqual(['measured 6.18', symbolTextBytes('bpf_tcp_send_ack')]);

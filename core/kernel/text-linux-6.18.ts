@@ -4,6 +4,16 @@
 // address: the function's code plus its alignment padding, excluding every __pfx_ symbol;
 // pfx = 16 when a __pfx_<name> (CONFIG_CALL_PADDING) sits right in front of it; copies when
 // several static functions share the name (the lowest address is measured).
+// Candidate BPF_CALL_N wrappers that do more than forward (disassembled):
+// bpf_clone_redirect bpf_csum_diff bpf_csum_level bpf_csum_update bpf_get_cgroup_classid
+// bpf_get_hash_recalc bpf_get_numa_node_id bpf_get_smp_processor_id bpf_get_socket_cookie
+// bpf_get_socket_uid bpf_ima_file_hash bpf_jiffies64 bpf_ktime_get_coarse_ns bpf_l3_csum_replace
+// bpf_l4_csum_replace bpf_redirect bpf_set_hash bpf_set_hash_invalid bpf_skb_adjust_room
+// bpf_skb_change_head bpf_skb_change_proto bpf_skb_change_tail bpf_skb_change_type
+// bpf_skb_event_output bpf_skb_load_bytes bpf_skb_load_bytes_relative bpf_skb_pull_data
+// bpf_skb_store_bytes bpf_skb_vlan_pop bpf_skb_vlan_push bpf_sys_close bpf_trace_printk
+// bpf_user_rnd_u32 bpf_xdp_adjust_head bpf_xdp_adjust_meta bpf_xdp_adjust_tail bpf_xdp_event_output
+// bpf_xdp_redirect
 // Not in kallsyms (not built into this kernel, or inlined):
 // bpf_iter_scx_dsq_destroy bpf_iter_scx_dsq_new bpf_iter_scx_dsq_next bpf_kfree_skb
 // bpf_kfunc_st_ops_inc10 bpf_kfunc_st_ops_inc100 bpf_kfunc_st_ops_test_epilogue
@@ -26,8 +36,10 @@ export interface KernelTextData {
   release: string;
   measured: string;
   symbols: Readonly<Record<string, readonly number[]>>;
-  /** BPF_CALL_N wrappers whose body only forwards to one function, by arity (sources read by hand). */
+  /** BPF_CALL_N wrappers whose code only forwards to one function (disassembled), by arity. */
   forwarders: Readonly<Record<number, readonly string[]>>;
+  /** Their code, as disassembled (padding dropped, branch targets by symbol). */
+  shapes: Readonly<Record<string, string>>;
   /** Verifier functions only the kfunc-in-pro/epilogue route needs. */
   kfuncRoute: readonly string[];
 }
@@ -64,6 +76,7 @@ export const KERNEL_TEXT_LINUX_6_18: KernelTextData = {
     bpf_l4_csum_replace: [432, 16],
     bpf_map_delete_elem: [32, 16],
     bpf_map_lookup_elem: [32, 16],
+    bpf_map_lookup_percpu_elem: [32, 16],
     bpf_map_peek_elem: [32, 16],
     bpf_map_pop_elem: [32, 16],
     bpf_map_push_elem: [32, 16],
@@ -103,17 +116,44 @@ export const KERNEL_TEXT_LINUX_6_18: KernelTextData = {
     tcp_slow_start: [96, 16],
   },
   forwarders: {
-    0: ['bpf_ktime_get_ns', 'bpf_ktime_get_boot_ns', 'bpf_ktime_get_tai_ns'],
+    0: ['bpf_ktime_get_boot_ns', 'bpf_ktime_get_ns', 'bpf_ktime_get_tai_ns'],
     1: [
-      'bpf_sys_close',
-      'bpf_sock_from_file',
       'bpf_get_socket_cookie_sock',
       'bpf_get_socket_cookie_sock_addr',
       'bpf_get_socket_cookie_sock_ops',
+      'bpf_sock_from_file',
     ],
-    2: ['bpf_tcp_send_ack', 'bpf_map_pop_elem', 'bpf_map_peek_elem'],
-    3: ['bpf_map_push_elem', 'bpf_xdp_redirect_map', 'bpf_strncmp', 'bpf_ima_file_hash'],
-    4: ['bpf_for_each_map_elem'],
+    2: [
+      'bpf_map_delete_elem',
+      'bpf_map_lookup_elem',
+      'bpf_map_peek_elem',
+      'bpf_map_pop_elem',
+      'bpf_tcp_send_ack',
+    ],
+    3: ['bpf_map_lookup_percpu_elem', 'bpf_map_push_elem', 'bpf_strncmp', 'bpf_xdp_redirect_map'],
+    4: ['bpf_for_each_map_elem', 'bpf_map_update_elem'],
+  },
+  shapes: {
+    bpf_for_each_map_elem: 'mov rax, [rdi+28h]; mov rax, [rax+140h]; jmp __x86_indirect_thunk_rax',
+    bpf_get_socket_cookie_sock: 'jmp __sock_gen_cookie',
+    bpf_get_socket_cookie_sock_addr: 'mov rdi, [rdi]; jmp __sock_gen_cookie',
+    bpf_get_socket_cookie_sock_ops: 'mov rdi, [rdi]; jmp __sock_gen_cookie',
+    bpf_ktime_get_boot_ns: 'jmp ktime_get_boot_fast_ns',
+    bpf_ktime_get_ns: 'jmp ktime_get_mono_fast_ns',
+    bpf_ktime_get_tai_ns: 'jmp ktime_get_tai_fast_ns',
+    bpf_map_delete_elem: 'mov rax, [rdi+28h]; mov rax, [rax+70h]; jmp __x86_indirect_thunk_rax',
+    bpf_map_lookup_elem: 'mov rax, [rdi+28h]; mov rax, [rax+60h]; jmp __x86_indirect_thunk_rax',
+    bpf_map_lookup_percpu_elem: 'mov rax, [rdi+28h]; mov rax, [rax+90h]; jmp __x86_indirect_thunk_rax',
+    bpf_map_peek_elem: 'mov rax, [rdi+28h]; mov rax, [rax+88h]; jmp __x86_indirect_thunk_rax',
+    bpf_map_pop_elem: 'mov rax, [rdi+28h]; mov rax, [rax+80h]; jmp __x86_indirect_thunk_rax',
+    bpf_map_push_elem: 'mov rax, [rdi+28h]; mov rax, [rax+78h]; jmp __x86_indirect_thunk_rax',
+    bpf_map_update_elem: 'mov rax, [rdi+28h]; mov rax, [rax+68h]; jmp __x86_indirect_thunk_rax',
+    bpf_sock_from_file: 'jmp sock_from_file',
+    bpf_strncmp:
+      'mov rax, rdx; mov edx, esi; mov rsi, rax; call strncmp; cdqe; xor edx, edx; xor esi, esi; xor edi, edi; ret',
+    bpf_tcp_send_ack:
+      'xor edx, edx; call __tcp_send_ack; xor eax, eax; xor edx, edx; xor esi, esi; xor edi, edi; ret',
+    bpf_xdp_redirect_map: 'mov rax, [rdi+28h]; mov rax, [rax+128h]; jmp __x86_indirect_thunk_rax',
   },
   kfuncRoute: ['add_kfunc_in_insns'],
 };
