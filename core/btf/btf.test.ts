@@ -210,6 +210,29 @@ describe('bad input', () => {
     expect(err(edit((v) => v.setUint32(third + 8, 9999, true))).reason).toMatch(/out of range/);
     // Typedef pointing at itself.
     expect(err(edit((v) => v.setUint32(third + 8, 3, true))).reason).toMatch(/cycle/);
+    // A longer cycle entered through a backward link: const char → char * → const char, and
+    // an array of itself reached through a typedef.
+    const { ids } = sample();
+    const ok = parseBtf(bytes);
+    const at = (id: number, word: number) => ok.recordOffset(id) + word * 4;
+    expect(err(edit((v) => v.setUint32(at(ids.cchar!, 2), ids.str!, true))).reason).toMatch(/cycle/);
+    expect(() => parseBtf(edit((v) => v.setUint32(at(ids.arr!, 3), ids.u32!, true)))).not.toThrow();
+    expect(
+      err(
+        edit((v) => {
+          v.setUint32(at(ids.arr!, 3), ids.vol!, true);
+          v.setUint32(at(ids.vol!, 2), ids.arr!, true);
+        }),
+      ).reason,
+    ).toMatch(/cycle/);
+    expect(
+      err(
+        edit((v) => {
+          v.setUint32(at(ids.arr!, 3), ids.u32!, true);
+          v.setUint32(at(ids.u32!, 2), ids.arr!, true);
+        }),
+      ).reason,
+    ).toMatch(/cycle/);
   });
   it('applies the same per-kind rules in its fast scan as in the precise check', () => {
     // One INT (id 1), then one record of a random kind with edge-case words. The
