@@ -24,6 +24,18 @@ export const tests = {
     );
     for (const d of ['kfunc', 'wrapper', 'helper']) assert(heads.includes(d), `design column ${d}: ${heads}`);
     assert((await page.locator('[data-testid=design-bars] rect').count()) > 0, 'bars drawn');
+    // Kernel text in bytes: a table row and a bar group, the kfunc design's bar non-empty.
+    const rows = await page.$$eval('[data-testid^=compare-] table.cmp td.metric', (c) =>
+      c.map((t) => t.textContent),
+    );
+    assert(
+      rows.some((r) => r?.startsWith('kernel text (bytes')),
+      `kernel text row: ${rows}`,
+    );
+    const barLabels = await page.$$eval('[data-testid=design-bars] text.label', (ts) =>
+      ts.map((t) => t.textContent),
+    );
+    assert(barLabels.includes('kernel text bytes (x86-64 6.18)'), `bar labels: ${barLabels}`);
     assert((await page.evaluate(() => location.hash)) === '#models/qdisc', 'hash names the model');
   },
 };
