@@ -137,7 +137,7 @@ const roomFor = (vlen: number) => 128 + vlen * 96;
 
 /**
  * A name ('(anon)' for none); -1 when the buffer lacks room for it and the rest
- * of its line (then grow with nameRoom and call again). Pure, so the writer's
+ * of its line (putNameGrowing grows the sink and calls again). Pure, so the writer's
  * buffer and position stay in registers rather than in a closure's context.
  */
 function putName(b: Uint8Array, pos: number, strs: Uint8Array, off: number): number {
@@ -149,13 +149,18 @@ function putName(b: Uint8Array, pos: number, strs: Uint8Array, off: number): num
   return pos;
 }
 
-/** Grows the sink for the name at `off`; returns the new buffer. */
-function nameRoom(out: DumpSink, pos: number, strs: Uint8Array, off: number): Uint8Array {
+/**
+ * The name at `off`, growing the sink first when `b` (= out.buf) lacks room;
+ * returns the new position. The caller re-reads out.buf afterwards.
+ */
+function putNameGrowing(out: DumpSink, b: Uint8Array, pos: number, strs: Uint8Array, off: number): number {
+  const np = putName(b, pos, strs, off);
+  if (np >= 0) return np;
   let e = off;
   while (strs[e] !== 0) e++;
   out.pos = pos;
   out.ensure(e - off + 256);
-  return out.buf;
+  return putName(out.buf, pos, strs, off);
 }
 
 /**
@@ -185,14 +190,8 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
     pos = putLit(b, pos, KIND_BYTES[kind]!);
     b[pos++] = 32;
     b[pos++] = 39;
-    {
-      let np = putName(b, pos, strs, w[p]!);
-      if (np < 0) {
-        b = nameRoom(out, pos, strs, w[p]!);
-        np = putName(b, pos, strs, w[p]!);
-      }
-      pos = np;
-    }
+    pos = putNameGrowing(out, b, pos, strs, w[p]!);
+    b = out.buf;
     b[pos++] = 39;
     switch (kind) {
       case 1: {
@@ -233,14 +232,8 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
         for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
           const off = w[q + 2]!;
           pos = putLit(b, pos, T.nlTabQuote);
-          {
-            let np = putName(b, pos, strs, w[q]!);
-            if (np < 0) {
-              b = nameRoom(out, pos, strs, w[q]!);
-              np = putName(b, pos, strs, w[q]!);
-            }
-            pos = np;
-          }
+          pos = putNameGrowing(out, b, pos, strs, w[q]!);
+          b = out.buf;
           pos = putLit(b, pos, T.memberTypeId);
           pos = putUint(b, pos, w[q + 1]!);
           pos = putLit(b, pos, T.bitsOffset);
@@ -260,14 +253,8 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
         pos = putUint(b, pos, vlen);
         for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
           pos = putLit(b, pos, T.nlTabQuote);
-          {
-            let np = putName(b, pos, strs, w[q]!);
-            if (np < 0) {
-              b = nameRoom(out, pos, strs, w[q]!);
-              np = putName(b, pos, strs, w[q]!);
-            }
-            pos = np;
-          }
+          pos = putNameGrowing(out, b, pos, strs, w[q]!);
+          b = out.buf;
           pos = putLit(b, pos, T.val);
           pos = kflag ? putInt(b, pos, w[q + 1]! | 0) : putUint(b, pos, w[q + 1]!);
         }
@@ -281,14 +268,8 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
         pos = putUint(b, pos, vlen);
         for (let j = 0, q = p + 3; j < vlen; j++, q += 3) {
           pos = putLit(b, pos, T.nlTabQuote);
-          {
-            let np = putName(b, pos, strs, w[q]!);
-            if (np < 0) {
-              b = nameRoom(out, pos, strs, w[q]!);
-              np = putName(b, pos, strs, w[q]!);
-            }
-            pos = np;
-          }
+          pos = putNameGrowing(out, b, pos, strs, w[q]!);
+          b = out.buf;
           pos = putLit(b, pos, T.val);
           const raw = (BigInt(w[q + 2]!) << 32n) | BigInt(w[q + 1]!);
           pos = putLit(b, pos, ascii(kflag ? `${BigInt.asIntN(64, raw)}LL` : `${raw}ULL`));
@@ -311,14 +292,8 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
         pos = putUint(b, pos, vlen);
         for (let j = 0, q = p + 3; j < vlen; j++, q += 2) {
           pos = putLit(b, pos, T.nlTabQuote);
-          {
-            let np = putName(b, pos, strs, w[q]!);
-            if (np < 0) {
-              b = nameRoom(out, pos, strs, w[q]!);
-              np = putName(b, pos, strs, w[q]!);
-            }
-            pos = np;
-          }
+          pos = putNameGrowing(out, b, pos, strs, w[q]!);
+          b = out.buf;
           pos = putLit(b, pos, T.memberTypeId);
           pos = putUint(b, pos, w[q + 1]!);
         }
@@ -349,14 +324,8 @@ function dumpRawTypes(view: DumpView, out: DumpSink, id: number): number {
             pos = putLit(b, pos, KIND_BYTES[(w[vp + 1]! >>> 24) & 0x1f]!);
             b[pos++] = 32;
             b[pos++] = 39;
-            {
-              let np = putName(b, pos, strs, w[vp]!);
-              if (np < 0) {
-                b = nameRoom(out, pos, strs, w[vp]!);
-                np = putName(b, pos, strs, w[vp]!);
-              }
-              pos = np;
-            }
+            pos = putNameGrowing(out, b, pos, strs, w[vp]!);
+            b = out.buf;
             b[pos++] = 39;
             b[pos++] = 41;
           }
