@@ -75,6 +75,7 @@ import {
   scalarKnown,
   zext32To64,
 } from './reg';
+import { StackLiveness } from './stack-liveness';
 import {
   BPF_REG_SIZE,
   copyState,
@@ -244,11 +245,14 @@ export class Verifier {
   private prevInsnPrintPos = 0;
   private doPrintState = false;
   private printCtx: PrintCtx;
-  /** Stack slots read anywhere so far (frame-insensitive), used as stack liveness when pruning. */
+  /** Stack slots read anywhere so far (frame-insensitive): stack liveness for programs with subprograms. */
   private stackRead = new Set<number>();
+  /** Per-instruction stack liveness (kernel/bpf/liveness.c) for single-function programs. */
+  private stackLive: StackLiveness | null = null;
 
   constructor(env: DoCheckEnv) {
     this.env = env;
+    if (env.subprogs.length <= 1) this.stackLive = new StackLiveness(env.insns);
     this.printCtx = {
       mapInfo: (i) => {
         const m = env.maps[i];
@@ -344,7 +348,9 @@ export class Verifier {
       }
       this.env.aux[idx]!.seen = true;
       this.prevInsnIdx = idx;
+      this.stackLive?.resetWrites(idx);
       const res = this.doCheckInsn(insn, idx);
+      this.stackLive?.commitWrites();
       if (res === 'exit') {
         if (this.processExit()) return;
       }
@@ -355,6 +361,8 @@ export class Verifier {
   private processExit(): boolean {
     this.scratch.all = true;
     this.updateBranchCounts(this.cur);
+    // bpf_update_live_stack: reads and writes seen so far become per-insn liveness before the next pop.
+    this.stackLive?.update();
     const e = this.stack.pop();
     if (!e) return true;
     this.curStates--;
@@ -1192,6 +1200,8 @@ export class Verifier {
       const spi = Math.floor(slot / BPF_REG_SIZE);
       growStack(state, spi);
       this.scratch.slots.add(spi);
+      // Only a whole aligned slot counts as written: a partial write leaves older bytes readable.
+      if (off % BPF_REG_SIZE === 0 && size === BPF_REG_SIZE) this.stackLive?.markWrite(spi);
       const value = valueRegno >= 0 ? this.regs()[valueRegno]! : undefined;
       const st = state.stack[spi]!;
       if (value && off % BPF_REG_SIZE === 0 && value.type === 'SCALAR_VALUE') {
@@ -1283,7 +1293,7 @@ export class Verifier {
       for (let i = minOff; i < maxOff; i++) {
         const slot = -i - 1;
         const spi = Math.floor(slot / BPF_REG_SIZE);
-        this.stackRead.add(spi);
+        this.markStackRead(spi);
         const st = state.stack[spi];
         const t = st ? st.slotType[slot % BPF_REG_SIZE]! : STACK_INVALID;
         if (t === STACK_ZERO) zeros++;
@@ -1299,7 +1309,7 @@ export class Verifier {
     const slot = -off - 1;
     const spi = Math.floor(slot / BPF_REG_SIZE);
     this.scratch.slots.add(spi);
-    this.stackRead.add(spi);
+    this.markStackRead(spi);
     growStack(state, spi);
     const st = state.stack[spi]!;
     const stype = st.slotType;
@@ -1820,7 +1830,7 @@ export class Verifier {
         st.slotType[j] = STACK_MISC;
         continue;
       }
-      this.stackRead.add(spi);
+      this.markStackRead(spi);
       const stype = st.slotType[j]!;
       if (stype === STACK_MISC || stype === STACK_ZERO) continue;
       if (st.slotType[7] === STACK_SPILL) {
@@ -2185,16 +2195,25 @@ export class Verifier {
         if (!exact && r !== 10 && !(live & (1 << r))) continue;
         if (!regsafe(fo.regs[r]!, fc.regs[r]!, exact)) return false;
       }
-      if (!this.stacksafe(fo, fc, exact)) return false;
+      if (!this.stacksafe(fo, fc, exact, idx)) return false;
     }
     return true;
   }
 
-  private stacksafe(old: FuncState, cur: FuncState, exact: boolean): boolean {
+  private markStackRead(spi: number): void {
+    this.stackRead.add(spi);
+    this.stackLive?.markRead(spi);
+  }
+
+  private stackSlotAlive(spi: number, idx: number): boolean {
+    return this.stackLive ? this.stackLive.alive(idx, spi) : this.stackRead.has(spi);
+  }
+
+  private stacksafe(old: FuncState, cur: FuncState, exact: boolean, idx: number): boolean {
     for (let spi = 0; spi < old.stack.length; spi++) {
       const os = old.stack[spi]!;
       const cs = cur.stack[spi];
-      if (!exact && !this.stackRead.has(spi)) continue;
+      if (!exact && !this.stackSlotAlive(spi, idx)) continue;
       for (let j = 0; j < 8; j++) {
         const ot = os.slotType[j]!;
         if (exact) {
