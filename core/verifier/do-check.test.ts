@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
 import { BtfRegistry } from '../btf/registry';
 import { assemble } from '../isa/asm';
+import { type CorpusCase, caseToLoadAttr } from './corpus';
 import { bpfCheck, type LoadAttr, type MapDef } from './index';
 
 const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
@@ -176,5 +178,40 @@ describe('helper args declared PTR_MAYBE_NULL', () => {
     // A NULL size argument is still checked: r2 must be a known constant.
     const bad = check('r1 = 0\nr3 = 0\nr4 = 0\nr5 = 0\ncall bpf_csum_diff\nr0 = 0\nexit', 'sched_cls');
     expect(bad.error).toBe('R2 !read_ok');
+  });
+});
+
+describe('sign-extending moves keep a range that stays on one side of zero (coerce_reg_to_size_sx)', () => {
+  // r3 = (s16)r2 where r2 is a ctx-derived value masked into a known range; `if r3 s< 0` is decided
+  // only when the sign-extended range is exact.
+  const prog = (mask: string) => `r0 = 0
+r2 = *(u32 *)(r1 +0)
+${mask}
+r3 = (s16)r2
+if r3 s< 0 goto pc+1
+r0 = 1
+exit`;
+
+  it('[0, 14] stays [0, 14]: the branch is never taken', () => {
+    const r = check(prog('r2 &= 14'));
+    expect([r.verdict, r.processedInsns]).toEqual(['accept', 7]);
+  });
+
+  it('[0x8000, 0x800e] becomes [-32768, -32754]: the branch is always taken', () => {
+    const r = check(prog('r2 &= 14\nr2 |= 32768'));
+    expect([r.verdict, r.processedInsns]).toEqual(['accept', 7]);
+  });
+
+  it('[0, 0xffff] straddles the sign bit: the full s16 range, both branches walked', () => {
+    const r = check(prog('r2 &= 65535'));
+    expect([r.verdict, r.processedInsns]).toEqual(['accept', 8]);
+  });
+
+  it('reproduces the kernel count of random-1029 ((s16) of [0, 14] inside a loop)', () => {
+    const line = readFileSync('test/fixtures/corpus/cases.jsonl', 'utf8')
+      .split('\n')
+      .find((l) => l.includes('"id":"random-1029"') || l.includes('"id": "random-1029"'));
+    const c = JSON.parse(line!) as CorpusCase;
+    expect(bpfCheck(caseToLoadAttr(c), { btf }).processedInsns).toBe(c.kernel.processed_insns);
   });
 });

@@ -100,6 +100,7 @@ import {
   tnumIntersect,
   tnumIsAligned,
   tnumOr,
+  tnumRange,
   tnumSub,
   tnumSubreg,
   U32,
@@ -2485,6 +2486,29 @@ export function coerceRegToSizeSx(r: RegState, size: number): void {
     const v = BigInt.asIntN(size * 8, r.varOff.value);
     markRegKnown(r, v);
     return;
+  }
+  // A range whose bits above the sign-extended width agree, and whose low parts sign-extend to
+  // values of one sign, keeps a precise range (e.g. [0, 14] stays [0, 14] under (s16)).
+  const bits = BigInt(size * 8);
+  const topMax = (BigInt.asUintN(64, r.smax) >> bits) << bits;
+  const topMin = (BigInt.asUintN(64, r.smin) >> bits) << bits;
+  if (topMax === topMin) {
+    const a = BigInt.asIntN(size * 8, r.smax);
+    const b = BigInt.asIntN(size * 8, r.smin);
+    const hi64 = a > b ? a : b;
+    const lo64 = a > b ? b : a;
+    if (hi64 >= 0n === lo64 >= 0n) {
+      r.smin = lo64;
+      r.smax = hi64;
+      r.s32min = lo64;
+      r.s32max = hi64;
+      r.umin = BigInt.asUintN(64, lo64);
+      r.umax = BigInt.asUintN(64, hi64);
+      r.u32min = BigInt.asUintN(32, lo64);
+      r.u32max = BigInt.asUintN(32, hi64);
+      r.varOff = tnumRange(r.umin, r.umax);
+      return;
+    }
   }
   const [lo, hi] = sextBounds(size);
   const id = r.id;
