@@ -1,5 +1,5 @@
-// The public corpus against the verifier model, asserting the fidelity targets (all met when
-// this was written: verdict 100 %, reason 99.4 %, processed_insns 96.9 %, xlated 98.0 %).
+// The public corpus against the verifier model, asserting the fidelity targets and a ratchet:
+// no count may fall below what the model reached (a regression shows up here, not in the README).
 // The real figures are printed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,9 @@ const FLOORS = {
   processed: 0.9, // target 90 %
   xlated: 0.95, // target 95 %
 };
+
+// Reached on this corpus (stop 9): raise these when the model gets better.
+const REACHED = { verdict: 1250, reason: 644, processed: 606, xlated: 604 };
 
 describe('public corpus fidelity', () => {
   it('meets the targets (or the measured floors)', { timeout: 1_800_000 }, () => {
@@ -28,6 +31,10 @@ describe('public corpus fidelity', () => {
     expect(f.reasonAgree / f.bothReject).toBeGreaterThanOrEqual(FLOORS.reason);
     expect(f.processedExact / f.kernelAccepts).toBeGreaterThanOrEqual(FLOORS.processed);
     expect(f.xlatedExact / f.kernelAccepts).toBeGreaterThanOrEqual(FLOORS.xlated);
+    expect(f.verdictAgree).toBeGreaterThanOrEqual(REACHED.verdict);
+    expect(f.reasonAgree).toBeGreaterThanOrEqual(REACHED.reason);
+    expect(f.processedExact).toBeGreaterThanOrEqual(REACHED.processed);
+    expect(f.xlatedExact).toBeGreaterThanOrEqual(REACHED.xlated);
     // Every kernel test run the test-run model covers is reproduced.
     expect(f.kernelRuns).toBeGreaterThan(1500);
     expect(f.runsAgree).toBe(f.kernelRuns - f.runsNotModelled);
