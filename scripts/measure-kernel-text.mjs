@@ -264,17 +264,9 @@ ${wrap(rejected.join(' '))}
 // Not in kallsyms (not built into this kernel, or inlined):
 ${wrap(missing.join(' ') || 'none')}
 
-export interface KernelTextData {
-  release: string;
-  measured: string;
-  symbols: Readonly<Record<string, readonly number[]>>;
-  /** BPF_CALL_N wrappers whose code only forwards to one function (disassembled), by arity. */
-  forwarders: Readonly<Record<number, readonly string[]>>;
-  /** Their code, as disassembled (padding dropped, branch targets by symbol). */
-  shapes: Readonly<Record<string, string>>;
-  /** Verifier functions only the kfunc-in-pro/epilogue route needs. */
-  kfuncRoute: readonly string[];
-}
+import type { KernelTextData } from './text-data';
+
+export type { KernelTextData };
 
 export const KERNEL_TEXT_LINUX_6_18: KernelTextData = {
   release: '${release}',

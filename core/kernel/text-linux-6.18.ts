@@ -32,17 +32,9 @@
 // scx_bpf_reenqueue_local scx_bpf_select_cpu_dfl scx_bpf_task_cgroup scx_bpf_task_cpu
 // scx_bpf_task_running scx_bpf_test_and_clear_cpu_idle
 
-export interface KernelTextData {
-  release: string;
-  measured: string;
-  symbols: Readonly<Record<string, readonly number[]>>;
-  /** BPF_CALL_N wrappers whose code only forwards to one function (disassembled), by arity. */
-  forwarders: Readonly<Record<number, readonly string[]>>;
-  /** Their code, as disassembled (padding dropped, branch targets by symbol). */
-  shapes: Readonly<Record<string, string>>;
-  /** Verifier functions only the kfunc-in-pro/epilogue route needs. */
-  kfuncRoute: readonly string[];
-}
+import type { KernelTextData } from './text-data';
+
+export type { KernelTextData };
 
 export const KERNEL_TEXT_LINUX_6_18: KernelTextData = {
   release: '6.18.44-fc-v782',
