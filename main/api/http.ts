@@ -10,6 +10,7 @@ import { contentSecurityPolicy } from '../host/csp';
 import { apiRequestRefusal, isLoopbackAddress } from '../host/origin';
 import { type ReportPageOptions, renderReportPdf } from '../host/report-page';
 import {
+  checkReportModel,
   ExportError,
   type ExportErrorCode,
   isModelName,
@@ -107,7 +108,7 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, method: stri
     ? 200
     : env.error.code === 'internal'
       ? 500
-      : env.error.code === 'unknown-method'
+      : env.error.code === 'unknown-method' || env.error.code === 'not-found'
         ? 404
         : 400;
   sendJson(res, status, env);
@@ -159,14 +160,7 @@ async function handlePdf(
   if (ctx.busy.on) return fail('busy', 'a PDF export is already running; try again when it is done');
   ctx.busy.on = true;
   try {
-    // A clear answer before starting a browser: the model exists and checks clean.
-    const opened = await ctx.backend.call('openModel', { name: model });
-    if (!opened.ok)
-      return /no model/.test(opened.error.message)
-        ? fail('not-found', `unknown model '${model}'`)
-        : fail('bad-request', opened.error.message);
-    const errors = (opened.result as { info: { errors: number } }).info.errors;
-    if (errors) return fail('bad-request', `model '${model}' has ${errors} errors; fix them first`);
+    await checkReportModel((p) => ctx.backend.call('openModel', p), model);
     const pdf = await ctx.render({ appUrl: ctx.appUrl(), model });
     res.writeHead(200, {
       'Content-Type': 'application/pdf',

@@ -29,7 +29,7 @@ export class ModelStore {
   /** A model by file name inside models/ (never a path: the renderer is untrusted). */
   private check(name: string): CheckResult {
     const file = this.files().find((f) => f === name || f.replace(/\.ya?ml$/, '') === name);
-    if (!file) throw new ApiError('bad-request', `no model '${name}' in models/`);
+    if (!file) throw new ApiError('not-found', `no model '${name}' in models/`);
     let r = this.checked.get(file);
     if (!r) {
       r = checkModel(`models/${file}`, readFileSync(join(this.dir, file), 'utf8'), { btf: this.btf() });

@@ -2,7 +2,7 @@
 // HTTP client of `kmodel serve`) is untrusted input.
 
 import { z } from 'zod';
-import type { ApiMethod } from './types';
+import type { ApiErrorInfo, ApiMethod } from './types';
 
 // 1 MiB of program text is far beyond BPF_COMPLEXITY_LIMIT_INSNS * 16 digits.
 const hex = z
@@ -87,7 +87,7 @@ export function parseParams(method: ApiMethod, params: unknown): unknown {
 
 export class ApiError extends Error {
   constructor(
-    readonly code: 'bad-request' | 'unknown-method' | 'internal',
+    readonly code: ApiErrorInfo['code'],
     message: string,
   ) {
     super(message);

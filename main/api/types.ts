@@ -452,8 +452,8 @@ export type ApiResult<M extends ApiMethod> = Awaited<ReturnType<KmodelApi[M]>>;
 export type ApiEnvelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorInfo };
 
 export interface ApiErrorInfo {
-  /** bad-request: the params failed validation or named something that does not exist. */
-  code: 'bad-request' | 'unknown-method' | 'internal';
+  /** bad-request: the params failed validation; not-found: they name something that does not exist. */
+  code: 'bad-request' | 'not-found' | 'unknown-method' | 'internal';
   message: string;
 }
 

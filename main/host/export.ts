@@ -11,7 +11,7 @@ import { inProcessBackend } from '../api/backend';
 import { startServer } from '../api/http';
 import { chromiumPath } from './chromium';
 import { checkChromium, printReportPdf, withReportPage } from './report-page';
-import { ExportError, pdfPageCount } from './report-pdf';
+import { checkReportModel, ExportError, pdfPageCount } from './report-pdf';
 
 export { ExportError, pdfPageCount };
 
@@ -88,24 +88,13 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
   checkOutDir(opts.outDir);
 
   const backend = inProcessBackend(opts.root);
-  // One model's check only (listing would check them all).
-  const opened = await backend.call('openModel', { name: opts.model });
-  if (!opened.ok) {
+  try {
+    await checkReportModel((p) => backend.call('openModel', p), opts.model);
+  } catch (e) {
     await backend.close();
-    throw new ExportError(
-      /no model/.test(opened.error.message)
-        ? `unknown model '${opts.model}' (not in ${join(opts.root, 'models')})`
-        : opened.error.message,
-      /no model/.test(opened.error.message) ? 'not-found' : 'bad-request',
-    );
-  }
-  const errors = (opened.result as { info: { errors: number } }).info.errors;
-  if (errors) {
-    await backend.close();
-    throw new ExportError(
-      `model '${opts.model}' has ${errors} errors; run kmodel model check`,
-      'bad-request',
-    );
+    if (e instanceof ExportError && e.code === 'not-found')
+      throw new ExportError(`${e.message} (not in ${join(opts.root, 'models')})`, e.code);
+    throw e;
   }
 
   const server = await startServer({ staticDir, backend });

@@ -4,6 +4,8 @@
 // injected functions so it runs in tests without Electron. Headless Chromium's
 // side (`kmodel export`, `kmodel serve`'s /export/<model>.pdf) is report-page.ts.
 
+import type { ApiEnvelope, OpenModelResult } from '../api/types';
+
 /** Why an export failed; `code` picks the HTTP status in `kmodel serve`. */
 export type ExportErrorCode = 'bad-request' | 'not-found' | 'unavailable' | 'busy' | 'failed';
 
@@ -16,6 +18,25 @@ export class ExportError extends Error {
     super(message);
     this.name = 'ExportError';
   }
+}
+
+/**
+ * Before a browser starts: the model exists and checks clean (one model's check only;
+ * listing would check them all). Throws ExportError not-found / bad-request.
+ */
+export async function checkReportModel(
+  openModel: (p: { name: string }) => Promise<ApiEnvelope>,
+  model: string,
+): Promise<void> {
+  const opened = await openModel({ name: model });
+  if (!opened.ok)
+    throw new ExportError(
+      opened.error.code === 'not-found' ? `unknown model '${model}'` : opened.error.message,
+      opened.error.code === 'not-found' ? 'not-found' : 'bad-request',
+    );
+  const errors = (opened.result as OpenModelResult).info.errors;
+  if (errors)
+    throw new ExportError(`model '${model}' has ${errors} errors; run kmodel model check`, 'bad-request');
 }
 
 /** A model name as models/ holds it (file name without .yaml): no paths, no dot-files. */
