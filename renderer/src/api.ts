@@ -2,6 +2,7 @@
 // when present, else `kmodel serve`'s HTTP API on the page's own origin.
 
 import type { ApiEnvelope, ApiMethod, ApiParams, ApiResult, KmodelApi } from '../../main/api/types';
+import { downloadBlob } from './lib/download';
 
 declare global {
   interface Window {
@@ -82,12 +83,7 @@ export async function reportPdf(model: string): Promise<ReportPdfOutcome> {
     const blob = await res.blob();
     const name =
       /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? `${model}-report.pdf`;
-    const url = URL.createObjectURL(blob);
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = name;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
+    downloadBlob(name, blob);
     const pages = Number(res.headers.get('x-kmodel-pdf-pages'));
     return {
       kind: 'downloaded',

@@ -4,6 +4,7 @@
 // PNG: that SVG drawn on a canvas. Both the app's export button and the
 // headless `kmodel export` (through window.kmodelExport) use these functions.
 
+import { downloadHref } from './download';
 import { saveText } from './menu';
 
 /** Properties copied from the computed style; each is also an SVG presentation attribute. */
@@ -113,13 +114,10 @@ export function svgToPng(svgText: string, width: number, height: number, scale =
 
 /** Saves a data URL or text as a file through the browser's download. */
 export function download(filename: string, data: string, mime = 'text/plain'): void {
-  const href = data.startsWith('data:') ? data : `data:${mime};charset=utf-8,${encodeURIComponent(data)}`;
-  const a = document.createElement('a');
-  a.href = href;
-  a.download = filename;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
+  downloadHref(
+    filename,
+    data.startsWith('data:') ? data : `data:${mime};charset=utf-8,${encodeURIComponent(data)}`,
+  );
 }
 
 /** Something the export menu can export. */

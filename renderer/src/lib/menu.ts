@@ -1,6 +1,8 @@
 // Menu commands from Electron's application menu (absent in the browser host),
 // and saving text files through whichever host exists.
 
+import { downloadBlob } from './download';
+
 export interface SaveRequest {
   text: string;
   name: string;
@@ -41,12 +43,7 @@ export async function saveText(req: SaveRequest, mime = 'text/plain'): Promise<v
     await window.kmodelMenu.save(req);
     return;
   }
-  const url = URL.createObjectURL(new Blob([req.text], { type: mime }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `${req.name}.${req.ext}`;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  downloadBlob(`${req.name}.${req.ext}`, new Blob([req.text], { type: mime }));
 }
 
 const PROPS = [
