@@ -9,14 +9,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Btf, BtfBuilder, dumpBtfCTo, dumpBtfRaw, dumpBtfRawBytes, parseBtf } from '../core/btf/index';
 import { referenceVmlinuxBtfBytes } from '../main/host/btf-files';
+import { median } from './app/stats';
 import type { BenchRow, BenchSuite } from './types';
 
 const root = resolve(import.meta.dirname ?? __dirname, '..');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 function gcFn(): () => void {
   setFlagsFromString('--expose-gc');
