@@ -57,7 +57,10 @@ export function elfSections(bytes: Uint8Array): ElfSection[] {
   const strtab = raw[shstrndx]!;
   // A NULL or NOBITS name table has no bytes in the file, so its size cannot bound the name scan.
   if (strtab.type === SHT_NOBITS || strtab.type === 0)
-    throw new BtfError(is64 ? 0x3e : 0x32, `section name table ${shstrndx} has no data (type ${strtab.type})`);
+    throw new BtfError(
+      is64 ? 0x3e : 0x32,
+      `section name table ${shstrndx} has no data (type ${strtab.type})`,
+    );
   const name = (off: number): string => {
     let e = strtab.offset + off;
     if (off >= strtab.size) throw new BtfError(strtab.offset, `section name offset ${off} out of range`);
