@@ -1,7 +1,7 @@
 // `kmodel asm`: assembly text (kernel verifier-log syntax or bpf_conformance syntax, or a
 // conformance .data file) → struct bpf_insn bytes, written to --out or printed as hex.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { AsmError, type AsmSyntax, assemble } from '../../core/isa/asm';
 import { DataFileError, isConformanceData, parseConformanceData } from '../../core/isa/conformance';
 import { encodeInsns, insnsToHex } from '../../core/isa/encoding';
@@ -9,6 +9,7 @@ import type { Insn } from '../../core/isa/insn';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { readInputTextOrFail } from '../input-file';
 
 export function assembleOrFail(text: string, syntax: AsmSyntax | 'auto', where: string): Insn[] {
   try {
@@ -38,12 +39,7 @@ export const asm: Command = {
       );
     }
     const file = args.positional[0]!;
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      throw new CliError(`cannot read ${file}`);
-    }
+    const text = readInputTextOrFail(file, 'program');
     const insns = assembleOrFail(text, syntax, file);
     if (!insns.length) throw new CliError(`${file}: no instructions`);
     const out = flagString(args, 'out');

@@ -5,10 +5,9 @@ import { CliError } from '../errors';
 
 /** A file's loading error as the one-line CLI error. */
 export function btfFileError(path: string, e: unknown): CliError {
-  const err = e as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return new CliError(`${path}: no such file`);
-  if (err.code === 'EACCES') return new CliError(`${path}: permission denied`);
-  if (err.code === 'EISDIR') return new CliError(`${path}: is a directory`);
+  const err = e as Error;
+  // readInputFile's errors already start with the path.
+  if (err.name === 'InputFileError') return new CliError(err.message);
   return new CliError(`${path}: ${err.message}`);
 }
 

@@ -14,6 +14,7 @@ import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { readInputTextOrFail } from '../input-file';
 
 export const corpusCheck: Command = {
   async run(ctx) {
@@ -24,12 +25,7 @@ export const corpusCheck: Command = {
     const limitStr = flagString(args, 'limit');
     const limit = limitStr === undefined ? Number.POSITIVE_INFINITY : Number(limitStr);
     if (!(limit > 0)) throw new CliError('--limit must be a positive number');
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      throw new CliError(`cannot read ${file}`);
-    }
+    const text = readInputTextOrFail(file, 'corpus');
     const cases: CorpusCase[] = [];
     for (const [n, line] of text.split('\n').entries()) {
       if (!line.trim()) continue;

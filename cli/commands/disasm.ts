@@ -1,7 +1,6 @@
 // `kmodel disasm`: instruction bytes (as `bpftool prog dump xlated … file` writes them)
 // → the kernel's text, one `N: (op) …` line per instruction.
 
-import { readFileSync } from 'node:fs';
 import {
   bpftoolResolver,
   type DisasmResolver,
@@ -9,12 +8,13 @@ import {
   parseKallsyms,
   xlatedResolver,
 } from '../../core/isa/disasm';
-import { bytesFromHex, decodeInsns } from '../../core/isa/encoding';
+import { bytesFromHex, decodeInsns, isHexText } from '../../core/isa/encoding';
 import { IsaError } from '../../core/isa/errors';
 import type { Insn } from '../../core/isa/insn';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { readInputBytesOrFail, readInputTextOrFail } from '../input-file';
 
 /** Reads FILE or --hex into bytes; CliError when neither or both are given. */
 export function readBytesInput(positional: string[], hex: string | undefined): Uint8Array {
@@ -28,10 +28,10 @@ export function readBytesInput(positional: string[], hex: string | undefined): U
     }
   }
   if (!positional.length) throw new CliError('missing FILE (or --hex HEX)');
-  const bytes = readFileOrFail(positional[0]!);
+  const bytes = readInputBytesOrFail(positional[0]!, 'program');
   // A file of hex text (as `kmodel asm` prints) is read as the bytes it spells.
   const text = new TextDecoder().decode(bytes);
-  if (/[0-9a-f]/i.test(text) && /^(\s|0x|[0-9a-fA-F]|,)*$/.test(text)) {
+  if (isHexText(text)) {
     try {
       return bytesFromHex(text);
     } catch (e) {
@@ -39,15 +39,6 @@ export function readBytesInput(positional: string[], hex: string | undefined): U
     }
   }
   return bytes;
-}
-
-export function readFileOrFail(path: string): Uint8Array {
-  try {
-    return new Uint8Array(readFileSync(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
 }
 
 export function decodeOrFail(bytes: Uint8Array, bigEndian: boolean): Insn[] {
@@ -71,7 +62,7 @@ export const disasm: Command = {
     const kallsyms = flagString(args, 'kallsyms');
     if (kallsyms !== undefined) {
       try {
-        resolver = xlatedResolver(parseKallsyms(new TextDecoder().decode(readFileOrFail(kallsyms))));
+        resolver = xlatedResolver(parseKallsyms(readInputTextOrFail(kallsyms, 'kallsyms')));
       } catch (e) {
         if (e instanceof CliError) throw e;
         throw new CliError(`${kallsyms}: ${(e as Error).message}`);

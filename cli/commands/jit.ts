@@ -1,11 +1,10 @@
 // `kmodel jit`: run a program through the modeled verifier and the x86-64 JIT and print the
 // machine code, interleaved with the BPF instructions it came from.
 
-import { readFileSync } from 'node:fs';
 import { BtfRegistry } from '../../core/btf/registry';
 import { assemble } from '../../core/isa/asm';
 import type { DisasmResolver } from '../../core/isa/disasm';
-import { bytesFromHex, decodeInsns } from '../../core/isa/encoding';
+import { bytesFromHex, decodeInsns, isHexText } from '../../core/isa/encoding';
 import type { Insn } from '../../core/isa/insn';
 import { jitAddressSpaceOf } from '../../core/jit/x86/address-space';
 import { mapImm64 } from '../../core/jit/x86/corpus-case';
@@ -20,6 +19,7 @@ import { hexImage, jitListing, type X86Syntax } from '../../main/host/x86-listin
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { readInputBytesOrFail } from '../input-file';
 
 const PROG_TYPES = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
 
@@ -33,15 +33,10 @@ function readProgram(file: string | undefined, hexArg: string | undefined): Insn
     }
   }
   if (file === undefined) throw new CliError('give a program FILE or --hex HEX');
-  let raw: Buffer;
-  try {
-    raw = readFileSync(file);
-  } catch {
-    throw new CliError(`cannot read ${file}`);
-  }
+  const raw = Buffer.from(readInputBytesOrFail(file, 'program'));
   const text = raw.toString('utf8');
   try {
-    if (/^[\s0-9a-fA-Fx,]*$/.test(text) && /[0-9a-fA-F]/.test(text)) return decodeInsns(bytesFromHex(text));
+    if (isHexText(text)) return decodeInsns(bytesFromHex(text));
     if (raw.length % 8 === 0 && raw.includes(0)) return decodeInsns(new Uint8Array(raw));
     return assemble(text);
   } catch (e) {

@@ -1,12 +1,13 @@
-// Shared by `kmodel model …` and `kmodel compare`: read model files and check them
-// against the bundled reference BTF.
-import { readFileSync } from 'node:fs';
+// Shared by every command that takes MODEL (`model check/show`, `compare`, `export`,
+// `serve`, `verify/jit --model`): MODEL is a path or a shipped model's name; files are
+// read and checked against the bundled reference BTF.
 import { BtfRegistry } from '../../core/btf/registry';
 import { type CheckOptions, type CheckResult, checkModel } from '../../core/model/check';
 import type { ProfileName } from '../../core/model/schema';
 import { modelVerifier } from '../../core/model/verify';
 import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
-import { CliError } from '../errors';
+import { readInputTextOrFail } from '../input-file';
+import { resolveModelArg } from '../model-arg';
 
 let registry: BtfRegistry | undefined;
 
@@ -17,19 +18,14 @@ export function referenceRegistry(): BtfRegistry {
 }
 
 export function readModelFile(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new CliError(
-      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'cannot read'}`,
-    );
-  }
+  return readInputTextOrFail(file, 'model');
 }
 
-export function checkModelFile(file: string, profile?: ProfileName, verify = true): CheckResult {
+/** Checks MODEL (a path or a shipped name); `verify` runs its programs through the verifier. */
+export function checkModelFile(model: string, profile?: ProfileName, verify = true): CheckResult {
+  const m = resolveModelArg(model);
   const opts: CheckOptions = { btf: referenceRegistry() };
   if (profile) opts.profile = profile;
   if (verify) opts.verify = modelVerifier;
-  return checkModel(file, readModelFile(file), opts);
+  return checkModel(m.display, readModelFile(m.path), opts);
 }

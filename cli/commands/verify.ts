@@ -1,9 +1,8 @@
 // `kmodel verify`: run the verifier model on one program; print the log and the xlated program.
-import { readFileSync } from 'node:fs';
 import { BtfRegistry } from '../../core/btf/registry';
 import { assemble } from '../../core/isa/asm';
 import { disasmProgram } from '../../core/isa/disasm';
-import { bytesFromHex, decodeInsns } from '../../core/isa/encoding';
+import { bytesFromHex, decodeInsns, isHexText } from '../../core/isa/encoding';
 import type { Insn } from '../../core/isa/insn';
 import { x86_64AddressSpace } from '../../core/kernel/address-space';
 import { bpfCheck, type MapDef } from '../../core/verifier/index';
@@ -12,6 +11,7 @@ import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { readInputBytesOrFail } from '../input-file';
 
 const PROG_TYPES = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
 const MAP_TYPES = ['array', 'hash', 'prog_array'];
@@ -20,14 +20,9 @@ function readProgram(file: string | undefined, hexArg: string | undefined): Insn
   try {
     if (hexArg !== undefined) return decodeInsns(bytesFromHex(hexArg));
     if (file === undefined) throw new CliError('give a program FILE or --hex HEX');
-    let raw: Buffer;
-    try {
-      raw = readFileSync(file);
-    } catch {
-      throw new CliError(`cannot read ${file}`);
-    }
+    const raw = Buffer.from(readInputBytesOrFail(file, 'program'));
     const text = raw.toString('utf8');
-    if (/^[\s0-9a-fA-Fx,]*$/.test(text) && /[0-9a-fA-F]/.test(text)) return decodeInsns(bytesFromHex(text));
+    if (isHexText(text)) return decodeInsns(bytesFromHex(text));
     if (raw.length % 8 === 0 && raw.includes(0)) return decodeInsns(new Uint8Array(raw));
     return assemble(text);
   } catch (e) {

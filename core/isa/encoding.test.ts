@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadCases } from '../../test/fixtures/isa/load';
-import { bytesFromHex, decodeInsns, encodeInsns, insnsFromHex, insnsToHex } from './encoding';
+import { bytesFromHex, decodeInsns, encodeInsns, insnsFromHex, insnsToHex, isHexText } from './encoding';
 import { IsaError } from './errors';
 
 const cases = loadCases();
@@ -37,5 +37,19 @@ describe('encoding', () => {
   it('rejects a length that is not a multiple of 8', () => {
     expect(() => decodeInsns(bytesFromHex('b700000000000000b7'))).toThrow(IsaError);
     expect(() => bytesFromHex('b7z0')).toThrow(/'z'/);
+  });
+});
+
+describe('isHexText', () => {
+  it('tells hex text from assembly and bytes', () => {
+    expect(isHexText('b7 00 00 00 00 00 00 00\n0x95,0x00')).toBe(true);
+    expect(isHexText('r0 = 0\nexit\n')).toBe(false);
+    expect(isHexText(' \n')).toBe(false);
+  });
+
+  it('scans a 10 MB file without overflowing the stack', () => {
+    const big = '0a '.repeat(3_500_000);
+    expect(isHexText(big)).toBe(true);
+    expect(isHexText(`${big}z`)).toBe(false);
   });
 });

@@ -72,6 +72,14 @@ export function encodeInsns(insns: readonly Insn[], endian: Endian = 'le'): Uint
   return out;
 }
 
+/**
+ * Whether a file's text is hex (digits, whitespace, `0x`, `,`) rather than raw bytes or assembly.
+ * One character class, no alternation: a group like `(\s|0x|…)*` recurses per character and
+ * overflows the stack on a 10 MB file.
+ */
+export const isHexText = (text: string): boolean =>
+  /^[\s0-9a-fA-Fx,]*$/.test(text) && /[0-9a-fA-F]/.test(text);
+
 /** Hex text (whitespace, `0x` prefixes and `,` ignored) → bytes. Throws on odd length or bad digits. */
 export function bytesFromHex(hex: string): Uint8Array {
   const clean = hex.replace(/0x/gi, '').replace(/[\s,]/g, '');

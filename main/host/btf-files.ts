@@ -1,19 +1,11 @@
 // Node-side BTF loading: the running kernel's BTF, the bundled reference
 // kernel (6.18; the corpus's BTF ids refer to it) and arbitrary files.
-import {
-  accessSync,
-  closeSync,
-  constants,
-  existsSync,
-  fstatSync,
-  openSync,
-  readFileSync,
-  readSync,
-} from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { type Btf, parseBtf, parseBtfOrElf } from '../../core/btf/index';
+import { INPUT_LIMITS, InputFileError, readInputFile } from './input-file';
 
 export const SYS_VMLINUX_BTF = '/sys/kernel/btf/vmlinux';
 
@@ -65,7 +57,7 @@ export async function loadVmlinuxBtf(): Promise<Btf> {
   const src = vmlinuxBtfSource();
   if (src === SYS_VMLINUX_BTF) {
     try {
-      return parseBtf(readFileBytes(src), { name: 'vmlinux' });
+      return parseBtf(readInputFile(src, 'btf'), { name: 'vmlinux' });
     } catch {
       // Unreadable in practice (permissions, sandbox): fall back to the reference kernel.
     }
@@ -73,36 +65,17 @@ export async function loadVmlinuxBtf(): Promise<Btf> {
   return loadReferenceVmlinuxBtf();
 }
 
-/**
- * The whole file, read straight into one Uint8Array: no Buffer → Uint8Array copy
- * (~30 ms on a 5.5 MB vmlinux); sizes that lie, as in /sys, grow it.
- */
-export function readFileBytes(path: string): Uint8Array {
-  const fd = openSync(path, 'r');
-  try {
-    // One byte more than the size, so the read that sees EOF does not have to grow the buffer first.
-    let buf = new Uint8Array(Math.max(fstatSync(fd).size + 1, 1 << 16));
-    let n = 0;
-    for (;;) {
-      if (n === buf.length) {
-        const g = new Uint8Array(buf.length * 2);
-        g.set(buf);
-        buf = g;
-      }
-      const r = readSync(fd, buf, n, buf.length - n, null);
-      if (r === 0) break;
-      n += r;
-    }
-    return buf.subarray(0, n);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** Reads raw BTF, gzip'ed raw BTF or an ELF object with .BTF; `base` for split BTF. */
 export function loadBtfFileSync(path: string, base?: Btf): Btf {
-  let bytes = readFileBytes(path);
-  if (bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = new Uint8Array(gunzipSync(bytes));
+  let bytes = readInputFile(path, 'btf');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = new Uint8Array(gunzipSync(bytes, { maxOutputLength: INPUT_LIMITS.btf }));
+    } catch (e) {
+      const tooLarge = (e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+      throw new InputFileError(path, tooLarge ? 'gunzips to more than the btf file limit' : 'bad gzip data');
+    }
+  }
   return parseBtfOrElf(bytes, { base, name: path });
 }
 

@@ -15,4 +15,9 @@ describe('program files', () => {
     expect(programHexFromFile(raw)).toBe('b7000000000000009500000000000000');
     expect(programHexFromFile(text)).toBe('b7000000000000009500000000000000');
   });
+
+  it('refuses devices and directories with a one-line reason', () => {
+    expect(() => programHexFromFile('/dev/zero')).toThrow('/dev/zero: is a device, not a regular file');
+    expect(() => programHexFromFile(dir)).toThrow(`${dir}: is a directory`);
+  });
 });

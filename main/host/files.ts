@@ -1,13 +1,12 @@
 // Program files the app opens: raw bytes (.bin, anything binary) or hex text
 // (.hex, .txt, the corpus' `insns` form). Electron-free so it can be tested.
-import { readFileSync } from 'node:fs';
+import { isHexText } from '../../core/isa/encoding';
+import { readInputFile } from './input-file';
 
-const HEX_TEXT = /^[\s0-9a-fA-Fx,]*$/;
-
-/** The program in a file as lowercase hex of its bytes. */
+/** The program in a file as lowercase hex of its bytes. Throws InputFileError for unreadable or oversized files. */
 export function programHexFromFile(path: string): string {
-  const bytes = readFileSync(path);
+  const bytes = Buffer.from(readInputFile(path, 'program'));
   const text = bytes.toString('latin1');
-  if (HEX_TEXT.test(text)) return text.replace(/0x/gi, '').replace(/[\s,]/g, '').toLowerCase();
+  if (isHexText(text)) return text.replace(/0x/gi, '').replace(/[\s,]/g, '').toLowerCase();
   return bytes.toString('hex');
 }
