@@ -51,6 +51,8 @@ describe('kmodel run', () => {
     expect(bad([])).toThrow(CliError);
     expect(bad(['--hex', 'b7'])).toThrow('program length 1 is not a multiple of 8 bytes');
     expect(bad(['--hex', '8c00000000000000'])).toThrow('insn 0: unknown opcode 8c');
+    // r11 (BPF_REG_AX) is the kernel's own scratch register: refused as check_reg_arg does, not run.
+    expect(bad(['--hex', 'bfb0000000000000 9500000000000000'])).toThrow('insn 0: R11 is invalid');
     expect(bad(['--hex', '0500ffff000000009500000000000000', '--steps', '50'])).toThrow(/step limit of 50/);
     expect(bad([join(data, 'neg-invalid_register.data')])).toThrow(/Invalid register: %r50/);
     expect(bad([join(data, 'neg-invalid_unknown_directive.data')])).toThrow(/unknown section/);

@@ -14,7 +14,7 @@ describe('disasm of xlated dumps', () => {
   for (const name of ['x', 'q']) {
     it(`prints ${name}.bin as bpftool printed it`, () => {
       const insns = decodeInsns(new Uint8Array(readFileSync(join(dir, `${name}.bin`))));
-      expect(checkProgram(insns, { xlated: true })).toEqual([]);
+      expect(checkProgram(insns, { xlated: true, regAx: true })).toEqual([]);
       // bpftool takes the subprogram's name from the program's jited ksyms, not its bytes.
       const resolver = xlatedResolver({
         ...syms,

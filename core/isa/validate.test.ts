@@ -76,7 +76,10 @@ describe('validate', () => {
     const nospec = insn(0xc2, 0, 0, 0, 0);
     expect(checkProgram([nospec, exit])[0]!.reason).toBe('unknown opcode c2');
     expect(checkProgram([nospec, exit], { xlated: true })).toEqual([]);
-    expect(checkProgram([insn(0xbf, 11, 1, 0, 0), exit], { xlated: true })).toEqual([]);
+    expect(checkProgram([insn(0xbf, 11, 1, 0, 0), exit], { xlated: true, regAx: true })).toEqual([]);
+    expect(checkProgram([insn(0xbf, 11, 1, 0, 0), exit], { internal: true })).toEqual([]);
+    // xlated alone (the interpreter's default) still refuses r11, as check_reg_arg does.
+    expect(checkProgram([insn(0xbf, 0, 11, 0, 0), exit], { xlated: true })[0]!.reason).toBe('R11 is invalid');
     const percpu = insn(0xbf, 0, 0, -1, 0);
     expect(checkProgram([percpu, exit])[0]!.reason).toBe('BPF_MOV uses reserved fields');
     expect(checkProgram([percpu, exit], { xlated: true })).toEqual([]);

@@ -78,10 +78,15 @@ export interface ValidateOptions {
   /** Accept callx (0x85 | BPF_X = 0x8d, register in dst): the bpf_conformance extension. */
   callx?: boolean;
   /**
-   * Accept the kernel-internal forms found in xlated programs: nospec (0xc2), BPF_REG_AX
-   * (r11), internal helper calls with any imm.
+   * Accept the kernel-internal forms found in xlated programs: nospec (0xc2), internal
+   * helper calls with any imm.
    */
   xlated?: boolean;
+  /**
+   * Accept BPF_REG_AX (r11). Only the verifier's own rewrites emit it (xlated dumps, the
+   * JIT's input); in a program as loaded, check_reg_arg rejects it ("R11 is invalid").
+   */
+  regAx?: boolean;
   /**
    * Also apply the verifier's value checks that RFC 9669 leaves open: immediate shift
    * counts out of range, division by an immediate 0, helper ids out of enum bpf_func_id.
@@ -164,7 +169,7 @@ const LDX_INTERNAL_MODES = new Set([
 ]);
 
 const normalize = (opts: ValidateOptions): ValidateOptions =>
-  opts.internal ? { ...opts, xlated: true } : opts;
+  opts.internal ? { ...opts, xlated: true, regAx: true } : opts;
 
 /** True when the kernel (with the options' extensions) knows this opcode byte. */
 export function isKnownOpcode(code: number, opts: ValidateOptions = {}): boolean {
@@ -187,7 +192,7 @@ export function checkInsn(
   const { code, dst, src, off, imm } = insn;
   const cls = BPF_CLASS(code);
   const reserved = (what: string) => new IsaError(i, `${what} uses reserved fields`, 'reserved-field');
-  const maxReg = opts.xlated ? 11 : 10;
+  const maxReg = opts.regAx ? 11 : 10;
   const regOk = (r: number) => (r > maxReg ? new IsaError(i, `R${r} is invalid`, 'bad-register') : undefined);
 
   // resolve_pseudo_ldimm64 runs before the opcode table check, so LDX and ld_imm64
