@@ -1,0 +1,568 @@
+// Calls: check_helper_call with its argument checks, check_kfunc_call, check_func_call for
+// bpf-to-bpf subprograms, and prepare_func_exit / the program's exit.
+import { KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, KF_TRUSTED_ARGS } from '../btf/kfuncs';
+import { BPF_FUNC_MAX_ID, funcIdName } from '../isa/helper-names';
+import type { Insn } from '../isa/insn';
+import { coerceRegToSize } from './alu';
+import { forEachReg } from './cond-jmp';
+import type { Verifier } from './do-check';
+import { printFuncState, regTypeStr } from './log';
+import {
+  btfStructIdsMatch,
+  checkMemRegionAccess,
+  checkPacketAccess,
+  checkStackAccessWithinBounds,
+  isScalarStruct,
+  sizeOfType,
+  skipMods,
+  stackFrame,
+} from './mem-access';
+import type { BpfArgType, BpfFuncProto } from './ops';
+import { backtrack, markChainPrecision } from './precision';
+import { copyReg, markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
+import {
+  BPF_REG_SIZE,
+  curFunc,
+  growStack,
+  newFuncState,
+  STACK_INVALID,
+  STACK_MISC,
+  STACK_SPILL,
+  STACK_ZERO,
+} from './state';
+import { markStackRead } from './state-pruning';
+import { E2BIG, EACCES, EFAULT, EINVAL, VerifierError } from './verifier-error';
+
+const MAX_CALL_FRAMES = 8;
+
+interface CallMeta {
+  mapIndex: number;
+  rawMode: boolean;
+  regno: number;
+  accessSize: number;
+  constSizeRegs: number[];
+  /** get_constant_map_key: the key when it is a known constant on the stack. */
+  constMapKey?: bigint;
+}
+
+export const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
+
+export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
+  const funcId = insn.imm;
+  if (funcId < 0 || funcId >= BPF_FUNC_MAX_ID) v.fail(EINVAL, `invalid func ${funcIdName(funcId)}#${funcId}`);
+  const fn = v.env.ops.getFuncProto(funcId);
+  if (!fn) v.fail(EINVAL, `program of this type cannot use helper ${funcIdName(funcId)}#${funcId}`);
+  const meta: CallMeta = { mapIndex: -1, rawMode: false, regno: 0, accessSize: 0, constSizeRegs: [] };
+  for (let i = 0; i < 5; i++) checkFuncArg(v, i, fn, meta, idx);
+  if (meta.mapIndex >= 0) {
+    const aux = v.env.aux[idx]!;
+    if (aux.mapIndex === undefined) aux.mapIndex = meta.mapIndex;
+    else if (aux.mapIndex !== meta.mapIndex) aux.mapPtrPoisoned = true;
+    if (fn.name === 'bpf_tail_call') {
+      const r3 = v.regs()[3]!;
+      const key = r3.varOff.mask === 0n ? Number(r3.varOff.value) : undefined;
+      if (aux.mapKeyConst === undefined && !('mapKeyVaries' in aux)) aux.mapKeyConst = key;
+      else if (aux.mapKeyConst !== key) {
+        aux.mapKeyConst = undefined;
+        (aux as { mapKeyVaries?: boolean }).mapKeyVaries = true;
+      }
+    }
+  }
+  if (fn.name === 'bpf_tail_call') {
+    if (v.cur.refs.length) v.fail(EINVAL, 'tail_call would lead to reference leak');
+    if (v.cur.curframe > 0) {
+      // Tail calls from subprograms need program BTF (func_info) in the kernel.
+    }
+  }
+  const regs = v.regs();
+  for (const r of CALLER_SAVED) {
+    regs[r] = notInitReg();
+    regs[r]!.frameno = curFunc(v.cur).frameno;
+    v.markRegScratched(r);
+  }
+  switch (fn.ret) {
+    case 'RET_INTEGER':
+      regs[0] = v.newScalar();
+      break;
+    case 'RET_VOID':
+      break;
+    case 'RET_PTR_TO_MAP_VALUE_OR_NULL': {
+      const r = v.markKnownZeroPtr(0, 'PTR_TO_MAP_VALUE');
+      r.mapIndex = meta.mapIndex;
+      const map = v.env.maps[meta.mapIndex];
+      // An array lookup with a constant in-bounds key cannot fail (v6.18).
+      const elide =
+        fn.name === 'bpf_map_lookup_elem' &&
+        map?.type === 'array' &&
+        meta.constMapKey !== undefined &&
+        meta.constMapKey < BigInt(map.maxEntries);
+      if (!elide) {
+        r.maybeNull = true;
+        r.id = ++v.idGen;
+      }
+      break;
+    }
+    case 'RET_PTR_TO_MEM_OR_NULL':
+    case 'RET_PTR_TO_BTF_ID_OR_NULL':
+      regs[0] = v.newScalar();
+      break;
+  }
+  checkMapFuncCompatibility(v, meta.mapIndex, fn);
+  if (fn.changesPktData) clearAllPktPointers(v);
+}
+
+export function checkMapFuncCompatibility(v: Verifier, mapIndex: number, fn: BpfFuncProto): void {
+  if (mapIndex < 0) {
+    if (fn.name === 'bpf_tail_call') v.fail(EINVAL, 'expected prog array map for tail call');
+    return;
+  }
+  const map = v.env.maps[mapIndex]!;
+  const tname = map.type === 'array' ? 2 : map.type === 'hash' ? 1 : 3;
+  if (map.type === 'prog_array' && fn.name !== 'bpf_tail_call') {
+    v.fail(EINVAL, `cannot pass map_type ${tname} into func ${fn.name}#${fn.id}`);
+  }
+  if (fn.name === 'bpf_tail_call' && map.type !== 'prog_array') {
+    // The kernel's message has no newline: the statistics line follows on the same line.
+    v.log.write('expected prog array map for tail call');
+    throw new VerifierError(EINVAL, 'expected prog array map for tail call', true);
+  }
+}
+
+export function clearAllPktPointers(v: Verifier): void {
+  for (const f of v.cur.frames) {
+    for (let i = 0; i < f.regs.length; i++) {
+      const r = f.regs[i]!;
+      if (r.type === 'PTR_TO_PACKET' || r.type === 'PTR_TO_PACKET_META' || r.type === 'PTR_TO_PACKET_END') {
+        const n = notInitReg();
+        n.type = 'SCALAR_VALUE';
+        n.frameno = r.frameno;
+        f.regs[i] = n;
+      }
+    }
+    for (const s of f.stack) {
+      const r = s.spilled;
+      if (
+        s.slotType[7] === STACK_SPILL &&
+        (r.type === 'PTR_TO_PACKET' || r.type === 'PTR_TO_PACKET_META' || r.type === 'PTR_TO_PACKET_END')
+      ) {
+        s.spilled = notInitReg();
+        s.spilled.type = 'SCALAR_VALUE';
+      }
+    }
+  }
+}
+
+export function checkFuncArg(v: Verifier, arg: number, fn: BpfFuncProto, meta: CallMeta, idx: number): void {
+  const argType: BpfArgType = fn.args[arg] ?? 'ARG_DONTCARE';
+  const flags = fn.argFlags?.[arg] ?? [];
+  const regno = arg + 1;
+  if (argType === 'ARG_DONTCARE') return;
+  v.checkRegArg(regno, 'src');
+  const reg = v.regs()[regno]!;
+  if (argType === 'ARG_ANYTHING') return;
+  const maybeNullArg = flags.includes('PTR_MAYBE_NULL') || argType.endsWith('_OR_NULL');
+  const isNull = reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n;
+  if (!(isNull && maybeNullArg)) checkRegType(v, regno, reg, argType, flags);
+  switch (argType) {
+    case 'ARG_CONST_MAP_PTR':
+      meta.mapIndex = reg.mapIndex;
+      break;
+    case 'ARG_PTR_TO_MAP_KEY': {
+      if (meta.mapIndex < 0) v.fail(EACCES, 'invalid map_ptr to access map->key');
+      const keySize = v.env.maps[meta.mapIndex]!.keySize;
+      checkHelperMemAccess(v, regno, keySize, 'read', false);
+      meta.constMapKey = getConstantMapKey(v, reg, keySize);
+      break;
+    }
+    case 'ARG_PTR_TO_MAP_VALUE': {
+      if (meta.mapIndex < 0) v.fail(EACCES, 'invalid map_ptr to access map->value');
+      checkHelperMemAccess(v, regno, v.env.maps[meta.mapIndex]!.valueSize, 'read', false);
+      break;
+    }
+    case 'ARG_PTR_TO_MEM':
+    case 'ARG_PTR_TO_MEM_RDONLY':
+    case 'ARG_PTR_TO_UNINIT_MEM':
+      meta.rawMode = argType === 'ARG_PTR_TO_UNINIT_MEM' || flags.includes('MEM_UNINIT');
+      break;
+    case 'ARG_CONST_SIZE':
+    case 'ARG_CONST_SIZE_OR_ZERO': {
+      const memArg = fn.args[arg - 1];
+      const memFlags = fn.argFlags?.[arg - 1] ?? [];
+      const write =
+        memArg === 'ARG_PTR_TO_UNINIT_MEM' ||
+        memFlags.includes('MEM_WRITE') ||
+        memFlags.includes('MEM_UNINIT');
+      checkMemSizeReg(v, regno, reg, argType === 'ARG_CONST_SIZE_OR_ZERO', write, meta);
+      break;
+    }
+    default:
+      break;
+  }
+  void idx;
+}
+
+export function getConstantMapKey(v: Verifier, key: RegState, keySize: number): bigint | undefined {
+  if (key.type !== 'PTR_TO_STACK' || key.varOff.mask !== 0n) return undefined;
+  const stackOff = key.off + Number(BigInt.asIntN(64, key.varOff.value));
+  const slot = -stackOff - 1;
+  const spi = Math.floor(slot / BPF_REG_SIZE);
+  const off = slot % BPF_REG_SIZE;
+  const st = stackFrame(v, key).stack[spi];
+  if (!st) return undefined;
+  let zero = 0;
+  for (let i = off; i >= 0 && st.slotType[i] === STACK_ZERO; i--) zero++;
+  if (zero >= keySize) return 0n;
+  if (st.slotType[7] !== STACK_SPILL || st.spilled.type !== 'SCALAR_VALUE') return undefined;
+  let spill = 0;
+  for (let i = off; i >= 0 && st.slotType[i] === STACK_SPILL; i--) spill++;
+  if (spill !== keySize || st.spilled.varOff.mask !== 0n) return undefined;
+  backtrack(v, v.cur.hist, new Set(), new Set([spi]), true);
+  return st.spilled.varOff.value;
+}
+
+export function checkRegType(
+  v: Verifier,
+  regno: number,
+  reg: RegState,
+  argType: BpfArgType,
+  flags: string[],
+): void {
+  let types: RegState['type'][];
+  let names: string[];
+  switch (argType) {
+    case 'ARG_CONST_MAP_PTR':
+      types = ['CONST_PTR_TO_MAP'];
+      names = ['map_ptr'];
+      break;
+    case 'ARG_PTR_TO_CTX':
+    case 'ARG_PTR_TO_CTX_OR_NULL':
+      types = ['PTR_TO_CTX'];
+      names = ['ctx'];
+      break;
+    case 'ARG_CONST_SIZE':
+    case 'ARG_CONST_SIZE_OR_ZERO':
+    case 'ARG_PTR_TO_LONG':
+    case 'ARG_PTR_TO_INT':
+      types = argType.startsWith('ARG_CONST') ? ['SCALAR_VALUE'] : ['PTR_TO_STACK'];
+      names = argType.startsWith('ARG_CONST') ? ['scalar'] : ['fp'];
+      break;
+    case 'ARG_PTR_TO_STACK':
+    case 'ARG_PTR_TO_STACK_OR_NULL':
+      types = ['PTR_TO_STACK'];
+      names = ['fp'];
+      break;
+    default:
+      types = [
+        'PTR_TO_STACK',
+        'PTR_TO_PACKET',
+        'PTR_TO_PACKET_META',
+        'PTR_TO_MAP_KEY',
+        'PTR_TO_MAP_VALUE',
+        'PTR_TO_MEM',
+      ];
+      names = ['fp', 'pkt', 'pkt_meta', 'map_key', 'map_value', 'mem', 'ringbuf_mem', 'buf', 'trusted_ptr_'];
+      break;
+  }
+  void flags;
+  if (!types.includes(reg.type) || (reg.maybeNull && reg.type !== 'SCALAR_VALUE')) {
+    v.fail(EACCES, `R${regno} type=${regTypeStr(reg, v.printCtx)} expected=${names.join(', ')}`);
+  }
+  if (
+    (reg.type === 'PTR_TO_PACKET' || reg.type === 'PTR_TO_PACKET_META') &&
+    !v.env.ops.directPacketWrite &&
+    v.env.progType !== 'sched_cls' &&
+    v.env.progType !== 'xdp'
+  ) {
+    v.fail(EACCES, 'helper access to the packet is not allowed');
+  }
+  if (reg.type === 'PTR_TO_CTX' && (reg.off || reg.varOff.mask !== 0n || reg.varOff.value)) {
+    if (reg.off) v.fail(EACCES, `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
+    v.fail(
+      EACCES,
+      `variable ctx access var_off=(0x${reg.varOff.value.toString(16)}; 0x${reg.varOff.mask.toString(16)}) disallowed`,
+    );
+  }
+}
+
+export function checkMemSizeReg(
+  v: Verifier,
+  regno: number,
+  reg: RegState,
+  zeroSizeAllowed: boolean,
+  write: boolean,
+  meta: CallMeta,
+): void {
+  const memRegno = regno - 1;
+  if (reg.varOff.mask !== 0n) {
+    // the size is used as a bound: it must be precise for pruning to stay safe
+  }
+  if (reg.smin < 0n) {
+    v.fail(EACCES, `R${regno} min value is negative, either use unsigned or 'var &= const'`);
+  }
+  if (reg.umin === 0n && !zeroSizeAllowed) {
+    v.fail(EACCES, `R${regno} invalid zero-sized read: u64=[${reg.umin},${reg.umax}]`);
+  }
+  if (reg.umax >= 1n << 29n) {
+    v.fail(EACCES, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+  }
+  checkHelperMemAccess(v, memRegno, Number(reg.umax), write ? 'write' : 'read', zeroSizeAllowed);
+  markChainPrecision(v, regno);
+  void meta;
+}
+
+/** check_helper_mem_access: a helper reads/writes [reg, reg + size). */
+export function checkHelperMemAccess(
+  v: Verifier,
+  regno: number,
+  size: number,
+  t: 'read' | 'write',
+  zeroSizeAllowed: boolean,
+): void {
+  const reg = v.regs()[regno]!;
+  switch (reg.type) {
+    case 'PTR_TO_PACKET':
+    case 'PTR_TO_PACKET_META':
+      checkPacketAccess(v, regno, reg, reg.off, size);
+      return;
+    case 'PTR_TO_MAP_VALUE': {
+      const map = v.env.maps[reg.mapIndex]!;
+      checkMemRegionAccess(v, regno, reg, reg.off, size, map.valueSize, 'map_value');
+      return;
+    }
+    case 'PTR_TO_MEM':
+      checkMemRegionAccess(v, regno, reg, reg.off, size, reg.memSize, 'mem');
+      return;
+    case 'PTR_TO_STACK':
+      checkStackRange(v, regno, reg, size, t, zeroSizeAllowed);
+      return;
+    default:
+      if (zeroSizeAllowed && size === 0 && reg.type === 'SCALAR_VALUE') return;
+      v.fail(
+        EACCES,
+        `R${regno} type=${regTypeStr(reg, v.printCtx)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_`,
+      );
+  }
+}
+
+/** check_stack_range_initialized. */
+export function checkStackRange(
+  v: Verifier,
+  regno: number,
+  reg: RegState,
+  size: number,
+  t: 'read' | 'write',
+  zeroSizeAllowed: boolean,
+): void {
+  const off = reg.off;
+  if (size === 0 && zeroSizeAllowed) return;
+  checkStackAccessWithinBounds(v, regno, reg, off, size, t);
+  const state = stackFrame(v, reg);
+  let minOff: number;
+  let maxOff: number;
+  if (reg.varOff.mask === 0n) {
+    minOff = maxOff = Number(BigInt.asIntN(64, reg.varOff.value)) + off;
+  } else {
+    minOff = Number(reg.smin) + off;
+    maxOff = Number(reg.smax) + off;
+  }
+  for (let i = minOff; i < maxOff + size; i++) {
+    const slot = -i - 1;
+    const spi = Math.floor(slot / BPF_REG_SIZE);
+    growStack(state, spi);
+    const st = state.stack[spi]!;
+    const j = slot % BPF_REG_SIZE;
+    v.scratch.slots.add(spi);
+    if (t === 'write') {
+      // raw mode: the helper initializes the memory
+      if (st.slotType[7] === STACK_SPILL) {
+        for (let k = 0; k < 8; k++) st.slotType[k] = STACK_MISC;
+        st.spilled = notInitReg();
+      }
+      st.slotType[j] = STACK_MISC;
+      continue;
+    }
+    markStackRead(v, spi);
+    const stype = st.slotType[j]!;
+    if (stype === STACK_MISC || stype === STACK_ZERO) continue;
+    if (st.slotType[7] === STACK_SPILL) {
+      if (st.spilled.type === 'SCALAR_VALUE') continue;
+      continue; // allow_ptr_leaks
+    }
+    // allow_uninit_stack (root) reads never-written slots
+    if (stype === STACK_INVALID) continue;
+  }
+}
+
+export function checkKfuncCall(v: Verifier, insn: Insn, idx: number): void {
+  const kf = v.env.kfunc;
+  if (!kf) v.fail(EACCES, 'calling kernel functions is not supported without BTF');
+  let name = '';
+  let proto: { ret: number; params: { name: string; type: number }[] } | undefined;
+  try {
+    const t = kf.btf.type(insn.imm);
+    name = t.name;
+    if (t.kind === 'FUNC') {
+      const p = kf.btf.type(t.type);
+      if (p.kind === 'FUNC_PROTO') proto = p;
+    }
+  } catch {
+    // handled below
+  }
+  if (!proto) v.fail(EINVAL, `kernel btf_id ${insn.imm} is not a function`);
+  if (!kf.allowed(name, insn.imm)) v.fail(EACCES, `calling kernel function ${name} is not allowed`);
+  const kfFlags = kf.flags(name, insn.imm);
+  const btf = kf.btf;
+  // KF_RELEASE: the (first) pointer argument carrying a reference is the one released.
+  let releaseRegno = 0;
+  const args = proto.params;
+  if (args.length > 5) v.fail(EINVAL, `Function ${name} has ${args.length} > 5 args`);
+  const regs = v.regs();
+  for (let i = 0; i < args.length; i++) {
+    const regno = i + 1;
+    v.markRegScratched(regno);
+    const reg = regs[regno]!;
+    const tid = skipMods(btf, args[i]!.type);
+    const t = btf.type(tid);
+    if (t.kind === 'INT' || t.kind === 'ENUM' || t.kind === 'ENUM64') {
+      if (reg.type !== 'SCALAR_VALUE') v.fail(EINVAL, `R${regno} is not a scalar`);
+      continue;
+    }
+    if (t.kind !== 'PTR') v.fail(EINVAL, `Unrecognized arg#${i} type ${t.kind}`);
+    if (reg.type === 'NOT_INIT') v.fail(EACCES, `R${regno} !read_ok`);
+    if (reg.maybeNull) v.fail(EACCES, `Possibly NULL pointer passed to trusted arg${i}`);
+    const refId = skipMods(btf, t.type);
+    const ref = btf.type(refId);
+    if (reg.type === 'PTR_TO_BTF_ID') {
+      if (kfFlags & KF_RELEASE && !releaseRegno) {
+        if (!reg.refObjId) v.fail(EINVAL, `release kernel function ${name} expects refcounted PTR_TO_BTF_ID`);
+        releaseRegno = regno;
+      } else if (kfFlags & (KF_TRUSTED_ARGS | KF_RELEASE) && !reg.refObjId && !reg.flags.includes('trusted'))
+        v.fail(EACCES, `R${regno} must be referenced or trusted`);
+      if (ref.kind !== 'STRUCT')
+        v.fail(
+          EINVAL,
+          `arg#${i} pointer type ${ref.kind} ${ref.name} must point to scalar, or struct with scalar`,
+        );
+      if (!btfStructIdsMatch(btf, reg.btfId, refId)) {
+        v.fail(
+          EINVAL,
+          `kernel function ${name} args#${i} expected pointer to STRUCT ${ref.name} but R${regno} has a pointer to STRUCT ${v.printCtx.btfName(reg.btfId)}`,
+        );
+      }
+      continue;
+    }
+    if (ref.kind === 'STRUCT' && !isScalarStruct(btf, refId)) {
+      v.fail(EINVAL, `arg#${i} pointer type STRUCT ${ref.name} must point to scalar, or struct with scalar`);
+    }
+    // memory argument: the pointee size must be accessible
+    let sz = 0;
+    try {
+      sz = sizeOfType(btf, refId);
+    } catch {
+      sz = 0;
+    }
+    if (sz) checkHelperMemAccess(v, regno, sz, 'read', false);
+  }
+  if (kfFlags & KF_RELEASE) {
+    if (!releaseRegno) v.fail(EINVAL, `release kernel function ${name} expects refcounted PTR_TO_BTF_ID`);
+    releaseReference(v, regs[releaseRegno]!.refObjId);
+  }
+  for (const r of CALLER_SAVED) {
+    regs[r] = notInitReg();
+    v.markRegScratched(r);
+  }
+  const rt = proto.ret ? btf.type(skipMods(btf, proto.ret)) : undefined;
+  if (rt && (rt.kind === 'INT' || rt.kind === 'ENUM' || rt.kind === 'ENUM64')) {
+    regs[0] = v.newScalar();
+    const size = (rt as { size?: number }).size ?? 8;
+    if (size < 8) coerceRegToSize(regs[0]!, size);
+  } else if (rt && rt.kind === 'PTR') {
+    const pointee = skipMods(btf, rt.type);
+    const r = v.markKnownZeroPtr(0, 'PTR_TO_BTF_ID');
+    r.btfId = pointee;
+    if (kfFlags & KF_RET_NULL) {
+      r.maybeNull = true;
+      r.id = ++v.idGen;
+    }
+    if (kfFlags & KF_ACQUIRE) {
+      // acquire_reference: the pointer owns a reference that must be released before exit.
+      const id = ++v.idGen;
+      v.cur.refs.push({ id, insnIdx: idx });
+      r.refObjId = id;
+      if (kfFlags & KF_RET_NULL) r.id = id;
+    }
+  }
+}
+
+export function checkFuncCall(v: Verifier, insn: Insn, idx: number): void {
+  const st = v.cur;
+  if (st.curframe + 1 >= MAX_CALL_FRAMES) {
+    v.fail(E2BIG, `the call stack of ${st.curframe + 2} frames is too deep`);
+  }
+  const target = idx + insn.imm + 1;
+  const subprogno = v.env.subprogs.findIndex((s) => s.start === target);
+  if (subprogno < 0) v.fail(EFAULT, `verifier bug. No program starts at insn ${target}`);
+  const caller = curFunc(st);
+  const callee = newFuncState(st.curframe + 1, idx, subprogno);
+  for (let i = 1; i <= 5; i++) callee.regs[i] = copyReg(caller.regs[i]!);
+  const fp = notInitReg();
+  fp.type = 'PTR_TO_STACK';
+  markRegKnown(fp, 0n);
+  fp.frameno = callee.frameno;
+  callee.regs[10] = fp;
+  st.frames.push(callee);
+  st.curframe++;
+  for (const r of CALLER_SAVED) {
+    caller.regs[r] = notInitReg();
+  }
+  if (v.log.enabled) {
+    v.verbose('caller:\n');
+    v.verbose(printFuncState(caller, true, v.scratch, v.printCtx, []));
+    v.verbose('callee:\n');
+    v.verbose(printFuncState(callee, true, v.scratch, v.printCtx, st.refs));
+  }
+  v.scratch.all = true;
+  v.insnIdx = target;
+}
+
+/** release_reference: drop the reference and invalidate every copy of the pointer. */
+export function releaseReference(v: Verifier, refObjId: number): void {
+  const st = v.cur;
+  st.refs = st.refs.filter((r) => r.id !== refObjId);
+  forEachReg(st, (reg) => {
+    if (reg.refObjId === refObjId) markRegUnknown(reg);
+  });
+}
+
+export function processBpfExit(v: Verifier): 'next' | 'exit' {
+  const st = v.cur;
+  if (st.curframe === 0 && st.refs.length) {
+    v.fail(EINVAL, `Unreleased reference id=${st.refs[0]!.id} alloc_insn=${st.refs[0]!.insnIdx}`);
+  }
+  if (st.curframe > 0) {
+    const callee = curFunc(st);
+    v.checkRegArg(0, 'src');
+    const r0 = callee.regs[0]!;
+    if (r0.type === 'PTR_TO_STACK' && r0.frameno === callee.frameno) {
+      v.fail(EINVAL, 'cannot return stack pointer to the caller');
+    }
+    st.frames.pop();
+    st.curframe--;
+    const caller = curFunc(st);
+    caller.regs[0] = copyReg(r0);
+    if (v.log.enabled) {
+      v.verbose('returning from callee:\n');
+      v.verbose(printFuncState(callee, true, v.scratch, v.printCtx, st.refs));
+      v.verbose(`to caller at ${callee.callsite + 1}:\n`);
+      v.verbose(printFuncState(caller, true, v.scratch, v.printCtx, st.refs));
+    }
+    v.insnIdx = callee.callsite + 1;
+    v.doPrintState = true;
+    v.scratch.all = true;
+    return 'next';
+  }
+  if (!v.env.ops.r0Optional) {
+    v.checkRegArg(0, 'src');
+  }
+  return 'exit';
+}

@@ -1,0 +1,141 @@
+// Precision backtracking: mark_chain_precision walks the jump history backwards
+// (backtrack_insn) and propagate_precision carries marks onto a state that pruned.
+import type { Insn } from '../isa/insn';
+import {
+  BPF_ABS,
+  BPF_ALU,
+  BPF_ALU64,
+  BPF_ATOMIC,
+  BPF_CALL,
+  BPF_CLASS,
+  BPF_EXIT,
+  BPF_IND,
+  BPF_JA,
+  BPF_JMP,
+  BPF_JMP32,
+  BPF_LD,
+  BPF_LDX,
+  BPF_MODE,
+  BPF_MOV,
+  BPF_OP,
+  BPF_PSEUDO_CALL,
+  BPF_SRC,
+  BPF_ST,
+  BPF_STX,
+  BPF_X,
+} from '../isa/opcodes';
+import type { Verifier } from './do-check';
+import { type HistNode, STACK_SPILL, type VerifierState } from './state';
+
+export function markChainPrecision(v: Verifier, regno: number): void {
+  const reg = v.regs()[regno]!;
+  if (reg.type !== 'SCALAR_VALUE') return;
+  // Precision goes to the parent checkpoints; the current state's copy stays as it is.
+  const regsSet = new Set<number>([regno]);
+  backtrack(v, v.cur.hist, regsSet, new Set(), true);
+}
+
+export function propagatePrecision(v: Verifier, old: VerifierState, cur: VerifierState): void {
+  const regsSet = new Set<number>();
+  const slots = new Set<number>();
+  const fo = old.frames[old.curframe]!;
+  const fc = cur.frames[cur.curframe]!;
+  for (let i = 0; i < 11; i++) {
+    const r = fo.regs[i]!;
+    if (r.type === 'SCALAR_VALUE' && r.precise && fc.regs[i]!.type === 'SCALAR_VALUE') {
+      regsSet.add(i);
+    }
+  }
+  for (let spi = 0; spi < fo.stack.length; spi++) {
+    const s = fo.stack[spi]!;
+    if (s.slotType[7] === STACK_SPILL && s.spilled.type === 'SCALAR_VALUE' && s.spilled.precise) {
+      const c = fc.stack[spi];
+      if (c && c.slotType[7] === STACK_SPILL && c.spilled.type === 'SCALAR_VALUE') {
+        slots.add(spi);
+      }
+    }
+  }
+  if (regsSet.size || slots.size) backtrack(v, cur.hist, regsSet, slots, true);
+}
+
+/** Walks the path history backwards (backtrack_insn), marking checkpoints precise. */
+export function backtrack(
+  v: Verifier,
+  start: HistNode | null,
+  regsSet: Set<number>,
+  slots: Set<number>,
+  skipFirst: boolean,
+): void {
+  const insns = v.env.insns;
+  let skip = skipFirst;
+  for (let h = start; h; h = h.prev) {
+    if (skip) {
+      skip = false;
+    } else if (!backtrackInsn(insns[h.idx]!, h, regsSet, slots)) {
+      return;
+    }
+    if (!regsSet.size && !slots.size) return;
+    const ck = h.checkpoint;
+    if (ck) {
+      const f = ck.frames[ck.curframe]!;
+      for (const r of [...regsSet]) {
+        const reg = f.regs[r]!;
+        if (reg.type !== 'SCALAR_VALUE' || reg.precise) regsSet.delete(r);
+        else reg.precise = true;
+      }
+      for (const spi of [...slots]) {
+        const s = f.stack[spi];
+        if (!s || s.slotType[7] !== STACK_SPILL || s.spilled.type !== 'SCALAR_VALUE' || s.spilled.precise)
+          slots.delete(spi);
+        else s.spilled.precise = true;
+      }
+      if (!regsSet.size && !slots.size) return;
+    }
+  }
+}
+
+export function backtrackInsn(insn: Insn, h: HistNode, regs: Set<number>, slots: Set<number>): boolean {
+  const cls = BPF_CLASS(insn.code);
+  const op = BPF_OP(insn.code);
+  const d = insn.dst;
+  const s = insn.src;
+  if (cls === BPF_ALU || cls === BPF_ALU64) {
+    if (!regs.has(d)) return true;
+    if (op === BPF_MOV) {
+      regs.delete(d);
+      if (BPF_SRC(insn.code) === BPF_X && s !== 10) regs.add(s);
+    } else if (BPF_SRC(insn.code) === BPF_X && s !== 10) {
+      regs.add(s);
+    }
+  } else if (cls === BPF_LDX) {
+    if (!regs.has(d)) return true;
+    regs.delete(d);
+    if (h.stackSpi !== undefined) slots.add(h.stackSpi);
+  } else if (cls === BPF_STX || cls === BPF_ST) {
+    if (BPF_MODE(insn.code) === BPF_ATOMIC) {
+      if (h.stackSpi !== undefined && slots.has(h.stackSpi)) return false;
+      return true;
+    }
+    if (h.stackSpi === undefined || !slots.has(h.stackSpi)) return true;
+    slots.delete(h.stackSpi);
+    if (cls === BPF_STX) regs.add(s);
+  } else if (cls === BPF_JMP || cls === BPF_JMP32) {
+    if (op === BPF_CALL) {
+      if (insn.src === BPF_PSEUDO_CALL) return false;
+      regs.delete(0);
+      for (let r = 1; r <= 5; r++) regs.delete(r);
+    } else if (op === BPF_EXIT) {
+      return false;
+    } else if (op !== BPF_JA && BPF_SRC(insn.code) === BPF_X) {
+      if (regs.has(d) || regs.has(s)) {
+        regs.add(d);
+        regs.add(s);
+      }
+    }
+  } else if (cls === BPF_LD) {
+    if (!regs.has(d)) return true;
+    regs.delete(d);
+    if (BPF_MODE(insn.code) === BPF_ABS || BPF_MODE(insn.code) === BPF_IND) return false;
+  }
+  return true;
+}
