@@ -2,10 +2,7 @@
 // machine code, interleaved with the BPF instructions it came from.
 
 import { BtfRegistry } from '../../core/btf/registry';
-import { assemble } from '../../core/isa/asm';
 import type { DisasmResolver } from '../../core/isa/disasm';
-import { bytesFromHex, decodeInsns, isHexText } from '../../core/isa/encoding';
-import type { Insn } from '../../core/isa/insn';
 import { jitAddressSpaceOf } from '../../core/jit/x86/address-space';
 import { mapImm64 } from '../../core/jit/x86/corpus-case';
 import { JitError } from '../../core/jit/x86/emit-ops';
@@ -19,30 +16,9 @@ import { hexImage, jitListing, type X86Syntax } from '../../main/host/x86-listin
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
-import { readInputBytesOrFail } from '../input-file';
+import { readProgramArg } from '../read-program';
 
 const PROG_TYPES = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
-
-/** A file holds hex text, raw struct bpf_insn bytes, or assembly (kernel or conformance syntax). */
-function readProgram(file: string | undefined, hexArg: string | undefined): Insn[] {
-  if (hexArg !== undefined) {
-    try {
-      return decodeInsns(bytesFromHex(hexArg));
-    } catch (e) {
-      throw new CliError(`--hex: ${(e as Error).message}`);
-    }
-  }
-  if (file === undefined) throw new CliError('give a program FILE or --hex HEX');
-  const raw = Buffer.from(readInputBytesOrFail(file, 'program'));
-  const text = raw.toString('utf8');
-  try {
-    if (isHexText(text)) return decodeInsns(bytesFromHex(text));
-    if (raw.length % 8 === 0 && raw.includes(0)) return decodeInsns(new Uint8Array(raw));
-    return assemble(text);
-  } catch (e) {
-    throw new CliError(`${file}: ${(e as Error).message}`);
-  }
-}
 
 export const jit: Command = {
   async run(ctx) {
@@ -59,7 +35,7 @@ export const jit: Command = {
     const attach = flagString(args, 'attach');
     if (attach !== undefined && !/^\w+:\w+$/.test(attach))
       throw new CliError(`--attach must be STRUCT:MEMBER, got '${attach}'`);
-    const insns = readProgram(args.positional[0], flagString(args, 'hex'));
+    const insns = readProgramArg(args.positional[0], flagString(args, 'hex'));
     if (insns.length === 0) throw new CliError('the program is empty');
 
     let program = insns;

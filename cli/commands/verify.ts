@@ -1,9 +1,6 @@
 // `kmodel verify`: run the verifier model on one program; print the log and the xlated program.
 import { BtfRegistry } from '../../core/btf/registry';
-import { assemble } from '../../core/isa/asm';
 import { disasmProgram } from '../../core/isa/disasm';
-import { bytesFromHex, decodeInsns, isHexText } from '../../core/isa/encoding';
-import type { Insn } from '../../core/isa/insn';
 import { x86_64AddressSpace } from '../../core/kernel/address-space';
 import { bpfCheck, type MapDef } from '../../core/verifier/index';
 import type { ProgTypeName } from '../../core/verifier/progtypes/index';
@@ -11,25 +8,10 @@ import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
-import { readInputBytesOrFail } from '../input-file';
+import { readProgramArg } from '../read-program';
 
 const PROG_TYPES = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
 const MAP_TYPES = ['array', 'hash', 'prog_array'];
-
-function readProgram(file: string | undefined, hexArg: string | undefined): Insn[] {
-  try {
-    if (hexArg !== undefined) return decodeInsns(bytesFromHex(hexArg));
-    if (file === undefined) throw new CliError('give a program FILE or --hex HEX');
-    const raw = Buffer.from(readInputBytesOrFail(file, 'program'));
-    const text = raw.toString('utf8');
-    if (isHexText(text)) return decodeInsns(bytesFromHex(text));
-    if (raw.length % 8 === 0 && raw.includes(0)) return decodeInsns(new Uint8Array(raw));
-    return assemble(text);
-  } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(`${file ?? '--hex'}: ${(e as Error).message}`);
-  }
-}
 
 /** `array:4:8:1` = type:key_size:value_size:max_entries. */
 export function parseMapSpec(spec: string): MapDef {
@@ -73,7 +55,7 @@ export const verify: Command = {
       attach = { struct: s, member: m };
     }
     if (progType === 'struct_ops' && !attach) throw new CliError('struct_ops needs --attach STRUCT:MEMBER');
-    const insns = readProgram(args.positional[0], flagString(args, 'hex'));
+    const insns = readProgramArg(args.positional[0], flagString(args, 'hex'));
     const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
     const as = x86_64AddressSpace();
     const r = bpfCheck(

@@ -9,6 +9,7 @@ import { helperProtoById } from '../kernel/helpers';
 import type { KernelProfile } from '../kernel/profiles';
 import {
   type DoCheckStats,
+  E2BIG,
   EINVAL,
   type MapDef,
   type SubprogInfo,
@@ -120,9 +121,32 @@ export function reasonLine(log: string): string | null {
 const statsLine = (s: DoCheckStats): string =>
   `processed ${s.insnProcessed} insns (limit 1000000) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0\n`;
 
+function emptyProgramResult(): VerifyResult {
+  const stats = {
+    insnProcessed: 0,
+    totalStates: 0,
+    peakStates: 0,
+    maxStatesPerInsn: 0,
+    seenDirectWrite: false,
+  };
+  return {
+    verdict: 'reject',
+    errno: E2BIG,
+    error: 'bpf_prog_load: the program has no instructions (insn_cnt 0)',
+    log: '',
+    processedInsns: 0,
+    xlated: null,
+    xlatedCalls: [],
+    subprogs: [],
+    stats,
+  };
+}
+
 /** bpf_check for one load. Never throws for a bad program: the verdict says it. */
 export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
   const insns = attr.insns;
+  // bpf_prog_load refuses insn_cnt 0 with E2BIG before bpf_check runs, so there is no log.
+  if (insns.length === 0) return emptyProgramResult();
   const maps = attr.maps ?? [];
   const level = attr.logLevel ?? 1;
   const log = new VerifierLog(level);
