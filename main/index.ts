@@ -27,7 +27,13 @@ protocol.registerSchemesAsPrivileged([
 
 const root = findPackageRoot(app.getAppPath());
 // Model files may be anywhere: their paths come from native dialogs, drops and the menu.
-const backend = workerBackend({ entry: join(here, 'worker.js'), root, fileRoots: null });
+// Model files opened or saved are remembered there and listed on the home page.
+const backend = workerBackend({
+  entry: join(here, 'worker.js'),
+  root,
+  fileRoots: null,
+  recentModelsFile: join(app.getPath('userData'), 'recent-models.json'),
+});
 
 const recentFile = () => join(app.getPath('userData'), 'recent.json');
 const recent = () => readRecent(recentFile());

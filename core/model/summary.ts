@@ -11,6 +11,8 @@ export interface ModelSummary {
   structOps: string;
   structFrom: 'decl' | 'btf';
   verifierOps: string[];
+  /** How each profile's kernel emits the calls of generated code (the model's call_design). */
+  callDesign: Record<string, string>;
   members: {
     name: string;
     kind: string;
@@ -50,6 +52,7 @@ export function summarizeModel(r: CheckResult): ModelSummary {
     structOps: model.struct_ops.name,
     structFrom: m.structFrom,
     verifierOps: model.struct_ops.verifier_ops,
+    callDesign: { ...(model.call_design ?? {}) },
     members: m.members.map((mem) => ({
       name: mem.name,
       kind: mem.kind,

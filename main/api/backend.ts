@@ -24,6 +24,8 @@ export interface WorkerBackendOptions {
   root: string;
   /** Where model documents may be opened/saved besides models/ (null: anywhere). */
   fileRoots?: string[] | null;
+  /** The desktop app's recent model files (JSON list), listed on the home page. */
+  recentModelsFile?: string;
 }
 
 /** Calls run in one worker thread, started on first use and restarted if it dies. */
@@ -42,6 +44,7 @@ export function workerBackend(opts: WorkerBackendOptions): ApiBackend {
       kmodelApiWorker: {
         root: opts.root,
         ...(opts.fileRoots !== undefined ? { fileRoots: opts.fileRoots } : {}),
+        ...(opts.recentModelsFile ? { recentModelsFile: opts.recentModelsFile } : {}),
       },
     };
     const w = new Worker(opts.entry, { workerData: data, argv: opts.argv, stdout: false, stderr: false });

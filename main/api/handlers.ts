@@ -33,6 +33,7 @@ import type {
   ModelDocumentResult,
   ModelFileStatus,
   ModelsResult,
+  NewModelParams,
   OpenModelResult,
   ProgType,
   SampleCase,
@@ -105,7 +106,17 @@ export class ApiHandlers implements Handlers {
   constructor(
     readonly root: string,
     readonly fileRoots: readonly string[] | null = [],
+    /** recentModelsFile: the desktop app's list of recently used model files (JSON). */
+    readonly options: { recentModelsFile?: string } = {},
   ) {}
+
+  private fileAccess?: FileAccess;
+  /** Where model paths may point: models/ plus fileRoots (or anywhere when null). */
+  private access(): FileAccess {
+    const models = this.file('models');
+    this.fileAccess ??= new FileAccess(this.fileRoots === null ? null : [models, ...this.fileRoots]);
+    return this.fileAccess;
+  }
 
   private file(...parts: string[]): string {
     return join(this.root, ...parts);
@@ -136,7 +147,10 @@ export class ApiHandlers implements Handlers {
   }
 
   private modelStore(): ModelStore {
-    this.models ??= new ModelStore(this.file('models'), () => this.reg());
+    this.models ??= new ModelStore(this.file('models'), () => this.reg(), this.access(), {
+      listed: this.fileRoots ?? [],
+      ...(this.options.recentModelsFile ? { recentFile: this.options.recentModelsFile } : {}),
+    });
     return this.models;
   }
 
@@ -145,22 +159,27 @@ export class ApiHandlers implements Handlers {
     this.documents ??= new ModelDocuments(
       this.root,
       models,
-      new FileAccess(this.fileRoots === null ? null : [models, ...this.fileRoots]),
+      this.access(),
       () => this.reg(),
-      () => this.models?.forget(),
+      (path) => {
+        this.modelStore().forget();
+        this.modelStore().noteOpened(path);
+      },
     );
     return this.documents;
   }
 
   openModelFile(p: { path: string }): ModelDocumentResult {
-    return this.docs().openModelFile(p);
+    const d = this.docs().openModelFile(p);
+    if (d.path) this.modelStore().noteOpened(d.path);
+    return d;
   }
 
-  newModel(): ModelDocumentResult {
-    return this.docs().newModel();
+  newModel(p?: Partial<NewModelParams>): ModelDocumentResult {
+    return this.docs().newModel(p ?? {});
   }
 
-  validateModelText(p: { text: string; path?: string }): ValidateModelResult {
+  validateModelText(p: { text: string; path?: string; graph?: boolean }): ValidateModelResult {
     return this.docs().validateModelText(p);
   }
 

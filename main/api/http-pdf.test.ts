@@ -1,6 +1,6 @@
 // POST /export/<model>.pdf on the HTTP host, with the browser replaced by a stub
 // (the real Chromium path runs in e2e/export.e2e.mjs).
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,34 @@ describe('HTTP host: report PDF', () => {
     expect(r2.status).toBe(500);
     expect((await r2.json()).error.message).toBe('PDF export failed: target closed');
     render = async () => PDF;
+  });
+
+  it('a model file given to the server is named by its path; a path outside is refused', async () => {
+    const given = mkdtempSync(join(tmpdir(), 'kmodel-http-pdf-given-'));
+    const file = join(given, 'my_model.yaml');
+    writeFileSync(file, readFileSync(join(root, 'models/qdisc.yaml')));
+    const s = await startServer({
+      staticDir: dir,
+      backend: inProcessBackend(root, [given]),
+      reportPdf: async (o) => {
+        asked.push(o);
+        return PDF;
+      },
+    });
+    try {
+      asked.length = 0;
+      const r = await post(`export/${encodeURIComponent(file)}.pdf`, {}, s);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-disposition')).toBe('attachment; filename="my_model-report.pdf"');
+      expect(asked).toEqual([{ appUrl: s.url, model: file }]);
+      const outside = await post(`export/${encodeURIComponent(join(root, 'package.yaml'))}.pdf`, {}, s);
+      expect(outside.status).toBe(400);
+      expect((await outside.json()).error.message).toMatch(/outside the folders this server may use/);
+      expect(asked.length).toBe(1);
+    } finally {
+      await s.close();
+      rmSync(given, { recursive: true, force: true });
+    }
   });
 
   it('without a renderer the route does not exist', async () => {

@@ -13,7 +13,7 @@ import {
   checkReportModel,
   ExportError,
   type ExportErrorCode,
-  isModelName,
+  isModelRef,
   pdfPageCount,
   reportPdfFileName,
 } from '../host/report-pdf';
@@ -156,7 +156,7 @@ async function handlePdf(
     res.setHeader('Allow', 'POST');
     return sendJson(res, 405, { ok: false, error: { code: 'bad-request', message: 'PDF export is POST' } });
   }
-  if (!isModelName(model)) return fail('bad-request', `bad model name '${model}'`);
+  if (!isModelRef(model)) return fail('bad-request', `bad model name '${model}'`);
   if (ctx.busy.on) return fail('busy', 'a PDF export is already running; try again when it is done');
   ctx.busy.on = true;
   try {

@@ -7,13 +7,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { BtfRegistry } from '../../core/btf/registry';
-import { checkModel } from '../../core/model/check';
+import { type CheckResult, checkModel } from '../../core/model/check';
 import type { ModelDiagnostic } from '../../core/model/load';
 import { DiskStateCache, DocumentError, diskState, type FileAccess, saveTextAtomic } from '../host/documents';
+import { skeletonModel } from './new-model';
 import { ApiError } from './schema';
+import { buildSubsystemGraph } from './subsystem-graph';
 import type {
   ModelDocumentResult,
   ModelFileStatus,
+  NewModelParams,
   SaveModelParams,
   SaveModelResult,
   ValidateModelResult,
@@ -44,14 +47,18 @@ export class ModelDocuments {
     }
   }
 
-  diagnose(text: string, file: string): ModelDiagnostic[] {
+  private check(text: string, file: string): CheckResult {
     let btf: BtfRegistry | undefined;
     try {
       btf = this.btf();
     } catch {
       // without the reference BTF, the file is still parsed and schema-checked
     }
-    return checkModel(file, text, btf ? { btf } : {}).diagnostics;
+    return checkModel(file, text, btf ? { btf } : {});
+  }
+
+  diagnose(text: string, file: string): ModelDiagnostic[] {
+    return this.check(text, file).diagnostics;
   }
 
   openModelFile({ path }: { path: string }): ModelDocumentResult {
@@ -74,25 +81,56 @@ export class ModelDocuments {
     };
   }
 
-  newModel(): ModelDocumentResult {
-    const text = readFileSync(join(this.root, TEMPLATE), 'utf8');
+  newModel(p: Partial<NewModelParams> = {}): ModelDocumentResult {
+    let text: string;
+    let name = 'untitled.yaml';
+    if (p.subsystem && p.structOps && p.from) {
+      let btf: BtfRegistry | undefined;
+      try {
+        btf = this.btf();
+      } catch {
+        // declared structs need no BTF; a BTF struct is refused below
+      }
+      try {
+        text = skeletonModel({ subsystem: p.subsystem, structOps: p.structOps, from: p.from }, btf);
+      } catch (e) {
+        throw new ApiError('bad-request', `newModel: ${(e as Error).message}`);
+      }
+      name = `${p.subsystem}.yaml`;
+    } else text = readFileSync(join(this.root, TEMPLATE), 'utf8');
     return {
       path: null,
-      name: 'untitled.yaml',
+      name,
       text,
       hash: null,
       mtimeMs: null,
-      diagnostics: this.diagnose(text, 'untitled.yaml'),
+      diagnostics: this.diagnose(text, name),
     };
   }
 
-  validateModelText({ text, path }: { text: string; path?: string }): ValidateModelResult {
-    const diagnostics = this.diagnose(text, path ? basename(path) : 'untitled.yaml');
-    return {
+  validateModelText({
+    text,
+    path,
+    graph,
+  }: {
+    text: string;
+    path?: string;
+    graph?: boolean;
+  }): ValidateModelResult {
+    const file = path ? basename(path) : 'untitled.yaml';
+    const r = this.check(text, file);
+    const diagnostics = r.diagnostics;
+    const out: ValidateModelResult = {
       diagnostics,
       errors: diagnostics.filter((d) => d.severity === 'error').length,
       warnings: diagnostics.filter((d) => d.severity === 'warning').length,
     };
+    // The editor's live preview: the graph of the text as typed, when it resolves.
+    if (graph)
+      out.graph = r.resolved
+        ? buildSubsystemGraph(file.replace(/\.ya?ml$/i, ''), r, r.build?.emitter.base)
+        : null;
+    return out;
   }
 
   saveModel({ path, text, expectedHash, force }: SaveModelParams): SaveModelResult {

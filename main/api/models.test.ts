@@ -1,6 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inProcessBackend } from './backend';
 import { ApiHandlers, findPackageRoot } from './handlers';
 
 const root = findPackageRoot(__dirname);
@@ -37,5 +39,85 @@ describe('models API', () => {
     const t = c.tables[0]!;
     expect(t.designs.length).toBeGreaterThan(1);
     for (const row of t.rows) expect(row.values.length).toBe(t.designs.length);
+  });
+});
+
+describe('models API: any model the host may read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmodel-models-given-'));
+  const outside = mkdtempSync(join(tmpdir(), 'kmodel-models-outside-'));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(outside, { recursive: true, force: true });
+  });
+  const mine = join(dir, 'my_qdisc.yaml');
+  writeFileSync(
+    mine,
+    readFileSync(join(root, 'models/qdisc.yaml'), 'utf8').replace(/^title: .*$/m, 'title: Mine'),
+  );
+  writeFileSync(join(outside, 'secret.yaml'), 'subsystem: x\n');
+  // As `kmodel serve DIR` runs it.
+  const served = new ApiHandlers(root, [dir]);
+
+  it('lists the files of a folder given to serve beside the shipped ones, with a summary line', () => {
+    const list = served.listModels().models;
+    const given = list.find((m) => m.path === mine);
+    expect(given).toMatchObject({ name: mine, label: 'my_qdisc', origin: 'given', title: 'Mine', errors: 0 });
+    expect(given!.card).toMatchObject({ structOps: 'Qdisc_ops', prologues: 1, epilogues: 2 });
+    expect(given!.card!.callDesign).toEqual({ 'v6.18': 'kfunc', 'bpf-next-2026': 'wrapper' });
+    const shipped = list.find((m) => m.name === 'qdisc');
+    expect(shipped).toMatchObject({ origin: 'shipped', file: 'models/qdisc.yaml' });
+    expect(list.filter((m) => m.origin === 'shipped').length).toBe(yamls.length);
+  });
+
+  it('opens, graphs and compares a model by its absolute path', () => {
+    expect(served.openModel({ name: mine }).summary!.structOps).toBe('Qdisc_ops');
+    const g = served.subsystemGraph({ name: mine });
+    expect(g.name).toBe(mine);
+    expect(g.nodes.some((n) => n.kind === 'wrapper')).toBe(true);
+    expect(served.compare({ name: mine, member: 'init' }).tables.map((t) => t.member)).toEqual(['init']);
+  });
+
+  it('a path into models/ is the shipped model', () => {
+    expect(served.openModel({ name: join(root, 'models/tcp_cc.yaml') }).info.name).toBe('tcp_cc');
+  });
+
+  it('refuses paths outside the allowed folders, relative paths and traversal', async () => {
+    const api = inProcessBackend(root, [dir]);
+    for (const name of [
+      join(outside, 'secret.yaml'),
+      `${dir}/../${basename(outside)}/secret.yaml`,
+      '../models/qdisc',
+      'a/b.yaml',
+      '/etc/passwd',
+    ]) {
+      for (const method of ['openModel', 'subsystemGraph', 'compare']) {
+        const env = await api.call(method, { name });
+        expect(env.ok, `${method} ${name}`).toBe(false);
+        if (!env.ok) expect(env.error.code).toBe('bad-request');
+      }
+    }
+  });
+
+  it('re-checks a model file that changed on disk', () => {
+    const f = join(dir, 'changing.yaml');
+    writeFileSync(f, readFileSync(join(root, 'models/tcp_cc.yaml'), 'utf8'));
+    expect(served.openModel({ name: f }).info.errors).toBe(0);
+    writeFileSync(f, 'subsystem: broken\n# longer, so the size differs\n');
+    expect(served.openModel({ name: f }).info.errors).toBeGreaterThan(0);
+    rmSync(f);
+    expect(() => served.openModel({ name: f })).toThrow(/no model file/);
+  });
+
+  it('lists files opened in the editor, and the recent ones in the desktop app', () => {
+    const recentFile = join(outside, 'recent-models.json');
+    const desktop = new ApiHandlers(root, null, { recentModelsFile: recentFile });
+    const elsewhere = join(outside, 'elsewhere.yaml');
+    copyFileSync(join(root, 'models/tcp_cc.yaml'), elsewhere);
+    desktop.openModelFile({ path: elsewhere });
+    expect(desktop.listModels().models.find((m) => m.path === elsewhere)?.origin).toBe('opened');
+    expect(JSON.parse(readFileSync(recentFile, 'utf8'))).toEqual([elsewhere]);
+    // A later session lists it as recent.
+    const later = new ApiHandlers(root, null, { recentModelsFile: recentFile });
+    expect(later.listModels().models.find((m) => m.path === elsewhere)?.origin).toBe('recent');
   });
 });

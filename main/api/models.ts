@@ -1,41 +1,101 @@
-// Subsystem models for the app: the shipped YAML files under models/, checked
-// against the reference BTF, summarized, and compared across call designs.
+// Subsystem models for the app: the shipped YAML files under models/ and any model
+// file the host may read (the paths given to `kmodel serve`, files opened or saved in
+// the editor, recent files), checked against the reference BTF, summarized, and
+// compared across call designs.
+//
+// A model is named by one identifier everywhere (API, routes, PDF export): a shipped
+// model's name (`qdisc`), or the absolute path of any other model file. Paths pass
+// FileAccess first, so an untrusted caller reaches only what the host allows.
 
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { compareDesigns } from '../../core/analysis/compare';
 import { comparisonRows } from '../../core/analysis/format';
 import type { BtfRegistry } from '../../core/btf/registry';
 import { type CheckResult, checkModel } from '../../core/model/check';
 import { summarizeModel } from '../../core/model/summary';
+import type { FileAccess } from '../host/documents';
+import { pushRecent, readRecent, writeRecent } from '../host/recent';
 import { ApiError } from './schema';
-import type { CompareParams, CompareResult, ModelInfo, ModelsResult, OpenModelResult } from './types';
+import type {
+  CompareParams,
+  CompareResult,
+  ModelCard,
+  ModelInfo,
+  ModelOrigin,
+  ModelsResult,
+  OpenModelResult,
+} from './types';
+
+const isModelFile = (f: string): boolean => /\.ya?ml$/i.test(f);
+const stem = (f: string): string => basename(f).replace(/\.ya?ml$/i, '');
+
+/** A shipped model's name: a file name in models/, never a path. */
+export const isShippedName = (ref: string): boolean => /^[\w.-]+$/.test(ref) && !ref.startsWith('.');
+
+interface Located {
+  /** What the API takes back: the shipped name or the absolute path. */
+  id: string;
+  path: string;
+  /** Shown in lists and diagnostics: `models/qdisc.yaml` or the path. */
+  file: string;
+}
+
+export interface ModelStoreOptions {
+  /** Folders and files listed beside the shipped models (`kmodel serve PATH…`). */
+  listed?: readonly string[];
+  /** JSON list of recently used model files (the desktop app's userData); none under serve. */
+  recentFile?: string;
+}
 
 export class ModelStore {
-  private readonly checked = new Map<string, CheckResult>();
+  private readonly checked = new Map<string, { stamp: string; result: CheckResult }>();
+  /** Model files opened or saved in this session, newest first. */
+  private opened: string[] = [];
 
   constructor(
     readonly dir: string,
     private readonly btf: () => BtfRegistry,
+    private readonly access: FileAccess,
+    private readonly opts: ModelStoreOptions = {},
   ) {}
 
-  private files(): string[] {
+  private shippedFiles(): string[] {
     if (!existsSync(this.dir)) return [];
-    return readdirSync(this.dir)
-      .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-      .sort();
+    return readdirSync(this.dir).filter(isModelFile).sort();
   }
 
-  /** A model by file name inside models/ (never a path: the renderer is untrusted). */
-  private check(name: string): CheckResult {
-    const file = this.files().find((f) => f === name || f.replace(/\.ya?ml$/, '') === name);
-    if (!file) throw new ApiError('not-found', `no model '${name}' in models/`);
-    let r = this.checked.get(file);
-    if (!r) {
-      r = checkModel(`models/${file}`, readFileSync(join(this.dir, file), 'utf8'), { btf: this.btf() });
-      this.checked.set(file, r);
+  /** A model identifier → its file; throws not-found / bad-request. */
+  locate(ref: string): Located {
+    if (isShippedName(ref)) {
+      const file = this.shippedFiles().find((f) => f === ref || stem(f) === ref);
+      if (!file) throw new ApiError('not-found', `no model '${ref}' in models/`);
+      return { id: stem(file), path: join(this.dir, file), file: `models/${file}` };
     }
-    return r;
+    if (!isAbsolute(ref))
+      throw new ApiError('bad-request', `model '${ref}': give a shipped model's name or an absolute path`);
+    let path: string;
+    try {
+      path = this.access.check(ref);
+    } catch (e) {
+      throw new ApiError('bad-request', (e as Error).message);
+    }
+    if (resolve(dirname(path)) === resolve(this.dir)) return this.locate(stem(path));
+    if (!existsSync(path) || !statSync(path).isFile())
+      throw new ApiError('not-found', `no model file ${path}`);
+    return { id: path, path, file: path };
+  }
+
+  private check(ref: string): { at: Located; result: CheckResult } {
+    const at = this.locate(ref);
+    const st = statSync(at.path);
+    // Files outside models/ change under us (the editor, other tools): re-check on a new stamp.
+    const stamp = `${st.mtimeMs}:${st.size}`;
+    const hit = this.checked.get(at.path);
+    if (hit && hit.stamp === stamp) return { at, result: hit.result };
+    const result = checkModel(at.file, readFileSync(at.path, 'utf8'), { btf: this.btf() });
+    this.checked.set(at.path, { stamp, result });
+    return { at, result };
   }
 
   /** Drops cached checks (a model file was saved). */
@@ -43,40 +103,112 @@ export class ModelStore {
     this.checked.clear();
   }
 
-  /** The checked model (for builders that need the resolved form, e.g. the subsystem graph). */
-  result(name: string): CheckResult {
-    return this.check(name);
+  /** Remembers a model file the user opened or saved (listed as opened; recent in the desktop app). */
+  noteOpened(path: string): void {
+    if (resolve(dirname(path)) === resolve(this.dir)) return;
+    this.opened = pushRecent(this.opened, path);
+    if (this.opts.recentFile)
+      writeRecent(this.opts.recentFile, pushRecent(readRecent(this.opts.recentFile), path));
   }
 
-  private info(file: string): ModelInfo {
-    const r = this.check(file);
+  /** The checked model (for builders that need the resolved form, e.g. the subsystem graph). */
+  result(ref: string): CheckResult {
+    return this.check(ref).result;
+  }
+
+  /** The identifier the API uses for `ref` (a path into models/ becomes the shipped name). */
+  idOf(ref: string): string {
+    return this.locate(ref).id;
+  }
+
+  private info(ref: string, origin: ModelOrigin): ModelInfo {
+    const { at, result: r } = this.check(ref);
+    let card: ModelCard | null = null;
+    if (r.resolved) {
+      const s = summarizeModel(r);
+      card = {
+        structOps: s.structOps,
+        structFrom: s.structFrom,
+        module: s.module,
+        members: s.members.length,
+        prologues: s.members.filter((m) => m.prologue).length,
+        epilogues: s.members.filter((m) => m.epilogue).length,
+        kfuncs: s.kfuncs.length,
+        wrappers: s.wrappers.length,
+        programs: s.programs.length,
+        profile: s.profile,
+        callDesign: s.callDesign,
+      };
+    }
     return {
-      name: file.replace(/\.ya?ml$/, ''),
-      file: `models/${file}`,
+      name: at.id,
+      label: stem(at.path),
+      file: at.file,
+      path: at.path,
+      origin,
       subsystem: r.model?.subsystem ?? null,
       title: r.model?.title ?? null,
       errors: r.diagnostics.filter((d) => d.severity === 'error').length,
       warnings: r.diagnostics.filter((d) => d.severity === 'warning').length,
+      card,
     };
   }
 
-  list(): ModelsResult {
-    return { models: this.files().map((f) => this.info(f)) };
+  /** Model files named by the host: each listed file, and the model files at the top of each listed folder. */
+  private listedFiles(): string[] {
+    const out: string[] = [];
+    for (const p of this.opts.listed ?? []) {
+      try {
+        if (statSync(p).isDirectory())
+          out.push(
+            ...readdirSync(p)
+              .filter((f) => isModelFile(f) && !f.startsWith('.'))
+              .sort()
+              .map((f) => join(p, f)),
+          );
+        else if (isModelFile(p)) out.push(p);
+      } catch {
+        // gone since the server started
+      }
+    }
+    return out;
   }
 
-  open(name: string): OpenModelResult {
-    const r = this.check(name);
-    const file = r.file.replace(/^models\//, '');
+  list(): ModelsResult {
+    const seen = new Set<string>();
+    const models: ModelInfo[] = [];
+    const add = (ref: string, origin: ModelOrigin) => {
+      let info: ModelInfo;
+      try {
+        info = this.info(ref, origin);
+      } catch {
+        return; // deleted, unreadable or no longer allowed: not listed
+      }
+      if (seen.has(info.path)) return;
+      seen.add(info.path);
+      models.push(info);
+    };
+    for (const f of this.shippedFiles()) add(stem(f), 'shipped');
+    for (const f of this.listedFiles()) add(f, 'given');
+    for (const f of this.opened) add(f, 'opened');
+    if (this.opts.recentFile) for (const f of readRecent(this.opts.recentFile)) add(f, 'recent');
+    return { models };
+  }
+
+  open(ref: string): OpenModelResult {
+    const { at, result: r } = this.check(ref);
+    const origin: ModelOrigin =
+      at.id !== at.path ? 'shipped' : this.listedFiles().includes(at.path) ? 'given' : 'opened';
     return {
-      info: this.info(file),
+      info: this.info(ref, origin),
       summary: r.resolved ? summarizeModel(r) : null,
       diagnostics: r.diagnostics,
-      source: readFileSync(join(this.dir, file), 'utf8'),
+      source: readFileSync(at.path, 'utf8'),
     };
   }
 
   compare({ name, profile, member }: CompareParams): CompareResult {
-    const r = this.check(name);
+    const r = this.result(name);
     if (!r.resolved)
       throw new ApiError('bad-request', `model '${name}' has errors; fix them before comparing`);
     let c: ReturnType<typeof compareDesigns>;

@@ -12,18 +12,18 @@ const hex = z
 
 const corpusId = z.string().regex(/^[a-z]+-\d+$/, 'a corpus id looks like hand-0002');
 
-// A file name in models/, never a path.
-const modelName = z
-  .string()
-  .regex(/^[\w.-]+$/, 'a model name like tcp_cc')
-  .max(100);
-
 // Model documents: where a path may point is FileAccess's call (main/host/documents.ts).
 const modelPath = z
   .string()
   .min(1)
   .max(4096)
   .refine((p) => !p.includes('\0'), 'a path without NUL');
+
+// A model: a shipped model's name, or an absolute path the host's FileAccess then checks.
+const modelRef = modelPath.refine(
+  (p) => /^[\w.-]+$/.test(p) || /^(?:\/|[A-Za-z]:[\\/])/.test(p),
+  'a model name like tcp_cc, or the absolute path of a .yaml model file',
+);
 const modelText = z.string().max(2 << 20);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
 
@@ -52,18 +52,31 @@ export const schemas = {
     .strict()
     .refine((p) => (p.id === undefined) !== (p.hex === undefined), 'give either id or hex'),
   listModels: z.object({}).strict().optional(),
-  openModel: z.object({ name: modelName }).strict(),
+  openModel: z.object({ name: modelRef }).strict(),
   compare: z
     .object({
-      name: modelName,
+      name: modelRef,
       profile: z.enum(['v6.12', 'v6.18', 'bpf-next-2026', 'auto']).optional(),
       member: z.string().regex(/^\w+$/).optional(),
     })
     .strict(),
-  subsystemGraph: z.object({ name: modelName }).strict(),
+  subsystemGraph: z.object({ name: modelRef }).strict(),
   openModelFile: z.object({ path: modelPath }).strict(),
-  newModel: z.object({}).strict().optional(),
-  validateModelText: z.object({ text: modelText, path: modelPath.optional() }).strict(),
+  newModel: z
+    .union([
+      z.object({}).strict(),
+      z
+        .object({
+          subsystem: z.string().regex(/^[A-Za-z_]\w{0,63}$/, 'a C identifier like my_sched'),
+          structOps: z.string().regex(/^[A-Za-z_]\w{0,127}$/, 'a C struct name like tcp_congestion_ops'),
+          from: z.enum(['btf', 'declared']),
+        })
+        .strict(),
+    ])
+    .optional(),
+  validateModelText: z
+    .object({ text: modelText, path: modelPath.optional(), graph: z.boolean().optional() })
+    .strict(),
   saveModel: z
     .object({
       path: modelPath,

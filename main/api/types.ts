@@ -259,14 +259,46 @@ export interface VerifyView {
   };
 }
 
+/** Where a listed model comes from: models/, a path given to `kmodel serve`, opened or saved here, recent. */
+export type ModelOrigin = 'shipped' | 'given' | 'opened' | 'recent';
+
+/** A model's one-line summary (home page): from core/model/summary.ts. */
+export interface ModelCard {
+  structOps: string;
+  structFrom: 'decl' | 'btf';
+  module: string | null;
+  members: number;
+  /** Members with a generated prologue / epilogue. */
+  prologues: number;
+  epilogues: number;
+  kfuncs: number;
+  wrappers: number;
+  programs: number;
+  /** The profile `model check` runs under. */
+  profile: string;
+  /** profile → call design of generated code (kfunc, wrapper, helper). */
+  callDesign: Record<string, string>;
+}
+
 export interface ModelInfo {
-  /** File name without .yaml: what openModel/compare take. */
+  /**
+   * The model's identifier, what openModel/compare/subsystemGraph and the routes take:
+   * a shipped model's name (`qdisc`), or the absolute path of any other model file.
+   */
   name: string;
+  /** File name without .yaml (for titles). */
+  label: string;
+  /** `models/qdisc.yaml`, or the path. */
   file: string;
+  /** Absolute path on the host. */
+  path: string;
+  origin: ModelOrigin;
   subsystem: string | null;
   title: string | null;
   errors: number;
   warnings: number;
+  /** null when the model does not resolve. */
+  card: ModelCard | null;
 }
 
 export interface ModelsResult {
@@ -388,10 +420,20 @@ export interface ModelDocumentResult {
   diagnostics: ModelDiagnostic[];
 }
 
+/** The new-model wizard's answers (main/api/new-model.ts writes the skeleton). */
+export interface NewModelParams {
+  subsystem: string;
+  /** The struct_ops type: a struct of the reference BTF (from 'btf') or a new one (declared). */
+  structOps: string;
+  from: 'btf' | 'declared';
+}
+
 export interface ValidateModelResult {
   diagnostics: ModelDiagnostic[];
   errors: number;
   warnings: number;
+  /** Asked with graph: true: the subsystem graph of the text; null when it does not resolve. */
+  graph?: SubsystemGraph | null;
 }
 
 export interface SaveModelParams {
@@ -437,9 +479,9 @@ export interface KmodelApi {
   subsystemGraph(params: { name: string }): Promise<SubsystemGraph>;
   /** A model file by absolute path, or a shipped model by name (`qdisc`). */
   openModelFile(params: { path: string }): Promise<ModelDocumentResult>;
-  /** An untitled document from the template model. */
-  newModel(params?: Record<string, never>): Promise<ModelDocumentResult>;
-  validateModelText(params: { text: string; path?: string }): Promise<ValidateModelResult>;
+  /** An untitled document: the template model, or the wizard's skeleton for one struct_ops type. */
+  newModel(params?: Record<string, never> | NewModelParams): Promise<ModelDocumentResult>;
+  validateModelText(params: { text: string; path?: string; graph?: boolean }): Promise<ValidateModelResult>;
   saveModel(params: SaveModelParams): Promise<SaveModelResult>;
   modelFileStatus(params: { path: string; hash: string | null }): Promise<ModelFileStatus>;
 }

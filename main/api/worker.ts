@@ -21,7 +21,7 @@ export interface WorkerReply {
 
 export interface ApiWorkerData {
   /** fileRoots: see ApiHandlers (null = any model path; absent = models/ only). */
-  kmodelApiWorker: { root: string; fileRoots?: string[] | null };
+  kmodelApiWorker: { root: string; fileRoots?: string[] | null; recentModelsFile?: string };
 }
 
 /** Turns a handler's outcome into the wire envelope. */
@@ -39,8 +39,8 @@ let started = false;
 export function runApiWorker(): void {
   if (started || isMainThread || !parentPort) return;
   started = true;
-  const { root, fileRoots } = (workerData as ApiWorkerData).kmodelApiWorker;
-  const handlers = new ApiHandlers(root, fileRoots ?? []);
+  const { root, fileRoots, recentModelsFile } = (workerData as ApiWorkerData).kmodelApiWorker;
+  const handlers = new ApiHandlers(root, fileRoots ?? [], recentModelsFile ? { recentModelsFile } : {});
   const port = parentPort;
   port.on('message', async (req: WorkerRequest) => {
     const reply: WorkerReply = { id: req.id, envelope: await envelopeOf(handlers, req.method, req.params) };

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   electronPdfOptions,
   isModelName,
+  isModelRef,
   isPdf,
   PDF_PAGE,
   pdfPageCount,
@@ -85,6 +86,18 @@ describe('report PDF: names, route, page setup', () => {
     for (const n of ['qdisc', 'tcp_cc', 'bpf_testmod_v2_kfunc', 'a.b-c']) expect(isModelName(n)).toBe(true);
     for (const n of ['', '../etc/passwd', 'a/b', 'a\\b', '.hidden', 'x..y', 'a b', 3, null, 'q'.repeat(101)])
       expect(isModelName(n)).toBe(false);
+  });
+
+  it('a report may also name a model file by absolute path, never a relative one', () => {
+    for (const r of ['qdisc', '/tmp/x.yaml', '/a b/My Model.yml', 'C:\\m\\x.yaml'])
+      expect(isModelRef(r)).toBe(true);
+    for (const r of ['a/b.yaml', '../x.yaml', '/tmp/x.txt', '/tmp/x\0.yaml', `/${'a'.repeat(4096)}.yaml`, 3])
+      expect(isModelRef(r)).toBe(false);
+  });
+
+  it('names the PDF after the model file', () => {
+    expect(reportPdfFileName('/tmp/dir/my_model.yaml')).toBe('my_model-report.pdf');
+    expect(reportPdfFileName('/tmp/a "b".yml')).toBe('a__b_-report.pdf');
   });
 
   it('names the file and the route after the model', () => {

@@ -44,9 +44,29 @@ export function isModelName(name: unknown): name is string {
   return typeof name === 'string' && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/.test(name) && !name.includes('..');
 }
 
+/**
+ * What a report may be asked for: a shipped model's name, or the absolute path of a
+ * .yaml model file (the API's FileAccess decides whether the host may read it).
+ */
+export function isModelRef(ref: unknown): ref is string {
+  if (isModelName(ref)) return true;
+  return (
+    typeof ref === 'string' &&
+    ref.length <= 4096 &&
+    !ref.includes('\0') &&
+    /^(?:\/|[A-Za-z]:[\\/])/.test(ref) &&
+    /\.ya?ml$/i.test(ref)
+  );
+}
+
+/** The file name part of a model identifier, without .yaml (`/tmp/x.yaml` → `x`). */
+export const modelLabel = (ref: string): string => (ref.split(/[\\/]/).pop() ?? ref).replace(/\.ya?ml$/i, '');
+
 export const reportRoute = (model: string): string => `#report/${encodeURIComponent(model)}`;
 
-export const reportPdfFileName = (model: string): string => `${model}-report.pdf`;
+// Safe in a Content-Disposition header and on any file system.
+export const reportPdfFileName = (model: string): string =>
+  `${modelLabel(model).replace(/[^\w.-]/g, '_')}-report.pdf`;
 
 /** A4 with the app's colours, in Playwright's page.pdf() terms. */
 export const PDF_PAGE = {
@@ -171,7 +191,7 @@ export interface SavePdfHost {
  * page really shows `model` before asking where to save.
  */
 export async function saveReportPdf(model: unknown, host: SavePdfHost): Promise<SavePdfResult> {
-  if (!isModelName(model)) return { ok: false, error: `bad model name ${JSON.stringify(model)}` };
+  if (!isModelRef(model)) return { ok: false, error: `bad model name ${JSON.stringify(model)}` };
   try {
     await waitForReport(
       async () => (await host.evaluate(reportStateScript(model))) as ReportState,
