@@ -147,6 +147,21 @@ export const run: BenchSuite = async () => {
     unit: 'ms CPU',
   });
 
+  // Name index when many types share one name (hostile input): linear, not quadratic.
+  const same = new BtfBuilder();
+  const int = same.addInt('int', 4, 1);
+  for (let i = 0; i < 200_000; i++) same.addTypedef('same', int);
+  const sameBtf = parseBtf(same.build());
+  const sameMs = cpu(() => sameBtf.findAllByName('same'));
+  rows.push({
+    area: 'btf',
+    what: 'name index, 200k types of one name',
+    value: sameMs,
+    unit: 'ms CPU',
+    reference: '≤ 200 ms (was 32 s)',
+    ok: sameMs <= 200,
+  });
+
   // Whole process, side by side with bpftool.
   const file = join(mkdtempSync(join(tmpdir(), 'kmodel-bench-btf-')), 'vmlinux.btf');
   writeFileSync(file, bytes);

@@ -159,6 +159,28 @@ describe('parseBtf', () => {
   });
 });
 
+describe('name index', () => {
+  it('lists every id of a name shared by 100k types, in id order, beside other names and split BTF', () => {
+    const b = new BtfBuilder();
+    const int = b.addInt('int', 4, 1);
+    const want: number[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      want.push(b.addTypedef('same', int));
+      if (i % 1000 === 0) b.addTypedef(`other${i}`, int);
+    }
+    // Another kind of the same name joins the same chain.
+    const copy = b.addStruct('same', 0, []);
+    const btf = parseBtf(b.build());
+    expect(btf.findAllByName('same')).toEqual([...want, copy]);
+    expect(btf.findAllByName('same', 'STRUCT')).toEqual([copy]);
+    expect(btf.findAllByName('other5000')).toEqual([want[5000]! + 1]);
+    expect(btf.findAllByName('sam')).toEqual([]);
+    const split = new BtfBuilder({ base: btf });
+    const mine = split.addTypedef('same', int);
+    expect(parseBtf(split.build(), { base: btf }).findAllByName('same')).toEqual([...want, copy, mine]);
+  });
+});
+
 describe('bad input', () => {
   const { bytes } = sample();
   const err = (b: Uint8Array): BtfError => {

@@ -264,6 +264,8 @@ export class Btf {
   private readonly strStart: number;
   private strText: string | null | undefined;
   private nameTable: Int32Array | undefined;
+  /** Per own type: the next own type with the same name (index + 1; 0 ends the chain). */
+  private nameNext: Int32Array | undefined;
   /** Largest type id any record refers to (set by scanTypes). */
   private maxRef = 0;
   /** Indexes of the records whose chain link goes to themselves or a later id (set by scanTypes). */
@@ -873,13 +875,16 @@ export class Btf {
     let h = 0x811c9dc5;
     for (let i = 0; i < q.length; i++) h = Math.imul(h ^ q[i]!, 0x01000193);
     const table = this.nameTable!;
+    const next = this.nameNext!;
     const mask = table.length - 1;
-    const out: number[] = [];
     for (let slot = h & mask; table[slot] !== 0; slot = (slot + 1) & mask) {
-      const id = table[slot]! - 1;
-      if (this.nameEquals(this.w[this.offs[id - this.startId]!]!, q)) out.push(id);
+      let i = table[slot]! - 1;
+      if (!this.nameEquals(this.w[this.offs[i]!]!, q)) continue;
+      const out: number[] = [];
+      for (; i >= 0; i = next[i]! - 1) out.push(i + this.startId);
+      return out;
     }
-    return out.sort((a, b) => a - b);
+    return [];
   }
 
   /** Does the string at global offset `off` equal the bytes `q`? */
@@ -901,9 +906,27 @@ export class Btf {
     return h;
   }
 
+  /** Do the strings at global offsets `a` and `b` hold the same bytes? */
+  private sameName(a: number, b: number): boolean {
+    if (a === b) return true;
+    if (a < this.startStrOff && this.base) {
+      const bb = this.base.bytes;
+      const s = this.base.strStart + a - this.base.startStrOff;
+      let e = s;
+      while (bb[e] !== 0) e++;
+      return this.nameEquals(b, bb.subarray(s, e));
+    }
+    const s = this.strStart + a - this.startStrOff;
+    let e = s;
+    while (this.bytes[e] !== 0) e++;
+    return this.nameEquals(b, this.bytes.subarray(s, e));
+  }
+
   /**
    * Builds the lazy name index for this object's own types: an open-addressing
-   * table of ids hashed by their name bytes, so no JS strings are made.
+   * table of names hashed by their bytes (so no JS strings are made), each slot
+   * the first of a chain of the ids sharing that name. Chains keep the probe
+   * cost per type constant when thousands of types share one name.
    */
   buildNameIndex(): void {
     if (this.nameTable) return;
@@ -911,6 +934,9 @@ export class Btf {
     let cap = 16;
     while (cap < offs.length * 2) cap *= 2;
     const table = new Int32Array(cap);
+    const hashes = new Int32Array(cap);
+    const tails = new Int32Array(cap);
+    const next = new Int32Array(offs.length);
     const mask = cap - 1;
     const w = this.w;
     const b = this.bytes;
@@ -927,10 +953,17 @@ export class Btf {
         h = this.hashStr(off);
       }
       let slot = h & mask;
-      while (table[slot] !== 0) slot = (slot + 1) & mask;
-      table[slot] = i + this.startId + 1;
+      for (; table[slot] !== 0; slot = (slot + 1) & mask) {
+        if (hashes[slot] === h && this.sameName(w[offs[table[slot]! - 1]!]!, off)) break;
+      }
+      if (table[slot] === 0) {
+        table[slot] = i + 1;
+        hashes[slot] = h;
+      } else next[tails[slot]!] = i + 1;
+      tails[slot] = i;
     }
     this.nameTable = table;
+    this.nameNext = next;
   }
 
   /** Ids this object defines (not the base's). */
