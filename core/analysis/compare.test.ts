@@ -143,12 +143,26 @@ describe('profiles that cannot express a design', () => {
   });
 
   it('rejects a BPF_EMIT_CALL wrapper under v6.12 (no finalized_call: imm taken for a helper id)', () => {
-    const v = variant(compareDesigns(qdisc, base, { profile: 'v6.12' }), 'init', 'wrapper');
+    const c = compareDesigns(testmodV2, base, { profile: 'v6.12' });
+    const v = variant(c, 'test_epilogue', 'wrapper');
     expect(v.status).toBe('not-expressible');
     expect(v.reason).toContain('do_misc_fixups');
-    expect(variant(compareDesigns(qdisc, base, { profile: 'v6.12' }), 'init', 'kfunc').status).toBe(
-      'not-expressible',
-    );
+    expect(variant(c, 'test_epilogue', 'kfunc').status).toBe('not-expressible');
+  });
+
+  it('says a profile older than the subsystem has none instead of measuring (qdisc under v6.12)', () => {
+    const c = compareDesigns(qdisc, base, { profile: 'v6.12' });
+    expect(c.absent?.reason).toBe('the subsystem first appears in v6.16, after profile v6.12 (Linux 6.12)');
+    for (const m of c.members) {
+      expect(m.kernelDesign).toBeNull();
+      for (const v of m.variants)
+        expect([v.status, v.xlatedInsns, v.jitBytes]).toEqual(['absent', null, null]);
+    }
+    const table = formatComparisonTable(c);
+    expect(table).toContain('profile v6.12: the subsystem first appears in v6.16');
+    expect(table).not.toContain('Totals');
+    // Under auto the v6.12 column of "expressible under" names the absence, not a verifier error.
+    expect(variant(compareDesigns(qdisc, base), 'init', 'kfunc').byProfile['v6.12']).toBe(c.absent?.reason);
   });
 
   it('reports a design the model does not declare instead of accepting it', () => {
@@ -167,8 +181,9 @@ describe('output', () => {
   it('renders table and Markdown with one column per design', () => {
     const c = compareDesigns(qdisc, base, { profile: 'auto', member: 'reset' });
     const md = formatComparisonMarkdown(c).split('\n');
-    expect(md).toContain('| | kfunc | wrapper | helper |');
+    expect(md).toContain('|  | kfunc | wrapper | helper |');
     expect(md).toContain('| profile | v6.18 | bpf-next-2026 | v6.18 |');
+    expect(md).toContain('| expressible under | v6.18 | bpf-next-2026 | — |');
     expect(formatComparisonTable(c)).toContain('reset (epilogue; program fifo_reset');
   });
 
@@ -195,10 +210,10 @@ describe('output', () => {
     const reset = variant(auto, 'reset', 'wrapper').kernelTextBytes.items.find((i) => i.scope === 'target')!;
     expect(reset.bytes).toBe(forwarderEstimate(1)!.bytes);
     expect(variant(auto, 'init', 'helper').kernelTextBytes.items).toEqual([]);
+    // In the totals the kfunc route's text is once per kernel, the wrapper's per subsystem.
     const md = formatComparisonMarkdown(compareDesigns(qdisc, base, { profile: 'auto', member: 'init' }));
-    expect(md).toContain(
-      `| kernel text (bytes, x86-64 6.18) | ${route} + ? = ${route} add_kfunc_in_insns (per kernel) + ? call sites (per kernel) |`,
-    );
+    expect(md).toContain(`| per kernel: kernel text bytes | ${route} + ? | ? | — |`);
+    expect(md).toContain(`| per subsystem: kernel text bytes | 0 | ${median(fw)} est. | — |`);
   });
 
   it('refuses an unknown member', () => {

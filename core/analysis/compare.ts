@@ -9,7 +9,7 @@ import { btfDistillFuncProto } from '../btf/func-model';
 import type { Insn } from '../isa/insn';
 import { BPF_CALL, BPF_JMP, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { type CallTarget, type FarCallVerdict, farCallNeeds } from '../jit/farcall';
-import { ARCHES, type ArchName } from '../kernel/profiles';
+import { ARCHES, type ArchName, REFERENCE_PROFILE } from '../kernel/profiles';
 import { ModelBtfEmitter } from '../model/btf-emit';
 import { assembleProgram } from '../model/build';
 import type { CType } from '../model/cdecl';
@@ -26,6 +26,9 @@ import {
   kfuncRouteItems,
   wrapperItem,
 } from './kernel-text';
+import { type ProfileAbsence, subsystemAbsence } from './profile-availability';
+import { comparisonTakeaway } from './takeaway';
+import { type DesignTotals, designTotals } from './totals';
 
 /** MAX_BPF_FUNC_ARGS (btf_distill_func_proto) and MAX_BPF_FUNC_REG_ARGS (BPF calling convention). */
 const MAX_BPF_FUNC_ARGS = 12;
@@ -47,9 +50,14 @@ export interface VariantResult {
   design: CallDesign;
   /** Kernel profile this variant ran under. */
   profile: ProfileName;
-  /** 'ok' — pipeline ran; 'not-declared' — the model lacks the kfunc/wrapper/helper; 'not-expressible' — the profile rejects it. */
-  status: 'ok' | 'not-declared' | 'not-expressible';
+  /**
+   * 'ok' — pipeline ran; 'not-declared' — the model lacks the kfunc/wrapper/helper;
+   * 'not-expressible' — the profile rejects it; 'absent' — the profile's kernel predates the subsystem.
+   */
+  status: 'ok' | 'not-declared' | 'not-expressible' | 'absent';
   reason?: string;
+  /** Kernel functions the generated code calls under this design (wrapper symbols for 'wrapper'). */
+  calledFunctions: string[];
   calls: { name: string; target: string; owner: string; insn: string }[];
   /** Insns the hooks return (prologue without the copy of insn 0). */
   generatedInsns: number;
@@ -116,8 +124,26 @@ export interface ModelComparison {
   title: string;
   /** 'auto': each design under the profile whose kernel uses it (call_design), else the model's. */
   profile: ProfileName | 'auto';
+  /** The profile each design ran under. */
+  designProfiles: Record<CallDesign, ProfileName>;
+  /** First mainline release with the subsystem (the model's `kernel:`). */
+  firstRelease: string;
+  /** Set when the (fixed) profile's kernel predates the subsystem: no numbers are measured. */
+  absent?: ProfileAbsence;
+  /** The reference kernel every byte count is measured against (BTF, kallsyms extents). */
+  reference: { release: string; arch: ArchName; btfSha256: string | null };
   module: string | null;
   members: BlockComparison[];
+  /** Whole-subsystem costs per design, each kernel function counted once. */
+  totals: DesignTotals[];
+  /** The answer in sentences, computed from the numbers (core/analysis/takeaway.ts). */
+  takeaway: string[];
+  /** Facts without bytes the takeaway states: who owns the called functions and how they are declared. */
+  facts: {
+    sources: string[];
+    kfuncSets: { name: string; filter?: string; functions: string[]; module?: string }[];
+    wrappers: { name: string; wraps: string; module?: string }[];
+  };
 }
 
 export interface CompareOptions {
@@ -125,6 +151,8 @@ export interface CompareOptions {
   profile?: ProfileName | 'auto';
   member?: string;
   arches?: ArchName[];
+  /** sha256 of the reference BTF blob (computed by the caller: core has no hash). */
+  referenceBtfSha256?: string;
 }
 
 const ALL_ARCHES = Object.keys(ARCHES) as ArchName[];
@@ -355,6 +383,7 @@ function variantFor(
     design,
     profile,
     status: 'ok',
+    calledFunctions: [],
     calls: [],
     generatedInsns: 0,
     insnsAdded: null,
@@ -376,6 +405,12 @@ function variantFor(
     distill: [],
     byProfile: {} as Record<ProfileName, string>,
   };
+  const absence = subsystemAbsence(model.model.kernel, profile);
+  if (absence) {
+    result.status = 'absent';
+    result.reason = absence.reason;
+    return result;
+  }
   const missing = declared(m, design);
   if (missing) {
     result.status = 'not-declared';
@@ -383,6 +418,7 @@ function variantFor(
     return result;
   }
 
+  result.calledFunctions = names.map((n) => (design === 'wrapper' ? wrapperFor(model, n)!.name : n));
   // Static costs of the design.
   const textItems: KernelTextItem[] = [];
   const owners = names.map((n) => {
@@ -443,6 +479,11 @@ function variantFor(
 
   // Run the pipeline: do_check → hooks → convert_ctx_accesses → do_misc_fixups → JIT.
   for (const p of PROFILE_NAMES) {
+    const gone = subsystemAbsence(model.model.kernel, p);
+    if (gone) {
+      result.byProfile[p] = gone.reason;
+      continue;
+    }
     const r = runModelPipeline({
       check,
       base,
@@ -533,13 +574,51 @@ export function compareDesigns(check: CheckResult, base: Btf, opts: CompareOptio
       exists ? `member ${opts.member} has no prologue or epilogue` : `no member ${opts.member}`,
     );
   }
+  const designProfiles = Object.fromEntries(CALL_DESIGNS.map((d) => [d, profileFor(d)])) as Record<
+    CallDesign,
+    ProfileName
+  >;
+  const calledNames = new Set(members.flatMap(callNamesOf));
   const out: ModelComparison = {
     subsystem: model.model.subsystem,
     title: model.model.title,
     profile,
+    designProfiles,
+    firstRelease: model.model.kernel,
+    reference: {
+      release: REFERENCE_PROFILE.release,
+      arch: REFERENCE_PROFILE.arch.name,
+      btfSha256: opts.referenceBtfSha256 ?? null,
+    },
     module: model.module ?? null,
     members: [],
+    totals: [],
+    takeaway: [],
+    facts: {
+      sources: model.model.sources,
+      kfuncSets: model.model.kfunc_sets.flatMap((set) => {
+        const functions = [...model.kfuncs.values()]
+          .filter((k) => k.set === set.name && calledNames.has(k.name))
+          .map((k) => k.name);
+        if (!functions.length) return [];
+        const module = [...model.kfuncs.values()].find((k) => k.set === set.name)?.module;
+        return [
+          {
+            name: set.name,
+            functions,
+            ...(set.filter ? { filter: set.filter } : {}),
+            ...(module ? { module } : {}),
+          },
+        ];
+      }),
+      wrappers: [...calledNames].flatMap((n) => {
+        const w = wrapperFor(model, n);
+        return w ? [{ name: w.name, wraps: w.wraps, ...(w.module ? { module: w.module } : {}) }] : [];
+      }),
+    },
   };
+  const fixedAbsence = profile === 'auto' ? undefined : subsystemAbsence(model.model.kernel, profile);
+  if (fixedAbsence) out.absent = fixedAbsence;
   for (const m of members) {
     const prog = programFor(check, m.name);
     const stated =
@@ -552,11 +631,17 @@ export function compareDesigns(check: CheckResult, base: Btf, opts: CompareOptio
       blocks: [m.prologue ? 'prologue' : null, m.epilogue ? 'epilogue' : null].filter(
         (b): b is 'prologue' | 'epilogue' => b !== null,
       ),
-      kernelDesign: callNamesOf(m).length ? stated : null,
+      kernelDesign: callNamesOf(m).length && !fixedAbsence ? stated : null,
       program: prog.name,
       programInsns: prog.insns.length,
       variants: CALL_DESIGNS.map((d) => variantFor(check, base, m, prog, d, profileFor(d), arches, registry)),
     });
   }
+  const btf = {
+    required: (names: readonly string[]) => btfCost(check, base, [...names].sort()),
+    incidental: (names: readonly string[]) => wrapperBtfBytes(check, base, [...names].sort()),
+  };
+  out.totals = CALL_DESIGNS.map((d) => designTotals(out.members, d, btf));
+  out.takeaway = comparisonTakeaway(out);
   return out;
 }
