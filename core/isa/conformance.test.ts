@@ -21,7 +21,9 @@ describe('.data files', () => {
       expect(insnsToHex(conformanceProgram(d)), f).toBe(c.insns);
       expect(bytesToHex(d.mem)).toBe(c.mem);
       expect(`0x${d.result!.toString(16)}`).toBe(c.result);
-      expect(runConformance(conformanceProgram(d), d.mem).r0).toBe(d.result);
+      for (const engine of ['compiled', 'stepping'] as const) {
+        expect(runConformance(conformanceProgram(d), d.mem, { engine }).r0, `${f} ${engine}`).toBe(d.result);
+      }
     }
   });
 
@@ -32,6 +34,8 @@ describe('.data files', () => {
     expect(() => parseConformanceData(read('neg-invalid_unknown_directive.data'))).toThrow(/unknown section/);
     expect(() => parseConformanceData(read('neg-empty.data'))).toThrow(/no sections/);
     const high = parseConformanceData(read('neg-incorrect_return_value_high_bits.data'));
-    expect(runConformance(conformanceProgram(high), high.mem).r0).not.toBe(high.result);
+    for (const engine of ['compiled', 'stepping'] as const) {
+      expect(runConformance(conformanceProgram(high), high.mem, { engine }).r0).not.toBe(high.result);
+    }
   });
 });

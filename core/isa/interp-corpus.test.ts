@@ -34,7 +34,7 @@ const mapsOf = (c: CorpusCase): TestRunMapDef[] =>
     maxEntries: m.max_entries,
   }));
 
-describe('interpreter against Linux 6.18 test runs', () => {
+describe.each(['compiled', 'stepping'] as const)('%s interpreter against Linux 6.18 test runs', (engine) => {
   const eligible = corpus.filter(
     (c) =>
       c.kernel.verdict === 'accept' &&
@@ -49,9 +49,9 @@ describe('interpreter against Linux 6.18 test runs', () => {
     for (const c of eligible) {
       const insns = insnsFromHex(c.insns);
       // One loaded program: its maps persist across its runs, as in the kernel harness.
-      const a = new TestRunProgram(c.prog_type, insns, mapsOf(c));
+      const a = new TestRunProgram(c.prog_type, insns, mapsOf(c), undefined, engine);
       // A second load with the packet elsewhere: results that move with it depend on kernel pointers.
-      const b = new TestRunProgram(c.prog_type, insns, mapsOf(c), REGION_BASE + 0x12345000n);
+      const b = new TestRunProgram(c.prog_type, insns, mapsOf(c), REGION_BASE + 0x12345000n, engine);
       for (const r of c.kernel.runs) {
         try {
           const x = a.run(bytesFromHex(r.data_in));
@@ -74,7 +74,7 @@ describe('interpreter against Linux 6.18 test runs', () => {
     expect(eligible.length).toBeGreaterThan(150);
     expect(addressDependent).toBeLessThan(10);
     console.log(
-      `interp: ${runs} kernel test runs of ${eligible.length} corpus programs reproduced (${addressDependent} address-dependent runs skipped)`,
+      `interp (${engine}): ${runs} kernel test runs of ${eligible.length} corpus programs reproduced (${addressDependent} address-dependent runs skipped)`,
     );
   });
 });

@@ -1,25 +1,43 @@
 // A reference interpreter for struct bpf_insn programs: RFC 9669 semantics plus the
 // Linux choices the RFC leaves open (INT_MIN / -1, division by zero, masked shift
-// counts, little-endian host). Registers hold u64 values as bigints; memory is a set
-// of bounded regions (memory.ts). Every fault is an InterpError naming the instruction.
+// counts, little-endian host). Memory is a set of bounded regions (memory.ts). Every
+// fault is an InterpError naming the instruction. Two engines run a program: the
+// stepping one here (registers as u64 bigints, one instruction at a time) and the
+// compiled one (interp-compile.ts); what they share is in interp-ops.ts.
 
 import type { Insn } from './insn';
+import { compiledProgram, worthCompiling } from './interp-compile';
+import {
+  alu,
+  atomic,
+  BPF_MAX_LOOPS,
+  byteSwap,
+  callxTarget,
+  ExitSignal,
+  type Helper,
+  type HelperTable,
+  InterpError,
+  type InterpFaultKind,
+  invokeHelper,
+  loadPacket,
+  lookupHelper,
+  MASK32,
+  MAX_CALL_FRAMES,
+  STACK_BASE,
+  STACK_STRIDE,
+  s32,
+  s64,
+  u64,
+} from './interp-ops';
 import { Memory, MemoryFault } from './memory';
 import {
-  BPF_ABS,
-  BPF_ADD,
   BPF_ALU,
   BPF_ALU64,
-  BPF_AND,
-  BPF_ARSH,
   BPF_ATOMIC,
   BPF_CALL,
   BPF_CLASS,
-  BPF_CMPXCHG,
-  BPF_DIV,
   BPF_END,
   BPF_EXIT,
-  BPF_FETCH,
   BPF_JA,
   BPF_JCOND,
   BPF_JEQ,
@@ -37,72 +55,30 @@ import {
   BPF_JSLT,
   BPF_LD,
   BPF_LDX,
-  BPF_LOAD_ACQ,
-  BPF_LSH,
   BPF_MEM,
   BPF_MEMSX,
-  BPF_MOD,
   BPF_MODE,
   BPF_MOV,
-  BPF_MUL,
-  BPF_NEG,
   BPF_OP,
-  BPF_OR,
   BPF_PROBE_ATOMIC,
   BPF_PROBE_MEM32,
   BPF_PROBE_MEM32SX,
   BPF_PROBE_MEMSX,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_KFUNC_CALL,
-  BPF_RSH,
   BPF_SIZE,
   BPF_SRC,
   BPF_ST,
-  BPF_STORE_REL,
   BPF_STX,
-  BPF_SUB,
   BPF_TAIL_CALL,
   BPF_TO_BE,
   BPF_X,
-  BPF_XCHG,
-  BPF_XOR,
   MAX_BPF_STACK,
   sizeBytes,
 } from './opcodes';
 import { type ValidateOptions, validateProgram } from './validate';
 
-export type InterpFaultKind =
-  | 'memory'
-  | 'step-limit'
-  | 'unknown-helper'
-  | 'unknown-kfunc'
-  | 'call-depth'
-  | 'helper-failed'
-  | 'invalid-insn'
-  | 'fell-off';
-
-export class InterpError extends Error {
-  constructor(
-    readonly index: number,
-    readonly kind: InterpFaultKind,
-    readonly reason: string,
-  ) {
-    super(`insn ${index}: ${reason}`);
-    this.name = 'InterpError';
-  }
-}
-
-/** What a helper sees: its arguments r1..r5 and the program's memory. */
-export interface HelperCall {
-  args: readonly [bigint, bigint, bigint, bigint, bigint];
-  mem: Memory;
-  /** Index of the call instruction. */
-  index: number;
-  /** Ends the program with this r0 (e.g. uBPF's unwind helper). */
-  exit(r0: bigint): never;
-}
-
-export type Helper = (call: HelperCall) => bigint | number | undefined;
+export { type Helper, type HelperCall, InterpError, type InterpFaultKind } from './interp-ops';
 
 export interface RunOptions {
   /** Initial r1..r5 (u64 or signed; normalised to u64). */
@@ -110,9 +86,9 @@ export interface RunOptions {
   /** Memory to run against; regions the program's pointers refer to must be mapped here. */
   mem?: Memory;
   /** Helpers by id (BPF_CALL src 0, and callx with the id in the register). */
-  helpers?: ReadonlyMap<number, Helper> | Record<number, Helper>;
+  helpers?: HelperTable;
   /** kfuncs by BTF id (BPF_CALL src 2). */
-  kfuncs?: ReadonlyMap<number, Helper> | Record<number, Helper>;
+  kfuncs?: HelperTable;
   /** Packet for legacy LD_ABS / LD_IND (big-endian loads, r0 = 0 exit when out of range). */
   packet?: Uint8Array;
   /** Instructions executed before giving up. Default 1,000,000. */
@@ -129,6 +105,12 @@ export interface RunOptions {
   ldImm64?(insns: readonly Insn[], index: number): bigint | undefined;
   /** Called before each instruction runs, with the registers of the current frame. */
   trace?(index: number, regs: readonly bigint[], depth: number): void;
+  /**
+   * 'compiled' turns the program into JavaScript once (interp-compile.ts); 'stepping'
+   * decodes each instruction as it runs. Unset: compiled for programs with loops or run
+   * several times, stepping otherwise. A trace always steps.
+   */
+  engine?: 'compiled' | 'stepping';
 }
 
 export interface RunResult {
@@ -138,105 +120,6 @@ export interface RunResult {
   /** Final registers r0..r10 of the main frame. */
   regs: bigint[];
   mem: Memory;
-}
-
-const MASK64 = 0xffffffffffffffffn;
-const MASK32 = 0xffffffffn;
-const MAX_CALL_FRAMES = 8;
-const BPF_MAX_LOOPS = 8 * 1024 * 1024;
-/** Stacks live apart from other regions, like the kernel's vmalloc'ed stacks. */
-const STACK_BASE = 0xffffc90000000000n;
-
-const s64 = (v: bigint): bigint => BigInt.asIntN(64, v);
-const s32 = (v: bigint): bigint => BigInt.asIntN(32, v);
-const u64 = (v: bigint): bigint => BigInt.asUintN(64, v);
-
-function bswap(v: bigint, bits: number): bigint {
-  let out = 0n;
-  for (let k = 0; k < bits; k += 8) out = (out << 8n) | ((v >> BigInt(k)) & 0xffn);
-  return out;
-}
-
-const lookup = (
-  table: ReadonlyMap<number, Helper> | Record<number, Helper> | undefined,
-  id: number,
-): Helper | undefined =>
-  table instanceof Map ? table.get(id) : (table as Record<number, Helper> | undefined)?.[id];
-
-class ExitSignal {
-  constructor(readonly r0: bigint) {}
-}
-
-function alu(op: number, dst: bigint, src: bigint, is64: boolean, off: number): bigint {
-  // dst/src are u64; for 32-bit ops only their low halves matter.
-  if (is64) {
-    switch (op) {
-      case BPF_ADD:
-        return u64(dst + src);
-      case BPF_SUB:
-        return u64(dst - src);
-      case BPF_MUL:
-        return u64(dst * src);
-      case BPF_DIV:
-        if (src === 0n) return 0n;
-        return off === 1 ? u64(s64(dst) / s64(src)) : dst / src;
-      case BPF_MOD:
-        if (src === 0n) return dst;
-        return off === 1 ? u64(s64(dst) % s64(src)) : dst % src;
-      case BPF_OR:
-        return dst | src;
-      case BPF_AND:
-        return dst & src;
-      case BPF_XOR:
-        return dst ^ src;
-      case BPF_LSH:
-        return u64(dst << (src & 63n));
-      case BPF_RSH:
-        return dst >> (src & 63n);
-      case BPF_ARSH:
-        return u64(s64(dst) >> (src & 63n));
-      case BPF_MOV:
-        if (off === 8 || off === 16 || off === 32) return u64(BigInt.asIntN(off, src));
-        return src;
-      case BPF_NEG:
-        return u64(-dst);
-    }
-  } else {
-    const d = dst & MASK32;
-    const s = src & MASK32;
-    switch (op) {
-      case BPF_ADD:
-        return (d + s) & MASK32;
-      case BPF_SUB:
-        return (d - s) & MASK32;
-      case BPF_MUL:
-        return (d * s) & MASK32;
-      case BPF_DIV:
-        if (s === 0n) return 0n;
-        return off === 1 ? BigInt.asUintN(32, s32(d) / s32(s)) : d / s;
-      case BPF_MOD:
-        if (s === 0n) return d;
-        return off === 1 ? BigInt.asUintN(32, s32(d) % s32(s)) : d % s;
-      case BPF_OR:
-        return d | s;
-      case BPF_AND:
-        return d & s;
-      case BPF_XOR:
-        return d ^ s;
-      case BPF_LSH:
-        return (d << (s & 31n)) & MASK32;
-      case BPF_RSH:
-        return d >> (s & 31n);
-      case BPF_ARSH:
-        return BigInt.asUintN(32, s32(d) >> (s & 31n));
-      case BPF_MOV:
-        if (off === 8 || off === 16) return BigInt.asUintN(32, BigInt.asIntN(off, s));
-        return s;
-      case BPF_NEG:
-        return BigInt.asUintN(32, -d);
-    }
-  }
-  throw new Error(`alu op ${op.toString(16)}`);
 }
 
 function cond(op: number, a: bigint, b: bigint, is64: boolean): boolean {
@@ -278,6 +161,16 @@ interface Frame {
 /** Runs a program from instruction 0 until its main frame exits. */
 export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunResult {
   if (opts.validate !== false) validateProgram(insns, opts.validate ?? { callx: true, xlated: true });
+  const compile = opts.engine === 'compiled' || (opts.engine === undefined && worthCompiling(insns));
+  if (compile && !opts.trace) {
+    const run = compiledProgram(insns);
+    if (run) return run(opts);
+  }
+  return stepProgram(insns, opts);
+}
+
+/** The stepping engine: decodes and executes one instruction at a time. */
+function stepProgram(insns: readonly Insn[], opts: RunOptions): RunResult {
   const mem = opts.mem ?? new Memory();
   const stepLimit = opts.stepLimit ?? 1_000_000;
   let mayGoto = opts.mayGotoBudget ?? BPF_MAX_LOOPS;
@@ -289,7 +182,7 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
 
   const stacks: bigint[] = [];
   const pushStack = (depth: number): bigint => {
-    const base = STACK_BASE + BigInt(depth) * 0x10000n;
+    const base = STACK_BASE + BigInt(depth * STACK_STRIDE);
     mem.map(`stack[${depth}]`, new Uint8Array(MAX_BPF_STACK), true, base);
     stacks.push(base);
     return base;
@@ -310,25 +203,8 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
   const fault = (kind: InterpFaultKind, reason: string): never => {
     throw new InterpError(i, kind, reason);
   };
-
   const callHelper = (h: Helper, what: string): void => {
-    const call: HelperCall = {
-      args: [regs[1]!, regs[2]!, regs[3]!, regs[4]!, regs[5]!],
-      mem,
-      index: i,
-      exit: (r0: bigint) => {
-        throw new ExitSignal(u64(r0));
-      },
-    };
-    let r: bigint | number | undefined;
-    try {
-      r = h(call);
-    } catch (e) {
-      if (e instanceof ExitSignal || e instanceof InterpError) throw e;
-      if (e instanceof MemoryFault) fault('memory', `${what}: ${e.message}`);
-      fault('helper-failed', `${what} failed: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    regs[0] = u64(BigInt(r ?? 0));
+    regs[0] = invokeHelper(h, what, regs, mem, i);
   };
 
   try {
@@ -351,10 +227,7 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
           const op = BPF_OP(code);
           const d = insn.dst;
           if (op === BPF_END) {
-            const bits = insn.imm;
-            const v = regs[d]!;
-            if (is64 || BPF_SRC(code) === BPF_TO_BE) regs[d] = bswap(v, bits);
-            else regs[d] = BigInt.asUintN(bits, v); // host is little-endian: truncate only
+            regs[d] = byteSwap(regs[d]!, insn.imm, is64, BPF_SRC(code) === BPF_TO_BE);
             break;
           }
           if (is64 && op === BPF_MOV && BPF_SRC(code) === BPF_X && (insn.off === 1 || insn.off === -1)) {
@@ -387,9 +260,7 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
           if (op === BPF_CALL) {
             if (BPF_SRC(code) === BPF_X) {
               const id = regs[insn.dst]!;
-              const h = id < 0x80000000n ? lookup(opts.helpers, Number(id)) : undefined;
-              if (!h) fault('unknown-helper', `callx to unknown helper ${id}`);
-              callHelper(h!, `helper ${id}`);
+              callHelper(callxTarget(opts.helpers, id, i), `helper ${id}`);
             } else if (insn.src === BPF_PSEUDO_CALL) {
               if (frames.length + 1 >= MAX_CALL_FRAMES) {
                 fault('call-depth', `the call stack of ${MAX_CALL_FRAMES} frames is too deep`);
@@ -401,11 +272,11 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
               regs = callee;
               pc += insn.imm;
             } else if (insn.src === BPF_PSEUDO_KFUNC_CALL) {
-              const h = lookup(opts.kfuncs, insn.imm);
+              const h = lookupHelper(opts.kfuncs, insn.imm);
               if (!h) fault('unknown-kfunc', `call to unknown kfunc btf_id ${insn.imm}`);
               callHelper(h!, `kfunc ${insn.imm}`);
             } else {
-              const h = lookup(opts.helpers, insn.imm);
+              const h = lookupHelper(opts.helpers, insn.imm);
               if (!h) fault('unknown-helper', `call to unknown helper ${insn.imm}`);
               callHelper(h!, `helper ${insn.imm}`);
             }
@@ -455,16 +326,15 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
           break;
         }
         case BPF_STX: {
-          const size = sizeBytes(BPF_SIZE(code));
           const mode = BPF_MODE(code);
           if (mode === BPF_MEM || mode === BPF_PROBE_MEM32) {
-            mem.store(u64(regs[insn.dst]! + BigInt(insn.off)), size, regs[insn.src]!);
+            mem.store(u64(regs[insn.dst]! + BigInt(insn.off)), sizeBytes(BPF_SIZE(code)), regs[insn.src]!);
             break;
           }
           if (mode !== BPF_ATOMIC && mode !== BPF_PROBE_ATOMIC) {
             fault('invalid-insn', `unknown STX mode ${code.toString(16)}`);
           }
-          atomic(insn, size);
+          atomic(insn, i, regs, mem);
           break;
         }
         case BPF_LD: {
@@ -479,18 +349,12 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
             pc++;
             break;
           }
-          // LD_ABS / LD_IND: big-endian packet loads; out of range ends the program with 0.
-          const size = sizeBytes(BPF_SIZE(code));
-          const pkt = opts.packet;
-          const at = BPF_MODE(code) === BPF_ABS ? insn.imm : Number(s32(regs[insn.src]!)) + insn.imm;
-          if (!pkt || at < 0 || at + size > pkt.length) return { r0: 0n, steps, regs, mem };
-          let v = 0n;
-          for (let k = 0; k < size; k++) v = (v << 8n) | BigInt(pkt[at + k]!);
+          // LD_ABS / LD_IND: out of range ends the program with 0.
+          const v = loadPacket(insn, regs, opts.packet);
+          if (v === undefined) return { r0: 0n, steps, regs, mem };
           regs[0] = v;
           break;
         }
-        default:
-          fault('invalid-insn', `unknown opcode ${code.toString(16)}`);
       }
     }
   } catch (e) {
@@ -499,45 +363,6 @@ export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunRe
     throw e;
   } finally {
     while (stacks.length) popStack();
-  }
-
-  function atomic(insn: Insn, size: number): void {
-    const addr = u64(regs[insn.dst]! + BigInt(insn.off));
-    const mask = size === 8 ? MASK64 : MASK32;
-    const op = insn.imm;
-    if (op === BPF_LOAD_ACQ) {
-      regs[insn.dst] = mem.load(u64(regs[insn.src]! + BigInt(insn.off)), size);
-      return;
-    }
-    if (op === BPF_STORE_REL) {
-      mem.store(addr, size, regs[insn.src]!);
-      return;
-    }
-    const old = mem.load(addr, size);
-    const val = regs[insn.src]! & mask;
-    if (op === BPF_CMPXCHG) {
-      if (old === (regs[0]! & mask)) mem.store(addr, size, val);
-      regs[0] = old;
-      return;
-    }
-    if (op === BPF_XCHG) {
-      mem.store(addr, size, val);
-      regs[insn.src] = old;
-      return;
-    }
-    const base = op & ~BPF_FETCH;
-    const next =
-      base === BPF_ADD
-        ? (old + val) & mask
-        : base === BPF_AND
-          ? old & val
-          : base === BPF_OR
-            ? old | val
-            : base === BPF_XOR
-              ? old ^ val
-              : fault('invalid-insn', `unknown atomic op ${op.toString(16)}`);
-    mem.store(addr, size, next);
-    if (op & BPF_FETCH) regs[insn.src] = old;
   }
 }
 

@@ -5,7 +5,7 @@ import { TestRunProgram, testRunSupported } from './testrun';
 const pkt = Uint8Array.from({ length: 60 }, (_, i) => i);
 const arr = { type: 'array' as const, keySize: 4, valueSize: 8, maxEntries: 1 };
 
-describe('BPF_PROG_TEST_RUN model', () => {
+describe.each(['compiled', 'stepping'] as const)('BPF_PROG_TEST_RUN model (%s engine)', (engine) => {
   it('maps are zeroed at load and persist across runs of one load', () => {
     const insns = assemble(`*(u32 *)(r10 -4) = 0
 r2 = r10
@@ -19,14 +19,20 @@ r1 += 1
 r0 = r1
 exit`);
     expect(testRunSupported('sched_cls', insns, [arr])).toBe(true);
-    const p = new TestRunProgram('sched_cls', insns, [arr]);
+    const p = new TestRunProgram('sched_cls', insns, [arr], undefined, engine);
     expect([p.run(pkt), p.run(pkt), p.run(pkt)].map((r) => r.retval)).toEqual([1, 2, 3]);
-    expect(new TestRunProgram('sched_cls', insns, [arr]).run(pkt).retval).toBe(1);
+    expect(new TestRunProgram('sched_cls', insns, [arr], undefined, engine).run(pkt).retval).toBe(1);
   });
 
   it('socket_filter sees the packet after the Ethernet header; data_out zeroes that header', () => {
     // ld_abs offsets count from the IPv4 header: byte 0 is packet byte 14.
-    const p = new TestRunProgram('socket_filter', assemble('r6 = r1\nr0 = *(u8 *)skb[0]\nexit'), []);
+    const p = new TestRunProgram(
+      'socket_filter',
+      assemble('r6 = r1\nr0 = *(u8 *)skb[0]\nexit'),
+      [],
+      undefined,
+      engine,
+    );
     const r = p.run(pkt);
     expect(r.retval).toBe(14);
     expect([...r.dataOut.slice(0, 15)]).toEqual([...new Array(14).fill(0), 14]);
@@ -47,6 +53,8 @@ exit
 r0 = 0
 exit`),
       [],
+      undefined,
+      engine,
     );
     const r = p.run(pkt);
     expect(r.retval).toBe(0);

@@ -5,7 +5,7 @@
 // read, so the program runs on its original (pre-fixup) instructions.
 import { bytesToHex } from './encoding';
 import type { Insn } from './insn';
-import { type Helper, runProgram } from './interp';
+import { type Helper, type RunOptions, runProgram } from './interp';
 import { Memory } from './memory';
 
 export interface TestRunMapDef {
@@ -173,6 +173,8 @@ export class TestRunProgram {
     readonly insns: readonly Insn[],
     maps: readonly TestRunMapDef[],
     private readonly packetBase?: bigint,
+    /** Which interpreter engine runs it (runProgram's default when unset). */
+    private readonly engine?: RunOptions['engine'],
   ) {
     const ms = maps.map((d, k) => new MapModel(d, this.mem, k));
     const byAddr = (a: bigint) => {
@@ -220,6 +222,7 @@ export class TestRunProgram {
       ...(ldAbs ? { packet: ldAbs } : {}),
       helpers: this.helpers,
       ldImm64: this.ldImm64,
+      ...(this.engine ? { engine: this.engine } : {}),
     });
     let dataOut = pkt;
     if (this.progType === 'socket_filter') {
