@@ -105,6 +105,16 @@ describe('dependency direction', () => {
     expect(v).toEqual([]);
   });
 
+  it('code is generated at run time only by the interpreter compiler (the renderer CSP forbids eval)', () => {
+    const evalRe = /\bnew Function\(|(?<![.\w])eval\(/;
+    const users = ['core', 'cli', 'main', 'renderer']
+      .flatMap((dir) => walk(join(root, dir)))
+      .filter((f) => evalRe.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f));
+    expect(users).toEqual(['core/isa/interp-compile.ts']);
+    expect(evalRe.test('const f = new Function("x", src);')).toBe(true);
+  });
+
   it('catches a violation (the check itself works)', () => {
     const fake: ImportRef = { file: join(root, 'core/isa/x.ts'), spec: '../../main/api/types', typeOnly: false };
     expect(target(fake)).toEqual({ kind: 'local', top: 'main', path: 'main/api/types' });
