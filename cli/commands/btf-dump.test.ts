@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { BtfBuilder } from '../../core/btf/writer';
+import { CliError } from '../errors';
 import { btfDump } from './btf-dump';
 import { btfFind } from './btf-find';
 
@@ -97,6 +99,15 @@ describe('kmodel btf dump', () => {
     await expect(runCmd(btfDump, [fx('prog.c')])).rejects.toThrow(/bad magic/);
     await expect(runCmd(btfDump, [vmlinuxBtf, '--format', 'json'])).rejects.toThrow(/raw or c/);
     await expect(runCmd(btfDump, [])).rejects.toThrow(/one BTF FILE/);
+    // Parsed, yet not dumpable as C: a struct cycle with no pointer in it.
+    const b = new BtfBuilder();
+    const a = b.addStruct('A', 4, [{ name: 'b', type: 2, offset: 0 }]);
+    b.addStruct('B', 4, [{ name: 'a', type: a, offset: 0 }]);
+    const cycle = join(mkdtempSync(join(tmpdir(), 'kmodel-dump-')), 'cycle.btf');
+    writeFileSync(cycle, b.build());
+    await expect(runCmd(btfDump, [cycle, '--format', 'c'])).rejects.toThrow(
+      new CliError(`${cycle}: BTF: unsatisfiable type cycle, id:[1] (at byte 24)`),
+    );
   });
 });
 

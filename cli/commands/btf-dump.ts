@@ -1,5 +1,5 @@
 // `kmodel btf dump FILE [--base FILE] [--format raw|c]`: like `bpftool btf dump file FILE [format c]`.
-import { dumpBtfCTo, dumpBtfRawBytes } from '../../core/btf/index';
+import { BtfError, dumpBtfCTo, dumpBtfRawBytes } from '../../core/btf/index';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
@@ -21,8 +21,14 @@ export function btfDumpTo(argv: string[], write: (chunk: Uint8Array) => void): v
     args.positional[0]!,
     baseFile === undefined ? undefined : loadBtfFileArg(baseFile),
   );
-  if (format === 'c') dumpBtfCTo(btf, write);
-  else for (const chunk of dumpBtfRawBytes(btf, 1 << 20, true)) write(chunk);
+  try {
+    if (format === 'c') dumpBtfCTo(btf, write);
+    else for (const chunk of dumpBtfRawBytes(btf, 1 << 20, true)) write(chunk);
+  } catch (e) {
+    // BTF the parser accepts can still be beyond dumping (a cycle with no forward declaration, a chain too deep).
+    if (e instanceof BtfError) throw new CliError(`${args.positional[0]}: ${e.message}`);
+    throw e;
+  }
 }
 
 export const btfDump: Command = {

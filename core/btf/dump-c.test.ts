@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parseBtf } from './btf';
 import { dumpBtfC, dumpBtfCBytes, dumpBtfCTo } from './dump-c';
 import { chunksToString } from './dump-out';
+import { BtfError } from './error';
+import { BtfBuilder } from './writer';
 
 const root = resolve(__dirname, '../..');
 
@@ -51,5 +53,49 @@ describe('C dump', () => {
     expect(dumpBtfC(btf, { header: false })).toBe(
       'struct dup {};\n\nstruct dup___2 {};\n\nenum {\n\tE = 0,\n\tE___2 = 1,\n};\n\n',
     );
+  });
+
+  describe('hostile BTF ends in a BtfError, not a stack overflow or a hang', () => {
+    const build = (f: (b: BtfBuilder, int: number) => number) => {
+      const b = new BtfBuilder();
+      f(b, b.addInt('int', 4, 1));
+      return parseBtf(b.build());
+    };
+    const chain = (n: number, link: (b: BtfBuilder, t: number) => number) =>
+      build((b, int) => {
+        let t = int;
+        for (let i = 0; i < n; i++) t = link(b, t);
+        return b.addTypedef('deep', t);
+      });
+
+    it('dumps chains of ordinary depth', () => {
+      expect(
+        dumpBtfC(
+          chain(30, (b, t) => b.addPtr(t)),
+          { header: false },
+        ),
+      ).toContain(`typedef int ${'*'.repeat(30)}deep;`);
+    });
+
+    it.each([
+      ['pointer', (b: BtfBuilder, t: number) => b.addPtr(t)],
+      ['const', (b: BtfBuilder, t: number) => b.addConst(t)],
+      ['array', (b: BtfBuilder, t: number) => b.addArray(t, 1, 1)],
+    ])('refuses a %s chain 100k deep', (_, link) => {
+      expect(() => dumpBtfC(chain(100_000, link))).toThrow(/type chain deeper than 1024/);
+    });
+
+    it('refuses FUNC_PROTOs that double the walk per level', () => {
+      const protos = chain(40, (b, t) => b.addPtr(b.addFuncProto(t, [{ name: '', type: t }])));
+      expect(() => dumpBtfC(protos)).toThrow(/type graph too costly to dump/);
+    });
+
+    it('refuses a cycle of structs with no pointer to break it', () => {
+      const b = new BtfBuilder();
+      const a = b.addStruct('A', 4, [{ name: 'b', type: 2, offset: 0 }]);
+      b.addStruct('B', 4, [{ name: 'a', type: a, offset: 0 }]);
+      expect(() => dumpBtfC(parseBtf(b.build()))).toThrow(BtfError);
+      expect(() => dumpBtfC(parseBtf(b.build()))).toThrow(/unsatisfiable type cycle/);
+    });
   });
 });

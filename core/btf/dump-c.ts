@@ -22,6 +22,10 @@ const EMITTED = 2;
 
 const MAX_PAD_BITS = 1 << 24;
 const MAX_TABS = 13;
+/** Nesting of the order/emit walks; vmlinux needs 14. */
+const MAX_WALK_DEPTH = 1024;
+/** Walk steps allowed per type (plus a fixed 1M); vmlinux takes about 3. */
+const WALK_STEPS_PER_TYPE = 64;
 
 const K_INT = 1;
 const K_PTR = 2;
@@ -214,6 +218,9 @@ class CDumper {
   // Sized so that it never grows on real BTF: replacing a field V8 saw as constant deopts its users.
   private stack = new Int32Array(1 << 13);
   private sp = 0;
+  private walkDepth = 0;
+  private walkSteps = 0;
+  private readonly walkLimit: number;
 
   constructor(
     private readonly btf: Btf,
@@ -237,6 +244,7 @@ class CDumper {
     this.order[0] = ORDERED;
     this.emit[0] = EMITTED;
     this.counts = new NameCounts(this.strs, this.scan());
+    this.walkLimit = WALK_STEPS_PER_TYPE * n + (1 << 20);
   }
 
   /** Dumps types from `id` on until a chunk is full; returns the next id. */
@@ -315,6 +323,25 @@ class CDumper {
 
   /** 1 = strong link (must be defined first), 0 = weak (a forward declaration will do). */
   private orderType(id: number, throughPtr: boolean): number {
+    this.enterWalk(id);
+    const r = this.orderTypeStep(id, throughPtr);
+    this.walkDepth--;
+    return r;
+  }
+
+  /**
+   * Bounds the recursive walks. Hostile BTF can chain types 100k deep (past the JS
+   * stack) or share FUNC_PROTOs so that each level doubles the walk; both end in a
+   * BtfError instead.
+   */
+  private enterWalk(id: number): void {
+    if (++this.walkDepth > MAX_WALK_DEPTH)
+      throw new BtfError(this.btf.recordOffset(id), `type chain deeper than ${MAX_WALK_DEPTH}, id:[${id}]`);
+    if (++this.walkSteps > this.walkLimit)
+      throw new BtfError(this.btf.recordOffset(id), `type graph too costly to dump, id:[${id}]`);
+  }
+
+  private orderTypeStep(id: number, throughPtr: boolean): number {
     const st = this.order[id];
     if (st === ORDERED) return 1;
     const k = this.kinds[id]!;
@@ -394,6 +421,12 @@ class CDumper {
   }
 
   private emitType(id: number, contId: number): void {
+    this.enterWalk(id);
+    this.emitTypeStep(id, contId);
+    this.walkDepth--;
+  }
+
+  private emitTypeStep(id: number, contId: number): void {
     const es = this.emit[id];
     if (es === EMITTED) return;
     const k = this.kinds[id]!;
