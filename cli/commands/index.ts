@@ -89,4 +89,16 @@ export const commands: CommandEntry[] = [
     summary: "export a model's review report and subsystem graph (headless Chromium)",
     load: async () => (await import('./export')).exportCmd,
   },
+  {
+    words: ['object', 'show'],
+    usage: 'object show OBJ.o [--json]',
+    summary: 'programs, maps, struct_ops bindings and externs of a BPF ELF object (as libbpf prepares it)',
+    load: async () => (await import('./object-show')).objectShow,
+  },
+  {
+    words: ['object', 'insns'],
+    usage: 'object insns OBJ.o [--program NAME] [--format hex|text]',
+    summary: "a program's instructions exactly as libbpf passes them to BPF_PROG_LOAD",
+    load: async () => (await import('./object-insns')).objectInsns,
+  },
 ];
