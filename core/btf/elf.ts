@@ -8,6 +8,11 @@ export interface ElfSection {
   offset: number;
   size: number;
   addr: number;
+  /** sh_flags, sh_link, sh_info, sh_entsize: what a BPF object loader needs (relocation targets, symbol strings). */
+  flags: number;
+  link: number;
+  info: number;
+  entsize: number;
   data: Uint8Array;
 }
 
@@ -50,9 +55,13 @@ export function elfSections(bytes: Uint8Array): ElfSection[] {
     const addr = is64 ? num(h + 0x10) : v.getUint32(h + 0x0c, le);
     const offset = is64 ? num(h + 0x18) : v.getUint32(h + 0x10, le);
     const size = is64 ? num(h + 0x20) : v.getUint32(h + 0x14, le);
+    const flags = is64 ? num(h + 0x08) : v.getUint32(h + 0x08, le);
+    const link = v.getUint32(is64 ? h + 0x28 : h + 0x18, le);
+    const info = v.getUint32(is64 ? h + 0x2c : h + 0x1c, le);
+    const entsize = is64 ? num(h + 0x38) : v.getUint32(h + 0x24, le);
     if (type !== SHT_NOBITS && type !== 0 && offset + size > bytes.length)
       throw new BtfError(h, `section ${i} (${offset}+${size}) runs past the file`);
-    raw.push({ nameOff, type, addr, offset, size });
+    raw.push({ nameOff, type, addr, offset, size, flags, link, info, entsize });
   }
   const strtab = raw[shstrndx]!;
   // A NULL or NOBITS name table has no bytes in the file, so its size cannot bound the name scan.
@@ -75,6 +84,10 @@ export function elfSections(bytes: Uint8Array): ElfSection[] {
     offset: r.offset,
     size: r.size,
     addr: r.addr,
+    flags: r.flags,
+    link: r.link,
+    info: r.info,
+    entsize: r.entsize,
     data:
       r.type === SHT_NOBITS || r.type === 0 ? new Uint8Array(0) : bytes.subarray(r.offset, r.offset + r.size),
   }));
