@@ -101,8 +101,8 @@ describe('kmodel btf dump', () => {
     await expect(runCmd(btfDump, [])).rejects.toThrow(/one BTF FILE/);
     // Parsed, yet not dumpable as C: a struct cycle with no pointer in it.
     const b = new BtfBuilder();
-    const a = b.addStruct('A', 4, [{ name: 'b', type: 2, offset: 0 }]);
-    b.addStruct('B', 4, [{ name: 'a', type: a, offset: 0 }]);
+    const a = b.addStruct('A', 4, [{ name: 'b', type: 2, bitOffset: 0 }]);
+    b.addStruct('B', 4, [{ name: 'a', type: a, bitOffset: 0 }]);
     const cycle = join(mkdtempSync(join(tmpdir(), 'kmodel-dump-')), 'cycle.btf');
     writeFileSync(cycle, b.build());
     await expect(runCmd(btfDump, [cycle, '--format', 'c'])).rejects.toThrow(

@@ -92,8 +92,8 @@ describe('C dump', () => {
 
     it('refuses a cycle of structs with no pointer to break it', () => {
       const b = new BtfBuilder();
-      const a = b.addStruct('A', 4, [{ name: 'b', type: 2, offset: 0 }]);
-      b.addStruct('B', 4, [{ name: 'a', type: a, offset: 0 }]);
+      const a = b.addStruct('A', 4, [{ name: 'b', type: 2, bitOffset: 0 }]);
+      b.addStruct('B', 4, [{ name: 'a', type: a, bitOffset: 0 }]);
       expect(() => dumpBtfC(parseBtf(b.build()))).toThrow(BtfError);
       expect(() => dumpBtfC(parseBtf(b.build()))).toThrow(/unsatisfiable type cycle/);
     });
