@@ -156,7 +156,15 @@ export function loadModel(file: string, text: string): LoadedModel {
     diagnostics.push(source.diag([], 'a model is a YAML mapping'));
     return { source, diagnostics };
   }
-  const parsed = modelSchema.safeParse(source.doc.toJS());
+  let value: unknown;
+  try {
+    value = source.doc.toJS();
+  } catch (e) {
+    // The yaml library refuses aliases that expand too far (a "billion laughs" file) only here.
+    diagnostics.push(source.diag([], `YAML: ${(e as Error).message}`));
+    return { source, diagnostics };
+  }
+  const parsed = modelSchema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.filter((k): k is PathKey => typeof k !== 'symbol');
