@@ -42,7 +42,8 @@ export const commands: CommandEntry[] = [
   },
   {
     words: ['jit'],
-    usage: 'jit FILE|--hex HEX --prog-type T [--attach S:M] [--syntax intel|gas] [--bytes] [--xlated]',
+    usage:
+      'jit FILE|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--syntax intel|gas] [--bytes] [--xlated]',
     summary: 'verify and JIT a program for x86-64, print the listing',
     load: async () => (await import('./jit')).jit,
   },
@@ -73,7 +74,8 @@ export const commands: CommandEntry[] = [
   },
   {
     words: ['verify'],
-    usage: 'verify FILE|--hex HEX --prog-type T [--attach S:M] [--log-level 1|2] [--map array:4:8:1 …]',
+    usage:
+      'verify FILE|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--log-level 1|2] [--map array:4:8:1 …]',
     summary: 'run the verifier model: log, verdict, xlated program',
     load: async () => (await import('./verify')).verify,
   },

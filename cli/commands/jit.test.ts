@@ -2,8 +2,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { assembleProgram } from '../../core/model/build';
+import { runModelPipeline } from '../../core/model/pipeline';
 import { CliError } from '../errors';
 import { jit } from './jit';
+import { checkModelFile } from './model-load';
 
 const run = async (argv: string[]) => {
   let out = '';
@@ -49,6 +52,36 @@ describe('kmodel jit', () => {
     await expect(run(['--hex', '9500000000000000'])).rejects.toThrow(/--prog-type is required/);
     await expect(run(['--hex', '9500000000000000', '--xlated', '--syntax', 'att'])).rejects.toThrow(
       /intel or gas/,
+    );
+  });
+
+  it('--model: a program on a modeled member gets the model’s prologue, as the model’s own programs do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmodel-jit-'));
+    const file = join(dir, 'init.s');
+    writeFileSync(file, 'r1 = *(u64 *)(r1 +0)\nr2 = 1000\n*(u32 *)(r1 +20) = r2\nr0 = 0\nexit\n');
+    const check = checkModelFile('qdisc', undefined, false);
+    const idx = check.resolved!.programs.findIndex((p) => p.member.name === 'init');
+    const init = check.resolved!.members.find((m) => m.name === 'init')!;
+    const expected = runModelPipeline({
+      check,
+      base: check.build!.emitter.base!,
+      member: 'init',
+      insns: assembleProgram(check.resolved!, { build: check.build!, as: check.as! }, idx),
+      design: init.prologue?.design,
+      profile: check.resolved!.model.profile,
+      doCheck: true,
+    });
+    expect(expected.jit?.size).toBeGreaterThan(0);
+    const header = (out: string) => Number(/^; x86-64 JIT: (\d+) bytes/.exec(out)?.[1]);
+    const withModel = await run([file, '--model', 'qdisc', '--attach', 'Qdisc_ops:init']);
+    expect(withModel.code).toBe(0);
+    expect(header(withModel.out)).toBe(expected.jit!.size);
+    expect(withModel.out).toMatch(/call bpf_qdisc_init_prologue/);
+    // Without --model the shipped model that describes Qdisc_ops is used, not the bare BTF type.
+    const auto = await run([file, '--prog-type', 'struct_ops', '--attach', 'Qdisc_ops:init']);
+    expect(header(auto.out)).toBe(expected.jit!.size);
+    await expect(run([file, '--model', 'qdisc', '--attach', 'Qdisc_ops:nope'])).rejects.toThrow(
+      /no op member 'nope' \(ops: enqueue, dequeue, init, reset, destroy\)/,
     );
   });
 });

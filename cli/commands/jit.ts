@@ -1,101 +1,65 @@
 // `kmodel jit`: run a program through the modeled verifier and the x86-64 JIT and print the
 // machine code, interleaved with the BPF instructions it came from.
 
-import { BtfRegistry } from '../../core/btf/registry';
 import type { DisasmResolver } from '../../core/isa/disasm';
-import { jitAddressSpaceOf } from '../../core/jit/x86/address-space';
-import { mapImm64 } from '../../core/jit/x86/corpus-case';
 import { JitError } from '../../core/jit/x86/emit-ops';
-import { type JitResult, jitProgram, jitProgramFuncs } from '../../core/jit/x86/jit';
-import { analyzeXlated } from '../../core/jit/xlated-input';
-import { BPF_CALL_BASE, x86_64AddressSpace } from '../../core/kernel/address-space';
-import { bpfCheck } from '../../core/verifier/index';
-import type { ProgTypeName } from '../../core/verifier/progtypes/index';
-import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
+import { type AddressSpace, BPF_CALL_BASE, x86_64AddressSpace } from '../../core/kernel/address-space';
+import { bpfProgLoad, jitXlated, type XlatedJit } from '../../core/kernel/prog-load';
 import { hexImage, jitListing, type X86Syntax } from '../../main/host/x86-listing';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { progAttach } from '../prog-attach';
 import { readProgramArg } from '../read-program';
-
-const PROG_TYPES = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
+import { referenceRegistry } from './model-load';
 
 export const jit: Command = {
   async run(ctx) {
     const args = parseArgs(ctx.argv, ['bytes', 'xlated']);
-    checkFlags(args, ['hex', 'prog-type', 'attach', 'syntax', 'bytes', 'xlated']);
+    checkFlags(args, ['hex', 'prog-type', 'attach', 'model', 'syntax', 'bytes', 'xlated']);
     if (args.positional.length > 1) throw new CliError(`unexpected argument '${args.positional[1]}'`);
     const syntax = (flagString(args, 'syntax') ?? 'gas') as X86Syntax;
     if (syntax !== 'gas' && syntax !== 'intel')
       throw new CliError(`--syntax must be intel or gas, got '${syntax}'`);
-    const progType = flagString(args, 'prog-type');
-    if (progType !== undefined && !PROG_TYPES.includes(progType)) {
-      throw new CliError(`unknown --prog-type '${progType}' (${PROG_TYPES.join(', ')})`);
-    }
-    const attach = flagString(args, 'attach');
-    if (attach !== undefined && !/^\w+:\w+$/.test(attach))
-      throw new CliError(`--attach must be STRUCT:MEMBER, got '${attach}'`);
     const insns = readProgramArg(args.positional[0], flagString(args, 'hex'));
     if (insns.length === 0) throw new CliError('the program is empty');
 
     let program = insns;
-    let stackDepths: number[] | undefined;
-    if (!args.flags.has('xlated')) {
-      if (progType === undefined)
-        throw new CliError('--prog-type is required (or --xlated for an already-verified program)');
-      const [struct, member] = attach?.split(':') ?? [];
-      const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
-      const vr = bpfCheck(
-        {
-          insns,
-          progType: progType as ProgTypeName,
-          attach: struct ? { struct, member: member ?? null } : null,
-        },
-        { btf },
-      );
-      if (vr.verdict !== 'accept' || !vr.xlated) {
-        ctx.stderr(vr.log);
-        throw new CliError(
-          `the verifier rejected the program (errno ${vr.errno}): ${vr.error ?? 'no reason line'}`,
-        );
-      }
-      program = vr.xlated;
-      stackDepths = vr.subprogs.map((s) => s.stackDepth);
-    }
-
-    const kernel = x86_64AddressSpace();
-    const as = jitAddressSpaceOf(kernel);
-    const an = analyzeXlated(program);
-    // A verifier run knows the stack depths; the xlated-only analysis derives them.
-    if (stackDepths && stackDepths.length === an.funcs.length)
-      for (const [k, f] of an.funcs.entries()) f.stackDepth = stackDepths[k]!;
-    let result: JitResult;
+    let kernel: AddressSpace;
+    let jitted: XlatedJit | undefined;
     try {
-      result =
-        an.funcs.length === 1
-          ? jitProgram(
-              {
-                insns: program,
-                stackDepth: an.funcs[0]!.stackDepth,
-                tailCallReachable: an.funcs[0]!.tailCallReachable,
-                directTailCalls: an.directTailCalls,
-                imm64: mapImm64(program),
-              },
-              as,
-            )
-          : jitProgramFuncs(
-              {
-                insns: program,
-                subprogs: an.funcs.map((f) => ({ ...f })),
-                directTailCalls: an.directTailCalls,
-                imm64: mapImm64(program),
-              },
-              as,
-            );
+      if (args.flags.has('xlated')) {
+        kernel = x86_64AddressSpace();
+        jitted = jitXlated(program, kernel);
+      } else {
+        if (flagString(args, 'prog-type') === undefined && flagString(args, 'model') === undefined)
+          throw new CliError('--prog-type is required (or --xlated for an already-verified program)');
+        const target = progAttach({
+          progType: flagString(args, 'prog-type'),
+          attach: flagString(args, 'attach'),
+          model: flagString(args, 'model'),
+          btf: referenceRegistry(),
+          note: (line) => ctx.stderr(`${line}\n`),
+        });
+        const load = bpfProgLoad({ insns, ...target.attr }, target.env);
+        const vr = load.verifier;
+        if (vr.verdict !== 'accept' || !vr.xlated) {
+          ctx.stderr(vr.log);
+          throw new CliError(
+            `the verifier rejected the program (errno ${vr.errno}): ${vr.error ?? 'no reason line'}`,
+          );
+        }
+        if (load.jitError !== undefined) throw new CliError(`JIT failed: ${load.jitError}`);
+        program = vr.xlated;
+        kernel = load.addressSpace;
+        jitted = load.jit;
+      }
     } catch (e) {
       if (e instanceof JitError) throw new CliError(`JIT failed: ${e.message}`);
       throw e;
     }
+    if (!jitted) throw new CliError('the JIT did not run');
+    const result = jitted.result;
 
     if (args.flags.has('bytes')) {
       ctx.stdout(hexImage(result.image));
@@ -107,9 +71,11 @@ export const jit: Command = {
         return kernel.symbolAt(BPF_CALL_BASE + BigInt(insn.imm | 0))?.name;
       },
     };
-    const depths = an.funcs.map((f) => f.stackDepth).join(', ');
+    const depths = jitted.funcs.map((f) => f.stackDepth).join(', ');
     ctx.stdout(`; x86-64 JIT: ${result.size} bytes, ${result.passes} passes, stack ${depths}\n`);
-    ctx.stdout(jitListing(program, result, { syntax, resolver, funcStarts: an.funcs.map((f) => f.start) }));
+    ctx.stdout(
+      jitListing(program, result, { syntax, resolver, funcStarts: jitted.funcs.map((f) => f.start) }),
+    );
     return 0;
   },
 };

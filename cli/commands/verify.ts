@@ -1,16 +1,14 @@
 // `kmodel verify`: run the verifier model on one program; print the log and the xlated program.
-import { BtfRegistry } from '../../core/btf/registry';
 import { disasmProgram } from '../../core/isa/disasm';
-import { x86_64AddressSpace } from '../../core/kernel/address-space';
-import { bpfCheck, type MapDef } from '../../core/verifier/index';
-import type { ProgTypeName } from '../../core/verifier/progtypes/index';
-import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
+import { bpfProgLoad } from '../../core/kernel/prog-load';
+import type { MapDef } from '../../core/verifier/index';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { progAttach } from '../prog-attach';
 import { readProgramArg } from '../read-program';
+import { referenceRegistry } from './model-load';
 
-const PROG_TYPES = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
 const MAP_TYPES = ['array', 'hash', 'prog_array'];
 
 /** `array:4:8:1` = type:key_size:value_size:max_entries. */
@@ -40,28 +38,21 @@ export const verify: Command = {
       else argv.push(a);
     }
     const args = parseArgs(argv);
-    checkFlags(args, ['hex', 'prog-type', 'attach', 'log-level']);
+    checkFlags(args, ['hex', 'prog-type', 'attach', 'log-level', 'model']);
     if (args.positional.length > 1) throw new CliError(`unexpected argument '${args.positional[1]}'`);
-    const progType = flagString(args, 'prog-type');
-    if (!progType || !PROG_TYPES.includes(progType))
-      throw new CliError(`--prog-type must be one of ${PROG_TYPES.join(', ')}`);
     const levelStr = flagString(args, 'log-level') ?? '1';
     if (!['1', '2'].includes(levelStr)) throw new CliError('--log-level must be 1 or 2');
-    const attachStr = flagString(args, 'attach');
-    let attach: { struct: string; member: string | null } | null = null;
-    if (attachStr !== undefined) {
-      const [s, m] = attachStr.split(':');
-      if (!s || !m) throw new CliError(`bad --attach '${attachStr}' (want STRUCT:MEMBER)`);
-      attach = { struct: s, member: m };
-    }
-    if (progType === 'struct_ops' && !attach) throw new CliError('struct_ops needs --attach STRUCT:MEMBER');
+    const target = progAttach({
+      progType: flagString(args, 'prog-type'),
+      attach: flagString(args, 'attach'),
+      model: flagString(args, 'model'),
+      btf: referenceRegistry(),
+      note: (line) => ctx.stderr(`${line}\n`),
+    });
     const insns = readProgramArg(args.positional[0], flagString(args, 'hex'));
-    const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
-    const as = x86_64AddressSpace();
-    const r = bpfCheck(
-      { insns, progType: progType as ProgTypeName, attach, maps, logLevel: Number(levelStr) as 1 | 2 },
-      { btf, addressSpace: as },
-    );
+    const r = bpfProgLoad({ insns, ...target.attr, maps, logLevel: Number(levelStr) as 1 | 2 }, target.env, {
+      jit: false,
+    }).verifier;
     ctx.stdout(r.log.endsWith('\n') ? r.log : `${r.log}\n`);
     if (r.verdict === 'reject') {
       ctx.stdout(`verdict: reject (errno ${r.errno})\n`);

@@ -13,9 +13,10 @@ import { jitAddressSpaceOf } from '../jit/x86/address-space';
 import { type JitResult, jitProgramFuncs } from '../jit/x86/jit';
 import type { AddressSpace } from '../kernel/address-space';
 import { type ArchName, type KernelProfile, kernelProfile } from '../kernel/profiles';
+import { bpfProgLoad } from '../kernel/prog-load';
 import { type FixupOutput, runFixups } from '../verifier/fixups/index';
 import type { KfuncResolver } from '../verifier/fixups/kfunc';
-import { bpfCheck, type LoadKfuncs } from '../verifier/index';
+import type { LoadAttr, LoadKfuncs, VerifyEnv } from '../verifier/index';
 import type { InsnAuxData } from '../verifier/ops';
 import { type StructOpsModelHooks, verifierOpsFor } from '../verifier/progtypes/index';
 import { assembleGenerated, type EncodedCall, MODULE_BTF_FD_IDX, type ModelBuild } from './build';
@@ -137,6 +138,42 @@ export function subprogStarts(insns: readonly Insn[]): number[] {
   return [...starts].sort((a, b) => a - b);
 }
 
+/**
+ * What BPF_PROG_LOAD gets for a program attached to a model's member: the struct_ops
+ * attach with the model's gen_prologue / gen_epilogue under `design`, its kfuncs and ctx
+ * access rules (writable fields), loaded against the model's BTF in its address space.
+ */
+export interface ModelAttach {
+  attr: Omit<LoadAttr, 'insns'>;
+  env: VerifyEnv & { btf: BtfRegistry; addressSpace: AddressSpace; profile: KernelProfile };
+}
+
+export function modelAttach(
+  check: CheckResult,
+  base: Btf,
+  member: string,
+  design: CallDesign | undefined,
+  profileName: ProfileName,
+  opts: { arch?: ArchName; registry?: BtfRegistry; as?: AddressSpace; sink?: GeneratedSink } = {},
+): ModelAttach {
+  const model = check.resolved!;
+  const build = check.build!;
+  const rm = model.members.find((m) => m.name === member);
+  if (!rm) throw new Error(`no member ${member}`);
+  const as = opts.as ?? check.as!.clone();
+  const registry = opts.registry ?? modelRegistry(model, build, base);
+  return {
+    attr: {
+      progType: 'struct_ops',
+      attach: { struct: model.model.struct_ops.name, member },
+      structOps: modelStructOpsHooks(model, build, as, rm, design, opts.sink),
+      kfuncs: modelLoadKfuncs(model, build, registry, base),
+      ctxAccess: modelCtxAccess(model, member, modelTypesBtf(model, registry, base)),
+    },
+    env: { btf: registry, addressSpace: as, profile: kernelProfile(profileName, opts.arch ?? 'x86_64') },
+  };
+}
+
 export interface PipelineRun {
   design: CallDesign | undefined;
   profile: ProfileName;
@@ -187,19 +224,10 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
   const rm = model.members.find((m) => m.name === member);
   if (!rm) throw new Error(`no member ${member}`);
   const registry = input.registry ?? modelRegistry(model, build, base);
-  const hooks = modelStructOpsHooks(model, build, as, rm, design, run);
   if (input.doCheck) {
-    const vr = bpfCheck(
-      {
-        insns: [...input.insns],
-        progType: 'struct_ops',
-        attach: { struct: model.model.struct_ops.name, member },
-        structOps: hooks,
-        kfuncs: modelLoadKfuncs(model, build, registry, base),
-        ctxAccess: modelCtxAccess(model, member, modelTypesBtf(model, registry, base)),
-      },
-      { btf: registry, addressSpace: as, profile },
-    );
+    const a = modelAttach(check, base, member, design, input.profile, { arch, registry, as, sink: run });
+    const load = bpfProgLoad({ insns: [...input.insns], ...a.attr }, a.env, { jit: arch === 'x86_64' });
+    const vr = load.verifier;
     run.processedInsns = vr.processedInsns ?? 0;
     run.log = vr.log;
     if (vr.verdict !== 'accept' || !vr.fixups) {
@@ -209,14 +237,14 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
       return run;
     }
     run.fixups = vr.fixups;
-    try {
-      if (arch === 'x86_64') run.jit = jitFixups(vr.fixups, as);
+    if (load.jitError !== undefined) run.error = load.jitError;
+    else {
+      if (load.jit) run.jit = load.jit.result;
       run.ok = true;
-    } catch (e) {
-      run.error = e instanceof Error ? e.message : String(e);
     }
     return run;
   }
+  const hooks = modelStructOpsHooks(model, build, as, rm, design, run);
   try {
     const ops = verifierOpsFor('struct_ops', {
       btf: registry,

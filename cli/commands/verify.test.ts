@@ -1,0 +1,33 @@
+import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { verify } from './verify';
+
+const run = async (argv: string[]) => {
+  let out = '';
+  const code = await verify.run({ argv, stdout: (t) => (out += t), stderr: () => {} });
+  return { code, out };
+};
+
+describe('kmodel verify --model', () => {
+  it('a program on a model file’s member gets its writable fields and its epilogue', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmodel-verify-'));
+    const model = join(dir, 'demo.yaml');
+    copyFileSync(resolve(__dirname, '../../test/fixtures/model/byo-demo.yaml'), model);
+    const prog = (field: number) => {
+      const f = join(dir, `w${field}.s`);
+      writeFileSync(f, `r1 = *(u64 *)(r1 +0)\nr2 = 1\n*(u64 *)(r1 +${field}) = r2\nr0 = 0\nexit\n`);
+      return f;
+    };
+    const attach = ['--model', model, '--attach', 'demo_filter_ops:classify'];
+    // demo_args.verdict (+8) is writable in the model; demo_args.len (+0) is not.
+    const ok = await run([prog(8), ...attach]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/verdict: accept/);
+    expect(ok.out).toMatch(/call demo_account/);
+    const refused = await run([prog(0), ...attach]);
+    expect(refused.code).toBe(1);
+    expect(refused.out).toMatch(/no write support to demo_args at off 0/);
+  });
+});

@@ -1,0 +1,70 @@
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { referenceRegistry } from './commands/model-load';
+import { CliError } from './errors';
+import { btfOpsMembers, progAttach, shippedModelsOf } from './prog-attach';
+
+const btf = () => referenceRegistry();
+const byoModel = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kmodel-attach-'));
+  const file = join(dir, 'demo.yaml');
+  copyFileSync(resolve(__dirname, '../test/fixtures/model/byo-demo.yaml'), file);
+  return file;
+};
+
+describe('program attach targets (--prog-type, --attach, --model)', () => {
+  it('--model gives the program the model’s struct_ops hooks, kfuncs and ctx rules', () => {
+    const t = progAttach({
+      progType: undefined,
+      attach: 'demo_filter_ops:classify',
+      model: byoModel(),
+      btf: btf(),
+    });
+    expect(t.attr.progType).toBe('struct_ops');
+    expect(t.attr.attach).toEqual({ struct: 'demo_filter_ops', member: 'classify' });
+    expect(t.attr.structOps?.genEpilogue).toBeTypeOf('function');
+    expect(t.attr.kfuncs?.allowed('demo_account')).toBe(true);
+    expect(t.attr.ctxAccess).toBeDefined();
+    expect(t.model?.name).toBe('demo');
+  });
+
+  it('a struct_ops type a shipped model describes loads with that model, and says so', () => {
+    expect(shippedModelsOf('Qdisc_ops')).toEqual(['qdisc']);
+    const notes: string[] = [];
+    const t = progAttach({
+      progType: 'struct_ops',
+      attach: 'Qdisc_ops:init',
+      model: undefined,
+      btf: btf(),
+      note: (l) => notes.push(l),
+    });
+    expect(t.model?.name).toBe('qdisc');
+    expect(t.attr.structOps?.genPrologue).toBeTypeOf('function');
+    expect(notes.join('\n')).toMatch(/Qdisc_ops loads with the shipped model 'qdisc'/);
+  });
+
+  it('an attach naming no such struct or member is bad input listing the members', () => {
+    const bad = (attach: string, model?: string) => () =>
+      progAttach({ progType: 'struct_ops', attach, model, btf: btf() });
+    expect(bad('Qdisc_ops:nosuch', 'qdisc')).toThrow(CliError);
+    expect(bad('Qdisc_ops:nosuch', 'qdisc')).toThrow(/no op member 'nosuch' \(ops: enqueue, dequeue, init/);
+    expect(bad('Qdisc_ops:peek', 'qdisc')).toThrow(/it is data/);
+    expect(bad('demo_filter_ops:classify', 'qdisc')).toThrow(
+      /describes struct_ops Qdisc_ops, not demo_filter_ops/,
+    );
+    expect(bad('No_such_ops:x')).toThrow(/no struct No_such_ops in the reference BTF.*--model/);
+    // A BTF struct no model describes: its function-pointer members are the choices.
+    const fops = btfOpsMembers(btf(), 'file_operations')!;
+    expect(fops).toContain('llseek');
+    expect(bad('file_operations:nosuch')).toThrow(new RegExp(`ops: ${fops.slice(0, 3).join(', ')}`));
+    expect(bad('Qdisc_ops')).toThrow(/STRUCT:MEMBER/);
+    expect(() => progAttach({ progType: 'xdp', attach: undefined, model: 'qdisc', btf: btf() })).toThrow(
+      /--model is for struct_ops/,
+    );
+    expect(() => progAttach({ progType: 'kprobe', attach: undefined, model: undefined, btf: btf() })).toThrow(
+      /--prog-type must be one of/,
+    );
+  });
+});

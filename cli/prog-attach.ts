@@ -1,0 +1,159 @@
+// What `kmodel verify` and `kmodel jit` load a program with: --prog-type, --attach
+// STRUCT:MEMBER and --model M.yaml|NAME. A struct_ops program attached to a modeled
+// member gets that model's ctx access, generated prologue/epilogue, kfuncs and writable
+// fields (core/model/pipeline.ts modelAttach), as the model's own programs do.
+//
+// Without --model, a struct_ops type that a shipped model describes loads with that
+// model: its verifier ops (gen_prologue, kfunc set) are the subsystem's, and leaving
+// them out would silently load a different program (Qdisc_ops:init without the qdisc
+// prologue). A note on stderr names the model used.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { funcProtoOf } from '../core/btf/layout';
+import type { BtfRegistry } from '../core/btf/registry';
+import type { AddressSpace } from '../core/kernel/address-space';
+import { errorCount } from '../core/model/check';
+import { formatDiagnostic, loadModel } from '../core/model/load';
+import { modelAttach } from '../core/model/pipeline';
+import type { LoadAttr, VerifyEnv } from '../core/verifier/index';
+import type { ProgTypeName } from '../core/verifier/progtypes/index';
+import { checkModelFile } from './commands/model-load';
+import { CliError } from './errors';
+import { type ModelArg, resolveModelArg, shippedModelNames, shippedModelsDir } from './model-arg';
+
+export const PROG_TYPES: readonly ProgTypeName[] = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
+
+export interface AttachOptions {
+  progType: string | undefined;
+  /** STRUCT:MEMBER */
+  attach: string | undefined;
+  /** --model: a path or a shipped name. */
+  model: string | undefined;
+  btf: BtfRegistry;
+  /** Where notes go (the model picked for a struct_ops type). */
+  note?: (line: string) => void;
+}
+
+export interface ProgAttach {
+  attr: Omit<LoadAttr, 'insns'>;
+  env: VerifyEnv & { addressSpace?: AddressSpace };
+  /** The model the program loads with. */
+  model?: ModelArg;
+}
+
+export function parseAttach(text: string): { struct: string; member: string } {
+  const m = /^(\w+):(\w+)$/.exec(text);
+  if (!m) throw new CliError(`--attach must be STRUCT:MEMBER, got '${text}'`);
+  return { struct: m[1]!, member: m[2]! };
+}
+
+/** Shipped models whose struct_ops type is `struct` (read without checking them). */
+export function shippedModelsOf(struct: string, dir = shippedModelsDir()): string[] {
+  return shippedModelNames(dir).filter((name) => {
+    const file = join(dir, `${name}.yaml`);
+    try {
+      return loadModel(file, readFileSync(file, 'utf8')).model?.struct_ops.name === struct;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Function-pointer members of a BTF struct (what a struct_ops program can implement). */
+export function btfOpsMembers(btf: BtfRegistry, struct: string): string[] | undefined {
+  const ref = btf.findByName(struct, 'STRUCT');
+  if (!ref) return undefined;
+  const t = ref.obj.btf.type(ref.id);
+  if (t.kind !== 'STRUCT') return undefined;
+  return t.members
+    .filter((m) => {
+      try {
+        return funcProtoOf(ref.obj.btf, m.type) !== undefined;
+      } catch {
+        return false;
+      }
+    })
+    .map((m) => m.name);
+}
+
+const listed = (names: readonly string[]) => (names.length ? names.join(', ') : 'none');
+
+export function progAttach(o: AttachOptions): ProgAttach {
+  if (o.progType !== undefined && !(PROG_TYPES as readonly string[]).includes(o.progType))
+    throw new CliError(`--prog-type must be one of ${PROG_TYPES.join(', ')}, got '${o.progType}'`);
+  // A model describes a struct_ops type: --model implies it.
+  const progType = (o.progType ?? (o.model !== undefined ? 'struct_ops' : undefined)) as
+    | ProgTypeName
+    | undefined;
+  if (!progType) throw new CliError(`--prog-type is required (${PROG_TYPES.join(', ')})`);
+  const attach = o.attach !== undefined ? parseAttach(o.attach) : undefined;
+  if (progType !== 'struct_ops') {
+    if (o.model !== undefined) throw new CliError(`--model is for struct_ops programs, not ${progType}`);
+    return { attr: { progType, attach: attach ?? null }, env: { btf: o.btf } };
+  }
+  if (!attach) throw new CliError('struct_ops needs --attach STRUCT:MEMBER');
+
+  let modelRef = o.model;
+  if (modelRef === undefined) {
+    const models = shippedModelsOf(attach.struct);
+    if (models.length > 1)
+      throw new CliError(`${attach.struct} is modeled by ${models.join(' and ')}; choose one with --model`);
+    if (models.length === 1) {
+      modelRef = models[0]!;
+      o.note?.(
+        `kmodel: ${attach.struct} loads with the shipped model '${modelRef}' (its prologue/epilogue, kfuncs and ctx rules); --model FILE picks another`,
+      );
+    }
+  }
+  if (modelRef === undefined) {
+    const members = btfOpsMembers(o.btf, attach.struct);
+    if (!members)
+      throw new CliError(
+        `no struct ${attach.struct} in the reference BTF and no shipped model declares it; give its model with --model M.yaml`,
+      );
+    if (!members.includes(attach.member))
+      throw new CliError(
+        `struct ${attach.struct} has no op member '${attach.member}' (ops: ${listed(members)})`,
+      );
+    return { attr: { progType, attach }, env: { btf: o.btf } };
+  }
+  return modelProgAttach(modelRef, attach, o.btf);
+}
+
+function modelProgAttach(
+  ref: string,
+  attach: { struct: string; member: string },
+  btf: BtfRegistry,
+): ProgAttach {
+  const arg = resolveModelArg(ref);
+  const check = checkModelFile(arg.path, undefined, false);
+  if (errorCount(check) > 0 || !check.resolved || !check.build) {
+    const first = check.diagnostics.find((d) => d.severity === 'error');
+    throw new CliError(
+      `model ${arg.display} has ${errorCount(check)} error(s)${first ? `, first: ${formatDiagnostic(first)}` : ''}`,
+    );
+  }
+  const model = check.resolved;
+  const struct = model.model.struct_ops.name;
+  const ops = model.members.filter((m) => m.kind === 'op').map((m) => m.name);
+  if (attach.struct !== struct)
+    throw new CliError(
+      `model ${arg.display} describes struct_ops ${struct}, not ${attach.struct} (ops: ${listed(ops)})`,
+    );
+  const member = model.members.find((m) => m.name === attach.member);
+  if (member?.kind !== 'op')
+    throw new CliError(
+      `${struct} in ${arg.display} has no op member '${attach.member}'${member ? ` (it is ${member.kind})` : ''} (ops: ${listed(ops)})`,
+    );
+  // The design the model's kernel uses for this member's generated calls (as model check does).
+  const design = member.prologue?.design ?? member.epilogue?.design;
+  // The model was built on the CLI's reference registry; its programs load on that BTF.
+  const a = modelAttach(
+    check,
+    check.build.emitter.base ?? btf.vmlinux.btf,
+    member.name,
+    design,
+    model.model.profile,
+  );
+  return { attr: a.attr, env: a.env, model: arg };
+}
