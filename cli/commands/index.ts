@@ -30,9 +30,15 @@ export const commands: CommandEntry[] = [
   },
   {
     words: ['compare'],
-    usage: 'compare MODEL [--member M] [--profile auto|P] [--format table|json|md]',
+    usage: 'compare MODEL [--member M] [--profile auto|P] [--format table|json|md|txt]',
     summary: 'compare call designs (kfunc / BPF_CALL_N wrapper / helper) for generated pro/epilogues',
     load: async () => (await import('./compare')).compare,
+  },
+  {
+    words: ['diff'],
+    usage: 'diff A.yaml B.yaml [--profile P|PA,PB] [--format table|json|md], or diff A.yaml --profile PA,PB',
+    summary: 'what changed between two models (or one under two profiles): items and cost deltas',
+    load: async () => (await import('./diff')).diff,
   },
   {
     words: ['disasm'],

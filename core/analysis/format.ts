@@ -285,7 +285,7 @@ export function mdTableFit(head: string[], rows: string[][], width = 100): strin
     return line(cells);
   });
   const out = [line(head), `|${head.map(() => '---').join('|')}|`, ...body];
-  if (notes.length) out.push('', ...notes.map((n, i) => `[${i + 1}] ${n}`));
+  if (notes.length) out.push('', ...notes.map((n, i) => wrapText(`[${i + 1}] ${n}`, width)));
   return out.join('\n');
 }
 
