@@ -16,6 +16,32 @@ import type { Command } from '../command';
 import { CliError } from '../errors';
 import { readInputTextOrFail } from '../input-file';
 
+/** Why a parsed JSON line is not a corpus case (the fields runCase reads), or undefined. */
+export function corpusCaseShapeError(x: unknown): string | undefined {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return 'a case is a JSON object';
+  const c = x as Record<string, unknown>;
+  for (const k of ['id', 'prog_type', 'insns'] as const)
+    if (typeof c[k] !== 'string') return `case field '${k}' is not a string`;
+  if (c.maps !== undefined && !Array.isArray(c.maps)) return `case ${c.id}: 'maps' is not a list`;
+  const k = c.kernel as Record<string, unknown> | null | undefined;
+  if (typeof k !== 'object' || k === null || Array.isArray(k))
+    return `case ${c.id}: 'kernel' is not an object`;
+  if (k.verdict !== 'accept' && k.verdict !== 'reject')
+    return `case ${c.id}: kernel.verdict is not accept|reject`;
+  return undefined;
+}
+
+function writeOutOrFail(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new CliError(
+      `cannot write ${path}: ${code === 'ENOENT' ? 'no such directory' : (e as Error).message}`,
+    );
+  }
+}
+
 export const corpusCheck: Command = {
   async run(ctx) {
     const args = parseArgs(ctx.argv);
@@ -27,15 +53,25 @@ export const corpusCheck: Command = {
     if (!(limit > 0)) throw new CliError('--limit must be a positive number');
     const text = readInputTextOrFail(file, 'corpus');
     const cases: CorpusCase[] = [];
+    const lineOf: number[] = [];
     for (const [n, line] of text.split('\n').entries()) {
       if (!line.trim()) continue;
       if (cases.length >= limit) break;
+      let value: unknown;
       try {
-        cases.push(JSON.parse(line) as CorpusCase);
+        value = JSON.parse(line);
       } catch {
         throw new CliError(`${file}:${n + 1}: not a JSON line`);
       }
+      const bad = corpusCaseShapeError(value);
+      if (bad) throw new CliError(`${file}:${n + 1}: ${bad}`);
+      cases.push(value as CorpusCase);
+      lineOf.push(n + 1);
     }
+    if (!cases.length) throw new CliError(`${file}: no cases`);
+    const outFile = flagString(args, 'out');
+    // Fail before minutes of work, not after them.
+    if (outFile) writeOutOrFail(outFile, '');
     const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
     // The model's own xlated program goes through the JIT; the image is compared with the kernel's.
     const jitHook: CorpusJitHook = (c, xlatedHex, calls) => {
@@ -57,14 +93,20 @@ export const corpusCheck: Command = {
     const cmps: CaseComparison[] = [];
     const t0 = Date.now();
     for (const [i, c] of cases.entries()) {
-      const { result, cmp } = runCase(c, { btf }, jitHook);
+      let run: ReturnType<typeof runCase>;
+      try {
+        run = runCase(c, { btf }, jitHook);
+      } catch (e) {
+        // A case of the right shape can still hold values the model cannot take (bad hex, map sizes).
+        throw new CliError(`${file}:${lineOf[i]}: case ${c.id}: ${(e as Error).message}`);
+      }
+      const { result, cmp } = run;
       out.push(JSON.stringify(result));
       cmps.push(cmp);
       if ((i + 1) % 100 === 0)
         ctx.stderr(`corpus check: ${i + 1}/${cases.length} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     }
-    const outFile = flagString(args, 'out');
-    if (outFile) writeFileSync(outFile, `${out.join('\n')}\n`);
+    if (outFile) writeOutOrFail(outFile, `${out.join('\n')}\n`);
     ctx.stdout(`${fidelityTable(summarize(cmps))}\n`);
     return 0;
   },
