@@ -2,7 +2,7 @@
 // the targets), in-process dumps, and `kmodel btf dump` as a whole process
 // next to `bpftool btf dump file` when bpftool is installed.
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
@@ -10,6 +10,7 @@ import { runInNewContext } from 'node:vm';
 import { type Btf, BtfBuilder, dumpBtfCTo, dumpBtfRaw, dumpBtfRawBytes, parseBtf } from '../core/btf/index';
 import { referenceVmlinuxBtfBytes } from '../main/host/btf-files';
 import { median } from './app/stats';
+import { findTool, processTimeUnit, ratioRow, timeProcess } from './reference';
 import type { BenchRow, BenchSuite } from './types';
 
 const root = resolve(import.meta.dirname ?? __dirname, '..');
@@ -17,29 +18,6 @@ const root = resolve(import.meta.dirname ?? __dirname, '..');
 function gcFn(): () => void {
   setFlagsFromString('--expose-gc');
   return runInNewContext('gc') as () => void;
-}
-
-const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-
-/**
- * CPU time (user + sys, via /usr/bin/time) of a process with stdout to /dev/null,
- * or its wall time when /usr/bin/time is missing. CPU time stays comparable on a
- * loaded machine; wall time does not.
- */
-function timeProcess(cmd: string, args: string[]): number | undefined {
-  const devnull = openSync('/dev/null', 'w');
-  try {
-    const t0 = performance.now();
-    const r = TIME
-      ? spawnSync(TIME, ['-f', '@@%U %S', cmd, ...args], { stdio: ['ignore', devnull, 'pipe'], cwd: root })
-      : spawnSync(cmd, args, { stdio: ['ignore', devnull, 'pipe'], cwd: root });
-    const dt = performance.now() - t0;
-    if (r.status !== 0) return undefined;
-    const m = TIME ? /@@([\d.]+) ([\d.]+)/.exec(r.stderr.toString()) : null;
-    return m ? (Number(m[1]) + Number(m[2])) * 1000 : dt;
-  } finally {
-    closeSync(devnull);
-  }
 }
 
 /** CPU time (user + sys) of fn in this process, in ms. */
@@ -166,9 +144,7 @@ export const run: BenchSuite = async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'kmodel-bench-btf-')), 'vmlinux.btf');
   writeFileSync(file, bytes);
   const build = spawnSync('node', ['scripts/build-cli.mjs'], { cwd: root, stdio: 'ignore' });
-  const bpftool = ['/usr/sbin/bpftool', '/usr/bin/bpftool', '/usr/local/sbin/bpftool'].find((p) =>
-    existsSync(p),
-  );
+  const bpftool = findTool('/usr/sbin/bpftool', '/usr/bin/bpftool', '/usr/local/sbin/bpftool');
   if (build.status === 0) {
     // Interleaved runs (kmodel, bpftool, kmodel, …) so both see the same machine load;
     // min and median of CPU time, as the machine is shared.
@@ -183,16 +159,22 @@ export const run: BenchSuite = async () => {
         ours.push(timeProcess('node', ['bin/kmodel.mjs', 'btf', 'dump', file, ...extra]) ?? Number.NaN);
         if (bpftool) theirs.push(timeProcess(bpftool, ['btf', 'dump', 'file', file, ...bargs]) ?? Number.NaN);
       }
-      const unit = TIME ? 'ms CPU' : 'ms';
-      rows.push({
-        area: 'btf',
-        what: `kmodel btf dump vmlinux --format ${label} (whole process > /dev/null; min of ${RUNS}, median ${median(ours).toFixed(0)})`,
-        value: Math.min(...ours),
-        unit,
-        reference: bpftool
-          ? `bpftool: min ${Math.min(...theirs).toFixed(0)}, median ${median(theirs).toFixed(0)} (${(median(ours) / median(theirs)).toFixed(2)}× by median)`
-          : 'bpftool not installed',
-      });
+      rows.push(
+        ratioRow(
+          {
+            area: 'btf',
+            what: `kmodel btf dump vmlinux --format ${label} (whole process > /dev/null; median of ${RUNS}, min ${Math.min(...ours).toFixed(0)})`,
+            value: median(ours),
+            unit: processTimeUnit,
+          },
+          {
+            name: 'bpftool btf dump',
+            value: bpftool ? median(theirs) : undefined,
+            target: 1,
+            note: `median of ${RUNS}, min ${Math.min(...theirs).toFixed(0)}`,
+          },
+        ),
+      );
     }
   }
   return rows;
