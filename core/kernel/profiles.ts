@@ -1,6 +1,8 @@
 // Kernel profiles: which verifier behaviour for generated pro/epilogue code is in effect
 // (pipeline.md §4, §4.1, §7.1; thread.md), plus per-architecture JIT facts.
 
+import { REFERENCE_X86_CONFIG, type X86Config } from './x86-config';
+
 export type KernelProfileName = 'v6.12' | 'v6.18' | 'bpf-next-2026';
 export type ArchName = 'x86_64' | 'arm64' | 'riscv64' | 's390' | 'loongarch64' | 'powerpc64';
 
@@ -67,9 +69,11 @@ export interface KernelProfile {
   trustedArgsDefault: boolean;
   /** How the tc unclone prologue calls bpf_skb_pull_data: a helper id resolved later, or BPF_EMIT_CALL. */
   uncloneCall: 'helper-id' | 'emit-call';
+  /** Build options and CPU mitigations the x86-64 JIT's code depends on. */
+  x86: X86Config;
 }
 
-const BASE: Record<KernelProfileName, Omit<KernelProfile, 'arch'>> = {
+const BASE: Record<KernelProfileName, Omit<KernelProfile, 'arch' | 'x86'>> = {
   'v6.12': {
     name: 'v6.12',
     release: '6.12',
@@ -104,11 +108,15 @@ export const KERNEL_PROFILE_NAMES: readonly KernelProfileName[] = ['v6.12', 'v6.
 export const isKernelProfileName = (s: string): s is KernelProfileName =>
   (KERNEL_PROFILE_NAMES as readonly string[]).includes(s);
 
-/** The profile `name` on `arch` (default x86-64, the reference kernel's). */
-export function kernelProfile(name: KernelProfileName = 'v6.18', arch: ArchName = 'x86_64'): KernelProfile {
+/** The profile `name` on `arch` (default x86-64, the reference kernel's), x86 axes from the corpus kernel. */
+export function kernelProfile(
+  name: KernelProfileName = 'v6.18',
+  arch: ArchName = 'x86_64',
+  x86: X86Config = REFERENCE_X86_CONFIG,
+): KernelProfile {
   const a = ARCHES[arch];
   if (!a) throw new Error(`unknown architecture ${arch}`);
-  return { ...BASE[name], arch: a };
+  return { ...BASE[name], arch: a, x86: { ...x86 } };
 }
 
 /** The reference kernel of the corpus. */

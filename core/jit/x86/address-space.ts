@@ -14,6 +14,8 @@ export interface JitAddressSpace {
   indirectThunk?: (x86reg: number) => bigint;
   /** &this_cpu_off (a per-CPU offset), used by the inlined per-CPU address instruction. */
   thisCpuOff?: number;
+  /** Address of a named kernel symbol (the thunks a kernel configuration picks, __x86_call_depth). */
+  lookup?: (name: string) => bigint | undefined;
 }
 
 const X86_REGS = [
@@ -57,6 +59,7 @@ export function symbolTableAddressSpace(s: SymbolTableSpace): JitAddressSpace {
     returnThunk,
     thisCpuOff: s.thisCpuOff,
     symbolAt: (a) => byAddr.get(a),
+    lookup: (name) => s.symbols.get(name),
     indirectThunk: (reg) =>
       s.symbols.get(`__x86_indirect_thunk_${X86_REGS[reg]}`) ?? returnThunk + 0x100n + 32n * BigInt(reg),
   };
@@ -96,5 +99,6 @@ export function jitAddressSpaceOf(
     },
     indirectThunk: (reg) =>
       k.lookup(indirectThunkName(reg))?.addr ?? returnThunk + 0x100n + 32n * BigInt(reg),
+    lookup: (name) => k.lookup(name)?.addr,
   };
 }

@@ -42,6 +42,15 @@ const PROGRAM_AREA = 0xffffffffa0000000n;
 const RETURN_THUNK = 0xffffffff82a00000n;
 const INDIRECT_THUNKS = 0xffffffff82a01000n;
 const MAP_AREA = 0xffff888100000000n;
+const OTHER_THUNKS = [
+  '__x86_return_thunk',
+  'srso_return_thunk',
+  'call_depth_return_thunk',
+  'its_return_thunk',
+  '__x86_indirect_jump_thunk_rcx',
+  '__x86_indirect_its_thunk_rcx',
+  '__x86_call_depth',
+];
 
 /** A modeled address space that names each helper/kfunc imm of the case the way xlated_calls does. */
 export function corpusAddressSpace(
@@ -55,12 +64,16 @@ export function corpusAddressSpace(
   }
   names.set(RETURN_THUNK, 'srso_alias_return_thunk');
   for (let k = 0; k < 16; k++) names.set(INDIRECT_THUNKS + 32n * BigInt(k), indirectThunkName(k));
+  // The other configurations' thunks (x86-config.ts), at made-up addresses near the first ones.
+  for (const [k, name] of OTHER_THUNKS.entries()) names.set(RETURN_THUNK + 0x40n * BigInt(k + 1), name);
+  const byName = new Map([...names].map(([a, n]) => [n, a]));
   return {
     callBase: CALL_BASE,
     programArea: PROGRAM_AREA,
     returnThunk: RETURN_THUNK,
     indirectThunk: (reg) => INDIRECT_THUNKS + 32n * BigInt(reg),
     symbolAt: (a) => names.get(a),
+    lookup: (name) => byName.get(name),
   };
 }
 

@@ -1,23 +1,17 @@
 // Instruction-level emitters of the x86-64 BPF JIT (emit_mov_imm32, emit_ldx, emit_stx, emit_atomic,
 // emit_shiftx, push/pop of callee-saved registers …), each writing into an Emitter.
 
-import {
-  BPF_ADD,
-  BPF_AND,
-  BPF_B,
-  BPF_CMPXCHG,
-  BPF_DW,
-  BPF_FETCH,
-  BPF_H,
-  BPF_LOAD_ACQ,
-  BPF_OR,
-  BPF_STORE_REL,
-  BPF_W,
-  BPF_XCHG,
-  BPF_XOR,
-} from '../../isa/opcodes';
-import { type Emitter, isImm8, isSimm32, isUimm32 } from './emitter';
-import { add1mod, add1reg, add2mod, add2reg, isEreg, isEreg8l, regHex } from './regs';
+import * as isa from '../../isa/opcodes';
+import type { Emitter } from './emitter';
+import * as emitter from './emitter';
+import * as regs from './regs';
+
+// Module-local bindings: under tsx each imported name is a getter call, which the JIT's hot path
+// (a few dozen ns per insn per pass) cannot afford.
+const { BPF_ADD, BPF_AND, BPF_B, BPF_CMPXCHG, BPF_DW, BPF_FETCH, BPF_H, BPF_LOAD_ACQ, BPF_OR } = isa;
+const { BPF_STORE_REL, BPF_W, BPF_XCHG, BPF_XOR } = isa;
+const { add1mod, add1reg, add2mod, add2reg, isEreg, isEreg8l, regHex } = regs;
+const { isImm8 } = emitter;
 
 export class JitError extends Error {
   constructor(
@@ -58,7 +52,8 @@ export function emitMov(e: Emitter, dst: number, src: number): void {
 export function emitMovImm32(e: Emitter, signPropagate: boolean, dst: number, imm32: number): void {
   if (signPropagate && (imm32 | 0) < 0) {
     // mov r64, simm32 sign-extends
-    e.off32([add1mod(0x48, dst), 0xc7, add1reg(0xc0, dst)], imm32);
+    e.b(add1mod(0x48, dst), 0xc7, add1reg(0xc0, dst));
+    e.u32(imm32);
     return;
   }
   if ((imm32 | 0) === 0) {
@@ -67,20 +62,20 @@ export function emitMovImm32(e: Emitter, signPropagate: boolean, dst: number, im
     return;
   }
   if (isEreg(dst)) e.b(add1mod(0x40, dst));
-  e.off32([add1reg(0xb8, dst)], imm32);
+  e.b(add1reg(0xb8, dst));
+  e.u32(imm32);
 }
 
-export function emitMovImm64(e: Emitter, dst: number, value: bigint): void {
-  const v = BigInt.asUintN(64, value);
-  const lo = Number(v & 0xffffffffn);
-  if (isUimm32(v)) {
+/** emit_mov_imm64(dst, imm32_hi, imm32_lo): the shortest of mov r32, mov r64 (sign-extended), movabs. */
+export function emitMovImm64(e: Emitter, dst: number, hi: number, lo: number): void {
+  if (hi >>> 0 === 0) {
     emitMovImm32(e, false, dst, lo);
-  } else if (isSimm32(BigInt.asIntN(64, v))) {
+  } else if (hi >>> 0 === 0xffffffff && (lo | 0) < 0) {
     emitMovImm32(e, true, dst, lo);
   } else {
     e.b(add1mod(0x48, dst), add1reg(0xb8, dst));
     e.u32(lo);
-    e.u32(Number(v >> 32n));
+    e.u32(hi);
   }
 }
 
@@ -110,7 +105,10 @@ export function emitMovsxReg(e: Emitter, numBits: number, is64: boolean, dst: nu
 /** ModRM (+ disp8 or disp32) for [ptr + off]; always a displacement, even for off 0. */
 export function emitInsnSuffix(e: Emitter, ptr: number, val: number, off: number): void {
   if (isImm8(off)) e.b(add2reg(0x40, ptr, val), off);
-  else e.off32([add2reg(0x80, ptr, val)], off);
+  else {
+    e.b(add2reg(0x80, ptr, val));
+    e.u32(off);
+  }
 }
 
 /** REX prefix when needed: always REX.W for 64-bit, else only for extended registers. */
@@ -180,16 +178,16 @@ export function emitStx(e: Emitter, size: number, dst: number, src: number, off:
   emitInsnSuffix(e, dst, src, off);
 }
 
-const simpleAluOpcodes: Record<number, number> = {
-  [BPF_ADD]: 0x01,
-  16: 0x29, // SUB
-  [BPF_AND]: 0x21,
-  [BPF_OR]: 0x09,
-  [BPF_XOR]: 0x31,
-  96: 0xe0, // LSH
-  112: 0xe8, // RSH
-  192: 0xf8, // ARSH
-};
+// simple_alu_opcodes[], indexed by BPF_OP.
+const simpleAluOpcodes = new Uint8Array(256);
+simpleAluOpcodes[BPF_ADD] = 0x01;
+simpleAluOpcodes[isa.BPF_SUB] = 0x29;
+simpleAluOpcodes[BPF_AND] = 0x21;
+simpleAluOpcodes[BPF_OR] = 0x09;
+simpleAluOpcodes[BPF_XOR] = 0x31;
+simpleAluOpcodes[isa.BPF_LSH] = 0xe0;
+simpleAluOpcodes[isa.BPF_RSH] = 0xe8;
+simpleAluOpcodes[isa.BPF_ARSH] = 0xf8;
 export const simpleAluOpcode = (op: number): number => simpleAluOpcodes[op]!;
 
 export function emitAtomic(

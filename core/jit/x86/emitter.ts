@@ -1,39 +1,81 @@
-// Byte sink for one BPF instruction's x86 code (the kernel's temp[] buffer plus EMIT* macros).
+// Byte sink of the x86 JIT (the kernel's temp[] buffer plus EMIT* macros). One growing buffer per
+// function that every pass rewrites from offset 0, so the final pass leaves the image in place
+// (no per-insn arrays, no copying). `length` and `set()` are relative to the current BPF insn,
+// like the kernel's `prog - temp`.
+
+/** BPF_MAX_INSN_SIZE: the kernel's per-insn limit ("fatal insn size error"). */
+export const BPF_MAX_INSN_SIZE = 128;
+/** Room kept free before each insn (BPF_MAX_INSN_SIZE + BPF_INSN_SAFETY). */
+const INSN_ROOM = BPF_MAX_INSN_SIZE + 64;
 
 export class Emitter {
-  readonly bytes: number[] = [];
+  buf: Uint8Array;
+  /** Next byte to write. */
+  pos = 0;
+  /** Where the current insn's code starts. */
+  start = 0;
 
-  get length(): number {
-    return this.bytes.length;
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(Math.max(capacity, 2 * INSN_ROOM));
   }
 
-  /** EMIT1..EMIT4: each argument one byte. */
-  b(...bytes: number[]): void {
-    for (const x of bytes) this.bytes.push(x & 0xff);
+  get length(): number {
+    return this.pos - this.start;
+  }
+
+  /** EMIT1..EMIT5: each argument one byte (Uint8Array stores keep the low 8 bits). */
+  b(b1: number, b2?: number, b3?: number, b4?: number, b5?: number): void {
+    const buf = this.buf;
+    let p = this.pos;
+    buf[p++] = b1;
+    if (b2 !== undefined) {
+      buf[p++] = b2;
+      if (b3 !== undefined) {
+        buf[p++] = b3;
+        if (b4 !== undefined) {
+          buf[p++] = b4;
+          if (b5 !== undefined) buf[p++] = b5;
+        }
+      }
+    }
+    this.pos = p;
+  }
+
+  /** EMIT(value, 4): little-endian 32 bits. */
+  u32(value: number): void {
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = value;
+    buf[p + 1] = value >>> 8;
+    buf[p + 2] = value >>> 16;
+    buf[p + 3] = value >>> 24;
+    this.pos = p + 4;
   }
 
   /** EMIT(value, len): little-endian, truncated to len bytes. */
   le(value: number, len: number): void {
-    for (let k = 0; k < len; k++) this.bytes.push((value >>> (8 * k)) & 0xff);
+    for (let k = 0; k < len; k++) this.buf[this.pos++] = value >>> (8 * k);
   }
 
-  u32(value: number): void {
-    this.le(value, 4);
-  }
-
-  /** EMITn_off32: the opcode bytes, then a 32-bit immediate / displacement. */
-  off32(opcode: number[], value: number): void {
-    this.b(...opcode);
-    this.u32(value);
-  }
-
-  /** Patches one byte already emitted (the kernel writes back short jump offsets). */
+  /** Patches a byte of the current insn (the kernel writes back short jump offsets). */
   set(at: number, byte: number): void {
-    this.bytes[at] = byte & 0xff;
+    this.buf[this.start + at] = byte;
   }
 
-  reset(): void {
-    this.bytes.length = 0;
+  /** Ends the current insn: its bytes stay, the next one starts here. */
+  commit(): void {
+    this.start = this.pos;
+    if (this.buf.length - this.pos < INSN_ROOM) {
+      const bigger = new Uint8Array(this.buf.length * 2);
+      bigger.set(this.buf.subarray(0, this.pos));
+      this.buf = bigger;
+    }
+  }
+
+  /** Back to offset 0 for a new pass. */
+  rewind(): void {
+    this.pos = 0;
+    this.start = 0;
   }
 }
 
@@ -63,7 +105,8 @@ const ASM_NOP_MAX = 8;
 export function emitNops(e: Emitter, len: number): void {
   while (len > 0) {
     const n = Math.min(len, ASM_NOP_MAX);
-    e.b(...X86_NOPS[n]!);
+    const nop = X86_NOPS[n]!;
+    for (let k = 0; k < n; k++) e.buf[e.pos++] = nop[k]!;
     len -= n;
   }
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { insnsFromHex } from '../../isa/encoding';
 import { type Insn, insn } from '../../isa/insn';
+import { parseX86Config } from '../../kernel/x86-config';
 import { analyzeXlated } from '../xlated-input';
 import { symbolTableAddressSpace } from './address-space';
 import {
@@ -12,7 +13,7 @@ import {
   jitCorpusCase,
   mapImm64,
 } from './corpus-case';
-import { jitProgram } from './jit';
+import { jitProgram, jitProgramFuncs } from './jit';
 
 const cases: CorpusCase[] = readFileSync(join(__dirname, '../../../test/fixtures/corpus/cases.jsonl'), 'utf8')
   .trim()
@@ -28,6 +29,13 @@ const space = symbolTableAddressSpace({
   symbols: new Map([
     ['srso_alias_return_thunk', 0xffffffff82a00000n],
     ['bpf_skb_pull_data', 0xffffffff81000000n + 0x1000n],
+    ['__x86_return_thunk', 0xffffffff82a00100n],
+    ['srso_return_thunk', 0xffffffff82a00200n],
+    ['call_depth_return_thunk', 0xffffffff82a00300n],
+    ['__x86_indirect_thunk_rcx', 0xffffffff82a01020n],
+    ['__x86_indirect_jump_thunk_rcx', 0xffffffff82a02020n],
+    ['__x86_indirect_its_thunk_rcx', 0xffffffff82a03020n],
+    ['__x86_call_depth', 0xffffffff83a00000n],
   ]),
 });
 
@@ -265,5 +273,120 @@ describe('tail calls', () => {
     expect(an.directTailCalls.size).toBe(0);
     expect(body.startsWith('89d239564c76')).toBe(true);
     expect(r.calls[0]).toMatchObject({ kind: 'jmp', what: 'tail_call' });
+  });
+});
+
+describe('kernel configurations (emit_return, emit_indirect_jump, emit_cfi, call depth accounting)', () => {
+  // r6 = r1; call bpf_skb_pull_data; r0 = 0; exit
+  const prog = [
+    insn(0xbf, 6, 1, 0, 0),
+    insn(0x85, 0, 0, 0, 0x1000),
+    insn(0xb7, 0, 0, 0, 0),
+    insn(0x95, 0, 0, 0, 0),
+  ];
+  const jitWith = (config: string, insns = prog, stackDepth = 0, more = {}) =>
+    jitProgram({ insns, stackDepth, features: parseX86Config(config), ...more }, space);
+  const exitBytes = (r: ReturnType<typeof jitProgram>) => hex(r.image.subarray(r.addrs[3]!));
+
+  it('return_thunk: ret (c3, + int3 with SLS) or jmp rel32 to the chosen thunk', () => {
+    expect(exitBytes(jitWith('return_thunk=none'))).toBe('5bc9c3');
+    expect(exitBytes(jitWith('return_thunk=none,sls=on'))).toBe('5bc9c3cc');
+    for (const [value, symbol] of [
+      ['srso_alias_return_thunk', 'srso_alias_return_thunk'],
+      ['x86_return_thunk', '__x86_return_thunk'],
+      ['srso_return_thunk', 'srso_return_thunk'],
+      ['call_depth_return_thunk', 'call_depth_return_thunk'],
+    ]) {
+      const r = jitWith(`return_thunk=${value}`);
+      expect(exitBytes(r).slice(0, 6), value).toBe('5bc9e9');
+      const jmp = r.calls.at(-1)!;
+      expect(jmp).toMatchObject({ kind: 'jmp', what: 'return', symbol });
+      // rel32 counts from the end of the jmp
+      const rel = Buffer.from(r.image.subarray(jmp.at + 1, jmp.at + 5)).readInt32LE(0);
+      expect(0xffffffffa0000000n + BigInt(jmp.at + 5 + rel)).toBe(jmp.target);
+    }
+    // jmp rel32 (5 bytes) instead of ret (1 byte)
+    expect(jitWith('').size - jitWith('return_thunk=none').size).toBe(4);
+  });
+
+  it('ibt: endbr64 at the image start and at the tail-call entry (X86_TAIL_CALL_OFFSET grows by 4)', () => {
+    const r = jitWith('ibt=on');
+    expect(hex(r.image.subarray(0, r.addrs[0]))).toBe('f30f1efa0f1f4400000f1f00554889e5f30f1efa53');
+    expect(r.cfiPreamble.length).toBe(0);
+  });
+
+  it('kcfi: mov eax, hash (+ 11 NOPs with call padding) before the entry; the dump starts at the entry', () => {
+    const r = jitWith('kcfi=on,kcfi_hash=0x12345678');
+    expect(hex(r.cfiPreamble)).toBe(`b878563412${'90'.repeat(11)}`);
+    expect(hex(r.image.subarray(0, 8))).toBe('0f1f4400000f1f00');
+    expect(r.size).toBe(jitWith('').size);
+    expect(hex(jitWith('kcfi=on,call_padding=off,kcfi_hash=0x12345678').cfiPreamble)).toBe('b878563412');
+    const both = jitWith('kcfi=on,ibt=on,kcfi_hash=7');
+    expect(hex(both.cfiPreamble)).toBe(`b807000000${'90'.repeat(11)}`);
+    expect(hex(both.image.subarray(0, 4))).toBe('f30f1efa');
+    // the call still reaches its target: displacements count from where the preamble starts
+    const call = both.calls[0]!;
+    const rel = Buffer.from(both.image.subarray(call.at + 1, call.at + 5)).readInt32LE(0);
+    expect(0xffffffffa0000000n + 16n + BigInt(call.at + 5 + rel)).toBe(call.target);
+  });
+
+  it('subprograms get cfi_bpf_subprog_hash', () => {
+    const insns = [
+      insn(0x85, 0, 1, 0, 1),
+      insn(0x95, 0, 0, 0, 0),
+      insn(0xb7, 0, 0, 0, 0),
+      insn(0x95, 0, 0, 0, 0),
+    ];
+    const r = jitProgramFuncs(
+      {
+        insns,
+        subprogs: [
+          { start: 0, stackDepth: 0 },
+          { start: 2, stackDepth: 0 },
+        ],
+        features: parseX86Config('kcfi=on,kcfi_hash=1,kcfi_subprog_hash=2'),
+      },
+      space,
+    );
+    expect(hex(r.funcResults[0]!.cfiPreamble.subarray(0, 5))).toBe('b801000000');
+    expect(hex(r.funcResults[1]!.cfiPreamble.subarray(0, 5))).toBe('b802000000');
+    expect(r.calls[0]).toMatchObject({ what: 'subprog', symbol: 'func#1' });
+  });
+
+  it('call_depth_tracking: sar qword gs:[rip + __x86_call_depth], 5 before every call', () => {
+    const r = jitWith('call_depth_tracking=on');
+    const body = hex(r.image.subarray(r.addrs[1]!, r.addrs[2]));
+    expect(body).toMatch(/^6548c13d[0-9a-f]{8}05e8[0-9a-f]{8}$/);
+    const at = r.addrs[1]!;
+    const rip = Buffer.from(r.image.subarray(at + 4, at + 8)).readInt32LE(0);
+    expect(0xffffffffa0000000n + BigInt(at + 9 + rip)).toBe(0xffffffff83a00000n);
+    expect(r.callDepthRefs).toEqual([at + 4]);
+    expect(r.perInsnBytes[1]).toBe(14);
+  });
+
+  it('retpoline: the tail call jumps through __x86_indirect_thunk_rcx, lfence + jmp rcx, jmp rcx + int3, or the ITS thunk', () => {
+    const tail = [
+      insn(0x18, 2, 1, 0, 0),
+      insn(0, 0, 0, 0, 0),
+      insn(0xb7, 3, 0, 0, 9),
+      insn(0x85, 0, 0, 0, 12),
+      insn(0xb7, 0, 0, 0, 0),
+      insn(0x95, 0, 0, 0, 0),
+    ];
+    const run = (config: string) => {
+      const r = jitWith(config, tail, 0, { tailCallReachable: true, imm64: mapImm64(tail) });
+      return { r, body: hex(r.image.subarray(r.addrs[3]!, r.addrs[4])) };
+    };
+    const on = run('retpoline=on');
+    expect(on.body).toMatch(/4883c10ce9[0-9a-f]{8}$/);
+    expect(on.r.calls[0]).toMatchObject({ what: 'tail_call', symbol: '__x86_indirect_thunk_rcx' });
+    expect(run('retpoline=off').body).toMatch(/4883c10cffe1cc$/);
+    expect(run('retpoline=lfence').body).toMatch(/4883c10c0faee8ffe1$/);
+    expect(run('retpoline=its').r.calls[0]).toMatchObject({ symbol: '__x86_indirect_its_thunk_rcx' });
+    expect(run('call_depth_tracking=on').r.calls.find((c) => c.what === 'tail_call')).toMatchObject({
+      symbol: '__x86_indirect_jump_thunk_rcx',
+    });
+    // IBT: the callee is entered past its second endbr64
+    expect(run('ibt=on').body).toMatch(/4883c110e9[0-9a-f]{8}$/);
   });
 });

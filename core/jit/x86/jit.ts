@@ -3,19 +3,14 @@
 // two rounds for programs with bpf-to-bpf calls.
 
 import type { Insn } from '../../isa/insn';
-import { BPF_PSEUDO_CALL } from '../../isa/opcodes';
-import type { JitAddressSpace } from './address-space';
-import {
-  DEFAULT_FEATURES,
-  doJit,
-  type EmittedCall,
-  type JitContext,
-  type JitEnv,
-  type JitFeatures,
-  type JitFuncSpec,
-  type PassOutput,
-} from './do-jit';
-import { JitError } from './emit-ops';
+import { returnThunkSymbol } from '../../kernel/x86-config';
+import { indirectThunkName, type JitAddressSpace } from './address-space';
+import type { EmittedCall, JitContext, JitEnv, JitFeatures, JitFuncSpec, JitPlan } from './do-jit';
+import * as doJitModule from './do-jit';
+import { ERANGE, JitError } from './emit-ops';
+
+// Module-local bindings: under tsx each imported name is a getter call per use (see emit-ops.ts).
+const { cfiOffset, DEFAULT_FEATURES, doJit, jitPlan, SITE_CALL_DEPTH, SITE_IMM64, siteWhat } = doJitModule;
 
 const MAX_PASSES = 20;
 const PADDING_PASSES = MAX_PASSES - 5;
@@ -35,6 +30,7 @@ export interface JitInput {
   wasClassic?: boolean;
   /** Value of the ld_imm64 at insn i (map addresses); default: the pair's own immediate. */
   imm64?: (i: number) => bigint;
+  /** Kernel build and mitigations (KernelProfile.x86); default: the corpus kernel's. */
   features?: Partial<JitFeatures>;
 }
 
@@ -51,7 +47,10 @@ export interface JitCall {
 }
 
 export interface JitResult {
+  /** The image from the entry point (bpf_func) on, jited_len bytes: what bpf_prog_info dumps. */
   image: Uint8Array;
+  /** kCFI preamble before the entry point (cfi_get_offset() bytes; empty without kCFI). */
+  cfiPreamble: Uint8Array;
   /** addrs[k] = offset of BPF insn k's code; addrs[len] = image size (ld_imm64's second slot: its end). */
   addrs: number[];
   calls: JitCall[];
@@ -62,16 +61,18 @@ export interface JitResult {
   perInsnBytes: number[];
   /** Offsets of movabs immediates loading map addresses (8 bytes each). */
   imm64: { at: number; insn: number }[];
+  /** Offsets of rel32 fields addressing __x86_call_depth (call-depth accounting). */
+  callDepthRefs: number[];
 }
 
 interface FuncState {
   spec: JitFuncSpec;
   env: JitEnv;
-  addrs: number[];
+  plan: JitPlan;
+  addrs: Int32Array;
   ctx: JitContext;
   proglen: number;
   passes: number;
-  last?: PassOutput;
 }
 
 function specOf(input: JitInput): JitFuncSpec {
@@ -91,55 +92,88 @@ const ownImm64 =
   (i: number): bigint =>
     (BigInt(insns[i + 1]!.imm >>> 0) << 32n) | BigInt(insns[i]!.imm >>> 0);
 
+/** Where a named thunk lives: the address space's symbol, else a symbol-less address near the return thunk. */
+function thunkAddr(as: JitAddressSpace, name: string, fallback: bigint): bigint {
+  return as.lookup?.(name) ?? fallback;
+}
+
 function envOf(
   input: JitInput,
   as: JitAddressSpace,
   pseudoTarget: (i: number, insn: Insn) => bigint,
 ): JitEnv {
-  const returnThunk = as.returnThunk;
   return {
-    features: { ...DEFAULT_FEATURES, ...input.features },
+    features: input.features ? { ...DEFAULT_FEATURES, ...input.features } : DEFAULT_FEATURES,
     callBase: as.callBase,
-    returnThunk,
-    indirectThunk: as.indirectThunk ?? ((reg) => returnThunk + 0x100n + 32n * BigInt(reg)),
     thisCpuOff: as.thisCpuOff ?? 0,
-    callTarget: (i, insn) =>
-      insn.src === BPF_PSEUDO_CALL ? pseudoTarget(i, insn) : as.callBase + BigInt(insn.imm | 0),
+    pseudoTarget,
     imm64: input.imm64 ?? ownImm64(input.insns),
   };
 }
 
-/** The convergence loop; leaves st.last = the image-writing pass. */
-function compile(st: FuncState, imageBase: bigint): void {
-  let oldproglen = 0;
-  let image: bigint | null = null;
-  let padding = false;
-  let pass = 0;
-  for (; pass < MAX_PASSES || image !== null; pass++) {
-    if (!padding && pass >= PADDING_PASSES) padding = true;
-    const res = doJit(st.spec, st.env, st.addrs, st.ctx, image, oldproglen, padding);
-    if (image !== null) {
-      if (res.proglen !== oldproglen) {
-        throw new JitError(`bpf_jit: proglen=${res.proglen} != oldproglen=${oldproglen}`, 14);
-      }
-      st.last = res;
-      break;
-    }
-    if (res.proglen === oldproglen) image = imageBase;
-    oldproglen = res.proglen;
-  }
-  if (!st.last) throw new JitError(`bpf_jit: no convergence in ${MAX_PASSES} passes`, 524);
-  st.proglen = oldproglen;
-  st.passes = pass + 1;
+/** Where the thunk jumps and the call-depth reference of a configuration point. */
+interface SiteTargets {
+  returnThunk: bigint | undefined;
+  indirectThunkRcx: bigint | undefined;
+  callDepth: bigint;
 }
 
-function freshState(spec: JitFuncSpec, env: JitEnv): FuncState {
+function siteTargets(f: JitFeatures, as: JitAddressSpace): SiteTargets {
+  const rcx = 1;
+  const rt = returnThunkSymbol(f.returnThunk);
+  const indirect =
+    f.retpoline === 'its'
+      ? thunkAddr(as, '__x86_indirect_its_thunk_rcx', as.returnThunk + 0x400n + 32n)
+      : f.callDepthTracking
+        ? thunkAddr(as, '__x86_indirect_jump_thunk_rcx', as.returnThunk + 0x600n + 32n)
+        : (as.lookup?.(indirectThunkName(rcx)) ??
+          (as.indirectThunk ? as.indirectThunk(rcx) : as.returnThunk + 0x100n + 32n));
+  return {
+    returnThunk:
+      rt === undefined
+        ? undefined
+        : rt === 'srso_alias_return_thunk'
+          ? thunkAddr(as, rt, as.returnThunk)
+          : thunkAddr(as, rt, as.returnThunk + 0x800n),
+    indirectThunkRcx: f.retpoline === 'on' || f.retpoline === 'its' ? indirect : undefined,
+    callDepth: thunkAddr(as, '__x86_call_depth', as.callBase + 0x2000000n),
+  };
+}
+
+/**
+ * The convergence loop of bpf_int_jit_compile(). When a pass repeats the previous one's length
+ * and moved nothing, the kernel's image-writing pass would emit the very same bytes: it is
+ * counted, and its placement-dependent fields are patched by writeImage() instead of re-run.
+ */
+function compile(st: FuncState): void {
+  let oldproglen = 0;
+  let padding = false;
+  let pass = 0;
+  for (; pass < MAX_PASSES; pass++) {
+    if (!padding && pass >= PADDING_PASSES) padding = true;
+    const res = doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding);
+    if (res.proglen === oldproglen) {
+      // The image is allocated; one more pass writes it.
+      if (res.changed) doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding, true);
+      st.proglen = oldproglen;
+      st.passes = pass + 2;
+      return;
+    }
+    oldproglen = res.proglen;
+  }
+  throw new JitError(`bpf_jit: no convergence in ${MAX_PASSES} passes`, 524);
+}
+
+function freshState(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): FuncState {
   const n = spec.insns.length;
+  const plan = jitPlan(spec, env, reuse);
   // Pessimistic first estimate: 64 bytes per insn.
-  const addrs = Array.from({ length: n + 1 }, (_, i) => 64 * (i + 1));
+  const addrs = plan.addrs;
+  for (let i = 0; i <= n; i++) addrs[i] = 64 * (i + 1);
   return {
     spec,
     env,
+    plan,
     addrs,
     ctx: { cleanupAddr: 64 * (n + 1), tailCallDirectLabel: 0, tailCallIndirectLabel: 0 },
     proglen: 0,
@@ -147,14 +181,97 @@ function freshState(spec: JitFuncSpec, env: JitEnv): FuncState {
   };
 }
 
-function finish(st: FuncState, nameOf: (c: EmittedCall) => string | undefined): JitResult {
-  const out = st.last!;
+/** a - b as a double: exact while |a - b| < 2^53 (beyond that no rel32 can reach anyway). */
+function relativeTo(a: bigint, b: bigint): number {
+  return Number(BigInt.asIntN(64, a - b));
+}
+
+function putU32(image: Uint8Array, at: number, v: number): void {
+  image[at] = v;
+  image[at + 1] = v >>> 8;
+  image[at + 2] = v >>> 16;
+  image[at + 3] = v >>> 24;
+}
+
+/**
+ * The image as the image-writing pass leaves it at `imageBase` (where the preamble starts), sliced
+ * from the entry point: call/jmp displacements and RIP-relative fields filled in.
+ */
+function writeImage(
+  st: FuncState,
+  as: JitAddressSpace,
+  imageBase: bigint,
+  nameOf: (c: EmittedCall) => string | undefined,
+): JitResult {
   const { insns } = st.spec;
-  const addrs = st.addrs.slice();
-  const perInsnBytes: number[] = new Array(insns.length).fill(0);
-  for (let k = 0; k < insns.length; k++) {
-    if (insns[k]!.code === 0x18 && k + 1 < insns.length) {
+  const { env, plan } = st;
+  const entry = cfiOffset(env.features);
+  const full = plan.e.buf.slice(0, st.proglen);
+  const calls: JitCall[] = [];
+  const imm64: { at: number; insn: number }[] = [];
+  const callDepthRefs: number[] = [];
+  const { sites } = plan;
+  let targets: SiteTargets | undefined;
+  // Displacements in doubles (exact: kernel addresses lie within 2^53 of each other), so a
+  // helper call costs one BigInt operation (its target) instead of a chain of them.
+  let callBaseRel: number | undefined;
+  for (let k = 0; k < sites.n; k++) {
+    const at = sites.at[k]!;
+    const idx = sites.insn[k]!;
+    const kind = sites.kind[k]!;
+    if (kind === SITE_IMM64) {
+      imm64.push({ at: at - entry, insn: idx });
+      continue;
+    }
+    targets ??= siteTargets(env.features, as);
+    if (kind === SITE_CALL_DEPTH) {
+      // RIP-relative: from the end of the 9-byte sar
+      putU32(full, at + 4, Number(BigInt.asIntN(32, targets.callDepth - (imageBase + BigInt(at) + 9n))));
+      callDepthRefs.push(at + 4 - entry);
+      continue;
+    }
+    const insn = insns[idx]!;
+    const what = siteWhat(kind, insn);
+    let target: bigint;
+    let rel: number;
+    if (what === 'helper' || what === 'kfunc') {
+      callBaseRel ??= relativeTo(env.callBase, imageBase);
+      target = env.callBase + BigInt(insn.imm | 0);
+      rel = callBaseRel + (insn.imm | 0) - (at + 5);
+    } else {
+      target =
+        what === 'return'
+          ? targets.returnThunk!
+          : what === 'tail_call'
+            ? targets.indirectThunkRcx!
+            : env.pseudoTarget(idx, insn);
+      rel = relativeTo(target, imageBase) - (at + 5);
+    }
+    // emit_patch()
+    if (rel < -0x80000000 || rel > 0x7fffffff) {
+      throw new JitError(`Target call 0x${BigInt.asUintN(64, target).toString(16)} is out of range`, ERANGE);
+    }
+    putU32(full, at + 1, rel);
+    const call: JitCall = {
+      at: at - entry,
+      kind: full[at] === 0xe8 ? 'call' : 'jmp',
+      symbol: undefined,
+      target,
+      insn: idx,
+      what,
+    };
+    call.symbol = nameOf(call);
+    calls.push(call);
+  }
+  const n = insns.length;
+  // addrs[k]: start of insn k's code (addrs[0] = end of the prologue), from the entry point
+  const addrs: number[] = new Array(n + 1);
+  for (let k = 0; k <= n; k++) addrs[k] = st.addrs[k]! - entry;
+  const perInsnBytes: number[] = new Array(n);
+  for (let k = 0; k < n; k++) {
+    if (insns[k]!.code === 0x18 && k + 1 < n) {
       perInsnBytes[k] = addrs[k + 2]! - addrs[k]!;
+      perInsnBytes[k + 1] = 0;
       addrs[k + 1] = addrs[k + 2]!; // the kernel never writes this slot
       k++;
     } else {
@@ -162,29 +279,32 @@ function finish(st: FuncState, nameOf: (c: EmittedCall) => string | undefined): 
     }
   }
   return {
-    image: out.image!,
+    image: full.subarray(entry),
+    cfiPreamble: full.subarray(0, entry),
     addrs,
-    calls: out.calls.map((c) => ({
-      at: c.at,
-      kind: c.kind,
-      symbol: nameOf(c),
-      target: c.target,
-      insn: c.insn,
-      what: c.what,
-    })),
+    calls,
     passes: st.passes,
-    size: out.proglen,
+    size: st.proglen - entry,
     perInsnBytes,
-    imm64: out.imm64,
+    imm64,
+    callDepthRefs,
   };
 }
+
+// Buffers jitProgram hands from one run to the next (the result copies what it keeps).
+let scratch: JitPlan | undefined;
 
 /** JIT one function (a program without bpf-to-bpf calls, or one already split out). */
 export function jitProgram(input: JitInput, as: JitAddressSpace): JitResult {
   const env = envOf(input, as, (_i, insn) => as.callBase + BigInt(insn.imm | 0));
-  const st = freshState(specOf(input), env);
-  compile(st, as.programArea);
-  return finish(st, (c) => as.symbolAt(c.target));
+  const st = freshState(specOf(input), env, scratch);
+  scratch = undefined; // not shared while this run uses it (a nested run allocates its own)
+  try {
+    compile(st);
+    return writeImage(st, as, as.programArea, (c) => as.symbolAt(c.target));
+  } finally {
+    scratch = st.plan;
+  }
 }
 
 export interface JitSubprog {
@@ -225,6 +345,7 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
     input.pseudoCallImm === 'relative' ? funcOf(whole + insn.imm + 1) : insn.imm;
 
   const bases: bigint[] = [];
+  let entries: bigint[] = [];
   let realTargets = false;
   const states = subs.map((s, k) => {
     const insns = input.insns.slice(s.start, ends[k]);
@@ -244,27 +365,27 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
     };
     // First round: the kernel points every bpf-to-bpf call at __bpf_call_base + 1.
     const env = envOf(fnInput, as, (i, insn) =>
-      realTargets ? bases[calleeOf(i + s.start, insn)]! : as.callBase + 1n,
+      realTargets ? entries[calleeOf(i + s.start, insn)]! : as.callBase + 1n,
     );
     return freshState(specOf(fnInput), env);
   });
 
+  // Functions are laid out in order; a call targets the callee's entry (bpf_func, after any kCFI preamble).
   let at = as.programArea;
   for (const st of states) {
-    compile(st, at);
+    compile(st);
     bases.push(at);
     at += BigInt(st.proglen);
   }
+  entries = states.map((st, k) => bases[k]! + BigInt(cfiOffset(st.env.features)));
+  const entryToFunc = new Map(entries.map((b, j) => [b, j]));
   realTargets = true;
   const results: JitResult[] = states.map((st, k) => {
-    const res = doJit(st.spec, st.env, st.addrs, st.ctx, bases[k]!, st.proglen, true);
-    if (res.proglen !== st.proglen)
-      throw new JitError(`bpf_jit: proglen=${res.proglen} != oldproglen=${st.proglen}`, 14);
-    st.last = res;
+    // jit_subprogs()' extra pass with the real call targets: it must keep every size
+    doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, st.proglen, true, true);
     st.passes += 1;
-    const baseToFunc = new Map(bases.map((b, j) => [b, j]));
-    return finish(st, (c) =>
-      c.what === 'subprog' ? `func#${baseToFunc.get(c.target) ?? '?'}` : as.symbolAt(c.target),
+    return writeImage(st, as, bases[k]!, (c) =>
+      c.what === 'subprog' ? `func#${entryToFunc.get(c.target) ?? '?'}` : as.symbolAt(c.target),
     );
   });
 
@@ -273,6 +394,7 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
   const addrs: number[] = [];
   const calls: JitCall[] = [];
   const imm64: { at: number; insn: number }[] = [];
+  const callDepthRefs: number[] = [];
   const perInsnBytes: number[] = [];
   let off = 0;
   results.forEach((r, k) => {
@@ -281,18 +403,22 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
     addrs.push(...r.addrs.slice(0, -1).map((a) => a + off));
     calls.push(...r.calls.map((c) => ({ ...c, at: c.at + off, insn: c.insn + start })));
     imm64.push(...r.imm64.map((m) => ({ at: m.at + off, insn: m.insn + start })));
+    callDepthRefs.push(...r.callDepthRefs.map((a) => a + off));
     perInsnBytes.push(...r.perInsnBytes);
     off += r.size;
   });
   addrs.push(size);
   return {
     image,
+    // each function keeps its own kCFI preamble; the dump (like this image) leaves them out
+    cfiPreamble: results[0]!.cfiPreamble,
     addrs,
     calls,
     passes: Math.max(...results.map((r) => r.passes)),
     size,
     perInsnBytes,
     imm64,
+    callDepthRefs,
     funcLens: results.map((r) => r.size),
     funcResults: results,
   };

@@ -52,8 +52,8 @@ const eregs =
 export const isEreg = (reg: number): boolean => ((1 << reg) & eregs) !== 0;
 
 /** Byte access needs a REX prefix (sil, dil, bpl or r8b..r15b). */
-export const isEreg8l = (reg: number): boolean =>
-  isEreg(reg) || ((1 << reg) & ((1 << BPF_REG_1) | (1 << BPF_REG_2) | (1 << BPF_REG_FP))) !== 0;
+const eregs8l = eregs | (1 << BPF_REG_1) | (1 << BPF_REG_2) | (1 << BPF_REG_FP);
+export const isEreg8l = (reg: number): boolean => ((1 << reg) & eregs8l) !== 0;
 
 export const regHex = (reg: number): number => reg2hex[reg]!;
 
