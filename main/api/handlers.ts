@@ -14,6 +14,7 @@ import { FileAccess } from '../host/documents';
 import { BtfIndex } from './btf-index';
 import { jitView } from './jit-view';
 import { ModelDocuments } from './model-documents';
+import { memberJitView, memberVerifyView, runMemberProgram } from './model-program';
 import { ModelStore } from './models';
 import { ApiError, parseParams } from './schema';
 import { buildSubsystemGraph } from './subsystem-graph';
@@ -32,6 +33,7 @@ import type {
   ListingLine,
   ModelDocumentResult,
   ModelFileStatus,
+  ModelProgramParams,
   ModelsResult,
   NewModelParams,
   OpenModelResult,
@@ -211,6 +213,7 @@ export class ApiHandlers implements Handlers {
   }
 
   verify(p: VerifyParams): VerifyView {
+    if (p.model) return memberVerifyView(this.memberRun(p.model));
     this.reg();
     if (p.id !== undefined) {
       const c = this.corpusCase('verify', p.id) as unknown as VerifierCorpusCase;
@@ -299,8 +302,14 @@ export class ApiHandlers implements Handlers {
     return c;
   }
 
-  jit({ id, syntax }: JitParams): JitView {
-    return jitView(this.corpusCase('jit', id) as unknown as Parameters<typeof jitView>[0], syntax);
+  jit({ id, model, syntax }: JitParams): JitView {
+    if (model) return memberJitView(this.memberRun(model), syntax);
+    return jitView(this.corpusCase('jit', id!) as unknown as Parameters<typeof jitView>[0], syntax);
+  }
+
+  private memberRun(p: ModelProgramParams): ReturnType<typeof runMemberProgram> {
+    const store = this.modelStore();
+    return runMemberProgram(store.idOf(p.name), store.result(p.name), this.reg().vmlinux.btf, p);
   }
 
   sample({ id }: SampleParams): SampleCase {

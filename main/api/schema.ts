@@ -24,6 +24,14 @@ const modelRef = modelPath.refine(
   (p) => /^[\w.-]+$/.test(p) || /^(?:\/|[A-Za-z]:[\\/])/.test(p),
   'a model name like tcp_cc, or the absolute path of a .yaml model file',
 );
+const modelProgram = z
+  .object({
+    name: modelRef,
+    program: z.string().regex(/^\w+$/, 'a program name of the model').max(128),
+    design: z.enum(['kfunc', 'wrapper', 'helper']).optional(),
+    profile: z.enum(['v6.12', 'v6.18', 'bpf-next-2026']).optional(),
+  })
+  .strict();
 const modelText = z.string().max(2 << 20);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
 
@@ -36,7 +44,14 @@ export const schemas = {
   sample: z.object({ id: z.string().regex(/^[a-z]+-\d+$/, 'a corpus id looks like hand-0002') }).strict(),
   btfNames: z.object({}).strict().optional(),
   btfType: z.object({ id: z.number().int().min(0) }).strict(),
-  jit: z.object({ id: corpusId, syntax: z.enum(['intel', 'gas']).optional() }).strict(),
+  jit: z
+    .object({
+      id: corpusId.optional(),
+      model: modelProgram.optional(),
+      syntax: z.enum(['intel', 'gas']).optional(),
+    })
+    .strict()
+    .refine((p) => (p.id === undefined) !== (p.model === undefined), 'give either id or model'),
   verify: z
     .object({
       id: corpusId.optional(),
@@ -48,9 +63,13 @@ export const schemas = {
         .nullable()
         .optional(),
       logLevel: z.union([z.literal(1), z.literal(2)]).optional(),
+      model: modelProgram.optional(),
     })
     .strict()
-    .refine((p) => (p.id === undefined) !== (p.hex === undefined), 'give either id or hex'),
+    .refine(
+      (p) => [p.id, p.hex, p.model].filter((x) => x !== undefined).length === 1,
+      'give either id, hex or model',
+    ),
   listModels: z.object({}).strict().optional(),
   openModel: z.object({ name: modelRef }).strict(),
   compare: z

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { ApiHandlers } from './handlers';
 import type { SubsystemGraph } from './types';
 
@@ -149,5 +150,46 @@ describe('buildSubsystemGraph on the shipped models', () => {
 
   it('refuses an unknown model', () => {
     expect(() => h.subsystemGraph({ name: 'nope' })).toThrow(/no model/);
+  });
+});
+
+describe('graph node links and BTF ids', () => {
+  const vmlinux = loadReferenceVmlinuxBtfSync();
+
+  for (const f of files) {
+    const name = f.replace(/\.yaml$/, '');
+    it(`${name}: every linked BTF id is a vmlinux type of that name; others are marked the model's own`, () => {
+      const g = h.subsystemGraph({ name });
+      for (const n of g.nodes) {
+        for (const l of n.links ?? []) {
+          if (l.kind !== 'btf') continue;
+          expect(l.btfId!, n.id).toBeLessThan(vmlinux.typeCount);
+          const want = n.kind === 'struct_ops' ? n.label.replace(/^struct /, '') : n.label;
+          expect(vmlinux.nameOf(l.btfId!), n.id).toBe(want);
+        }
+        if (n.kind === 'kfunc' || n.kind === 'struct_ops') {
+          const btf = n.details.find((d) => d.key === 'BTF')!.value;
+          const linked = (n.links ?? []).some((l) => l.kind === 'btf');
+          expect(btf.startsWith('vmlinux'), `${n.id}: ${btf}`).toBe(linked);
+          if (!linked) expect(btf).toMatch(/model's own|split BTF/);
+        }
+      }
+      for (const p of g.nodes.filter((n) => n.kind === 'program'))
+        expect(p.links?.map((l) => [l.kind, l.program])).toEqual([
+          ['verifier', p.label],
+          ['jit', p.label],
+        ]);
+    });
+  }
+
+  it("tcp_cc's struct comes from vmlinux; bpf_testmod's module kfuncs are the module's own", () => {
+    const tcp = h.subsystemGraph({ name: 'tcp_cc' });
+    expect(tcp.nodes.find((n) => n.kind === 'struct_ops')!.links![0]!.kind).toBe('btf');
+    const mod = h.subsystemGraph({ name: 'bpf_testmod_v2_kfunc' });
+    const inc = mod.nodes.find((n) => n.id === 'kfunc:bpf_kfunc_st_ops_inc10')!;
+    expect(inc.links ?? []).toEqual([]);
+    expect(inc.details.find((d) => d.key === 'BTF')!.value).toMatch(
+      /^module bpf_testmod's split BTF, FUNC id \d+ there/,
+    );
   });
 });

@@ -17,6 +17,7 @@ import type {
   SubsystemEdge,
   SubsystemGraph,
   SubsystemNode,
+  SubsystemNodeLink,
   SubsystemProgram,
 } from './types';
 
@@ -55,6 +56,12 @@ export function buildSubsystemGraph(name: string, check: CheckResult, base?: Btf
     edgeKeys.add(key);
     edges.push({ id: `e${edges.length}`, ...e });
   };
+  // The reference BTF the app's BTF browser shows: only its ids are linked; a type the
+  // model adds (declared, or a kfunc the reference build lacks) is marked as the model's own.
+  const refBtf = base ?? check.build?.emitter.base;
+  const vmlinuxId = (name: string, kind: 'STRUCT' | 'FUNC'): number | undefined =>
+    refBtf?.findByName(name, kind) ?? (kind === 'STRUCT' ? refBtf?.findByName(name, 'UNION') : undefined);
+
   const moduleNode = (mod: string): string =>
     node({
       id: `module:${mod}`,
@@ -78,7 +85,9 @@ export function buildSubsystemGraph(name: string, check: CheckResult, base?: Btf
       { key: 'owner', value: m.module ? `module ${m.module}` : 'vmlinux' },
       { key: 'verifier_ops', value: model.struct_ops.verifier_ops.join(', ') },
       { key: 'members', value: String(m.members.length) },
+      ...btfDetail(model.struct_ops.name, vmlinuxId(model.struct_ops.name, 'STRUCT')),
     ],
+    links: typeLinks(`struct ${model.struct_ops.name}`, vmlinuxId(model.struct_ops.name, 'STRUCT')),
   });
   if (m.module) edge({ from: so.id, to: moduleNode(m.module), kind: 'module-ref', label: 'map pins owner' });
 
@@ -141,11 +150,10 @@ export function buildSubsystemGraph(name: string, check: CheckResult, base?: Btf
           { key: 'flags', value: k.flags.join(' ') || '(none)' },
           { key: 'set', value: k.set },
           { key: 'owner', value: k.module ? `module ${k.module}` : 'vmlinux' },
-          ...(check.build?.kfuncIds.has(k.name)
-            ? [{ key: 'BTF id', value: String(check.build.kfuncIds.get(k.name)) }]
-            : []),
+          ...kfuncBtfDetail(k.name, k.module, check.build?.kfuncIds.get(k.name), vmlinuxId(k.name, 'FUNC')),
           ...(k.hidden ? [{ key: 'hidden', value: 'only generated code may call it' }] : []),
         ],
+        links: typeLinks(`prototype of ${k.name}`, k.module ? undefined : vmlinuxId(k.name, 'FUNC')),
       });
       edge({ from: sn.id, to: kn.id, kind: 'has' });
     }
@@ -233,6 +241,10 @@ export function buildSubsystemGraph(name: string, check: CheckResult, base?: Btf
         ...(p.spec.note ? [{ key: 'note', value: p.spec.note }] : []),
         ...(pc ? [{ key: 'verified', value: pc.verified }] : []),
       ],
+      links: [
+        { kind: 'verifier', label: 'verifier (BPF | patched)', program: p.spec.name },
+        { kind: 'jit', label: 'JIT (patched | x86)', program: p.spec.name },
+      ],
     });
     edge({ from: `member:${mem.name}`, to: id, kind: 'implements' });
     const pinned = new Set<string>();
@@ -272,6 +284,38 @@ export function buildSubsystemGraph(name: string, check: CheckResult, base?: Btf
     edges,
     programs,
   };
+}
+
+function btfDetail(name: string, id: number | undefined): { key: string; value: string }[] {
+  return [
+    {
+      key: 'BTF',
+      value:
+        id !== undefined ? `vmlinux type id ${id}` : `the model's own (struct ${name} is not in vmlinux)`,
+    },
+  ];
+}
+
+/**
+ * Where a kfunc's BTF FUNC lives: a vmlinux id is real in the reference BTF; a kfunc the
+ * model adds sits in the model's own BTF (a module's split BTF, or the types a built-in
+ * model adds), numbered after vmlinux's ids there, never an id of the reference BTF.
+ */
+function kfuncBtfDetail(
+  name: string,
+  module: string | undefined,
+  modelId: number | undefined,
+  vmlinux: number | undefined,
+): { key: string; value: string }[] {
+  if (!module && vmlinux !== undefined) return [{ key: 'BTF', value: `vmlinux FUNC id ${vmlinux}` }];
+  const own = module ? `module ${module}'s split BTF` : "the model's own BTF (not in the reference vmlinux)";
+  return [
+    { key: 'BTF', value: `${own}${modelId !== undefined ? `, FUNC id ${modelId} there` : ''}: ${name}` },
+  ];
+}
+
+function typeLinks(label: string, id: number | undefined): SubsystemNodeLink[] {
+  return id !== undefined ? [{ kind: 'btf', label, btfId: id }] : [];
 }
 
 function programListing(

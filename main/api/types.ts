@@ -201,12 +201,40 @@ export interface X86ViewLine {
 
 export interface JitParams {
   /** A corpus case the kernel accepted (its xlated program is JIT-ed). */
-  id: string;
+  id?: string;
+  /** Or a model's member program (give id or model). */
+  model?: ModelProgramParams;
   syntax?: 'intel' | 'gas';
+}
+
+/** One of a model's programs, run through the modeled kernel under a design and profile. */
+export interface ModelProgramParams {
+  /** The model identifier (a shipped name or an absolute path). */
+  name: string;
+  program: string;
+  /** Default: what the profile's kernel uses (the model's call_design). */
+  design?: 'kfunc' | 'wrapper' | 'helper';
+  /** Default: the model's profile. */
+  profile?: 'v6.12' | 'v6.18' | 'bpf-next-2026';
+}
+
+/** What a model program view shows besides the listings. */
+export interface ModelProgramInfo {
+  model: string;
+  program: string;
+  member: string;
+  design: string | null;
+  profile: string;
+  /** The member's generated code: 'prologue', 'epilogue'. */
+  generated: string[];
+  /** Every program of the model (for a picker). */
+  programs: { name: string; member: string }[];
 }
 
 export interface JitView {
   id: string;
+  /** A model's program (JitParams.model). */
+  program?: ModelProgramInfo;
   /** The program as loaded. */
   bpf: PlainLine[];
   /** The kernel's xlated (patched) program. */
@@ -230,6 +258,8 @@ export interface VerifyParams {
   progType?: ProgType;
   attach?: { struct: string; member: string } | null;
   logLevel?: 1 | 2;
+  /** Or a model's member program, with the model's context, prologue and epilogue. */
+  model?: ModelProgramParams;
 }
 
 export interface VerifierAnswer {
@@ -246,6 +276,8 @@ export interface VerifierAnswer {
 
 export interface VerifyView {
   id: string | null;
+  /** A model's program (VerifyParams.model). */
+  program?: ModelProgramInfo;
   bpf: PlainLine[];
   model: VerifierAnswer;
   /** What Linux 6.18 answered (corpus cases only). */
@@ -363,6 +395,17 @@ export interface SubsystemNode {
   cluster: string;
   /** Key/value facts for the details panel. */
   details: { key: string; value: string }[];
+  /** Where the details panel leads: the program in the Verifier/JIT views, a type of the reference BTF. */
+  links?: SubsystemNodeLink[];
+}
+
+export interface SubsystemNodeLink {
+  kind: 'verifier' | 'jit' | 'btf';
+  label: string;
+  /** verifier / jit: the model's program. */
+  program?: string;
+  /** btf: a type id of the reference vmlinux BTF (what the BTF view shows). */
+  btfId?: number;
 }
 
 export interface SubsystemEdge {
