@@ -21,6 +21,7 @@ import {
   type ResolvedProgram,
   resolveModel,
 } from './resolve';
+import { checkReviewNotes } from './review';
 import type { Model, ProfileName } from './schema';
 
 /** What a verifier run reports back for one member program. */
@@ -108,7 +109,7 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
     profile,
   });
   result.resolved = resolved;
-  result.diagnostics.push(...diagnostics);
+  result.diagnostics.push(...diagnostics, ...checkReviewNotes(loaded.model, resolved.kfuncs.keys(), source));
   if (errorCount(result) > 0) return finish(result);
 
   let build: ModelBuild;

@@ -2,6 +2,7 @@
 // is generated from it (core/model/json-schema.ts) so editors can validate too.
 import { z } from 'zod';
 import { BTF_KFUNC_HOOKS } from '../btf/kfuncs';
+import { reviewNotes } from './review';
 
 const ident = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a C identifier');
 
@@ -165,6 +166,7 @@ export const modelSchema = z.strictObject({
   kfunc_sets: z.array(kfuncSet).default([]),
   wrappers: z.array(wrapper).default([]),
   programs: z.array(program).default([]),
+  review: reviewNotes,
 });
 
 export type Model = z.output<typeof modelSchema>;
