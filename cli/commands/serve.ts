@@ -41,7 +41,9 @@ export const serve: Command = {
     const root = findPackageRoot(here);
     const staticDir = join(root, 'out/renderer-web');
     if (!existsSync(join(staticDir, 'index.html'))) {
-      throw new CliError('the web renderer is not built (out/renderer-web); run `npm run build:renderer`');
+      throw new CliError(
+        'the web renderer is not built (out/renderer-web); run `npm run build:renderer` (npm install runs it)',
+      );
     }
     // Bundled: the worker re-runs the script that started us (bin/kmodel.mjs or
     // the bundle); under tsx it re-runs cli/main.ts with the same loader flags.
