@@ -49,7 +49,7 @@ export const commands: CommandEntry[] = [
   {
     words: ['jit'],
     usage:
-      'jit FILE|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--syntax intel|gas] [--bytes] [--xlated]',
+      'jit FILE|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--profile v6.18] [--config return_thunk=none,ibt=on,…] [--syntax intel|gas] [--bytes] [--xlated]',
     summary: 'verify and JIT a program for x86-64, print the listing',
     load: async () => (await import('./jit')).jit,
   },

@@ -84,4 +84,39 @@ describe('kmodel jit', () => {
       /no op member 'nope' \(ops: enqueue, dequeue, init, reset, destroy\)/,
     );
   });
+  it('--profile/--config choose the kernel configuration the JIT emits for', async () => {
+    const c = corpusCase('hand-0183');
+    const plain = await run([
+      '--xlated',
+      '--hex',
+      c.kernel.xlated,
+      '--config',
+      'return_thunk=none,retpoline=off',
+    ]);
+    expect(plain.out).toMatch(/\n {2}[0-9a-f]+: {2}ret\n/);
+    expect(plain.out).not.toMatch(/srso_alias_return_thunk/);
+    expect(plain.out.split('\n')[0]).toBe('; x86-64 JIT: 84 bytes, 4 passes, stack 0');
+    const ibt = await run([
+      '--xlated',
+      '--hex',
+      c.kernel.xlated,
+      '--profile',
+      'v6.18',
+      '--config',
+      'ibt=on',
+      '--bytes',
+    ]);
+    expect(
+      ibt.out
+        .replace(/^[0-9a-f]{4}: /gm, '')
+        .replace(/\s+/g, '')
+        .slice(0, 8),
+    ).toBe('f30f1efa');
+    await expect(run(['--xlated', '--hex', c.kernel.xlated, '--config', 'retpoline=maybe'])).rejects.toThrow(
+      /--config: retpoline must be one of off\|on\|lfence\|its/,
+    );
+    await expect(run(['--xlated', '--hex', c.kernel.xlated, '--profile', 'v5.10'])).rejects.toBeInstanceOf(
+      CliError,
+    );
+  });
 });

@@ -4,7 +4,14 @@
 import type { DisasmResolver } from '../../core/isa/disasm';
 import { JitError } from '../../core/jit/x86/emit-ops';
 import { type AddressSpace, BPF_CALL_BASE, x86_64AddressSpace } from '../../core/kernel/address-space';
+import {
+  isKernelProfileName,
+  KERNEL_PROFILE_NAMES,
+  type KernelProfile,
+  kernelProfile,
+} from '../../core/kernel/profiles';
 import { bpfProgLoad, jitXlated, type XlatedJit } from '../../core/kernel/prog-load';
+import { parseX86Config } from '../../core/kernel/x86-config';
 import { hexImage, jitListing, type X86Syntax } from '../../main/host/x86-listing';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
@@ -13,10 +20,40 @@ import { progAttach } from '../prog-attach';
 import { readProgramArg } from '../read-program';
 import { referenceRegistry } from './model-load';
 
+/**
+ * --profile NAME (kernel profile; default: the model's, else v6.18) with --config key=value,…
+ * over its x86 build and mitigation axes.
+ */
+function chosenProfile(
+  name: string | undefined,
+  config: string | undefined,
+  fallback?: KernelProfile,
+): KernelProfile {
+  if (name !== undefined && !isKernelProfileName(name))
+    throw new CliError(`unknown --profile '${name}' (${KERNEL_PROFILE_NAMES.join(', ')})`);
+  const base = name === undefined && fallback ? fallback : kernelProfile(name ?? 'v6.18', 'x86_64');
+  if (config === undefined) return base;
+  try {
+    return { ...base, x86: parseX86Config(config, base.x86) };
+  } catch (e) {
+    throw new CliError(`--config: ${(e as Error).message}`);
+  }
+}
+
 export const jit: Command = {
   async run(ctx) {
     const args = parseArgs(ctx.argv, ['bytes', 'xlated']);
-    checkFlags(args, ['hex', 'prog-type', 'attach', 'model', 'syntax', 'bytes', 'xlated']);
+    checkFlags(args, [
+      'hex',
+      'prog-type',
+      'attach',
+      'model',
+      'syntax',
+      'bytes',
+      'xlated',
+      'profile',
+      'config',
+    ]);
     if (args.positional.length > 1) throw new CliError(`unexpected argument '${args.positional[1]}'`);
     const syntax = (flagString(args, 'syntax') ?? 'gas') as X86Syntax;
     if (syntax !== 'gas' && syntax !== 'intel')
@@ -24,13 +61,15 @@ export const jit: Command = {
     const insns = readProgramArg(args.positional[0], flagString(args, 'hex'));
     if (insns.length === 0) throw new CliError('the program is empty');
 
+    const profileName = flagString(args, 'profile');
+    const config = flagString(args, 'config');
     let program = insns;
     let kernel: AddressSpace;
     let jitted: XlatedJit | undefined;
     try {
       if (args.flags.has('xlated')) {
         kernel = x86_64AddressSpace();
-        jitted = jitXlated(program, kernel);
+        jitted = jitXlated(program, kernel, chosenProfile(profileName, config).x86);
       } else {
         if (flagString(args, 'prog-type') === undefined && flagString(args, 'model') === undefined)
           throw new CliError('--prog-type is required (or --xlated for an already-verified program)');
@@ -41,7 +80,8 @@ export const jit: Command = {
           btf: referenceRegistry(),
           note: (line) => ctx.stderr(`${line}\n`),
         });
-        const load = bpfProgLoad({ insns, ...target.attr }, target.env);
+        const profile = chosenProfile(profileName, config, target.env.profile);
+        const load = bpfProgLoad({ insns, ...target.attr }, { ...target.env, profile });
         const vr = load.verifier;
         if (vr.verdict !== 'accept' || !vr.xlated) {
           ctx.stderr(vr.log);

@@ -233,6 +233,13 @@ const OTHER_SYMBOLS: KernelSymbol[] = [
   { name: 'srso_alias_return_thunk', addr: 0xffffffff82600000n + 0x104000n, kind: 'text', area: 'vmlinux' },
   { name: '__x86_indirect_thunk_rcx', addr: 0xffffffff82401060n, kind: 'text', area: 'vmlinux' },
   { name: '__x86_return_thunk', addr: 0xffffffff82401f00n, kind: 'text', area: 'vmlinux' },
+  // Thunks of other kernel configurations (x86-config.ts) and the call-depth counter.
+  { name: 'srso_return_thunk', addr: 0xffffffff82401e00n, kind: 'text', area: 'vmlinux' },
+  { name: 'call_depth_return_thunk', addr: 0xffffffff82401e80n, kind: 'text', area: 'vmlinux' },
+  { name: 'its_return_thunk', addr: 0xffffffff82401ec0n, kind: 'text', area: 'vmlinux' },
+  { name: '__x86_indirect_jump_thunk_rcx', addr: 0xffffffff82401460n, kind: 'text', area: 'vmlinux' },
+  { name: '__x86_indirect_its_thunk_rcx', addr: 0xffffffff82401860n, kind: 'text', area: 'vmlinux' },
+  { name: '__x86_call_depth', addr: 0xffffffff8392a100n, kind: 'percpu', area: 'vmlinux' },
   { name: 'jiffies', addr: 0xffffffff83405000n, kind: 'data', area: 'vmlinux' },
   // Per-CPU variables are addressed absolutely since the x86 percpu rework; the
   // inlined get_smp_processor_id loads it as a sign-extended imm32.

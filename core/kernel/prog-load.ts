@@ -12,6 +12,7 @@ import { analyzeXlated } from '../jit/xlated-input';
 import type { FixupOutput } from '../verifier/fixups/index';
 import { bpfCheck, type LoadAttr, type VerifyEnv, type VerifyResult } from '../verifier/index';
 import { type AddressSpace, x86_64AddressSpace } from './address-space';
+import type { X86Config } from './x86-config';
 
 export interface ProgLoadResult {
   verifier: VerifyResult;
@@ -40,7 +41,7 @@ export function bpfProgLoad(attr: LoadAttr, env: VerifyEnv, opts: ProgLoadOption
   const out: ProgLoadResult = { verifier, addressSpace };
   if (verifier.verdict !== 'accept' || !verifier.fixups || !verifier.xlated || opts.jit === false) return out;
   try {
-    out.jit = jitVerified(verifier.fixups, verifier.xlated, addressSpace);
+    out.jit = jitVerified(verifier.fixups, verifier.xlated, addressSpace, env.profile?.x86);
   } catch (e) {
     if (!(e instanceof JitError)) throw e;
     out.jitError = e.message;
@@ -54,7 +55,12 @@ export function bpfProgLoad(attr: LoadAttr, env: VerifyEnv, opts: ProgLoadOption
  * code), in the verifier's function bounds and stack depths. Tail-call facts and map
  * addresses are read from the dump (same indices).
  */
-export function jitVerified(fixups: FixupOutput, xlated: readonly Insn[], kernel: AddressSpace): XlatedJit {
+export function jitVerified(
+  fixups: FixupOutput,
+  xlated: readonly Insn[],
+  kernel: AddressSpace,
+  x86?: X86Config,
+): XlatedJit {
   const an = analyzeXlated(xlated);
   const funcs = fixups.subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth }));
   const reach = (start: number) => an.funcs.find((f) => f.start === start)?.tailCallReachable ?? false;
@@ -65,6 +71,7 @@ export function jitVerified(fixups: FixupOutput, xlated: readonly Insn[], kernel
     mapImm64(xlated),
     kernel,
     'relative',
+    x86,
   );
 }
 
@@ -72,9 +79,9 @@ export function jitVerified(fixups: FixupOutput, xlated: readonly Insn[], kernel
  * JITs an xlated dump (`kmodel jit --xlated`): function bounds, stack depths and
  * tail-call facts are derived from the program, as analyzeXlated explains.
  */
-export function jitXlated(program: readonly Insn[], kernel: AddressSpace): XlatedJit {
+export function jitXlated(program: readonly Insn[], kernel: AddressSpace, x86?: X86Config): XlatedJit {
   const an = analyzeXlated(program);
-  return jitFuncs(program, an.funcs, an.directTailCalls, mapImm64(program), kernel, 'subprog-index');
+  return jitFuncs(program, an.funcs, an.directTailCalls, mapImm64(program), kernel, 'subprog-index', x86);
 }
 
 /** One function is bpf_int_jit_compile's pass set; several go through jit_subprogs. */
@@ -85,6 +92,7 @@ function jitFuncs(
   imm64: (i: number) => bigint,
   kernel: AddressSpace,
   pseudoCallImm: 'relative' | 'subprog-index',
+  x86?: X86Config,
 ): XlatedJit {
   const as = jitAddressSpaceOf(kernel);
   const funcs = subprogs.map((f) => ({ start: f.start, stackDepth: f.stackDepth }));
@@ -97,13 +105,21 @@ function jitFuncs(
         tailCallReachable: f.tailCallReachable ?? false,
         directTailCalls,
         imm64,
+        features: x86,
       },
       as,
     );
     return { result, funcs };
   }
   const result = jitProgramFuncs(
-    { insns, subprogs: subprogs.map((f) => ({ ...f })), directTailCalls, imm64, pseudoCallImm },
+    {
+      insns,
+      subprogs: subprogs.map((f) => ({ ...f })),
+      directTailCalls,
+      imm64,
+      pseudoCallImm,
+      features: x86,
+    },
     as,
   );
   return { result, funcs };
