@@ -218,6 +218,7 @@ export function collectBtfMaps(elf: ElfFile, btf: Btf | undefined): BpfMap[] {
       section: '.maps',
       secIdx: sec.index,
       secOffset: off,
+      secSize: vi.size,
       inner,
     };
   });
@@ -268,6 +269,7 @@ export function internalMap(
     section: sec?.name ?? name,
     secIdx: sec?.index ?? -1,
     secOffset: 0,
+    secSize: data.length,
     data,
   };
 }
@@ -301,7 +303,7 @@ export function collectMapRelos(
     const sym = elf.symbols[r.symbol]!;
     const where = `section '.rel.maps': relocation #${i} against '${sym.name}'`;
     const map = maps.find(
-      (m) => m.origin === 'btf' && r.offset >= m.secOffset && r.offset < m.secOffset + mapDefSize(btf, m),
+      (m) => m.origin === 'btf' && r.offset >= m.secOffset && r.offset + 8 <= m.secOffset + m.secSize,
     );
     if (!map) throw new ObjectError(`${where}: no map at offset ${r.offset}`);
     const def = btf.type(
@@ -331,10 +333,6 @@ function varTypeOf(btf: Btf, name: string): number {
   const id = btf.findAllByName(name, 'VAR')[0];
   if (id === undefined) throw new ObjectError(`map '${name}': no BTF variable`);
   return id;
-}
-
-function mapDefSize(btf: Btf, m: BpfMap): number {
-  return btfSize(btf, varTypeOf(btf, m.name), `map '${m.name}'`);
 }
 
 /** libbpf v1 dropped `struct bpf_map_def` maps in the `maps` section. */

@@ -7,6 +7,7 @@ import type { Btf } from '../btf/btf';
 import { parseBtf } from '../btf/btf';
 import { BtfError } from '../btf/error';
 import { decodeInsns } from '../isa/encoding';
+import { IsaError } from '../isa/errors';
 import { type BtfExt, parseBtfExt } from './btf-ext';
 import { applyCoreRelo, type CoreTarget } from './core-relo';
 import {
@@ -117,8 +118,19 @@ function relocateCore(elf: ElfFile, btf: Btf, btfExt: BtfExt, programs: BpfProgr
   }
 }
 
-/** Opens `bytes` as a BPF object and prepares every entry program for loading. */
+/** Opens `bytes` as a BPF object and prepares every entry program for loading; ObjectError when it cannot. */
 export function loadBpfObject(bytes: Uint8Array, opts: LoadObjectOptions): BpfObject {
+  try {
+    return openAndPrepare(bytes, opts);
+  } catch (e) {
+    // Backstop: a BTF or instruction check this loader did not wrap with its own context.
+    if (e instanceof BtfError) throw new ObjectError(`.BTF: ${e.reason}`);
+    if (e instanceof IsaError) throw new ObjectError(`instructions: ${e.message}`);
+    throw e;
+  }
+}
+
+function openAndPrepare(bytes: Uint8Array, opts: LoadObjectOptions): BpfObject {
   const elf = new ElfFile(bytes);
   rejectLegacyMaps(elf);
   const licenseSec = elf.section('license');
@@ -198,15 +210,4 @@ export function loadBpfObject(bytes: Uint8Array, opts: LoadObjectOptions): BpfOb
     externs,
     loaded,
   };
-}
-
-/** Turns anything a malformed object can make the parsers throw into an ObjectError. */
-export function loadBpfObjectOrError(bytes: Uint8Array, opts: LoadObjectOptions): BpfObject {
-  try {
-    return loadBpfObject(bytes, opts);
-  } catch (e) {
-    if (e instanceof ObjectError) throw e;
-    if (e instanceof BtfError) throw new ObjectError(`.BTF: ${e.reason}`);
-    throw e;
-  }
 }

@@ -92,6 +92,7 @@ export function collectStructOpsMaps(
         section: secName,
         secIdx: sec.index,
         secOffset: off,
+        secSize: t.size,
         data: new Uint8Array(vtype.size),
         structOps: {
           struct: t.name,

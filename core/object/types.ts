@@ -50,6 +50,8 @@ export interface BpfMap extends BpfMapDef {
   section: string;
   secIdx: number;
   secOffset: number;
+  /** Bytes its definition takes in the section (the DATASEC variable's size; `values` slots included). */
+  secSize: number;
   /** BTF-defined map-in-map: the inner map's definition. */
   inner?: BpfMapDef;
   /** `values` initialisation (prog_array / map-in-map): slot → program or map name. */
