@@ -1,14 +1,18 @@
 // `kmodel corpus check`: run the verifier model over corpus cases and print the fidelity table.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { BtfRegistry } from '../../core/btf/registry';
 import { compareWithKernel, jitCorpusCase } from '../../core/jit/x86/corpus-case';
 import {
   type CaseComparison,
   type CorpusCase,
   type CorpusJitHook,
+  caseDiffs,
+  fidelityByGroup,
   fidelityTable,
   runCase,
   summarize,
+  unmodelledCase,
+  unmodelledReason,
 } from '../../core/verifier/corpus';
 import { loadReferenceVmlinuxBtf } from '../../main/host/btf-files';
 import { checkFlags, flagString, parseArgs } from '../args';
@@ -44,8 +48,8 @@ function writeOutOrFail(path: string, text: string): void {
 
 export const corpusCheck: Command = {
   async run(ctx) {
-    const args = parseArgs(ctx.argv);
-    checkFlags(args, ['out', 'limit']);
+    const args = parseArgs(ctx.argv, ['diff']);
+    checkFlags(args, ['out', 'limit', 'diff']);
     const file = args.positional[0];
     if (!file) throw new CliError('give a CASES.jsonl file');
     const limitStr = flagString(args, 'limit');
@@ -82,17 +86,27 @@ export const corpusCheck: Command = {
       };
       const j = jitCorpusCase(pseudo as never);
       const hex = Buffer.from(j.result.image).toString('hex');
-      const exact = c.kernel.jited ? compareWithKernel(c as never, j).exact : null;
+      const cmp = c.kernel.jited ? compareWithKernel(c as never, j) : null;
       return {
         jited: hex,
         jitedCalls: j.result.calls.map((x) => ({ at: x.at, kind: x.kind, symbol: x.symbol ?? null })),
-        exact,
+        exact: cmp ? cmp.exact : null,
+        reason: cmp?.reason,
       };
     };
     const out: string[] = [];
     const cmps: CaseComparison[] = [];
+    const diffs: string[] = [];
     const t0 = Date.now();
     for (const [i, c] of cases.entries()) {
+      if (unmodelledReason(c)) {
+        // One result line saying so; the run goes on.
+        const u = unmodelledCase(c);
+        out.push(JSON.stringify(u.result));
+        cmps.push(u.cmp);
+        diffs.push(`${c.id}: ${u.result.unmodelled}`);
+        continue;
+      }
       let run: ReturnType<typeof runCase>;
       try {
         run = runCase(c, { btf }, jitHook);
@@ -103,11 +117,15 @@ export const corpusCheck: Command = {
       const { result, cmp } = run;
       out.push(JSON.stringify(result));
       cmps.push(cmp);
+      if (args.flags.has('diff')) for (const d of caseDiffs(c, run)) diffs.push(`${c.id}: ${d}`);
       if ((i + 1) % 100 === 0)
         ctx.stderr(`corpus check: ${i + 1}/${cases.length} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
     }
     if (outFile) writeOutOrFail(outFile, `${out.join('\n')}\n`);
     ctx.stdout(`${fidelityTable(summarize(cmps))}\n`);
+    ctx.stdout(`\nper origin\n${fidelityByGroup(cmps, 'origin')}\n`);
+    ctx.stdout(`\nper program type\n${fidelityByGroup(cmps, 'progType')}\n`);
+    if (args.flags.has('diff')) ctx.stdout(`\nfirst difference per failing case\n${diffs.join('\n')}\n`);
     return 0;
   },
 };

@@ -49,7 +49,7 @@ export const commands: CommandEntry[] = [
   {
     words: ['jit'],
     usage:
-      'jit FILE|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--profile v6.18] [--config return_thunk=none,ibt=on,…] [--syntax intel|gas] [--bytes] [--xlated]',
+      'jit FILE|OBJ.o [--program NAME]|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--profile v6.18] [--config return_thunk=none,ibt=on,…] [--syntax intel|gas] [--bytes] [--xlated]',
     summary: 'verify and JIT a program for x86-64, print the listing',
     load: async () => (await import('./jit')).jit,
   },
@@ -81,13 +81,13 @@ export const commands: CommandEntry[] = [
   {
     words: ['verify'],
     usage:
-      'verify FILE|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--log-level 1|2] [--map array:4:8:1 …]',
+      'verify FILE|OBJ.o [--program NAME]|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--log-level 1|2] [--map array:4:8:1 …]',
     summary: 'run the verifier model: log, verdict, xlated program',
     load: async () => (await import('./verify')).verify,
   },
   {
     words: ['corpus', 'check'],
-    usage: 'corpus check CASES.jsonl [--out RESULTS.jsonl] [--limit N]',
+    usage: 'corpus check CASES.jsonl [--out RESULTS.jsonl] [--limit N] [--diff]',
     summary: 'run the verifier model on corpus cases; fidelity vs the kernel',
     load: async () => (await import('./corpus-check')).corpusCheck,
   },

@@ -5,7 +5,18 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
 import { BtfRegistry } from '../btf/registry';
-import { type CaseComparison, type CorpusCase, fidelityTable, runCase, summarize } from './corpus';
+import {
+  type CaseComparison,
+  type CorpusCase,
+  caseDiffs,
+  fidelityByGroup,
+  fidelityTable,
+  firstLineDiff,
+  runCase,
+  summarize,
+  unmodelledCase,
+  unmodelledReason,
+} from './corpus';
 
 const FLOORS = {
   verdict: 0.98, // target 98 %
@@ -38,5 +49,79 @@ describe('public corpus fidelity', () => {
     // Every kernel test run the test-run model covers is reproduced.
     expect(f.kernelRuns).toBeGreaterThan(1500);
     expect(f.runsAgree).toBe(f.kernelRuns - f.runsNotModelled);
+  });
+});
+
+describe('corpus reports', () => {
+  const read = (file: string) =>
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as CorpusCase);
+  const cases = read('test/fixtures/corpus/cases.jsonl');
+  const ptypes = read('test/fixtures/corpus/progtypes.jsonl');
+
+  it('a case of an unmodelled program type is one line saying so, counted apart', () => {
+    const c = ptypes.find((x) => x.prog_type === 'cgroup_skb')!;
+    expect(unmodelledReason(c)).toBe('program type cgroup_skb is not modelled');
+    expect(unmodelledReason(cases[0]!)).toBeUndefined();
+    const u = unmodelledCase(c);
+    expect(u.result).toEqual({ id: c.id, unmodelled: 'program type cgroup_skb is not modelled' });
+    expect(() => runCase(c, { btf: undefined as never })).toThrow(/not modelled/);
+    const f = summarize(ptypes.slice(0, 40).map((x) => unmodelledCase(x).cmp));
+    expect(f).toMatchObject({
+      cases: 40,
+      unmodelled: 40,
+      verdictAgree: 0,
+      unsoundAccepts: 0,
+      overStrictRejects: 0,
+    });
+    expect(fidelityTable(f)).toMatch(/cases of an unmodelled program type +40\/40 +100\.0%/);
+    const byType = fidelityByGroup(
+      ptypes.map((x) => unmodelledCase(x).cmp),
+      'progType',
+    ).split('\n');
+    expect(byType[0]).toMatch(/^prog type +cases +verdict/);
+    expect(byType.slice(1).map((r) => r.split(/\s+/)[0])).toEqual([
+      'cgroup_skb',
+      'kprobe',
+      'raw_tracepoint',
+      'syscall',
+      'tracepoint',
+    ]);
+  });
+
+  it('first differences: log line, xlated insn, processed count', { timeout: 120_000 }, () => {
+    const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
+    expect(firstLineDiff('a\nb\nc\n', 'a\nb\nc')).toBeUndefined();
+    expect(firstLineDiff('a\nb\n', 'a\nx\n')).toEqual({ line: 2, kernel: 'b', model: 'x' });
+    expect(firstLineDiff('a\n', 'a\nmore\n')).toEqual({ line: 2, kernel: null, model: 'more' });
+    // cases the model reproduces exactly: no differences
+    const agree = (c: CorpusCase) => caseDiffs(c, runCase(c, { btf })).length === 0;
+    const rejected = cases.find(
+      (c) => c.kernel.verdict === 'reject' && c.kernel.log.split('\n').length > 3 && agree(c),
+    )!;
+    const accepted = cases.find((c) => c.kernel.verdict === 'accept' && c.kernel.xlated && agree(c))!;
+    expect(rejected && accepted).toBeTruthy();
+    const lines = rejected.kernel.log.split('\n');
+    lines[1] = `${lines[1]} (changed)`;
+    const badLog = { ...rejected, kernel: { ...rejected.kernel, log: lines.join('\n') } };
+    expect(caseDiffs(badLog, runCase(badLog, { btf }))).toEqual([
+      `log line 2: kernel ${JSON.stringify(lines[1])} | model ${JSON.stringify(rejected.kernel.log.split('\n')[1])}`,
+    ]);
+    const x = accepted.kernel.xlated!;
+    const badXlated = {
+      ...accepted,
+      kernel: {
+        ...accepted.kernel,
+        xlated: `${x.slice(0, 16)}${x.slice(16, 18) === 'b7' ? 'bf' : 'b7'}${x.slice(18)}`,
+        processed_insns: (accepted.kernel.processed_insns ?? 0) + 1,
+      },
+    };
+    const d = caseDiffs(badXlated, runCase(badXlated, { btf }));
+    expect(d[0]).toBe(
+      `processed_insns: kernel ${accepted.kernel.processed_insns! + 1}, model ${accepted.kernel.processed_insns}`,
+    );
+    expect(d[1]).toMatch(/^xlated insn 1: kernel (b7|bf)[0-9a-f]{14} \| model [0-9a-f]{16}$/);
   });
 });

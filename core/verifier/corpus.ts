@@ -4,6 +4,7 @@ import { bytesFromHex, bytesToHex, insnsFromHex, insnsToHex } from '../isa/encod
 import type { Insn } from '../isa/insn';
 import { TestRunProgram, testRunSupported } from '../isa/testrun';
 import { bpfCheck, type LoadAttr, reasonLine, type VerifyEnv, type VerifyResult } from './index';
+import type { ProgTypeName } from './progtypes/index';
 
 export interface CorpusCase {
   id: string;
@@ -47,6 +48,11 @@ export interface CaseResult {
 
 export interface CaseComparison {
   id: string;
+  /** How the case was made (corpus `origin`: random, hand, clang, …). */
+  origin: string;
+  progType: string;
+  /** False: the model has no rules for the program type; nothing else was compared. */
+  modelled: boolean;
   kernelVerdict: 'accept' | 'reject';
   modelVerdict: 'accept' | 'reject';
   reasonMatch: boolean | null;
@@ -60,6 +66,53 @@ export interface CaseComparison {
   runsModelled: boolean | null;
   kernelReason: string | null;
   modelReason: string | null;
+  /** The model's log (log level 1) equals the kernel's line for line (null: not compared). */
+  logMatch: boolean | null;
+}
+
+// Program types the model has rules for; a Record so a new ProgTypeName must be listed here.
+const MODELLED: Record<ProgTypeName, true> = {
+  socket_filter: true,
+  sched_cls: true,
+  xdp: true,
+  struct_ops: true,
+};
+
+/** Why the model cannot run the case (its program type is not modelled), or undefined. */
+export function unmodelledReason(c: Pick<CorpusCase, 'prog_type'>): string | undefined {
+  return Object.hasOwn(MODELLED, c.prog_type) ? undefined : `program type ${c.prog_type} is not modelled`;
+}
+
+/** The one result line and comparison of a case whose program type is not modelled. */
+export function unmodelledCase(c: CorpusCase): {
+  result: { id: string; unmodelled: string };
+  cmp: CaseComparison;
+} {
+  const why = unmodelledReason(c) ?? 'not modelled';
+  return {
+    result: { id: c.id, unmodelled: why },
+    cmp: {
+      id: c.id,
+      origin: c.origin ?? 'unknown',
+      progType: c.prog_type,
+      modelled: false,
+      kernelVerdict: c.kernel.verdict,
+      modelVerdict: 'reject', // not counted: summarize() skips unmodelled cases
+      reasonMatch: null,
+      processedMatch: null,
+      xlatedMatch: null,
+      jitedMatch: null,
+      runsAgree: c.kernel.verdict === 'accept' && c.kernel.runs?.length ? 0 : null,
+      kernelRuns:
+        c.kernel.verdict === 'accept'
+          ? (c.kernel.runs ?? []).filter((r) => r.data_in !== undefined).length
+          : 0,
+      runsModelled: c.kernel.verdict === 'accept' && c.kernel.runs?.length ? false : null,
+      kernelReason: c.kernel.verdict === 'reject' ? norm(reasonLine(c.kernel.log)) : null,
+      modelReason: why,
+      logMatch: null,
+    },
+  };
 }
 
 export function caseToLoadAttr(c: CorpusCase, logLevel: 0 | 1 | 2 = 1): LoadAttr {
@@ -88,24 +141,49 @@ export function xlatedEqual(
   kernelHex: string,
   kernelCalls: readonly { insn: number; symbol: string | null }[],
 ): boolean {
+  return xlatedFirstDiff(model, modelCalls, kernelHex, kernelCalls) === undefined;
+}
+
+/** Index of the first insn where the xlated programs differ (the shorter one's length if one is a prefix). */
+export function xlatedFirstDiff(
+  model: readonly Insn[],
+  modelCalls: readonly { insn: number; symbol: string | null }[],
+  kernelHex: string,
+  kernelCalls: readonly { insn: number; symbol: string | null }[],
+): number | undefined {
   const k = insnsFromHex(kernelHex);
-  if (k.length !== model.length) return false;
   const kc = new Map(kernelCalls.map((c) => [c.insn, c.symbol]));
   const mc = new Map(modelCalls.map((c) => [c.insn, c.symbol]));
-  for (let i = 0; i < k.length; i++) {
+  const n = Math.min(k.length, model.length);
+  for (let i = 0; i < n; i++) {
     const a = model[i]!;
     const b = k[i]!;
     if (kc.has(i) && b.code === 0x85 && b.src !== 1) {
-      if (a.code !== b.code || a.dst !== b.dst || a.src !== b.src || a.off !== b.off) return false;
+      if (a.code !== b.code || a.dst !== b.dst || a.src !== b.src || a.off !== b.off) return i;
       if (kc.get(i) !== null || mc.get(i) !== null) {
-        if (kc.get(i) !== mc.get(i)) return false;
+        if (kc.get(i) !== mc.get(i)) return i;
         continue;
       }
     }
     if (a.code !== b.code || a.dst !== b.dst || a.src !== b.src || a.off !== b.off || a.imm !== b.imm)
-      return false;
+      return i;
   }
-  return true;
+  return k.length === model.length ? undefined : n;
+}
+
+/** First line (1-based) where two logs differ, ignoring trailing blanks; undefined when equal. */
+export function firstLineDiff(
+  kernel: string,
+  model: string,
+): { line: number; kernel: string | null; model: string | null } | undefined {
+  const a = kernel.replace(/\s+$/, '').split('\n');
+  const b = model.replace(/\s+$/, '').split('\n');
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i]?.trimEnd() ?? null;
+    const y = b[i]?.trimEnd() ?? null;
+    if (x !== y) return { line: i + 1, kernel: x, model: y };
+  }
+  return undefined;
 }
 
 /** JITs the model's xlated program and compares with the kernel's image (supplied by the JIT area). */
@@ -117,13 +195,17 @@ export type CorpusJitHook = (
   jited: string;
   jitedCalls: { at: number; kind: string; symbol: string | null }[];
   exact: boolean | null;
+  /** Where the image first differs from the kernel's, when it does. */
+  reason?: string;
 };
 
 export function runCase(
   c: CorpusCase,
   env: VerifyEnv,
   jitHook?: CorpusJitHook,
-): { result: CaseResult; cmp: CaseComparison; vr: VerifyResult } {
+): { result: CaseResult; cmp: CaseComparison; vr: VerifyResult; jitReason?: string } {
+  const unmodelled = unmodelledReason(c);
+  if (unmodelled) throw new Error(unmodelled);
   const vr = bpfCheck(caseToLoadAttr(c), env);
   const result: CaseResult = {
     id: c.id,
@@ -139,14 +221,17 @@ export function runCase(
   };
   const k = c.kernel;
   let jitedMatch: boolean | null = null;
+  let jitReason: string | undefined;
   if (jitHook && vr.xlated && result.xlated) {
     try {
       const j = jitHook(c, result.xlated, vr.xlatedCalls);
       result.jited = j.jited;
       result.jited_calls = j.jitedCalls;
       jitedMatch = k.verdict === 'accept' ? j.exact : null;
-    } catch {
+      jitReason = j.reason;
+    } catch (e) {
       jitedMatch = k.verdict === 'accept' ? false : null;
+      jitReason = `JIT failed: ${(e as Error).message}`;
     }
   }
   const kernelRuns = k.verdict === 'accept' ? (k.runs ?? []).filter((r) => r.data_in !== undefined) : [];
@@ -159,6 +244,10 @@ export function runCase(
   const kernelReason = k.verdict === 'reject' ? norm(reasonLine(k.log)) : null;
   const cmp: CaseComparison = {
     id: c.id,
+    origin: c.origin ?? 'unknown',
+    progType: c.prog_type,
+    modelled: true,
+    logMatch: k.log ? firstLineDiff(k.log, vr.log) === undefined : null,
     kernelVerdict: k.verdict,
     modelVerdict: vr.verdict,
     kernelReason,
@@ -177,7 +266,44 @@ export function runCase(
           ? false
           : null,
   };
-  return { result, cmp, vr };
+  return { result, cmp, vr, jitReason };
+}
+
+/** The first difference of each kind for one case (`kmodel corpus check --diff`); empty when it agrees. */
+export function caseDiffs(c: CorpusCase, run: ReturnType<typeof runCase>): string[] {
+  const { cmp, vr } = run;
+  const k = c.kernel;
+  const out: string[] = [];
+  if (cmp.kernelVerdict !== cmp.modelVerdict)
+    out.push(`verdict: kernel ${k.verdict}, model ${vr.verdict}${vr.error ? ` (${vr.error})` : ''}`);
+  else if (cmp.reasonMatch === false)
+    out.push(`reason: kernel ${JSON.stringify(cmp.kernelReason)} | model ${JSON.stringify(cmp.modelReason)}`);
+  if (cmp.processedMatch === false)
+    out.push(`processed_insns: kernel ${k.processed_insns}, model ${vr.processedInsns}`);
+  if (cmp.xlatedMatch === false && k.xlated && vr.xlated) {
+    const i = xlatedFirstDiff(vr.xlated, vr.xlatedCalls, k.xlated, k.xlated_calls ?? []) ?? 0;
+    const kx = insnsFromHex(k.xlated)[i];
+    const mx = vr.xlated[i];
+    out.push(
+      `xlated insn ${i}: kernel ${kx ? insnsToHex([kx]) : '(end)'} | model ${mx ? insnsToHex([mx]) : '(end)'}`,
+    );
+  }
+  if (cmp.jitedMatch === false) out.push(`jited: ${run.jitReason ?? 'differs'}`);
+  if (cmp.logMatch === false) {
+    const d = firstLineDiff(k.log, vr.log)!;
+    out.push(`log line ${d.line}: kernel ${JSON.stringify(d.kernel)} | model ${JSON.stringify(d.model)}`);
+  }
+  if (cmp.runsAgree !== null && cmp.runsAgree < cmp.kernelRuns) {
+    const runs = run.result.runs;
+    const kr = (k.runs ?? []).filter((r) => r.data_in !== undefined);
+    const i = runs ? runs.findIndex((r, j) => r.retval !== kr[j]!.retval || r.retval < 0) : 0;
+    out.push(
+      runs
+        ? `test run ${i}: kernel retval ${kr[i]!.retval}, model ${runs[i]!.retval}`
+        : 'test runs: not modelled',
+    );
+  }
+  return out;
 }
 
 /**
@@ -224,6 +350,11 @@ export interface Fidelity {
   runsAgree: number;
   /** Kernel runs of cases the model accepts but cannot test-run. */
   runsNotModelled: number;
+  /** Cases of a program type the model has no rules for (counted in `cases` only). */
+  unmodelled: number;
+  kernelRejects: number;
+  /** Kernel rejects whose log the model reproduces line for line. */
+  rejectLogsIdentical: number;
 }
 
 export function summarize(cmps: readonly CaseComparison[]): Fidelity {
@@ -242,12 +373,23 @@ export function summarize(cmps: readonly CaseComparison[]): Fidelity {
     kernelRuns: 0,
     runsAgree: 0,
     runsNotModelled: 0,
+    unmodelled: 0,
+    kernelRejects: 0,
+    rejectLogsIdentical: 0,
   };
   for (const c of cmps) {
+    if (c.kernelVerdict === 'reject') f.kernelRejects++;
+    if (c.kernelVerdict === 'accept') f.kernelAccepts++;
+    if (!c.modelled) {
+      f.unmodelled++;
+      f.kernelRuns += c.kernelRuns;
+      f.runsNotModelled += c.kernelRuns;
+      continue;
+    }
+    if (c.kernelVerdict === 'reject' && c.logMatch) f.rejectLogsIdentical++;
     if (c.kernelVerdict === c.modelVerdict) f.verdictAgree++;
     if (c.kernelVerdict === 'reject' && c.modelVerdict === 'accept') f.unsoundAccepts++;
     if (c.kernelVerdict === 'accept' && c.modelVerdict === 'reject') f.overStrictRejects++;
-    if (c.kernelVerdict === 'accept') f.kernelAccepts++;
     if (c.kernelVerdict === 'reject' && c.modelVerdict === 'reject') {
       f.bothReject++;
       if (c.reasonMatch) f.reasonAgree++;
@@ -294,12 +436,72 @@ export function fidelityTable(f: Fidelity): string {
           pct(f.jitedExact, f.kernelAccepts),
         ],
     [
+      'reject logs identical line for line (kernel rejects)',
+      `${f.rejectLogsIdentical}/${f.kernelRejects}`,
+      pct(f.rejectLogsIdentical, f.kernelRejects),
+    ],
+    [
       `test-run retval agreement (${f.runsNotModelled} runs not modelled)`,
       `${f.runsAgree}/${f.kernelRuns}`,
       pct(f.runsAgree, f.kernelRuns),
     ],
   ];
+  if (f.unmodelled)
+    rows.push([
+      'cases of an unmodelled program type',
+      `${f.unmodelled}/${f.cases}`,
+      pct(f.unmodelled, f.cases),
+    ]);
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   return rows.map((r) => `${r[0].padEnd(w0)}  ${r[1].padStart(w1)}  ${r[2]}`).join('\n');
+}
+
+/** The main figures per group of cases (origin or program type), one row each, as `corpus check` prints them. */
+export function fidelityByGroup(cmps: readonly CaseComparison[], by: 'origin' | 'progType'): string {
+  const groups = new Map<string, CaseComparison[]>();
+  for (const c of cmps) {
+    const key = c[by];
+    const g = groups.get(key);
+    if (g) g.push(c);
+    else groups.set(key, [c]);
+  }
+  const head = [
+    by === 'origin' ? 'origin' : 'prog type',
+    'cases',
+    'verdict',
+    'unsound',
+    'over-strict',
+    'reason',
+    'processed',
+    'xlated',
+    'jited',
+    'reject logs',
+    'runs',
+    'not modelled',
+  ];
+  const rows = [head];
+  for (const [key, g] of [...groups].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const f = summarize(g);
+    rows.push([
+      key,
+      `${f.cases}`,
+      `${f.verdictAgree}/${f.cases}`,
+      `${f.unsoundAccepts}`,
+      `${f.overStrictRejects}`,
+      `${f.reasonAgree}/${f.bothReject}`,
+      `${f.processedExact}/${f.kernelAccepts}`,
+      `${f.xlatedExact}/${f.kernelAccepts}`,
+      f.jitedExact === null ? 'n/a' : `${f.jitedExact}/${f.kernelAccepts}`,
+      `${f.rejectLogsIdentical}/${f.kernelRejects}`,
+      `${f.runsAgree}/${f.kernelRuns}`,
+      `${f.unmodelled}`,
+    ]);
+  }
+  const widths = head.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows
+    .map((r) =>
+      r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  '),
+    )
+    .join('\n');
 }

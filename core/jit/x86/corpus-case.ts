@@ -180,8 +180,14 @@ export function compareWithKernel(c: CorpusCase, jit: CaseJit): CaseComparison {
   for (const m of c.kernel.jited_imm64 ?? []) for (let k = 0; k < 8; k++) masked.add(m.at + k);
   const n = Math.min(kernel.length, model.length);
   for (let k = 0; k < n; k++) {
-    if (!masked.has(k) && kernel[k] !== model[k])
-      return { ...base, exact: false, reason: `byte ${k} differs` };
+    if (!masked.has(k) && kernel[k] !== model[k]) {
+      const near = (b: Uint8Array) => Buffer.from(b.subarray(k, k + 8)).toString('hex');
+      return {
+        ...base,
+        exact: false,
+        reason: `byte ${k} differs: kernel ${near(kernel)}… model ${near(model)}…`,
+      };
+    }
   }
   if (kernel.length !== model.length)
     return { ...base, exact: false, reason: `size ${model.length} != ${kernel.length}` };
