@@ -26,6 +26,10 @@ export const tests = {
       `#verifier/${accepted.id}`,
       `#jit/${accepted.id}`,
       '#models/tcp_cc',
+      '#home',
+      '#edit/new',
+      '#edit/tcp_cc',
+      '#graph/qdisc',
     ]) {
       await page.goto(`${url}${hash}`);
       await page.waitForLoadState('networkidle');

@@ -120,6 +120,8 @@ export const tests = {
 
   async 'Save As writes a new file; paths outside the served folders are refused'({ page, url, files }) {
     await page.goto(`${url}#edit/new`);
+    // New opens the wizard; the plain template is one click away.
+    await page.click('[data-testid=wizard-template]');
     await page.waitForSelector('[data-testid=diag-ok]', { timeout: 60_000 });
     assert((await page.textContent('[data-testid=editor-name]')) === 'untitled.yaml', 'untitled');
     await page.click('[data-testid=save-as]');

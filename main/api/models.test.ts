@@ -64,6 +64,11 @@ describe('models API: any model the host may read', () => {
     expect(given).toMatchObject({ name: mine, label: 'my_qdisc', origin: 'given', title: 'Mine', errors: 0 });
     expect(given!.card).toMatchObject({ structOps: 'Qdisc_ops', prologues: 1, epilogues: 2 });
     expect(given!.card!.callDesign).toEqual({ 'v6.18': 'kfunc', 'bpf-next-2026': 'wrapper' });
+    expect(given!.card!.generatedDesigns).toEqual(['kfunc']);
+    // bpf_testmod's pro/epilogues call nothing: no design to state.
+    const testmod = list.find((m) => m.name === 'bpf_testmod')!.card!;
+    expect(testmod).toMatchObject({ callDesign: {}, generatedDesigns: [] });
+    expect(testmod.prologues).toBeGreaterThan(0);
     const shipped = list.find((m) => m.name === 'qdisc');
     expect(shipped).toMatchObject({ origin: 'shipped', file: 'models/qdisc.yaml' });
     expect(list.filter((m) => m.origin === 'shipped').length).toBe(yamls.length);

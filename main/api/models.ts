@@ -138,6 +138,9 @@ export class ModelStore {
         programs: s.programs.length,
         profile: s.profile,
         callDesign: s.callDesign,
+        generatedDesigns: [
+          ...new Set(s.members.flatMap((x) => [x.prologue?.design, x.epilogue?.design]).filter((d) => !!d)),
+        ] as string[],
       };
     }
     return {

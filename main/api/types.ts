@@ -310,6 +310,8 @@ export interface ModelCard {
   profile: string;
   /** profile → call design of generated code (kfunc, wrapper, helper). */
   callDesign: Record<string, string>;
+  /** The designs the generated code states under the model's profile (when call_design names none). */
+  generatedDesigns: string[];
 }
 
 export interface ModelInfo {
