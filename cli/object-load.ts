@@ -1,9 +1,12 @@
 // `kmodel object …`: a BPF ELF object read from the command line and
 // prepared against the reference vmlinux BTF; bad objects become one-line CliErrors.
 import type { Btf } from '../core/btf/btf';
+import { isElf } from '../core/btf/elf';
+import type { Insn } from '../core/isa/insn';
 import { kernelVersionOf } from '../core/object/externs';
 import { loadBpfObject } from '../core/object/object';
 import type { BpfObject, LoadedProgram } from '../core/object/types';
+import type { MapDef } from '../core/verifier/index';
 import { loadReferenceVmlinuxBtf } from '../main/host/btf-files';
 import { CliError } from './errors';
 import { readInputBytesOrFail } from './input-file';
@@ -36,4 +39,53 @@ export function programOrFail(obj: BpfObject, path: string, name: string | undef
   const p = obj.loaded.find((x) => x.name === name);
   if (!p) throw new CliError(`${path}: no program '${name}' (programs: ${names.join(', ') || 'none'})`);
   return p;
+}
+
+/** A program of a BPF object as `kmodel verify` / `kmodel jit` load it. */
+export interface ObjectProgramArg {
+  name: string;
+  insns: Insn[];
+  /** From the section name (libbpf's table). */
+  progType: string | undefined;
+  /** struct_ops: STRUCT:MEMBER from the object's struct_ops map. */
+  attach: string | undefined;
+  /** The maps it references, in BPF_PSEUDO_MAP_IDX order. */
+  maps: MapDef[];
+}
+
+const VERIFIER_MAP_TYPES: readonly string[] = ['array', 'hash', 'prog_array'];
+
+/**
+ * When FILE is a BPF ELF object: its program (--program NAME, or the only one)
+ * prepared as libbpf would; undefined for any other file.
+ */
+export async function objectProgramArg(
+  file: string | undefined,
+  program: string | undefined,
+): Promise<ObjectProgramArg | undefined> {
+  if (file === undefined || !isElf(readInputBytesOrFail(file, 'program'))) {
+    if (program !== undefined) throw new CliError('--program NAME needs a BPF ELF object FILE');
+    return undefined;
+  }
+  const { obj } = await loadObjectOrFail(file);
+  const p = programOrFail(obj, file, program);
+  const maps = p.maps.map((m) => {
+    if (!VERIFIER_MAP_TYPES.includes(m.type))
+      throw new CliError(
+        `${file}: program '${p.name}' uses map '${m.name}' of type ${m.type}; the verifier model has ${VERIFIER_MAP_TYPES.join(', ')}`,
+      );
+    return {
+      type: m.type as MapDef['type'],
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries,
+    };
+  });
+  return {
+    name: p.name,
+    insns: p.insns,
+    progType: p.progType ?? undefined,
+    attach: p.attach ? `${p.attach.struct}:${p.attach.member}` : undefined,
+    maps,
+  };
 }

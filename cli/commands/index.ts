@@ -87,7 +87,7 @@ export const commands: CommandEntry[] = [
   },
   {
     words: ['corpus', 'check'],
-    usage: 'corpus check CASES.jsonl [--out RESULTS.jsonl] [--limit N] [--diff]',
+    usage: 'corpus check CASES.jsonl [--out RESULTS.jsonl] [--limit N]',
     summary: 'run the verifier model on corpus cases; fidelity vs the kernel',
     load: async () => (await import('./corpus-check')).corpusCheck,
   },

@@ -16,6 +16,7 @@ import { hexImage, jitListing, type X86Syntax } from '../../main/host/x86-listin
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { objectProgramArg } from '../object-load';
 import { progAttach } from '../prog-attach';
 import { readProgramArg } from '../read-program';
 import { referenceRegistry } from './model-load';
@@ -53,12 +54,15 @@ export const jit: Command = {
       'xlated',
       'profile',
       'config',
+      'program',
     ]);
     if (args.positional.length > 1) throw new CliError(`unexpected argument '${args.positional[1]}'`);
+    // A BPF ELF object gives the program, its type (section), attach (struct_ops map) and maps.
+    const fromObject = await objectProgramArg(args.positional[0], flagString(args, 'program'));
     const syntax = (flagString(args, 'syntax') ?? 'gas') as X86Syntax;
     if (syntax !== 'gas' && syntax !== 'intel')
       throw new CliError(`--syntax must be intel or gas, got '${syntax}'`);
-    const insns = readProgramArg(args.positional[0], flagString(args, 'hex'));
+    const insns = fromObject?.insns ?? readProgramArg(args.positional[0], flagString(args, 'hex'));
     if (insns.length === 0) throw new CliError('the program is empty');
 
     const profileName = flagString(args, 'profile');
@@ -71,17 +75,22 @@ export const jit: Command = {
         kernel = x86_64AddressSpace();
         jitted = jitXlated(program, kernel, chosenProfile(profileName, config).x86);
       } else {
-        if (flagString(args, 'prog-type') === undefined && flagString(args, 'model') === undefined)
+        if (
+          flagString(args, 'prog-type') === undefined &&
+          flagString(args, 'model') === undefined &&
+          fromObject?.progType === undefined
+        )
           throw new CliError('--prog-type is required (or --xlated for an already-verified program)');
         const target = progAttach({
-          progType: flagString(args, 'prog-type'),
-          attach: flagString(args, 'attach'),
+          progType: flagString(args, 'prog-type') ?? fromObject?.progType,
+          attach: flagString(args, 'attach') ?? fromObject?.attach,
           model: flagString(args, 'model'),
           btf: referenceRegistry(),
           note: (line) => ctx.stderr(`${line}\n`),
         });
         const profile = chosenProfile(profileName, config, target.env.profile);
-        const load = bpfProgLoad({ insns, ...target.attr }, { ...target.env, profile });
+        const maps = fromObject ? { maps: fromObject.maps } : {};
+        const load = bpfProgLoad({ insns, ...target.attr, ...maps }, { ...target.env, profile });
         const vr = load.verifier;
         if (vr.verdict !== 'accept' || !vr.xlated) {
           ctx.stderr(vr.log);

@@ -5,6 +5,7 @@ import type { MapDef } from '../../core/verifier/index';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { objectProgramArg } from '../object-load';
 import { progAttach } from '../prog-attach';
 import { readProgramArg } from '../read-program';
 import { referenceRegistry } from './model-load';
@@ -38,18 +39,21 @@ export const verify: Command = {
       else argv.push(a);
     }
     const args = parseArgs(argv);
-    checkFlags(args, ['hex', 'prog-type', 'attach', 'log-level', 'model']);
+    checkFlags(args, ['hex', 'prog-type', 'attach', 'log-level', 'model', 'program']);
     if (args.positional.length > 1) throw new CliError(`unexpected argument '${args.positional[1]}'`);
+    // A BPF ELF object gives the program, its type (section), attach (struct_ops map) and maps.
+    const fromObject = await objectProgramArg(args.positional[0], flagString(args, 'program'));
+    if (fromObject) maps.unshift(...fromObject.maps);
     const levelStr = flagString(args, 'log-level') ?? '1';
     if (!['1', '2'].includes(levelStr)) throw new CliError('--log-level must be 1 or 2');
     const target = progAttach({
-      progType: flagString(args, 'prog-type'),
-      attach: flagString(args, 'attach'),
+      progType: flagString(args, 'prog-type') ?? fromObject?.progType,
+      attach: flagString(args, 'attach') ?? fromObject?.attach,
       model: flagString(args, 'model'),
       btf: referenceRegistry(),
       note: (line) => ctx.stderr(`${line}\n`),
     });
-    const insns = readProgramArg(args.positional[0], flagString(args, 'hex'));
+    const insns = fromObject?.insns ?? readProgramArg(args.positional[0], flagString(args, 'hex'));
     const r = bpfProgLoad({ insns, ...target.attr, maps, logLevel: Number(levelStr) as 1 | 2 }, target.env, {
       jit: false,
     }).verifier;
