@@ -540,7 +540,7 @@ function parseKernelInsn(body: string, line: number, col: number, opts: AsmOptio
   const err = (reason: string) => new AsmError(line, col, reason);
   const regNo = (s: string): number => {
     const n = Number(s);
-    if (n > 11) throw err(`Invalid register: r${s}`);
+    if (n > 11) throw err(`Invalid register: r${s} (BPF has r0-r10; r11 is the JIT's scratch BPF_REG_AX)`);
     return n;
   };
   const num32 = (s: string): number => {

@@ -145,6 +145,15 @@ const intWords = new Set(['unsigned', 'signed', 'int', 'long', 'short', 'char', 
 /** Prefix of the internal names given to anonymous struct/union/enum types. */
 export const ANON_PREFIX = '__anon_';
 
+/** A struct/union named without a body (`struct sock *sk`), where it is written. */
+export interface TagRef {
+  kind: 'struct' | 'union';
+  name: string;
+  pos: number;
+  /** A declaration of its own (`struct x;`): opaque on purpose. */
+  opaque?: boolean;
+}
+
 class Parser {
   private i = 0;
   private anon = 0;
@@ -152,6 +161,7 @@ class Parser {
   constructor(
     private readonly toks: Tok[],
     readonly typedefs: Map<string, CType>,
+    private readonly tagRefs?: TagRef[],
   ) {}
 
   private peek(k = 0): Tok {
@@ -218,6 +228,8 @@ class Parser {
     // A bare `struct x { … }` or `struct x` or `enum e {…}`.
     if (this.is(';') || this.peek().t === 'eof') {
       if (base.kind === 'struct' || base.kind === 'union' || base.kind === 'enum') {
+        const ref = this.tagRefs?.at(-1);
+        if (ref && ref.name === base.name && ref.pos === start) ref.opaque = true;
         return this.decls.findLast((d) => d.kind === base.kind && d.name === base.name);
       }
       throw new CDeclError(this.peek().pos, 'declaration declares nothing');
@@ -289,9 +301,11 @@ class Parser {
       else this.structBody(kind, name, kw.pos);
     } else if (name.startsWith(ANON_PREFIX)) {
       throw new CDeclError(this.peek().pos, `${kind} needs a name or a body`);
-    } else if (!this.decls.some((d) => d.kind === kind && d.name === name)) {
+    } else {
+      if (kind !== 'enum') this.tagRefs?.push({ kind, name, pos: kw.pos });
       // First mention without a body: a forward declaration.
-      this.decls.push({ kind, name, fields: null, pos: kw.pos } as CDecl);
+      if (!this.decls.some((d) => d.kind === kind && d.name === name))
+        this.decls.push({ kind, name, fields: null, pos: kw.pos } as CDecl);
     }
     return { kind, name };
   }
@@ -459,13 +473,21 @@ function intFromWords(words: string[], pos: number): CType {
 }
 
 /** Parses a list of ';'-terminated declarations. Typedefs declared earlier are visible later. */
-export function parseDecls(src: string, typedefs: Map<string, CType> = builtinTypedefs()): CDecl[] {
-  return new Parser(tokenize(src), typedefs).parseAll();
+export function parseDecls(
+  src: string,
+  typedefs: Map<string, CType> = builtinTypedefs(),
+  tagRefs?: TagRef[],
+): CDecl[] {
+  return new Parser(tokenize(src), typedefs, tagRefs).parseAll();
 }
 
 /** Parses one declaration, e.g. a member line `int (*init)(struct Qdisc *sch)` or a prototype. */
-export function parseDecl(src: string, typedefs: Map<string, CType> = builtinTypedefs()): CDecl {
-  return new Parser(tokenize(src), typedefs).parseOne();
+export function parseDecl(
+  src: string,
+  typedefs: Map<string, CType> = builtinTypedefs(),
+  tagRefs?: TagRef[],
+): CDecl {
+  return new Parser(tokenize(src), typedefs, tagRefs).parseOne();
 }
 
 /** C spelling of a type, for messages and summaries. */

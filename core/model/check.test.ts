@@ -8,6 +8,7 @@ import { BtfRegistry } from '../btf/registry';
 import { checkModel, errorCount, xlatedMismatch } from './check';
 import { modelJsonSchema, validateJsonSchema } from './json-schema';
 import { formatDiagnostic } from './load';
+import { modelVerifier } from './verify';
 
 const root = resolve(__dirname, '../..');
 const modelsDir = join(root, 'models');
@@ -127,5 +128,65 @@ describe('xlatedMismatch', () => {
     expect(xlatedMismatch('0: r6 = r1\n1: call pc+\n2: exit', actual)).toBeUndefined();
     expect(xlatedMismatch('0: r6 = r2', actual)).toBe("xlated insn 0 is '0: r6 = r1', expected '0: r6 = r2'");
     expect(xlatedMismatch('3: exit', actual)).toBe("xlated has no insn 3 (expected '3: exit')");
+  });
+});
+
+describe('authoring errors in a model file', () => {
+  const demo = readFileSync(join(fixtures, 'byo-demo.yaml'), 'utf8');
+  const edit = (from: string | RegExp, to: string) => {
+    const text = demo.replace(from, to);
+    expect(text).not.toBe(demo);
+    return text;
+  };
+  const diags = (text: string) =>
+    checkModel('demo.yaml', text, { btf: registry, verify: modelVerifier }).diagnostics.map(formatDiagnostic);
+
+  it('a bad register in generated code is one error at its line, and the programs are not loaded', () => {
+    const text = edit('          r6 = r0\n', '          r99 = r0\n');
+    const line = text.split('\n').findIndex((l) => l.includes('r99 = r0')) + 1;
+    expect(diags(text)).toEqual([
+      `demo.yaml:${line}:11: Invalid register: r99 (BPF has r0-r10; r11 is the JIT's scratch BPF_REG_AX)`,
+    ]);
+  });
+
+  it('a comma inside a flow mapping says which value it cut and how to quote it', () => {
+    const text = edit(
+      '    - name: reset\n',
+      '    - { name: reset, decl: int (*reset)(struct demo_args *args, u64 flags) }\n',
+    );
+    const line = text.split('\n').findIndex((l) => l.includes('u64 flags')) + 1;
+    const col = text.split('\n')[line - 1]!.indexOf('u64 flags') + 1;
+    expect(diags(text)).toEqual([
+      `demo.yaml:${line}:${col}: a comma ends a value inside { … }: 'decl' stops at 'int (*reset)(struct demo_args *args' and 'u64 flags)' is read as a key; quote the value: decl: "int (*reset)(struct demo_args *args, u64 flags)"`,
+    ]);
+    // In a free-text field the schema would accept the cut text: still an error.
+    const note = edit(
+      '    - { name: owner, kind: data }',
+      '    - { name: owner, kind: data, note: set by the loader, never by bpf }',
+    );
+    expect(diags(note)).toHaveLength(1);
+    expect(diags(note)[0]).toMatch(/'note' stops at 'set by the loader' and 'never by bpf' is read as a key/);
+  });
+
+  it('a struct neither declared nor in the BTF is a warning where it is written, with the nearest names', () => {
+    const text = edit(
+      'int demo_account(struct demo_args *args)',
+      'int demo_account(struct demo_arg *args, struct qdisc *q)',
+    );
+    const warnings = checkModel('demo.yaml', text, { btf: registry })
+      .diagnostics.filter((d) => d.severity === 'warning')
+      .map(formatDiagnostic);
+    const line = text.split('\n').findIndex((l) => l.includes('struct demo_arg *args')) + 1;
+    const at = (s: string) => text.split('\n')[line - 1]!.indexOf(s) + 1;
+    expect(warnings).toEqual([
+      `demo.yaml:${line}:${at('struct demo_arg ')}: warning: struct demo_arg is neither declared in types nor in the reference BTF: it stays a forward declaration, so programs cannot read its fields; did you mean demo_args?`,
+      `demo.yaml:${line}:${at('struct qdisc')}: warning: struct qdisc is neither declared in types nor in the reference BTF: it stays a forward declaration, so programs cannot read its fields; did you mean Qdisc?`,
+    ]);
+    // `struct x;` in types is an opaque type on purpose: no warning.
+    const opaque = edit(
+      'types: |\n',
+      'types: |\n  struct demo_opaque;\n  struct demo_holder { struct demo_opaque *p; };\n',
+    );
+    expect(checkModel('demo.yaml', opaque, { btf: registry }).diagnostics).toEqual([]);
   });
 });

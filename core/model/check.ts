@@ -12,7 +12,7 @@ import {
   type ModelBuild,
   placeModelSymbols,
 } from './build';
-import { loadModel, type ModelDiagnostic, type ModelSource } from './load';
+import { formatDiagnostic, loadModel, type ModelDiagnostic, type ModelSource } from './load';
 import { InsnTextError, slotsOf, type TextLine } from './program';
 import {
   designsCommon,
@@ -125,10 +125,14 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
   result.as = as;
   const env = { build, as };
 
+  // Members whose generated code does not assemble: their programs are not loaded (the
+  // verifier would meet the same text inside gen_prologue/gen_epilogue).
+  const brokenMembers = new Set<string>();
   for (const m of resolved.members) {
     for (const g of [m.prologue, m.epilogue]) {
       if (!g) continue;
       const designs = g.calls.length === 0 ? [undefined] : designsCommon(g.calls);
+      const failed: { design: string | undefined; error: unknown }[] = [];
       for (const d of designs) {
         try {
           const { insns } = assembleGenerated(resolved, env, g, d);
@@ -140,9 +144,17 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
           }
           result.generated.push({ member: m.name, which: g.which, design: d ?? 'none', insns: insns.length });
         } catch (e) {
-          result.diagnostics.push(located(source, [...g.path, 'insns'], e, d));
+          failed.push({ design: d, error: e });
+          brokenMembers.add(m.name);
         }
       }
+      // The same text error under every design is one error, not one per design.
+      const plain = failed.map((f) => located(source, [...g.path, 'insns'], f.error));
+      const same = plain.every((p) => formatDiagnostic(p) === formatDiagnostic(plain[0]!));
+      if (failed.length === designs.length && same && plain.length) result.diagnostics.push(plain[0]!);
+      else
+        for (const f of failed)
+          result.diagnostics.push(located(source, [...g.path, 'insns'], f.error, f.design));
     }
   }
 
@@ -160,7 +172,9 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
       insns: insns.length,
       verified: 'skipped',
     };
-    const out = opts.verify?.({ model: resolved, build, as, program: p, insns, profile });
+    const out = brokenMembers.has(p.member.name)
+      ? undefined
+      : opts.verify?.({ model: resolved, build, as, program: p, insns, profile });
     if (out) {
       pc.verified = out.ok ? 'ok' : 'rejected';
       pc.stage = out.stage;

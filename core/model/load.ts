@@ -10,6 +10,7 @@ import {
   type Node,
   parseDocument,
   Scalar,
+  visit,
 } from 'yaml';
 import type { z } from 'zod';
 import { type Model, modelSchema } from './schema';
@@ -137,6 +138,49 @@ function issueMessage(issue: z.core.$ZodIssue, present: boolean): string {
   return `${key !== undefined ? `${String(key)}: ` : ''}${issue.message}`;
 }
 
+/**
+ * `{ decl: int f(int a, int b) }`: in a flow mapping a comma ends the value, so YAML reads
+ * `int b)` as a key without a value. Such keys (they hold spaces or C punctuation) are
+ * reported where they start, with the value quoted as it was meant; returns them so the
+ * schema's "unknown key" for the same text is not reported again.
+ */
+function flowCommaSplits(source: ModelSource): { diagnostics: ModelDiagnostic[]; keys: Set<string> } {
+  const diagnostics: ModelDiagnostic[] = [];
+  const keys = new Set<string>();
+  const stray = (pair: { key: unknown; value: unknown }): pair is { key: Scalar; value: unknown } =>
+    isScalar(pair.key) &&
+    typeof pair.key.value === 'string' &&
+    /[\s()*[\],]/.test(pair.key.value) &&
+    (pair.value === null || (isScalar(pair.value) && pair.value.value === null));
+  visit(source.doc, {
+    Map(_, map) {
+      if (!map.flow) return;
+      map.items.forEach((pair, i) => {
+        if (!stray(pair) || i === 0 || stray(map.items[i - 1]!)) return;
+        // `pair` is the first stray key after the value it was cut from.
+        const owner = map.items[i - 1]!;
+        if (!isScalar(owner.key) || !isScalar(owner.value) || typeof owner.value.value !== 'string') return;
+        const parts = [owner.value.value];
+        for (let k = i; k < map.items.length && stray(map.items[k]!); k++) {
+          const key = (map.items[k]!.key as Scalar).value as string;
+          keys.add(key);
+          parts.push(key);
+        }
+        const name = String(owner.key.value);
+        const at = source.lines.linePos(pair.key.range?.[0] ?? 0);
+        diagnostics.push({
+          file: source.file,
+          line: at.line,
+          col: at.col,
+          message: `a comma ends a value inside { … }: '${name}' stops at '${owner.value.value}' and '${parts.slice(1).join(', ')}' is read as a key; quote the value: ${name}: ${JSON.stringify(parts.join(', '))}`,
+          severity: 'error',
+        });
+      });
+    },
+  });
+  return { diagnostics, keys };
+}
+
 /** Parses and validates one model file. Never throws for bad input. */
 export function loadModel(file: string, text: string): LoadedModel {
   const source = new ModelSource(file, text);
@@ -164,9 +208,12 @@ export function loadModel(file: string, text: string): LoadedModel {
     diagnostics.push(source.diag([], `YAML: ${(e as Error).message}`));
     return { source, diagnostics };
   }
+  const splits = flowCommaSplits(source);
+  diagnostics.push(...splits.diagnostics);
   const parsed = modelSchema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys' && issue.keys.every((k) => splits.keys.has(k))) continue;
       const path = issue.path.filter((k): k is PathKey => typeof k !== 'symbol');
       // Unknown keys: point at the key itself rather than the enclosing map.
       const d =
@@ -183,5 +230,7 @@ export function loadModel(file: string, text: string): LoadedModel {
     diagnostics.sort((a, b) => a.line - b.line || a.col - b.col);
     return { source, diagnostics };
   }
+  // A split the schema accepts (a free-text field) is still an error: the text is cut short.
+  if (diagnostics.length > 0) return { source, diagnostics };
   return { source, model: parsed.data, diagnostics };
 }

@@ -13,7 +13,9 @@ import {
   parseDecl,
   parseDecls,
   resolveType,
+  type TagRef,
 } from './cdecl';
+import { didYouMean, nearestNames } from './did-you-mean';
 import type { ModelDiagnostic, ModelSource, PathKey } from './load';
 import { CTX_STACK_OFF, slotsOf, splitInsnText, type TextLine } from './program';
 import {
@@ -124,17 +126,23 @@ export function resolveModel(
   const diags: ModelDiagnostic[] = [];
   const typedefs = builtinTypedefs();
   let decls: CDecl[] = [];
+  // Struct names written without a body, by where they are written (checked at the end).
+  const tagRefs: { path: PathKey[]; text: string; refs: TagRef[] }[] = [];
   if (model.types) {
+    const refs: TagRef[] = [];
+    tagRefs.push({ path: ['types'], text: model.types, refs });
     try {
-      decls = parseDecls(model.types, typedefs);
+      decls = parseDecls(model.types, typedefs, refs);
     } catch (e) {
       if (!(e instanceof CDeclError)) throw e;
       diags.push(source.diagAt(['types'], model.types, e.pos, e.reason));
     }
   }
   const parseOne = (text: string, path: PathKey[]): CDecl | undefined => {
+    const refs: TagRef[] = [];
+    tagRefs.push({ path, text, refs });
     try {
-      return parseDecl(text, typedefs);
+      return parseDecl(text, typedefs, refs);
     } catch (e) {
       if (!(e instanceof CDeclError)) throw e;
       diags.push(source.diagAt(path, text, e.pos, e.reason));
@@ -405,7 +413,58 @@ export function resolveModel(
   };
   const mod = ownerModule(model.owner);
   if (mod) resolved.module = mod;
+  if (opts.btf) diags.push(...unknownStructWarnings(tagRefs, decls, opts.btf, source));
   return { resolved, diagnostics: diags };
+}
+
+/**
+ * A struct named but neither declared with a body in `types` nor in the reference BTF
+ * becomes a BTF forward declaration: programs then cannot read its fields, and the
+ * verifier's complaint comes far from the cause. Warned where it is written.
+ */
+function unknownStructWarnings(
+  sites: readonly { path: PathKey[]; text: string; refs: TagRef[] }[],
+  decls: readonly CDecl[],
+  btf: BtfRegistry,
+  source: ModelSource,
+): ModelDiagnostic[] {
+  const declared = new Set(
+    decls.filter((d) => (d.kind === 'struct' || d.kind === 'union') && d.fields).map((d) => d.name),
+  );
+  // `struct x;` in types: an opaque type on purpose.
+  const opaque = new Set(sites.flatMap((s) => s.refs.filter((r) => r.opaque).map((r) => r.name)));
+  let known: string[] | undefined;
+  const knownNames = (): string[] => {
+    if (!known) {
+      const base = btf.vmlinux.btf;
+      known = [...declared];
+      for (let id = 1; id < base.typeCount; id++) {
+        const k = base.kindNameOf(id);
+        if (k === 'STRUCT' || k === 'UNION') known.push(base.nameOf(id));
+      }
+    }
+    return known;
+  };
+  const out: ModelDiagnostic[] = [];
+  const warned = new Set<string>();
+  for (const site of sites)
+    for (const r of site.refs) {
+      if (declared.has(r.name) || opaque.has(r.name) || btf.struct(r.name)) continue;
+      // One warning per name per site is enough.
+      const key = `${site.path.join('.')}:${r.name}`;
+      if (warned.has(key)) continue;
+      warned.add(key);
+      out.push({
+        ...source.diagAt(
+          site.path,
+          site.text,
+          r.pos,
+          `${r.kind} ${r.name} is neither declared in types nor in the reference BTF: it stays a forward declaration, so programs cannot read its fields${didYouMean(nearestNames(r.name, knownNames()))}`,
+        ),
+        severity: 'warning',
+      });
+    }
+  return out;
 }
 
 /** Designs every call of a generated block supports (a block switches mechanism as a whole). */

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { didYouMean, editDistance, nearestNames } from './did-you-mean';
+
+describe('did you mean', () => {
+  it('edit distance, bounded', () => {
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('demo_arg', 'demo_args')).toBe(1);
+    expect(editDistance('abc', 'xyzxyz', 2)).toBe(3);
+  });
+
+  it('nearest names: other case first, then closest, within a third of the length', () => {
+    expect(nearestNames('qdisc', ['Qdisc', 'qdisc_ops', 'sk_buff'])).toEqual(['Qdisc']);
+    expect(nearestNames('tcp_sok', ['tcp_sock', 'udp_sock', 'tcp_seq', 'sock'])).toEqual([
+      'tcp_sock',
+      'tcp_seq',
+    ]);
+    expect(nearestNames('zzzzzz', ['tcp_sock'])).toEqual([]);
+    expect(didYouMean(['a', 'b'])).toBe('; did you mean a, b?');
+    expect(didYouMean([])).toBe('');
+  });
+});
