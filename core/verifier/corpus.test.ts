@@ -62,7 +62,7 @@ describe('corpus reports', () => {
   const ptypes = read('test/fixtures/corpus/progtypes.jsonl');
 
   it('a case of an unmodelled program type is one line saying so, counted apart', () => {
-    const c = ptypes.find((x) => x.prog_type === 'cgroup_skb')!;
+    const c = ptypes.find((x) => (x.prog_type as string) === 'cgroup_skb')!;
     expect(unmodelledReason(c)).toBe('program type cgroup_skb is not modelled');
     expect(unmodelledReason(cases[0]!)).toBeUndefined();
     const u = unmodelledCase(c);
