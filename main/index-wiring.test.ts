@@ -190,6 +190,21 @@ describe('menu and recent files', () => {
   });
 });
 
+describe('models from the menu', () => {
+  it('Open Model… opens the editor on it and lists it under Open Recent, where it opens again', async () => {
+    const model = join(fx.userData, 'mine.yaml');
+    writeFileSync(model, 'subsystem: mine\n');
+    fx.openDialogPaths.push(model);
+    await click(fileItem('Open Model…'));
+    expect(win.webContents.sent.at(-1)).toEqual(['kmodel:menu', 'open-model', model]);
+    // The same store the home page's "recent" reads (the API worker's recentModelsFile).
+    expect(JSON.parse(readFileSync(join(fx.userData, 'recent.json'), 'utf8'))[0]).toBe(model);
+    win.webContents.sent.length = 0;
+    await click(recentItems().find((i) => i.label === model));
+    expect(win.webContents.sent).toEqual([['kmodel:menu', 'open-model', model]]);
+  });
+});
+
 describe('closing a window with unsaved edits', () => {
   beforeEach(() => {
     fx.messageBoxes.length = 0;

@@ -27,15 +27,15 @@ protocol.registerSchemesAsPrivileged([
 
 const root = findPackageRoot(app.getAppPath());
 // Model files may be anywhere: their paths come from native dialogs, drops and the menu.
-// Model files opened or saved are remembered there and listed on the home page.
+const recentFile = () => join(app.getPath('userData'), 'recent.json');
+// One recent list for programs and models: the worker adds the model files the editor
+// opens or saves, and the home page lists the model files in it.
 const backend = workerBackend({
   entry: join(here, 'worker.js'),
   root,
   fileRoots: null,
-  recentModelsFile: join(app.getPath('userData'), 'recent-models.json'),
+  recentModelsFile: recentFile(),
 });
-
-const recentFile = () => join(app.getPath('userData'), 'recent.json');
 const recent = () => readRecent(recentFile());
 function setRecent(list: string[]): void {
   writeRecent(recentFile(), list);
@@ -43,6 +43,13 @@ function setRecent(list: string[]): void {
 }
 
 function openPath(win: BrowserWindow, path: string): void {
+  if (/\.ya?ml$/i.test(path)) {
+    // A model: the editor opens it (and the worker reads it, so a missing file shows there).
+    win.webContents.send(MENU_CHANNEL, 'open-model', path);
+    app.addRecentDocument(path);
+    setRecent(pushRecent(recent(), path));
+    return;
+  }
   try {
     const hex = programHexFromFile(path);
     win.webContents.send(MENU_CHANNEL, 'open-hex', hex);
@@ -76,7 +83,7 @@ function refreshMenu(): void {
           filters: [{ name: 'kmodel models (YAML)', extensions: ['yaml', 'yml'] }],
           properties: ['openFile'],
         });
-        if (!r.canceled && r.filePaths[0]) win.webContents.send(MENU_CHANNEL, 'open-model', r.filePaths[0]);
+        if (!r.canceled && r.filePaths[0]) openPath(win, r.filePaths[0]);
       },
       recent,
       clearRecent: () => {
