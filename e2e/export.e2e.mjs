@@ -114,7 +114,22 @@ export const tests = {
       assert(md.includes(h), `markdown has ${h}`);
     assert(/\| --- \|/.test(md), 'markdown tables');
     for (const d of ['kfunc', 'wrapper', 'helper']) assert(md.includes(`| ${d}`), `comparison column ${d}`);
-    assert(/<svg[\s>]/.test(md), 'graph inlined as SVG');
+    // Mailable: tables at most 100 columns, the graph linked (not inlined), provenance and notes.
+    const wide = md.split('\n').filter((l) => l.startsWith('|') && l.length > 100);
+    assert(wide.length === 0, `tables ≤ 100 columns: ${wide[0]}`);
+    assert(!/<svg[\s>]/.test(md) && md.includes('](qdisc-graph.svg)'), 'graph linked, not inlined');
+    for (const h of [
+      '#### Takeaway',
+      '## Review notes',
+      '- kmodel ',
+      '- reference BTF sha256: ',
+      '- model sha256: ',
+    ])
+      assert(md.includes(h), `markdown has ${h}`);
+    const txt = (await downloaded(page, '[data-testid=export-txt]')).data.toString('utf8');
+    assert(txt.includes('Takeaway') && txt.includes('reference BTF sha256'), 'text export for a mail body');
+    const prov = await page.textContent('[data-testid=report-provenance]');
+    assert(/kmodel \d/.test(prov) && /sha256 [0-9a-f]{64}/.test(prov), `report page provenance: ${prov}`);
     for (const p of want.programs) assert(md.includes(`\`${p}\``), `program ${p} listed`);
     const progs = await page.locator('[data-testid=report-program]').count();
     assert(progs === want.programs.length, `${progs} program sections`);

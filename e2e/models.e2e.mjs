@@ -18,24 +18,54 @@ export const tests = {
     await page.click('[data-testid=model-list] button[data-name=qdisc]');
     await page.waitForSelector('[data-testid=model-members] tbody tr');
     // The comparison runs the whole pipeline per design; give it time.
-    await page.waitForSelector('[data-testid^=compare-] table.cmp', { timeout: 60_000 });
-    const heads = await page.$$eval('[data-testid^=compare-] table.cmp thead th', (ths) =>
+    await page.waitForSelector('[data-testid=compare-totals]', { timeout: 60_000 });
+    const heads = await page.$$eval('[data-testid=compare-totals] thead th', (ths) =>
       ths.map((t) => t.textContent),
     );
     for (const d of ['kfunc', 'wrapper', 'helper']) assert(heads.includes(d), `design column ${d}: ${heads}`);
-    assert((await page.locator('[data-testid=design-bars] rect').count()) > 0, 'bars drawn');
-    // Kernel text in bytes: a table row and a bar group, the kfunc design's bar non-empty.
-    const rows = await page.$$eval('[data-testid^=compare-] table.cmp td.metric', (c) =>
-      c.map((t) => t.textContent),
+    // Totals: the kfunc route's add_kfunc_in_insns is once per kernel, not per member or subsystem.
+    const cells = await page.$$eval('[data-testid=compare-totals] tbody tr', (trs) =>
+      Object.fromEntries(
+        trs.map((tr) => [tr.cells[0].textContent, [...tr.cells].slice(1).map((c) => c.textContent)]),
+      ),
     );
     assert(
-      rows.some((r) => r?.startsWith('kernel text (bytes')),
-      `kernel text row: ${rows}`,
+      cells['per kernel: kernel text bytes']?.[0] === '144 + ?',
+      `per-kernel text: ${JSON.stringify(cells)}`,
     );
+    assert(cells['per subsystem: kernel text bytes']?.[0] === '0', 'no kfunc text per subsystem');
+    assert(cells['per subsystem: BTF bytes emitted anyway']?.[1] !== '0', 'the wrapper pays BTF anyway');
+    // Equal rows fold into one line; member tables keep only rows that differ.
+    const same = await page.textContent('[data-testid=compare-table-init-same]');
+    assert(
+      same.startsWith('same in kfunc and wrapper:') && same.includes('xlated insns 12'),
+      `same line: ${same}`,
+    );
+    const memberRows = await page.$$eval('[data-testid=compare-table-init] td.metric', (c) =>
+      c.map((t) => t.textContent),
+    );
+    assert(!memberRows.includes('xlated insns'), `equal rows folded: ${memberRows}`);
+    const takeaway = await page.textContent('[data-testid=takeaway]');
+    assert(/They differ in BTF required: kfunc \d+/.test(takeaway), `takeaway: ${takeaway}`);
+    const profiles = await page.textContent('[data-testid=comparison-profiles]');
+    assert(
+      /kfunc answered by profile v6\.18/.test(profiles) && profiles.includes('reference BTF sha256'),
+      profiles,
+    );
+    // Bars: — (not 0) for the helper design the model does not declare.
+    assert((await page.locator('[data-testid=design-bars] rect').count()) > 0, 'bars drawn');
+    const barText = await page.$$eval('[data-testid=design-bars] text.val', (ts) =>
+      ts.map((t) => t.textContent),
+    );
+    assert(barText.includes('— helper') && !barText.includes('0 helper'), `bar values: ${barText}`);
     const barLabels = await page.$$eval('[data-testid=design-bars] text.label', (ts) =>
       ts.map((t) => t.textContent),
     );
-    assert(barLabels.includes('kernel text bytes (x86-64 6.18)'), `bar labels: ${barLabels}`);
+    assert(barLabels.includes('BTF bytes emitted anyway (subsystem)'), `bar labels: ${barLabels}`);
+    // Under v6.12 the subsystem does not exist: said instead of numbers.
+    await page.selectOption('select[aria-label="kernel profile"]', 'v6.12');
+    await page.waitForSelector('[data-testid=comparison-absent]', { timeout: 60_000 });
+    assert((await page.locator('[data-testid=compare-totals]').count()) === 0, 'no numbers under v6.12');
     assert((await page.evaluate(() => location.hash)) === '#models/qdisc', 'hash names the model');
   },
 };

@@ -35,6 +35,8 @@ export interface ModelSummary {
   /** Bytes (types + strings) the model adds on top of the reference vmlinux BTF. */
   btfBytes: number;
   sources: string[];
+  /** The model's review notes (`review:`), in file order; `index` is the note's place in the list. */
+  review: { index: number; on: string; note: string; by: string | null; status: 'open' | 'resolved' }[];
 }
 
 export function summarizeModel(r: CheckResult): ModelSummary {
@@ -84,5 +86,12 @@ export function summarizeModel(r: CheckResult): ModelSummary {
     })),
     btfBytes: r.build?.emitter.bytes() ?? 0,
     sources: model.sources,
+    review: model.review.map((n, index) => ({
+      index,
+      on: n.on,
+      note: n.note,
+      by: n.by ?? null,
+      status: n.status,
+    })),
   };
 }

@@ -10,12 +10,22 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { compareDesigns } from '../../core/analysis/compare';
-import { comparisonRows } from '../../core/analysis/format';
+import {
+  comparisonRows,
+  formatComparisonMarkdown,
+  formatComparisonTable,
+  kernelTextLines,
+  sameLine,
+  totalsRows,
+  whyNotLines,
+} from '../../core/analysis/format';
 import type { BtfRegistry } from '../../core/btf/registry';
 import { type CheckResult, checkModel } from '../../core/model/check';
 import { summarizeModel } from '../../core/model/summary';
 import type { FileAccess } from '../host/documents';
+import { makeProvenance, referenceBtfSha256 } from '../host/provenance';
 import { pushRecent, readRecent, writeRecent } from '../host/recent';
+import { findPackageRoot } from './handlers';
 import { ApiError } from './schema';
 import type {
   CompareParams,
@@ -219,18 +229,49 @@ export class ModelStore {
       c = compareDesigns(r, this.btf().vmlinux.btf, {
         ...(profile ? { profile } : {}),
         ...(member ? { member } : {}),
+        referenceBtfSha256: referenceBtfSha256(),
       });
     } catch (e) {
       throw new ApiError('bad-request', `compare: ${(e as Error).message}`);
     }
+    const designs = c.totals.map((t) => t.design);
+    const totalsWhy = whyNotLines(c.totals);
+    const totals = totalsRows(c.totals);
+    const at = this.locate(name);
     return {
       comparison: c,
-      tables: c.members.map((b) => ({
-        member: b.member,
-        designs: b.variants.map((v) => v.design),
-        kernelDesign: b.kernelDesign,
-        rows: comparisonRows(b),
-      })),
+      tables: c.members.map((b) => {
+        const rows = comparisonRows(b);
+        const statuses = b.variants.map((v) => v.status);
+        return {
+          member: b.member,
+          designs,
+          kernelDesign: b.kernelDesign,
+          rows,
+          same: sameLine(rows, designs, statuses) ?? null,
+          why: whyNotLines(b.variants).filter((l) => !totalsWhy.includes(l)),
+        };
+      }),
+      totals: {
+        member: 'totals',
+        designs,
+        kernelDesign: null,
+        rows: totals,
+        same:
+          sameLine(
+            totals,
+            designs,
+            c.totals.map((t) => t.status),
+          ) ?? null,
+        why: [...totalsWhy, ...kernelTextLines(c.totals)],
+      },
+      markdown: formatComparisonMarkdown(c),
+      text: formatComparisonTable(c, { width: 72 }),
+      provenance: makeProvenance(
+        findPackageRoot(this.dir),
+        { file: at.file, text: readFileSync(at.path, 'utf8') },
+        Object.values(c.designProfiles),
+      ),
     };
   }
 }

@@ -4,6 +4,7 @@
 // and the Electron preload (IPC) and `kmodel serve` (HTTP) carry it.
 
 import type { ModelComparison } from '../../core/analysis/compare';
+import type { Provenance } from '../../core/analysis/provenance';
 import type { ModelDiagnostic } from '../../core/model/load';
 import type { ModelSummary } from '../../core/model/summary';
 
@@ -357,13 +358,24 @@ export interface CompareTable {
   member: string;
   designs: string[];
   kernelDesign: string | null;
-  /** One metric per row, one value per design (the CLI's table). */
-  rows: { metric: string; values: string[] }[];
+  /** One metric per row, one value per design (the CLI's table); rows that differ first. */
+  rows: { metric: string; values: string[]; same: boolean }[];
+  /** The rows equal in every compared design, as one line; null when none. */
+  same: string | null;
+  /** Why a design has no numbers (not declared, not expressible and the kernel's error, no subsystem). */
+  why: string[];
 }
 
 export interface CompareResult {
   comparison: ModelComparison;
   tables: CompareTable[];
+  /** Whole-subsystem totals per design (member: 'totals'), each kernel function once. */
+  totals: CompareTable;
+  /** The comparison as Markdown (≤ 100 columns) and as text for a mail body (the CLI's own). */
+  markdown: string;
+  text: string;
+  /** kmodel version, reference kernel and BTF sha256, profiles, date, model file sha256. */
+  provenance: Provenance;
 }
 
 /** Node kinds of the subsystem graph. */

@@ -1,6 +1,6 @@
 // The review report of a model as Markdown: the same data the report route shows
-// (summary, comparison tables, subsystem graph, member programs), tables as
-// Markdown tables, the graph as inline SVG or a link to an SVG file beside it.
+// (summary, comparison, review notes, subsystem graph, member programs), short
+// Markdown tables, the graph as a link to an SVG file beside it; and as plain text.
 
 import type { CompareResult, ModelSummary, SubsystemGraph } from '../../../main/api/types';
 
@@ -25,41 +25,53 @@ const gen = (g: ModelSummary['members'][number]['prologue']): string =>
     ? `${g.insns} insns${g.design ? ` · ${g.design}` : ''}${g.calls.length ? ` · ${g.calls.join(', ')}` : ''}`
     : '';
 
-/** The compare table rows shown in the report (the 'why not' row only when it says something). */
-export const shownRows = (t: CompareResult['tables'][number]) =>
-  t.rows.filter((r) => r.metric !== 'why not' || r.values.some(Boolean));
+/** kmodel, reference kernel + BTF checksum, profiles, date, model file checksum: one line each. */
+export function provenanceLines(p: CompareResult['provenance']): string[] {
+  return [
+    `kmodel ${p.kmodel}`,
+    `reference kernel: Linux ${p.kernel.release} (${p.kernel.arch})`,
+    `reference BTF sha256: ${p.kernel.btfSha256}`,
+    `profiles: ${p.profiles.join(', ')}`,
+    `date: ${p.date}`,
+    `model: ${p.model.file}`,
+    `model sha256: ${p.model.sha256}`,
+  ];
+}
 
-export function reportMarkdown(d: ReportData, graph: { svg: string } | { href: string }): string {
+const reviewLine = (n: ModelSummary['review'][number]): string =>
+  `[${n.status}] ${n.on}${n.by ? ` (${n.by})` : ''}: ${n.note}`;
+
+/**
+ * The report as Markdown that also reads as plain text in a mail: short tables only
+ * (prototypes in code blocks, the comparison from the CLI's own ≤ 100-column Markdown),
+ * the graph as a separate SVG file linked by `href`.
+ */
+export function reportMarkdown(d: ReportData, graph: { href: string }): string {
   const s = d.summary;
   const parts: string[] = [];
   parts.push(`# ${s.title}`);
   parts.push(
-    `Model \`${d.name}\` · subsystem \`${s.subsystem}\` · \`struct ${s.structOps}\` · kernel ${s.kernel} · profile ${s.profile} · ${s.module ? `module \`${s.module}\`` : 'built into vmlinux'} · BTF +${s.btfBytes} bytes`,
+    [
+      `- model \`${d.name}\`, subsystem \`${s.subsystem}\`, \`struct ${s.structOps}\``,
+      `- kernel ${s.kernel}, profile ${s.profile}, ${s.module ? `module \`${s.module}\`` : 'built into vmlinux'}, BTF +${s.btfBytes} bytes`,
+      ...(d.compare ? provenanceLines(d.compare.provenance).map((l) => `- ${l}`) : []),
+    ].join('\n'),
   );
   parts.push('## Members');
   parts.push(
     mdTable(
-      ['member', 'prototype', 'prologue', 'epilogue'],
-      s.members.map((m) => [
-        `\`${m.name}\``,
-        m.proto ? `\`${m.proto}\`` : m.kind,
-        gen(m.prologue),
-        gen(m.epilogue),
-      ]),
+      ['member', 'prologue', 'epilogue'],
+      s.members.map((m) => [`\`${m.name}\``, gen(m.prologue), gen(m.epilogue)]),
     ),
   );
+  const protos = s.members.filter((m) => m.proto).map((m) => `${m.proto};`);
+  if (protos.length) parts.push(`\`\`\`c\n${protos.join('\n')}\n\`\`\``);
   if (s.kfuncs.length) {
     parts.push('## Kfuncs');
     parts.push(
-      mdTable(
-        ['kfunc', 'flags', 'set', 'BTF id'],
-        s.kfuncs.map((k) => [
-          `\`${k.proto}\``,
-          [...k.flags, ...(k.hidden ? ['hidden'] : [])].join(' '),
-          k.set,
-          k.btfId === null ? '' : String(k.btfId),
-        ]),
-      ),
+      `\`\`\`c\n${s.kfuncs
+        .map((k) => `${k.proto}; /* ${[k.set, ...k.flags, ...(k.hidden ? ['hidden'] : [])].join(' ')} */`)
+        .join('\n')}\n\`\`\``,
     );
   }
   if (s.wrappers.length) {
@@ -73,24 +85,11 @@ export function reportMarkdown(d: ReportData, graph: { svg: string } | { href: s
   }
   parts.push('## Call designs for generated code');
   if (d.compareError) parts.push(`_Comparison unavailable: ${d.compareError}_`);
-  else if (!d.compare || d.compare.tables.length === 0)
-    parts.push('_No member has a prologue or epilogue: nothing to compare._');
-  else
-    for (const t of d.compare.tables) {
-      parts.push(`### \`${t.member}\` (kernel uses: ${t.kernelDesign ?? 'no calls'})`);
-      parts.push(
-        mdTable(
-          ['', ...t.designs],
-          shownRows(t).map((r) => [r.metric, ...r.values]),
-        ),
-      );
-    }
+  else if (d.compare) parts.push(d.compare.markdown.trimEnd());
+  parts.push('## Review notes');
+  parts.push(s.review.length ? s.review.map((n) => `- ${reviewLine(n)}`).join('\n') : '_No review notes._');
   parts.push('## Subsystem graph');
-  parts.push(
-    'svg' in graph
-      ? `<div>\n${graph.svg.replace(/^<\?xml[^>]*>\s*/, '')}\n</div>`
-      : `![subsystem graph of ${d.name}](${graph.href})`,
-  );
+  parts.push(`![subsystem graph of ${d.name}](${graph.href})`);
   parts.push('## Member programs');
   for (const p of d.graph.programs) {
     parts.push(`### \`${p.name}\` → \`${p.member}\`${p.design ? ` (${p.design})` : ''}`);
@@ -106,14 +105,32 @@ export function reportMarkdown(d: ReportData, graph: { svg: string } | { href: s
   return `${parts.join('\n\n')}\n`;
 }
 
+/** The report as a plain-text mail body: summary, comparison (prose at 72 columns), review notes. */
+export function reportText(d: ReportData): string {
+  const s = d.summary;
+  const parts: string[] = [
+    `${s.title}\n${'='.repeat(Math.min(72, s.title.length))}`,
+    `model ${d.name}: subsystem ${s.subsystem}, struct ${s.structOps}, kernel ${s.kernel}, ${s.module ? `module ${s.module}` : 'built into vmlinux'}`,
+  ];
+  if (d.compareError) parts.push(`Comparison unavailable: ${d.compareError}`);
+  else if (d.compare) parts.push(d.compare.text.trimEnd());
+  parts.push(
+    `Review notes\n${s.review.length ? s.review.map((n) => `  ${reviewLine(n)}`).join('\n') : '  none'}`,
+  );
+  if (d.compare) parts.push(`-- \n${provenanceLines(d.compare.provenance).join('\n')}`);
+  return `${parts.join('\n\n')}\n`;
+}
+
 /** What the report route offers headless `kmodel export` (and tests) once it is drawn. */
 export interface ReportExport {
   name: string;
   /** The subsystem graph as a standalone SVG document. */
   graphSvg(): string;
   graphSize(): { width: number; height: number };
-  /** The report as Markdown; `svgHref` links the graph instead of inlining it. */
+  /** The report as Markdown; the graph is linked (`svgHref`, default `<model>-graph.svg`), never inlined. */
   markdown(opts?: { svgHref?: string }): string;
+  /** The report as plain text for a mail body. */
+  text(): string;
   /** PNG data URL of the graph, drawn from the SVG on a canvas. */
   graphPng(): Promise<string>;
 }
