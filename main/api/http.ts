@@ -18,7 +18,8 @@ import {
   reportPdfFileName,
 } from '../host/report-pdf';
 import type { ApiBackend } from './backend';
-import type { ApiEnvelope } from './types';
+import { parseJsonBody } from './json-body';
+import type { ApiEnvelope, ApiErrorInfo } from './types';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -34,7 +35,15 @@ const MIME: Record<string, string> = {
   '.wasm': 'application/wasm',
 };
 
-const MAX_BODY = 4 << 20;
+/** What one client may cost `kmodel serve` (long API calls: LONG_CALL_LIMITS in backend.ts). */
+export const SERVE_LIMITS = {
+  /** Request body; larger ones get 413. */
+  bodyBytes: 4 << 20,
+  /** Until a request's headers are in (slowloris). */
+  headersTimeoutMs: 10_000,
+  /** Until the whole request is in (a body sent a byte at a time). */
+  requestTimeoutMs: 20_000,
+};
 
 export interface ServeOptions {
   /** Folder of the built renderer (index.html at its top). */
@@ -47,6 +56,8 @@ export interface ServeOptions {
    * Chromium on this server's own #report route; tests pass a stub; null: no route).
    */
   reportPdf?: ((opts: ReportPageOptions) => Promise<Uint8Array>) | null;
+  /** Overrides the SERVE_LIMITS timeouts (tests use short ones). */
+  timeouts?: Partial<Pick<typeof SERVE_LIMITS, 'headersTimeoutMs' | 'requestTimeoutMs'>>;
 }
 
 export interface RunningServer {
@@ -56,7 +67,9 @@ export interface RunningServer {
 }
 
 function securityHeaders(res: ServerResponse): void {
-  res.setHeader('Content-Security-Policy', contentSecurityPolicy());
+  // frame-ancestors only works as a header (a meta CSP ignores it): no other page may frame the editor.
+  res.setHeader('Content-Security-Policy', `${contentSecurityPolicy()}; frame-ancestors 'none'`);
+  res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
@@ -68,21 +81,37 @@ function sendJson(res: ServerResponse, status: number, body: ApiEnvelope): void 
   res.end(text);
 }
 
+class BodyTooLarge extends Error {}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolveBody, reject) => {
+    const tooLarge = () => new BodyTooLarge(`request body over ${SERVE_LIMITS.bodyBytes} bytes`);
+    if (Number(req.headers['content-length'] ?? 0) > SERVE_LIMITS.bodyBytes) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    const onData = (c: Buffer) => {
       size += c.length;
-      if (size > MAX_BODY) {
-        reject(new Error(`request body over ${MAX_BODY} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
+      if (size <= SERVE_LIMITS.bodyBytes) return chunks.push(c);
+      // Keep reading (and dropping) so the client sees the 413, not a reset.
+      req.off('data', onData);
+      req.resume();
+      chunks.length = 0;
+      reject(tooLarge());
+    };
+    req.on('data', onData);
     req.on('end', () => resolveBody(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
 }
+
+const STATUS_OF_ERROR: Record<ApiErrorInfo['code'], number> = {
+  'bad-request': 400,
+  'not-found': 404,
+  'unknown-method': 404,
+  internal: 500,
+  timeout: 503,
+  cancelled: 499,
+};
 
 async function handleApi(req: IncomingMessage, res: ServerResponse, method: string, backend: ApiBackend) {
   const refusal = apiRequestRefusal(req.headers, isLoopbackAddress(req.socket.localAddress ?? ''));
@@ -97,21 +126,20 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, method: stri
   }
   let params: unknown;
   try {
-    const body = await readBody(req);
-    params = body.trim() ? JSON.parse(body) : undefined;
+    params = parseJsonBody(await readBody(req));
   } catch (e) {
-    sendJson(res, 400, { ok: false, error: { code: 'bad-request', message: (e as Error).message } });
+    if (e instanceof BodyTooLarge) res.setHeader('Connection', 'close');
+    const status = e instanceof BodyTooLarge ? 413 : 400;
+    sendJson(res, status, { ok: false, error: { code: 'bad-request', message: (e as Error).message } });
     return;
   }
-  const env = await backend.call(method, params);
-  const status = env.ok
-    ? 200
-    : env.error.code === 'internal'
-      ? 500
-      : env.error.code === 'unknown-method' || env.error.code === 'not-found'
-        ? 404
-        : 400;
-  sendJson(res, status, env);
+  // A client that goes away (the UI's Cancel, a closed tab) cancels its call.
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const env = await backend.call(method, params, { signal: abort.signal });
+  sendJson(res, env.ok ? 200 : STATUS_OF_ERROR[env.error.code], env);
 }
 
 const PDF_STATUS: Record<ExportErrorCode, number> = {
@@ -179,6 +207,15 @@ async function handlePdf(
 }
 
 function serveStatic(req: IncomingMessage, res: ServerResponse, root: string, path: string): void {
+  // The Host check of the API applies to the app's files too (DNS rebinding reads them otherwise).
+  const refusal = apiRequestRefusal(
+    { host: req.headers.host },
+    isLoopbackAddress(req.socket.localAddress ?? ''),
+  );
+  if (refusal) {
+    res.writeHead(403, { 'Content-Type': 'text/plain' }).end(`${refusal}\n`);
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD' }).end();
     return;
@@ -222,31 +259,39 @@ export function startServer(opts: ServeOptions): Promise<RunningServer> {
     appUrl: () => selfUrl(server.address() as AddressInfo),
     busy: { on: false },
   };
-  const server = createServer((req, res) => {
-    securityHeaders(res);
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const pdf = pdfCtx && /^\/export\/([^/]+)\.pdf$/.exec(url.pathname);
-    if (pdf) {
-      let model: string;
-      try {
-        model = decodeURIComponent(pdf[1]!);
-      } catch {
-        model = pdf[1]!;
+  const server = createServer(
+    {
+      headersTimeout: opts.timeouts?.headersTimeoutMs ?? SERVE_LIMITS.headersTimeoutMs,
+      requestTimeout: opts.timeouts?.requestTimeoutMs ?? SERVE_LIMITS.requestTimeoutMs,
+      // How often those timeouts are checked (Node's default, 30 s, lets a slow client stay that long).
+      connectionsCheckingInterval: 1_000,
+    },
+    (req, res) => {
+      securityHeaders(res);
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const pdf = pdfCtx && /^\/export\/([^/]+)\.pdf$/.exec(url.pathname);
+      if (pdf) {
+        let model: string;
+        try {
+          model = decodeURIComponent(pdf[1]!);
+        } catch {
+          model = pdf[1]!;
+        }
+        handlePdf(req, res, model, pdfCtx).catch((e) =>
+          sendJson(res, 500, { ok: false, error: { code: 'internal', message: String(e) } }),
+        );
+        return;
       }
-      handlePdf(req, res, model, pdfCtx).catch((e) =>
-        sendJson(res, 500, { ok: false, error: { code: 'internal', message: String(e) } }),
-      );
-      return;
-    }
-    const m = /^\/api\/([A-Za-z]\w*)$/.exec(url.pathname);
-    if (m) {
-      handleApi(req, res, m[1]!, opts.backend).catch((e) =>
-        sendJson(res, 500, { ok: false, error: { code: 'internal', message: String(e) } }),
-      );
-      return;
-    }
-    serveStatic(req, res, root, url.pathname);
-  });
+      const m = /^\/api\/([A-Za-z]\w*)$/.exec(url.pathname);
+      if (m) {
+        handleApi(req, res, m[1]!, opts.backend).catch((e) =>
+          sendJson(res, 500, { ok: false, error: { code: 'internal', message: String(e) } }),
+        );
+        return;
+      }
+      serveStatic(req, res, root, url.pathname);
+    },
+  );
   return new Promise((resolveStart, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {

@@ -551,8 +551,11 @@ export type ApiResult<M extends ApiMethod> = Awaited<ReturnType<KmodelApi[M]>>;
 export type ApiEnvelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorInfo };
 
 export interface ApiErrorInfo {
-  /** bad-request: the params failed validation; not-found: they name something that does not exist. */
-  code: 'bad-request' | 'not-found' | 'unknown-method' | 'internal';
+  /**
+   * bad-request: the params failed validation; not-found: they name something that does not exist;
+   * timeout: a long call ran past its deadline; cancelled: the caller gave up on it.
+   */
+  code: 'bad-request' | 'not-found' | 'unknown-method' | 'internal' | 'timeout' | 'cancelled';
   message: string;
 }
 
