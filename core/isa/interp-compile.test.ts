@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import * as B from './builders';
 import type { Insn } from './insn';
 import { type RunOptions, runProgram } from './interp';
-import { programSource, worthCompiling } from './interp-compile';
+import { isCompiled, programSource, worthCompiling } from './interp-compile';
 import { Memory } from './memory';
 import * as O from './opcodes';
 
@@ -261,17 +261,44 @@ describe('compiled engine = stepping engine', () => {
 });
 
 describe('when runProgram compiles', () => {
-  it('programs with a loop at once, loop-free ones after a few runs', () => {
-    const loop = [
-      B.BPF_MOV64_IMM(0, 3),
-      B.BPF_ALU64_IMM(O.BPF_SUB, 0, 1),
-      B.BPF_JMP_IMM(O.BPF_JNE, 0, 0, -2),
-      B.BPF_EXIT_INSN(),
-    ];
-    expect(worthCompiling(loop)).toBe(true);
+  it('a program run several times before its run; a long run mid-way, from where it stepped to', () => {
     const straight = [B.BPF_MOV64_IMM(0, 3), B.BPF_EXIT_INSN()];
     const decisions = Array.from({ length: 5 }, () => worthCompiling(straight));
     expect(decisions).toEqual([false, false, false, true, true]);
+
+    // main: stack slot, then a call to a subprogram that loops 30,000 times writing its
+    // own stack; the caller's registers and stack must survive the hand-over.
+    const p = [
+      B.BPF_MOV64_IMM(6, 66),
+      B.BPF_ST_MEM(O.BPF_DW, 10, -8, 11),
+      B.BPF_MOV64_IMM(1, 30000),
+      B.BPF_CALL_REL(4),
+      B.BPF_LDX_MEM(O.BPF_DW, 2, 10, -8),
+      B.BPF_ALU64_REG(O.BPF_ADD, 0, 2),
+      B.BPF_ALU64_REG(O.BPF_ADD, 0, 6),
+      B.BPF_EXIT_INSN(),
+      // subprogram: r0 = sum over r1 down to 1, kept in its stack slot
+      B.BPF_ST_MEM(O.BPF_DW, 10, -8, 0),
+      B.BPF_MOV64_IMM(6, 0),
+      B.BPF_LDX_MEM(O.BPF_DW, 0, 10, -8),
+      B.BPF_ALU64_REG(O.BPF_ADD, 0, 1),
+      B.BPF_STX_MEM(O.BPF_DW, 10, 0, -8),
+      B.BPF_ALU64_IMM(O.BPF_SUB, 1, 1),
+      B.BPF_JMP_IMM(O.BPF_JNE, 1, 0, -5),
+      B.BPF_EXIT_INSN(),
+    ];
+    const stepped = outcome(p, { engine: 'stepping' });
+    expect(isCompiled(p)).toBe(false);
+    const auto = outcome(p, {});
+    expect(isCompiled(p)).toBe(true); // tiered up during its first run
+    expect(auto).toEqual(stepped);
+    expect('r0' in auto && auto.r0).toBe((30000n * 30001n) / 2n + 11n + 66n);
+    // The step-limit fault past the hand-over names the same instruction.
+    const fresh = p.map((x) => ({ ...x }));
+    const limited = outcome(fresh, { stepLimit: 150_001 });
+    expect(isCompiled(fresh)).toBe(true);
+    expect(limited).toEqual(outcome(fresh, { engine: 'stepping', stepLimit: 150_001 }));
+    expect(limited).toHaveProperty('error', expect.stringMatching(/step limit of 150001/));
   });
 
   it('generates one switch case per basic block, a self loop as its own loop', () => {

@@ -90,7 +90,23 @@ import {
   sizeBytes,
 } from './opcodes';
 
-type Run = (opts: RunOptions) => RunResult;
+/**
+ * A stepping run handed over mid-way (interp.ts tiers up a long run): pc must start a
+ * block (a jump target). The stacks stay mapped in `mem` and pass to the compiled run.
+ */
+export interface SteppedState {
+  pc: number;
+  steps: number;
+  mayGoto: number;
+  mem: Memory;
+  regs: readonly bigint[];
+  /** Caller frames, outermost first. */
+  frames: readonly { returnPc: number; regs: readonly bigint[] }[];
+  /** Stack bases, one per frame, outermost first. */
+  stacks: bigint[];
+}
+
+type Run = (opts: RunOptions, from?: SteppedState) => RunResult;
 
 /** r0..r10 plus the kernel's auxiliary r11, which xlated programs may use. */
 const NREGS = 12;
@@ -105,21 +121,23 @@ const compiled = new WeakMap<readonly Insn[], Run>();
 const runsSoFar = new WeakMap<readonly Insn[], number>();
 let evalRefused = false;
 
-/** Runs of one program array after which compiling pays even without a loop. */
+/** Runs of one program array after which it is compiled before it runs. */
 const RUNS_BEFORE_COMPILING = 4;
 
 /**
- * Whether compiling the program is likely to pay: it has a loop (a jump to itself or
- * back), so a run may go on to the step limit, or it has been run several times. A
- * program run once without loops steps faster than it compiles.
+ * Whether to compile the program before running it: it was compiled already, or it has
+ * been run several times. Otherwise it steps (a program run once steps faster than it
+ * compiles) and a long run tiers up mid-way (interp.ts).
  */
 export function worthCompiling(insns: readonly Insn[]): boolean {
   if (compiled.has(insns)) return true;
   const runs = (runsSoFar.get(insns) ?? 0) + 1;
   runsSoFar.set(insns, runs);
-  if (runs >= RUNS_BEFORE_COMPILING) return true;
-  return insns.some((_x, i) => jumpTargets(insns, i).some((t) => t <= i));
+  return runs >= RUNS_BEFORE_COMPILING;
 }
+
+/** Whether the program array has been compiled. */
+export const isCompiled = (insns: readonly Insn[]): boolean => compiled.has(insns);
 
 /**
  * The compiled runner of a program (made on first use, then kept while the array
@@ -145,7 +163,14 @@ export function compiledProgram(insns: readonly Insn[]): Run | undefined {
 }
 
 /** The generated function: registers in, RunResult out (through env.finish). */
-type RunBody = (init: Int32Array, stepLimit: number, mayGoto: number) => RunResult;
+type RunBody = (
+  init: Int32Array,
+  stepLimit: number,
+  mayGoto: number,
+  pc: number,
+  steps: number,
+  depth: number,
+) => RunResult;
 
 /** How the generated program's run ended, for env.finish. */
 const END_EXIT = 0;
@@ -163,7 +188,7 @@ interface Operand {
   hi: string;
 }
 
-/** Source of one program: `return function run(init, L, mayGoto) {…}` with env bound. */
+/** Source of one program: `return function run(init, L, mayGoto, pc, steps, depth) {…}` with env bound. */
 export function programSource(insns: readonly Insn[]): string {
   const n = insns.length;
   const leaders = new Set<number>([0]);
@@ -190,9 +215,9 @@ export function programSource(insns: readonly Insn[]): string {
   out.push(
     '"use strict";',
     'const { io, F, mulhu, ld1, ld2, ld4, ld8, st1, st2, st4, st8, slow, helper, kfunc, callx, pushStack, popStack, fault, overLimit, fellOff, finish, shl, shr, sar } = env;',
-    'return function run(init, L, mayGoto) {',
+    'return function run(init, L, mayGoto, pc, steps, depth) {',
     `  let ${Array.from({ length: NREGS }, (_, r) => `${lo(r)} = init[${2 * r}], ${hi(r)} = init[${2 * r + 1}]`).join(', ')};`,
-    '  let pc = 0, steps = 0, depth = 0, t = 0, u = 0;',
+    '  let t = 0, u = 0;',
     '  dispatch: for (;;) {',
     '    switch (pc) {',
   );
@@ -786,25 +811,37 @@ function runner(insns: readonly Insn[], factory: (env: Env) => RunBody): Run {
   const body = factory(env);
 
   const init = new Int32Array(2 * NREGS);
-  return (o: RunOptions): RunResult => {
-    if (busy) return compiledOnce(insns, factory)(o); // re-entered from a helper
+  const setPair = (into: Int32Array, at: number, v: bigint) => {
+    into[at] = Number(v & 0xffffffffn) | 0;
+    into[at + 1] = Number(v >> 32n) | 0;
+  };
+  return (o: RunOptions, from?: SteppedState): RunResult => {
+    if (busy) return compiledOnce(insns, factory)(o, from); // re-entered from a helper
     busy = true;
     opts = o;
-    mem = o.mem ?? new Memory();
-    stacks = [];
+    mem = from?.mem ?? o.mem ?? new Memory();
     stepLimit = o.stepLimit ?? 1_000_000;
     forget();
     init.fill(0);
-    (o.args ?? []).slice(0, 5).forEach((a, k) => {
-      const v = u64(BigInt(a));
-      init[2 * (k + 1)] = Number(v & 0xffffffffn) | 0;
-      init[2 * (k + 1) + 1] = Number(v >> 32n) | 0;
-    });
     try {
+      if (from) {
+        stacks = from.stacks;
+        from.regs.forEach((v, r) => setPair(init, 2 * r, v ?? 0n));
+        from.frames.forEach((f, k) => {
+          const at = k * FRAME_INTS;
+          for (let r = 0; r < NREGS; r++) setPair(env.F, at + 2 * r, f.regs[r] ?? 0n);
+          env.F[at + 2 * NREGS] = f.returnPc;
+        });
+        return body(init, stepLimit, from.mayGoto, from.pc, from.steps, from.frames.length);
+      }
+      stacks = [];
+      (o.args ?? []).slice(0, 5).forEach((a, k) => {
+        setPair(init, 2 * (k + 1), u64(BigInt(a)));
+      });
       env.pushStack(0);
       init[20] = MAX_BPF_STACK;
       init[21] = STACK_HI;
-      return body(init, stepLimit, o.mayGotoBudget ?? BPF_MAX_LOOPS);
+      return body(init, stepLimit, o.mayGotoBudget ?? BPF_MAX_LOOPS, 0, 0, 0);
     } finally {
       while (stacks.length) env.popStack();
       busy = false;

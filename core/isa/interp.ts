@@ -107,8 +107,8 @@ export interface RunOptions {
   trace?(index: number, regs: readonly bigint[], depth: number): void;
   /**
    * 'compiled' turns the program into JavaScript once (interp-compile.ts); 'stepping'
-   * decodes each instruction as it runs. Unset: compiled for programs with loops or run
-   * several times, stepping otherwise. A trace always steps.
+   * decodes each instruction as it runs. Unset: compiled for a program run several
+   * times; otherwise it steps, and a long run goes on compiled. A trace always steps.
    */
   engine?: 'compiled' | 'stepping';
 }
@@ -161,16 +161,22 @@ interface Frame {
 /** Runs a program from instruction 0 until its main frame exits. */
 export function runProgram(insns: readonly Insn[], opts: RunOptions = {}): RunResult {
   if (opts.validate !== false) validateProgram(insns, opts.validate ?? { callx: true, xlated: true });
-  const compile = opts.engine === 'compiled' || (opts.engine === undefined && worthCompiling(insns));
-  if (compile && !opts.trace) {
+  const auto = opts.engine === undefined && !opts.trace;
+  if (opts.engine === 'compiled' || (auto && worthCompiling(insns))) {
     const run = compiledProgram(insns);
     if (run) return run(opts);
   }
-  return stepProgram(insns, opts);
+  return stepProgram(insns, opts, auto);
 }
 
-/** The stepping engine: decodes and executes one instruction at a time. */
-function stepProgram(insns: readonly Insn[], opts: RunOptions): RunResult {
+/**
+ * The stepping engine: decodes and executes one instruction at a time. With `tierUp`, a
+ * run still going after a while (a loop) hands its state to the compiled engine at its
+ * next backward jump, whose target starts a compiled block.
+ */
+function stepProgram(insns: readonly Insn[], opts: RunOptions, tierUp: boolean): RunResult {
+  // Compiling pays once stepping has cost about what compiling does (which grows with size).
+  const tierUpAt = 20_000 + 100 * insns.length;
   const mem = opts.mem ?? new Memory();
   const stepLimit = opts.stepLimit ?? 1_000_000;
   let mayGoto = opts.mayGotoBudget ?? BPF_MAX_LOOPS;
@@ -212,6 +218,11 @@ function stepProgram(insns: readonly Insn[], opts: RunOptions): RunResult {
       if (pc < 0 || pc >= n) {
         i = Math.max(0, Math.min(pc, n) - 1);
         fault('fell-off', `execution ran off the program at ${pc}`);
+      }
+      if (tierUp && pc <= i && steps >= tierUpAt) {
+        const run = compiledProgram(insns);
+        if (run) return run(opts, { pc, steps, mayGoto, mem, regs, frames, stacks: stacks.splice(0) });
+        tierUp = false;
       }
       i = pc;
       if (++steps > stepLimit) fault('step-limit', `step limit of ${stepLimit} instructions reached`);
