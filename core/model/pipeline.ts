@@ -19,11 +19,12 @@ import type { KfuncResolver } from '../verifier/fixups/kfunc';
 import type { LoadAttr, LoadKfuncs, VerifyEnv } from '../verifier/index';
 import type { InsnAuxData } from '../verifier/ops';
 import { type StructOpsModelHooks, verifierOpsFor } from '../verifier/progtypes/index';
+import { structOpsFromRules } from '../verifier/progtypes/struct-ops-rules';
 import { assembleGenerated, type EncodedCall, MODULE_BTF_FD_IDX, type ModelBuild } from './build';
 import type { CheckResult } from './check';
-import { modelCtxAccess } from './ctx-access';
 import type { ResolvedModel } from './resolve';
 import type { CallDesign, ProfileName } from './schema';
+import { modelStructOpsRules } from './struct-ops-rules';
 
 /** The BTF registry a model's programs load against: reference vmlinux + the model's own BTF. */
 export function modelRegistry(model: ResolvedModel, build: ModelBuild, base: Btf): BtfRegistry {
@@ -166,9 +167,13 @@ export function modelAttach(
     attr: {
       progType: 'struct_ops',
       attach: { struct: model.model.struct_ops.name, member },
-      structOps: modelStructOpsHooks(model, build, as, rm, design, opts.sink),
+      // The model's struct_ops: its rules (check_member, ctx access, writable fields, filters)
+      // and its generated pro/epilogues.
+      structOps: {
+        ...structOpsFromRules(modelStructOpsRules(model.model), modelTypesBtf(model, registry, base)),
+        ...modelStructOpsHooks(model, build, as, rm, design, opts.sink),
+      },
       kfuncs: modelLoadKfuncs(model, build, registry, base),
-      ctxAccess: modelCtxAccess(model, member, modelTypesBtf(model, registry, base)),
     },
     env: { btf: registry, addressSpace: as, profile: kernelProfile(profileName, opts.arch ?? 'x86_64') },
   };

@@ -73,13 +73,20 @@ const ctxRules = z.strictObject({
     .array(z.int().min(0).max(11))
     .optional()
     .describe('arguments named __ref in the CFI stub: the program owns a reference it must release'),
+  nullable: z
+    .array(z.int().min(0).max(11))
+    .optional()
+    .describe('arguments named __nullable in the CFI stub: PTR_MAYBE_NULL, checked before use'),
 });
 
 const member = z.strictObject({
   name: ident,
   decl: z.string().optional().describe('C member declaration; optional when struct_ops.btf names the type'),
   kind: z.enum(['op', 'data', 'unsupported']).optional().describe('default: op for function pointers'),
-  sleepable: z.boolean().optional(),
+  sleepable: z
+    .boolean()
+    .optional()
+    .describe('sleepable programs may implement it (with struct_ops.sleepable: listed, only these)'),
   ctx: ctxRules.optional(),
   prologue: generated.optional(),
   epilogue: generated.optional(),
@@ -103,7 +110,15 @@ const kfuncSet = z.strictObject({
   name: ident,
   hook: z.array(z.enum(KFUNC_HOOKS)).min(1),
   owner: owner.optional().describe('default: the model owner'),
-  filter: ident.optional(),
+  filter: ident.optional().describe('the kernel filter function, e.g. bpf_qdisc_kfunc_filter'),
+  filter_rule: z
+    .strictObject({
+      kind: z.literal('per_member'),
+      sets: z.record(ident, z.array(ident)).describe('member → the kfuncs of this set its programs may call'),
+      default: z.enum(['allow', 'deny']).optional().describe('members not in sets (default allow)'),
+    })
+    .optional()
+    .describe('what the filter does, as the generic rule the verifier applies'),
   source: z.string().optional(),
   kfuncs: z.array(kfunc).min(1),
 });
@@ -121,8 +136,11 @@ const program = z.strictObject({
   member: ident,
   insns: insnText,
   license: z.string().default('GPL'),
+  sleepable: z.boolean().optional().describe('loaded with BPF_F_SLEEPABLE'),
   expect: z
     .strictObject({
+      verdict: z.enum(['accept', 'reject']).optional().describe('pinned load outcome (default accept)'),
+      error: z.string().optional().describe("the kernel's reason line when the load is rejected"),
       xlated: z.string().optional().describe('expected xlated dump, `N: insn` per line, prefix match'),
       retval: z.int().optional(),
       source: z.string().optional(),
@@ -156,6 +174,18 @@ export const modelSchema = z.strictObject({
       )
       .min(1),
     get_func_proto: z.string().optional().describe('e.g. bpf_base_func_proto'),
+    helpers: z
+      .array(ident)
+      .optional()
+      .describe('helpers get_func_proto adds to bpf_base_func_proto (enum bpf_func_id names, no bpf_)'),
+    sleepable: z
+      .enum(['any', 'listed'])
+      .optional()
+      .describe('listed: check_member refuses sleepable programs on members without sleepable: true'),
+    promote: z
+      .array(z.strictObject({ from: ident, to: ident }))
+      .optional()
+      .describe('is_valid_access: a pointer argument to struct `from` reads as a pointer to struct `to`'),
     members: z.array(member).min(1),
     writable: z.array(writable).optional().describe('fields btf_struct_access lets programs write'),
   }),

@@ -540,8 +540,8 @@ export function processBpfExit(v: Verifier): 'next' | 'exit' {
     v.fail(EINVAL, `Unreleased reference id=${st.refs[0]!.id} alloc_insn=${st.refs[0]!.insnIdx}`);
   }
   if (st.curframe > 0) {
+    // prepare_func_exit copies R0 back unread: a void subprogram may leave it NOT_INIT.
     const callee = curFunc(st);
-    v.checkRegArg(0, 'src');
     const r0 = callee.regs[0]!;
     if (r0.type === 'PTR_TO_STACK' && r0.frameno === callee.frameno) {
       v.fail(EINVAL, 'cannot return stack pointer to the caller');

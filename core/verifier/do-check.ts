@@ -86,7 +86,12 @@ export interface KfuncEnv {
 
 export interface DoCheckEnv {
   insns: Insn[];
-  ops: BpfVerifierOps & { r0Optional?: boolean; directPacketWrite?: boolean; mayAccessSkb?: boolean };
+  ops: BpfVerifierOps & {
+    r0Optional?: boolean;
+    directPacketWrite?: boolean;
+    mayAccessSkb?: boolean;
+    btfStructAccess?(btfId: number, off: number, size: number): string | null;
+  };
   progType: string;
   maps: MapDef[];
   subprogs: SubprogInfo[];

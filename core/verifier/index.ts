@@ -7,10 +7,12 @@ import { BPF_CALL, BPF_CMPXCHG, BPF_JMP, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL 
 import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
 import { helperProtoById } from '../kernel/helpers';
 import type { KernelProfile } from '../kernel/profiles';
+import { REFERENCE_STRUCT_OPS } from '../kernel/struct-ops-rules';
 import {
   type DoCheckStats,
   E2BIG,
   EINVAL,
+  type KfuncEnv,
   type MapDef,
   type SubprogInfo,
   Verifier,
@@ -23,7 +25,14 @@ import { vmlinuxKfuncEnv } from './kfunc-sets';
 import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
 import { VerifierLog } from './log';
 import type { BpfAccessType, CtxAccessInfo, InsnAuxData } from './ops';
-import { type ProgTypeName, type StructOpsModelHooks, verifierOpsFor } from './progtypes/index';
+import {
+  type BpfStructOps,
+  type ProgTypeName,
+  resolveStructOpsMember,
+  type StructOpsMember,
+  verifierOpsFor,
+} from './progtypes/index';
+import { structOpsFromRules } from './progtypes/struct-ops-rules';
 
 export type { MapDef, SubprogInfo } from './do-check';
 export { VerifierError } from './do-check';
@@ -35,8 +44,13 @@ export interface LoadAttr {
   maps?: MapDef[];
   logLevel?: 0 | 1 | 2;
   profile?: string;
-  /** A modeled struct_ops subsystem's verifier_ops (gen_prologue/gen_epilogue, func protos). */
-  structOps?: StructOpsModelHooks;
+  /**
+   * The struct_ops subsystem of the attach target (check_member, verifier_ops, stub
+   * annotations, kfunc filters). Default: the one the kernel registers for that struct.
+   */
+  structOps?: BpfStructOps;
+  /** BPF_F_SLEEPABLE. */
+  sleepable?: boolean;
   /** Kfuncs of a model (module BTF via fd_array); without it only the built-in sets apply. */
   kfuncs?: LoadKfuncs;
   /** A model's own is_valid_access / btf_struct_access rules, layered on the program type's. */
@@ -161,6 +175,8 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
     seenDirectWrite: false,
   };
   let subprogs: SubprogInfo[] = [{ start: 0, stackDepth: 0, hasTailCall: false, hasLdAbs: false }];
+  let stOps: BpfStructOps | undefined;
+  let member: StructOpsMember | undefined;
   const reject = (errno: number): VerifyResult => {
     {
       const t = log.tail(16);
@@ -213,6 +229,10 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
           EINVAL,
           `attach to invalid member ${m.name}(@idx ${idx}) of struct ${a.struct}`,
         );
+      stOps = attr.structOps ?? registeredStructOps(a.struct, vmBtf);
+      member = resolveStructOpsMember(env.btf, { ...a, memberIndex: idx });
+      const err = stOps?.checkMember?.(member, { sleepable: !!attr.sleepable }) ?? 0;
+      if (err) throw new VerifierError(-err, `attach to unsupported member ${m.name} of struct ${a.struct}`);
     }
     resolvePseudoLdimm64(insns, maps, aux);
     const cfg = checkCfg(insns);
@@ -220,7 +240,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       btf: env.btf,
       attach: attr.attach ?? null,
       log: (l) => log.write(`${l}\n`),
-      ...(attr.structOps ? { structOps: attr.structOps } : {}),
+      ...(stOps ? { structOps: stOps } : {}),
       ...(env.profile ? { profile: env.profile } : {}),
       ...(env.addressSpace ? { addressSpace: as } : {}),
     });
@@ -245,6 +265,10 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
     const helperArgs = (id: number): number =>
       ops.getFuncProto(id)?.args.length ?? helperProtoById(id)?.args.length ?? 5;
     const liveIn = computeLiveRegisters(insns, helperArgs, kfuncArgs);
+    const refcounted = [
+      ...(attr.ctxAccess?.refcountedArgs ?? []),
+      ...(member ? (stOps?.refcountedArgs?.(member) ?? []) : []),
+    ];
     const v = new Verifier({
       insns,
       ops,
@@ -254,11 +278,15 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       aux,
       log,
       btf: attr.kfuncs ? typesView(env.btf, attr.kfuncs.btf) : env.btf,
-      kfunc: attr.kfuncs
-        ? { btf: attr.kfuncs.btf, allowed: attr.kfuncs.allowed, flags: attr.kfuncs.flags }
-        : vmlinuxKfuncEnv(env.btf, attr.progType),
+      kfunc: filteredKfuncs(
+        attr.kfuncs
+          ? { btf: attr.kfuncs.btf, allowed: attr.kfuncs.allowed, flags: attr.kfuncs.flags }
+          : vmlinuxKfuncEnv(env.btf, attr.progType),
+        stOps,
+        member,
+      ),
       liveIn,
-      ...(attr.ctxAccess?.refcountedArgs?.length ? { refcountedCtxArgs: attr.ctxAccess.refcountedArgs } : {}),
+      ...(refcounted.length ? { refcountedCtxArgs: refcounted } : {}),
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
       forceCkpt: cfg.forceCkpt,
@@ -335,6 +363,23 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
     }
     throw e;
   }
+}
+
+/** bpf_struct_ops_find: the subsystem the reference kernel registers for a struct_ops type. */
+function registeredStructOps(struct: string, vmlinux: Btf): BpfStructOps | undefined {
+  const rules = REFERENCE_STRUCT_OPS.find((r) => r.name === struct);
+  return rules ? structOpsFromRules(rules, vmlinux) : undefined;
+}
+
+/** btf_kfunc_id_set_contains with the subsystem's filter for the attached member applied. */
+function filteredKfuncs(
+  k: KfuncEnv,
+  stOps: BpfStructOps | undefined,
+  member: StructOpsMember | undefined,
+): KfuncEnv {
+  const allows = stOps?.kfuncAllowed;
+  if (!allows || !member) return k;
+  return { ...k, allowed: (name, id) => k.allowed(name, id) && allows(member, name) };
 }
 
 /**

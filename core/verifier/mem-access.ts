@@ -475,17 +475,11 @@ export function checkPtrToBtfAccess(
   }
   const btf = v.env.btf?.vmlinux.btf;
   if (!btf) v.fail(EACCES, `R${regno} invalid mem access 'ptr_'`);
-  const ops = v.env.ops as {
-    btfStructAccess?: (btfId: number, off: number, size: number) => string | null;
-  };
   if (t === 'write') {
-    if (ops.btfStructAccess) {
-      const err = ops.btfStructAccess(reg.btfId, off, size);
-      if (err) v.fail(EACCES, err);
-    } else {
-      const err = tcpCaBtfStructAccess(btf, reg.btfId, off, size);
-      if (err) v.fail(EACCES, err);
-    }
+    // btf_struct_access: only the subsystem's verifier_ops may let a program write.
+    const access = v.env.ops.btfStructAccess;
+    const err = access ? access(reg.btfId, off, size) : 'only read is supported';
+    if (err) v.fail(EACCES, err);
     return;
   }
   const res = btfStructWalk(btf, reg.btfId, off, size);
@@ -665,62 +659,4 @@ function btfStructWalk(btf: Btf, structId: number, off: number, size: number): {
     if (!found) return {};
   }
   return {};
-}
-
-/** bpf_tcp_ca_btf_struct_access: the tcp_sock fields a congestion control may write. */
-function tcpCaBtfStructAccess(btf: Btf, btfId: number, off: number, size: number): string | null {
-  const t = btf.type(skipMods(btf, btfId));
-  if (t.name !== 'tcp_sock') return 'only read is supported';
-  const find = (path: string[]): { off: number; size: number } | undefined => {
-    let id = skipMods(btf, btfId);
-    let base = 0;
-    for (const p of path) {
-      const loc = findMemberDeep(btf, id, p);
-      if (!loc) return undefined;
-      base += loc.off;
-      id = loc.type;
-    }
-    return { off: base, size: sizeOfType(btf, id) };
-  };
-  const allowed: string[][] = [
-    ['sk_pacing_rate'],
-    ['sk_pacing_status'],
-    ['icsk_ca_priv'],
-    ['icsk_ack', 'pending'],
-    ['snd_cwnd'],
-    ['snd_cwnd_cnt'],
-    ['snd_cwnd_stamp'],
-    ['snd_ssthresh'],
-    ['ecn_flags'],
-    ['app_limited'],
-  ];
-  for (const p of allowed) {
-    const m = find(p);
-    if (!m) continue;
-    const isRange = p[0] === 'icsk_ca_priv';
-    if (off === m.off || (isRange && off >= m.off && off < m.off + m.size)) {
-      const end = m.off + m.size;
-      if (off + size > end) {
-        return `write access at off ${off} with size ${size} beyond the member of tcp_sock ended at ${end}`;
-      }
-      return null;
-    }
-  }
-  return `no write support to tcp_sock at off ${off}`;
-}
-
-function findMemberDeep(btf: Btf, structId: number, name: string): { off: number; type: number } | undefined {
-  const t = btf.type(skipMods(btf, structId));
-  if (t.kind !== 'STRUCT' && t.kind !== 'UNION') return undefined;
-  for (const m of t.members) {
-    if (m.name === name) return { off: Math.floor(m.bitOffset / 8), type: m.type };
-  }
-  for (const m of t.members) {
-    const mt = btf.type(skipMods(btf, m.type));
-    if (mt.kind === 'STRUCT' || mt.kind === 'UNION') {
-      const r = findMemberDeep(btf, m.type, name);
-      if (r) return { off: Math.floor(m.bitOffset / 8) + r.off, type: r.type };
-    }
-  }
-  return undefined;
 }

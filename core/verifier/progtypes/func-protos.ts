@@ -1,6 +1,6 @@
 // get_func_proto per program type: which helpers a program may call (net/core/filter.c
 // sk_filter_func_proto, tc_cls_act_func_proto, xdp_func_proto, bpf_sk_base_func_proto;
-// kernel/bpf/helpers.c bpf_base_func_proto; net/ipv4/bpf_tcp_ca.c). The loads modeled
+// kernel/bpf/helpers.c bpf_base_func_proto; struct_ops add their own). The loads modeled
 // here are privileged (CAP_BPF + CAP_PERFMON), so capability-gated base helpers are in.
 
 import { funcIdName } from '../../isa/helper-names';
@@ -74,8 +74,6 @@ const XDP = [
   'xdp_adjust_tail',
 ];
 
-const TCP_CA = ['tcp_send_ack', 'ktime_get_coarse_ns'];
-
 function table(
   names: readonly string[],
   overrides: Readonly<Record<string, string>> = {},
@@ -94,7 +92,6 @@ const BASE_TABLE = table(BASE);
 const SK_FILTER_TABLE = table([...SK_BASE, ...SK_FILTER]);
 const TC_TABLE = table([...SK_BASE, ...TC_CLS_ACT]);
 const XDP_TABLE = table([...SK_BASE, ...XDP], XDP_SYMBOL_OVERRIDES);
-const TCP_CA_TABLE = table([...BASE, ...TCP_CA]);
 
 export type FuncProtoFn = (funcId: number) => BpfFuncProto | undefined;
 
@@ -102,8 +99,11 @@ export const bpfBaseFuncProto: FuncProtoFn = (id) => BASE_TABLE.get(id);
 export const skFilterFuncProto: FuncProtoFn = (id) => SK_FILTER_TABLE.get(id);
 export const tcClsActFuncProto: FuncProtoFn = (id) => TC_TABLE.get(id);
 export const xdpFuncProto: FuncProtoFn = (id) => XDP_TABLE.get(id);
-/** bpf_tcp_ca_get_func_proto (setsockopt/getsockopt are not modeled). */
-export const bpfTcpCaGetFuncProto: FuncProtoFn = (id) => TCP_CA_TABLE.get(id);
+/** A struct_ops get_func_proto: bpf_base_func_proto plus the subsystem's own helpers. */
+export function baseFuncProtoWith(helpers: readonly string[]): FuncProtoFn {
+  const t = table([...BASE, ...helpers.filter((h) => !BASE.includes(h))]);
+  return (id) => t.get(id);
+}
 
 /** The names a program type's get_func_proto accepts (for docs and the UI). */
 export function allowedHelperNames(fn: FuncProtoFn): string[] {

@@ -9,7 +9,9 @@ import { decodeInsns } from '../../isa/encoding';
 import { BPF_B, BPF_DW, BPF_H, BPF_W } from '../../isa/opcodes';
 import { x86_64AddressSpace } from '../../kernel/address-space';
 import { kernelProfile } from '../../kernel/profiles';
+import { REFERENCE_STRUCT_OPS } from '../../kernel/struct-ops-rules';
 import { verifierOpsFor } from '.';
+import { structOpsFromRules } from './struct-ops-rules';
 
 const root = join(__dirname, '../../..');
 const btf = new BtfRegistry(parseBtf(gunzipSync(readFileSync(join(root, 'assets/vmlinux.btf.gz')))));
@@ -152,17 +154,21 @@ describe('get_func_proto', () => {
   });
 });
 
-describe('struct_ops (tcp_congestion_ops)', () => {
+describe('struct_ops (tcp_congestion_ops, rules of models/tcp_cc.yaml)', () => {
   const logs: string[] = [];
+  const rules = REFERENCE_STRUCT_OPS.find((r) => r.name === 'tcp_congestion_ops')!;
+  const structOps = structOpsFromRules(rules, btf.vmlinux.btf);
   const ssthresh = verifierOpsFor('struct_ops', {
     btf,
     attach: { struct: 'tcp_congestion_ops', member: 'ssthresh', memberIndex: 0 },
     log: (l) => logs.push(l),
+    structOps,
   });
   const congAvoid = verifierOpsFor('struct_ops', {
     btf,
     attach: { struct: 'tcp_congestion_ops', member: 'cong_avoid', memberIndex: 1 },
     log: (l) => logs.push(l),
+    structOps,
   });
   it('types arg0 as a trusted tcp_sock and logs like btf_ctx_access (hand-0156)', () => {
     logs.length = 0;

@@ -9,7 +9,6 @@ import { type KernelProfile, REFERENCE_PROFILE } from '../../kernel/profiles';
 import type { BpfAccessType, BpfVerifierOps, CtxAccessInfo, CtxAccessOpts } from '../ops';
 import {
   bpfBaseFuncProto,
-  bpfTcpCaGetFuncProto,
   type FuncProtoFn,
   skFilterFuncProto,
   tcClsActFuncProto,
@@ -26,7 +25,6 @@ import {
   tcClsActIsValidAccess,
 } from './skb';
 import {
-  bpfTcpCaIsValidAccess,
   btfCtxAccess,
   memberReturnsVoid,
   resolveStructOpsMember,
@@ -39,24 +37,46 @@ import { xdpConvertCtxAccess, xdpIsValidAccess } from './xdp';
 export type ProgTypeName = 'socket_filter' | 'sched_cls' | 'xdp' | 'struct_ops';
 
 /**
- * What a subsystem model supplies for its struct_ops type (the kernel's st_ops->verifier_ops).
- * Pro/epilogue lists come without the copy of insn 0; the ops append it.
+ * A struct_ops subsystem as the verifier sees it: its `struct bpf_struct_ops` (check_member)
+ * and `struct bpf_verifier_ops` (is_valid_access, btf_struct_access, get_func_proto,
+ * gen_prologue, gen_epilogue), its CFI stubs' argument annotations and its kfunc filters.
+ * The verifier asks these and never names a subsystem. Pro/epilogue lists come without the
+ * copy of insn 0; the ops append it.
  */
-export interface StructOpsModelHooks {
+export interface BpfStructOps {
+  /** check_member: 0, or the negative errno that refuses the member for this program. */
+  checkMember?(member: StructOpsMember, prog: { sleepable: boolean }): number;
+  /** is_valid_access; `base` is btf_ctx_access for the member. */
+  isValidAccess?(
+    member: StructOpsMember,
+    off: number,
+    size: number,
+    type: BpfAccessType,
+    base: () => CtxAccessInfo | undefined,
+  ): CtxAccessInfo | undefined;
+  /** btf_struct_access for writes: null = allowed, else the log line. */
+  btfStructAccess?(btfId: number, off: number, size: number): string | null;
   genPrologue?(member: StructOpsMember, directWrite: boolean): Insn[];
   genEpilogue?(member: StructOpsMember, ctxStackOff: number): Insn[];
   getFuncProto?: FuncProtoFn;
   /** Argument indices whose CFI-stub names end in __nullable (PTR_MAYBE_NULL). */
   nullableArgs?(member: StructOpsMember): number[];
+  /** Argument indices whose CFI-stub names end in __ref: referenced at entry. */
+  refcountedArgs?(member: StructOpsMember): number[];
+  /** The kfunc id set filter: may a program of `member` call `kfunc`? */
+  kfuncAllowed?(member: StructOpsMember, kfunc: string): boolean;
 }
+
+/** The name model code used before the hooks grew into the whole struct_ops interface. */
+export type StructOpsModelHooks = BpfStructOps;
 
 export interface ProgTypeContext {
   btf: BtfRegistry;
   attach?: StructOpsAttach | null;
   profile?: KernelProfile;
   addressSpace?: AddressSpace;
-  /** Hooks of a modeled struct_ops subsystem; tcp_congestion_ops is built in. */
-  structOps?: StructOpsModelHooks;
+  /** The struct_ops subsystem implementing the attach target (none: plain btf_ctx_access). */
+  structOps?: BpfStructOps;
   /** Where btf_ctx_access writes its log lines (the verifier log). */
   log?: VerifierLog;
   /** MIN_NAPI_ID of the build (NR_CPUS + 1); the reference kernel has NR_CPUS 256. */
@@ -79,6 +99,8 @@ export interface ProgTypeOps extends BpfVerifierOps {
   member?: StructOpsMember;
   /** struct_ops programs must be GPL-compatible. */
   gplRequired: boolean;
+  /** btf_struct_access for writes through PTR_TO_BTF_ID: null = allowed, else the log line. */
+  btfStructAccess?(btfId: number, off: number, size: number): string | null;
 }
 
 /** Builds the verifier ops for one program of `progType`. */
@@ -157,12 +179,12 @@ function structOpsOps(ctx: ProgTypeContext): ProgTypeOps {
   const member = resolveStructOpsMember(ctx.btf, ctx.attach);
   const hooks = ctx.structOps;
   const log = ctx.log;
-  const isTcpCa = ctx.attach.struct === 'tcp_congestion_ops';
   const nullable = hooks?.nullableArgs?.(member) ?? [];
+  const base = (off: number, size: number, type: BpfAccessType) =>
+    btfCtxAccess(member, off, size, type, log, nullable);
+  const own = hooks?.isValidAccess;
   const isValidAccess = (off: number, size: number, type: BpfAccessType): CtxAccessInfo | undefined =>
-    isTcpCa
-      ? bpfTcpCaIsValidAccess(ctx.btf, member, off, size, type, log)
-      : btfCtxAccess(member, off, size, type, log, nullable);
+    own ? own(member, off, size, type, () => base(off, size, type)) : base(off, size, type);
   const ops: ProgTypeOps = {
     progType: 'struct_ops',
     retRange: null,
@@ -172,9 +194,10 @@ function structOpsOps(ctx: ProgTypeContext): ProgTypeOps {
     directPacketWrite: false,
     gplRequired: true,
     member,
-    getFuncProto: hooks?.getFuncProto ?? (isTcpCa ? bpfTcpCaGetFuncProto : bpfBaseFuncProto),
+    getFuncProto: hooks?.getFuncProto ?? bpfBaseFuncProto,
     isValidAccess,
   };
+  if (hooks?.btfStructAccess) ops.btfStructAccess = hooks.btfStructAccess;
   if (hooks?.genPrologue) {
     const gen = hooks.genPrologue;
     ops.genPrologue = (directWrite, insn0) => {

@@ -1,7 +1,7 @@
 // BPF_PROG_TYPE_STRUCT_OPS: the ctx is the u64 argument array of the ops member the
 // program implements, typed by that member's function prototype in BTF
-// (btf_ctx_access via bpf_tracing_btf_ctx_access, kernel/bpf/btf.c), plus the
-// tcp_congestion_ops promotion of `struct sock *` to `struct tcp_sock *`.
+// (btf_ctx_access via bpf_tracing_btf_ctx_access, kernel/bpf/btf.c). What a subsystem adds
+// on top comes from its rules (struct-ops-rules.ts).
 import type { Btf, BtfFuncProto } from '../../btf/btf';
 import { BTF_KIND_NAMES } from '../../btf/kinds';
 import { funcProtoOf } from '../../btf/layout';
@@ -122,24 +122,6 @@ export function btfCtxAccess(
   log(`func '${tname}' arg${arg} has btf_id ${btfId} type ${BTF_KIND_NAMES[pk]} '${btf.nameOf(id)}'`);
   const info: CtxAccessInfo = { regType: 'PTR_TO_BTF_ID', btfId, trusted: true };
   if (nullableArgs.includes(arg)) info.maybeNull = true;
-  return info;
-}
-
-/** bpf_tcp_ca_is_valid_access: `struct sock *` arguments become `struct tcp_sock *`. */
-export function bpfTcpCaIsValidAccess(
-  btf: BtfRegistry,
-  member: StructOpsMember,
-  off: number,
-  size: number,
-  type: BpfAccessType,
-  log?: VerifierLog,
-): CtxAccessInfo | undefined {
-  const info = btfCtxAccess(member, off, size, type, log);
-  if (info?.regType !== 'PTR_TO_BTF_ID') return info;
-  const sock = btf.findByName('sock', 'STRUCT');
-  const tcpSock = btf.findByName('tcp_sock', 'STRUCT');
-  if (sock && tcpSock && sock.obj === member.obj && info.btfId === sock.id)
-    return { ...info, btfId: tcpSock.id };
   return info;
 }
 
