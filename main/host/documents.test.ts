@@ -17,6 +17,7 @@ import {
   FileAccess,
   hashText,
   ModelDocument,
+  removeStaleSaveTemps,
   saveTextAtomic,
 } from './documents';
 
@@ -90,6 +91,24 @@ describe('saveTextAtomic', () => {
     writeFileSync(p, 'theirs\n');
     expect(() => saveTextAtomic(p, 'mine\n', { expectedHash: null })).toThrow(/conflict/);
     expect(readFileSync(p, 'utf8')).toBe('theirs\n');
+  });
+
+  it('removes temp files a killed save left behind, keeping those of live processes', () => {
+    const p = join(dir, 'm.yaml');
+    writeFileSync(p, 'old\n');
+    // pid 2^22 + 1 is above Linux's pid_max: no such process.
+    const dead = join(dir, `.m.yaml.${2 ** 22 + 1}.lk3x9.tmp`);
+    const live = join(dir, `.m.yaml.${process.pid}.lk3xa.tmp`);
+    const other = join(dir, `.n.yaml.${2 ** 22 + 1}.lk3x9.tmp`);
+    for (const f of [dead, live, other]) writeFileSync(f, 'half');
+    saveTextAtomic(p, 'new\n');
+    expect(readFileSync(p, 'utf8')).toBe('new\n');
+    expect(readdirSync(dir).sort()).toEqual([
+      '.m.yaml.' + process.pid + '.lk3xa.tmp',
+      '.n.yaml.4194305.lk3x9.tmp',
+      'm.yaml',
+    ]);
+    expect(removeStaleSaveTemps(join(dir, 'n.yaml'))).toBe(1);
   });
 });
 

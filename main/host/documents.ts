@@ -9,6 +9,7 @@ import {
   type FSWatcher,
   fsyncSync,
   openSync,
+  readdirSync,
   readFileSync,
   realpathSync,
   renameSync,
@@ -125,6 +126,46 @@ export interface SaveOptions {
   force?: boolean;
 }
 
+const saveTempPrefix = (target: string) => `.${basename(target)}.`;
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temp files that saves of `target` left behind when their process was
+ * killed between write and rename (those of live processes may still be renamed).
+ * Returns how many it removed.
+ */
+export function removeStaleSaveTemps(target: string): number {
+  const prefix = saveTempPrefix(resolve(target));
+  const dir = dirname(resolve(target));
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-z]+\.tmp$/.exec(name.slice(prefix.length));
+    if (!m || processAlive(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+      removed++;
+    } catch {
+      // gone already, or not ours to remove
+    }
+  }
+  return removed;
+}
+
 /**
  * Writes `text` to `path` atomically: a temp file in the same directory (same
  * filesystem, so rename is atomic), fsync'ed, then renamed over the target.
@@ -144,7 +185,8 @@ export function saveTextAtomic(path: string, text: string, opts: SaveOptions = {
   }
   const dir = dirname(target);
   if (!existsSync(dir)) throw new DocumentError('io', `cannot save ${target}: folder ${dir} does not exist`);
-  const tmp = join(dir, `.${basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  removeStaleSaveTemps(target);
+  const tmp = join(dir, `${saveTempPrefix(target)}${process.pid}.${Date.now().toString(36)}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(tmp, 'wx', existsSync(target) ? statSync(target).mode & 0o777 : 0o644);
