@@ -66,6 +66,12 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./model-show')).modelShow,
   },
   {
+    words: ['model', 'from-object'],
+    usage: 'model from-object OBJ.o [--map NAME] [--out MODEL.yaml] [--skeleton]',
+    summary: "a model from a BPF object's struct_ops map: the shipped model of its type with the object's programs, or a skeleton",
+    load: async () => (await import('./model-from-object')).modelFromObject,
+  },
+  {
     words: ['run'],
     usage: 'run FILE|--hex HEX [--mem HEX] [--steps N]',
     summary: 'interpret a BPF program (.data, raw bytes or asm) and print r0',
