@@ -26,7 +26,8 @@ describe('program attach targets (--prog-type, --attach, --model)', () => {
     expect(t.attr.attach).toEqual({ struct: 'demo_filter_ops', member: 'classify' });
     expect(t.attr.structOps?.genEpilogue).toBeTypeOf('function');
     expect(t.attr.kfuncs?.allowed('demo_account')).toBe(true);
-    expect(t.attr.ctxAccess).toBeDefined();
+    // ctx rules (writable fields) are the model's struct_ops btf_struct_access.
+    expect(t.attr.structOps?.btfStructAccess).toBeTypeOf('function');
     expect(t.model?.name).toBe('demo');
   });
 

@@ -141,7 +141,8 @@ function modelProgAttach(
       `model ${arg.display} describes struct_ops ${struct}, not ${attach.struct} (ops: ${listed(ops)})`,
     );
   const member = model.members.find((m) => m.name === attach.member);
-  if (member?.kind !== 'op')
+  // An unsupported op loads so that the model's check_member refuses it, as the kernel does.
+  if (member?.kind !== 'op' && member?.kind !== 'unsupported')
     throw new CliError(
       `${struct} in ${arg.display} has no op member '${attach.member}'${member ? ` (it is ${member.kind})` : ''} (ops: ${listed(ops)})`,
     );

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -29,5 +29,24 @@ describe('kmodel verify --model', () => {
     const refused = await run([prog(0), ...attach]);
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/no write support to demo_args at off 0/);
+  });
+
+  it('marking cong_avoid unsupported in a copy of tcp_cc.yaml makes check_member refuse it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmodel-verify-'));
+    const prog = join(dir, 'p.s');
+    writeFileSync(prog, 'r0 = 0\nexit\n');
+    const shipped = readFileSync(resolve(__dirname, '../../models/tcp_cc.yaml'), 'utf8');
+    const rule = /- \{ name: cong_avoid, decl: /;
+    expect(shipped).toMatch(rule);
+    const copy = join(dir, 'tcp_cc.yaml');
+    writeFileSync(copy, shipped.replace(rule, '- { name: cong_avoid, kind: unsupported, decl: '));
+    const attach = ['--attach', 'tcp_congestion_ops:cong_avoid'];
+    const asShipped = await run([prog, '--model', resolve(__dirname, '../../models/tcp_cc.yaml'), ...attach]);
+    expect(asShipped.code).toBe(0);
+    const edited = await run([prog, '--model', copy, ...attach]);
+    expect(edited.code).toBe(1);
+    expect(edited.out).toMatch(
+      /^attach to unsupported member cong_avoid of struct tcp_congestion_ops\n(.|\n)*verdict: reject \(errno 524\)/,
+    );
   });
 });

@@ -369,7 +369,8 @@ export function resolveModel(
       diags.push(source.diag([...path, 'member'], `no member '${p.member}' in ${so.name}`));
       return;
     }
-    if (member.kind !== 'op')
+    // An unsupported op may carry a program: check_member refuses it at load (a pinned rejection).
+    if (member.kind !== 'op' && member.kind !== 'unsupported')
       diags.push(source.diag([...path, 'member'], `member '${p.member}' is not an op`));
     const lines = splitInsnText(p.insns);
     for (const l of lines) {
