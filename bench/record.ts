@@ -36,9 +36,9 @@ export const figureKey = (r: BenchRow): string =>
 export function figureOf(r: BenchRow): RecordedFigure {
   const better = r.better ?? betterOf(r.unit);
   return {
-    value: r.value,
+    value: round(r.value),
     unit: r.unit,
-    ...(r.referenceValue ? { ratio: r.value / r.referenceValue } : {}),
+    ...(r.referenceValue ? { ratio: round(r.value / r.referenceValue) } : {}),
     ...(better ? { better } : {}),
   };
 }
@@ -86,6 +86,9 @@ export function recordRun(
   const sorted = Object.fromEntries(Object.entries(figures).sort(([a], [b]) => a.localeCompare(b)));
   return { areas: Object.fromEntries(Object.entries(areaDates).sort()), figures: sorted };
 }
+
+/** Six significant digits: more than any figure here means, fewer diff lines in the record. */
+const round = (v: number): number => Number(v.toPrecision(6));
 
 export function readRecord(file: string): RecordedRun | undefined {
   if (!existsSync(file)) return undefined;
