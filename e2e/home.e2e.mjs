@@ -155,6 +155,43 @@ export const tests = {
       );
   },
 
+  async 'the wizard offers the struct_ops types of the BTF and takes one with its members'({ page, url }) {
+    await page.goto(`${url}#edit/new`);
+    await page.waitForSelector('[data-testid=wizard]');
+    await page.waitForFunction(
+      () => document.querySelectorAll('#wizard-struct-names option[value=tcp_congestion_ops]').length === 1,
+      null,
+      { timeout: 30_000 },
+    );
+    await page.fill('[data-testid=wizard-subsystem]', 'my_cc');
+    await page.fill('[data-testid=wizard-struct]', 'tcp_congestion_ops');
+    await page.click('[data-testid=wizard-create]');
+    await page.waitForSelector('[data-testid=diag-ok]', { timeout: 60_000 });
+    const text = await page.$eval('[data-testid=editor-text]', (t) => t.value);
+    assert(text.includes('btf: tcp_congestion_ops'), 'taken from the BTF');
+    assert(
+      text.includes('decl: "void (*cong_avoid)(struct sock *arg0, u32 arg1, u32 arg2)"'),
+      'ops with prototypes',
+    );
+    await page.waitForSelector(
+      '[data-testid=editor-preview] svg[data-testid=subsystem-graph][data-ready=true]',
+      {
+        timeout: 30_000,
+      },
+    );
+    // A name the BTF lacks is refused in one line.
+    await page.goto(`${url}#home`);
+    await page.goto(`${url}#edit/new`);
+    await page.fill('[data-testid=wizard-subsystem]', 'x');
+    await page.fill('[data-testid=wizard-struct]', 'no_such_ops');
+    await page.click('[data-testid=wizard-create]');
+    await page.waitForSelector('[data-testid=editor-error]');
+    assert(
+      /no_such_ops is not in the reference BTF/.test(await page.textContent('[data-testid=editor-error]')),
+      'refused',
+    );
+  },
+
   async "a model's programs open in the Verifier and JIT views from the graph"({ page, url, files }) {
     const path = join(files, `${SUBSYSTEM}.yaml`);
     // The previous test wrote it; alone, write it here.
