@@ -168,6 +168,22 @@ describe('authoring errors in a model file', () => {
     expect(diags(note)[0]).toMatch(/'note' stops at 'set by the loader' and 'never by bpf' is read as a key/);
   });
 
+  it('generated code reading a clobbered register or loading through a number warns at its line', () => {
+    const text = edit('          r0 = r6\n', '          r0 = r1\n');
+    const line = text.split('\n').findIndex((l) => l.trim() === 'r0 = r1') + 1;
+    expect(diags(text)).toEqual([
+      `demo.yaml:${line}:11: warning: reads r1 after a call clobbered it (r1-r5 do not survive calls)`,
+    ]);
+    const deref = edit(
+      '          r1 = *(u64 *)(r1 +0)\n',
+      '          r1 = *(u32 *)(r1 +0)\n          r1 = *(u64 *)(r1 +8)\n',
+    );
+    const at = deref.split('\n').findIndex((l) => l.includes('(r1 +8)')) + 1;
+    expect(diags(deref)).toEqual([
+      `demo.yaml:${at}:11: warning: dereferences r1, which holds a number, not a pointer`,
+    ]);
+  });
+
   it('a struct neither declared nor in the BTF is a warning where it is written, with the nearest names', () => {
     const text = edit(
       'int demo_account(struct demo_args *args)',

@@ -12,6 +12,7 @@ import {
   type ModelBuild,
   placeModelSymbols,
 } from './build';
+import { checkGeneratedCode } from './generated-check';
 import { formatDiagnostic, loadModel, type ModelDiagnostic, type ModelSource } from './load';
 import { InsnTextError, slotsOf, type TextLine } from './program';
 import {
@@ -20,6 +21,7 @@ import {
   type ResolvedModel,
   type ResolvedProgram,
   resolveModel,
+  wrapperFor,
 } from './resolve';
 import { checkReviewNotes } from './review';
 import type { Model, ProfileName } from './schema';
@@ -133,9 +135,23 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
       if (!g) continue;
       const designs = g.calls.length === 0 ? [undefined] : designsCommon(g.calls);
       const failed: { design: string | undefined; error: unknown }[] = [];
+      const warned = new Set<string>();
       for (const d of designs) {
         try {
-          const { insns } = assembleGenerated(resolved, env, g, d);
+          const { insns, calls } = assembleGenerated(resolved, env, g, d);
+          for (const w of checkGeneratedCode(insns, {
+            which: g.which,
+            callArgs: (k) => callArgCount(resolved, calls[k]?.name),
+          })) {
+            const at = lineOfInsn(g.lines, w.insn);
+            const diag = at
+              ? source.diagIn([...g.path, 'insns'], at.line, at.col, w.message, 'warning')
+              : source.diag([...g.path, 'insns'], w.message, 'warning');
+            // Designs change only the call insns: one warning per line and message.
+            const key = formatDiagnostic(diag);
+            if (!warned.has(key)) result.diagnostics.push(diag);
+            warned.add(key);
+          }
           const count = insns.length + (g.which === 'prologue' ? 1 : 0);
           if (count >= INSN_BUF_SIZE) {
             result.diagnostics.push(
@@ -209,6 +225,12 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
     result.programs.push(pc);
   });
   return finish(result);
+}
+
+/** Arguments a generated call passes: the kfunc's prototype or the BPF_CALL_N wrapper's N. */
+function callArgCount(model: ResolvedModel, name: string | undefined): number | undefined {
+  if (!name) return undefined;
+  return model.kfuncs.get(name)?.type.params.length ?? wrapperFor(model, name)?.args;
 }
 
 /** The text line that assembled to insn `idx` (ld_imm64 lines take two slots). */
