@@ -24,6 +24,7 @@ const fx = vi.hoisted(() => ({
   appEvents: new Map<string, Listener[]>(),
   saveDialogs: [] as string[],
   savePaths: [] as string[],
+  permissionCheck: null as null | Listener,
 }));
 
 interface FakeWindow {
@@ -121,7 +122,15 @@ vi.mock('electron', async () => {
         fx.protocolHandler = fn;
       },
     },
-    session: { defaultSession: { setPermissionRequestHandler() {}, webRequest: { onHeadersReceived() {} } } },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler() {},
+        setPermissionCheckHandler: (fn: Listener) => {
+          fx.permissionCheck = fn;
+        },
+        webRequest: { onHeadersReceived() {} },
+      },
+    },
   };
 });
 
@@ -290,16 +299,41 @@ describe('trust', () => {
     });
   });
 
-  it('the window stays on the app', () => {
-    const nav = appWindow().webContents.events.get('will-navigate') as Listener;
-    const navigate = (url: string) => {
-      let prevented = false;
-      nav({ preventDefault: () => (prevented = true) }, url);
-      return !prevented;
+  it('the window stays on the app, by navigation or by redirect', () => {
+    for (const event of ['will-navigate', 'will-redirect']) {
+      const nav = appWindow().webContents.events.get(event) as Listener;
+      const navigate = (url: string) => {
+        let prevented = false;
+        nav({ preventDefault: () => (prevented = true) }, url);
+        return !prevented;
+      };
+      expect(navigate('kmodel://app/index.html#jit')).toBe(true);
+      expect(navigate('https://evil.example/')).toBe(false);
+      expect(navigate('file:///etc/passwd')).toBe(false);
+    }
+  });
+
+  it('refuses permission checks as well as requests', () => {
+    expect(fx.permissionCheck?.(null, 'clipboard-read', 'kmodel://app')).toBe(false);
+  });
+
+  it('lets the API save only models/ files and files the user picked', async () => {
+    const save = fx.handlers.get('kmodel:saveModel') as Listener;
+    const elsewhere = join(fx.userData, 'elsewhere.yaml');
+    const refused = {
+      ok: false,
+      error: {
+        code: 'bad-request',
+        message: `${elsewhere}: not a file opened or chosen in this app; use Save As`,
+      },
     };
-    expect(navigate('kmodel://app/index.html#jit')).toBe(true);
-    expect(navigate('https://evil.example/')).toBe(false);
-    expect(navigate('file:///etc/passwd')).toBe(false);
+    expect(await save(ipc(APP), { path: elsewhere, text: 'x: 1\n' })).toEqual(refused);
+    // Picked in the Save As dialog: now the API may write it.
+    fx.savePaths.push(elsewhere);
+    const pick = fx.handlers.get('kmodel:pick-model-path') as Listener;
+    expect(await pick(ipc(APP), 'model.yaml')).toBe(elsewhere);
+    const after = (await save(ipc(APP), { path: elsewhere, text: 'x: 1\n' })) as typeof refused;
+    expect(after.error?.message).not.toBe(refused.error.message);
   });
 
   it('serves renderer files with the CSP header, and nothing outside them', async () => {

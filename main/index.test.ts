@@ -49,7 +49,13 @@ vi.mock('electron', () => {
     Menu: { setApplicationMenu() {}, buildFromTemplate: (t: unknown) => t },
     net: { fetch: async () => undefined },
     protocol: { registerSchemesAsPrivileged() {}, handle() {} },
-    session: { defaultSession: { setPermissionRequestHandler() {}, webRequest: { onHeadersReceived() {} } } },
+    session: {
+      defaultSession: {
+        setPermissionRequestHandler() {},
+        setPermissionCheckHandler() {},
+        webRequest: { onHeadersReceived() {} },
+      },
+    },
   };
 });
 

@@ -10,7 +10,9 @@ import { findPackageRoot } from './api/handlers';
 import { API_METHODS } from './api/types';
 import { APP_SCHEME, APP_URL, appFilePath, trustedSender as isAppPage } from './app-scheme';
 import { CLOSE_PROMPT, CloseGuard, closeChoice } from './close-guard';
+import { ChosenPaths, writeRefusal } from './host/chosen-paths';
 import { contentSecurityPolicy } from './host/csp';
+import { saveTextAtomic } from './host/documents';
 import { programHexFromFile } from './host/files';
 import { pushRecent, readRecent, writeRecent } from './host/recent';
 import { saveReportPdf } from './host/report-pdf';
@@ -36,6 +38,8 @@ const backend = workerBackend({
   fileRoots: null,
   recentModelsFile: recentFile(),
 });
+// The API reads models anywhere, but writes only under models/ or where the user picked.
+const chosenPaths = new ChosenPaths([join(root, 'models')]);
 const recent = () => readRecent(recentFile());
 function setRecent(list: string[]): void {
   writeRecent(recentFile(), list);
@@ -43,6 +47,7 @@ function setRecent(list: string[]): void {
 }
 
 function openPath(win: BrowserWindow, path: string): void {
+  chosenPaths.choose(path);
   if (/\.ya?ml$/i.test(path)) {
     // A model: the editor opens it (and the worker reads it, so a missing file shows there).
     win.webContents.send(MENU_CHANNEL, 'open-model', path);
@@ -107,6 +112,8 @@ function wireIpc(): void {
       if (!trustedSender(e.senderFrame?.url)) {
         return { ok: false, error: { code: 'bad-request', message: 'untrusted sender' } };
       }
+      const refusal = writeRefusal(method, params, chosenPaths);
+      if (refusal) return { ok: false, error: { code: 'bad-request', message: refusal } };
       return backend.call(method, params);
     });
   }
@@ -126,7 +133,11 @@ function wireIpc(): void {
       path = r.filePath;
     }
     if (!path) return { ok: false };
-    writeFileSync(path, req.text);
+    try {
+      saveTextAtomic(path, req.text);
+    } catch (e) {
+      return { ok: false, error: (e as Error).message };
+    }
     target.saved(req, path);
     return { ok: true, path };
   });
@@ -166,7 +177,13 @@ function wireDocuments(): void {
       defaultPath: typeof defaultPath === 'string' ? defaultPath : 'model.yaml',
       filters: [{ name: 'kmodel models (YAML)', extensions: ['yaml', 'yml'] }],
     });
-    return r.canceled || !r.filePath ? null : r.filePath;
+    if (r.canceled || !r.filePath) return null;
+    chosenPaths.choose(r.filePath);
+    return r.filePath;
+  });
+  // A model file dropped on the window: the user picked it, as in a dialog.
+  ipcMain.on('kmodel:dropped-path', (e, path: unknown) => {
+    if (trustedSender(e.senderFrame?.url) && typeof path === 'string' && path) chosenPaths.choose(path);
   });
   ipcMain.on('kmodel:dirty', (e, dirty: unknown) => {
     if (!trustedSender(e.senderFrame?.url)) return;
@@ -219,6 +236,8 @@ function createWindow(): BrowserWindow {
       nodeIntegration: false,
       webSecurity: true,
       spellcheck: false,
+      // Middle-click would open links in new windows, past setWindowOpenHandler's reach.
+      disableBlinkFeatures: 'Auxclick',
     },
   });
   win.once('ready-to-show', () => win.show());
@@ -228,6 +247,10 @@ function createWindow(): BrowserWindow {
   win.webContents.on('will-navigate', (e, url) => {
     if (!trustedSender(url)) e.preventDefault();
   });
+  // A server redirect is a navigation too.
+  win.webContents.on('will-redirect', (e, url) => {
+    if (!trustedSender(url)) e.preventDefault();
+  });
   if (devUrl) void win.loadURL(devUrl);
   else void win.loadURL(APP_URL);
   return win;
@@ -235,6 +258,8 @@ function createWindow(): BrowserWindow {
 
 app.whenReady().then(() => {
   session.defaultSession.setPermissionRequestHandler((_wc, _perm, cb) => cb(false));
+  // Synchronous checks (clipboard, media, notifications …) are refused as well.
+  session.defaultSession.setPermissionCheckHandler(() => false);
   if (devUrl) {
     // The dev server's own pages get the dev policy as a header too.
     const devCsp = contentSecurityPolicy({ dev: true });
@@ -242,6 +267,8 @@ app.whenReady().then(() => {
       cb({ responseHeaders: { ...d.responseHeaders, 'Content-Security-Policy': [devCsp] } }),
     );
   }
+  // Files in the recent list were picked by the user in an earlier session.
+  for (const path of recent()) chosenPaths.choose(path);
   serveRenderer();
   wireIpc();
   wireDocuments();

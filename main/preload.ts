@@ -29,7 +29,12 @@ contextBridge.exposeInMainWorld('kmodelDocs', {
   pickModelPath: (defaultPath: string) => ipcRenderer.invoke('kmodel:pick-model-path', defaultPath),
   setDirty: (dirty: boolean) => ipcRenderer.send('kmodel:dirty', dirty === true),
   closeWindow: () => ipcRenderer.send('kmodel:close-window'),
-  pathForFile: (file: File) => webUtils.getPathForFile(file),
+  pathForFile: (file: File) => {
+    const path = webUtils.getPathForFile(file);
+    // Main lets the API save only to files the user picked; a drop is such a pick.
+    if (path) ipcRenderer.send('kmodel:dropped-path', path);
+    return path;
+  },
 });
 
 // The review report as a PDF file: main asks where, then prints this window (printToPDF).
