@@ -74,6 +74,18 @@ describe('models API: any model the host may read', () => {
     expect(list.filter((m) => m.origin === 'shipped').length).toBe(yamls.length);
   });
 
+  it("a folder's YAML files that are no model (no subsystem key) are not listed; a named file always is", () => {
+    writeFileSync(join(dir, 'ci.yaml'), 'jobs:\n  test: {}\n');
+    const listed = served.listModels().models.map((m) => m.path);
+    expect(listed).not.toContain(join(dir, 'ci.yaml'));
+    const file = new ApiHandlers(root, [join(dir, 'ci.yaml')])
+      .listModels()
+      .models.find((m) => m.origin === 'given');
+    expect(file).toMatchObject({ path: join(dir, 'ci.yaml'), card: null });
+    expect(file!.errors).toBeGreaterThan(0);
+    rmSync(join(dir, 'ci.yaml'));
+  });
+
   it('opens, graphs and compares a model by its absolute path', () => {
     expect(served.openModel({ name: mine }).summary!.structOps).toBe('Qdisc_ops');
     const g = served.subsystemGraph({ name: mine });

@@ -38,6 +38,15 @@ import type {
 } from './types';
 
 const isModelFile = (f: string): boolean => /\.ya?ml$/i.test(f);
+
+/** A folder's other YAML files (CI configs, …) are not listed: a model names its subsystem. */
+function looksLikeModel(path: string): boolean {
+  try {
+    return /^subsystem\s*:/m.test(readFileSync(path, 'utf8').slice(0, 64 << 10));
+  } catch {
+    return false;
+  }
+}
 const stem = (f: string): string => basename(f).replace(/\.ya?ml$/i, '');
 
 /** A shipped model's name: a file name in models/, never a path. */
@@ -177,7 +186,8 @@ export class ModelStore {
             ...readdirSync(p)
               .filter((f) => isModelFile(f) && !f.startsWith('.'))
               .sort()
-              .map((f) => join(p, f)),
+              .map((f) => join(p, f))
+              .filter(looksLikeModel),
           );
         else if (isModelFile(p)) out.push(p);
       } catch {
