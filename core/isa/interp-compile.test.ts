@@ -301,6 +301,13 @@ describe('when runProgram compiles', () => {
     expect(limited).toHaveProperty('error', expect.stringMatching(/step limit of 150001/));
   });
 
+  it('an array edited in place after it was compiled runs as it reads now', () => {
+    const p = [B.BPF_MOV64_IMM(0, 1), B.BPF_EXIT_INSN()];
+    expect(runProgram(p, { engine: 'compiled' }).r0).toBe(1n);
+    p[0] = B.BPF_MOV64_IMM(0, 2);
+    expect(runProgram(p, { engine: 'compiled' }).r0).toBe(2n);
+  });
+
   it('generates one switch case per basic block, a self loop as its own loop', () => {
     const src = programSource([
       B.BPF_MOV64_IMM(0, 0),

@@ -117,7 +117,8 @@ if (Number(STACK_BASE & 0xffffffffn) + MAX_CALL_FRAMES * STACK_STRIDE > 2 ** 32)
   throw new Error('stacks must share their high 32 address bits');
 }
 
-const compiled = new WeakMap<readonly Insn[], Run>();
+/** A compiled program and the instructions it was compiled from (arrays can be edited in place). */
+const compiled = new WeakMap<readonly Insn[], { run: Run; from: Int32Array }>();
 const runsSoFar = new WeakMap<readonly Insn[], number>();
 let evalRefused = false;
 
@@ -145,8 +146,8 @@ export const isCompiled = (insns: readonly Insn[]): boolean => compiled.has(insn
  */
 export function compiledProgram(insns: readonly Insn[]): Run | undefined {
   if (evalRefused) return undefined;
-  let run = compiled.get(insns);
-  if (run) return run;
+  const known = compiled.get(insns);
+  if (known && sameInsns(known.from, insns)) return known.run;
   let factory: (env: Env) => RunBody;
   try {
     factory = new Function('env', programSource(insns)) as (env: Env) => RunBody;
@@ -157,9 +158,29 @@ export function compiledProgram(insns: readonly Insn[]): Run | undefined {
     }
     throw e;
   }
-  run = runner(insns, factory);
-  compiled.set(insns, run);
+  const run = runner(insns, factory);
+  compiled.set(insns, { run, from: insnWords(insns) });
   return run;
+}
+
+/** Each slot as two words (code, dst, src, off | imm), to see whether an array changed. */
+function insnWords(insns: readonly Insn[]): Int32Array {
+  const w = new Int32Array(2 * insns.length);
+  insns.forEach((x, i) => {
+    w[2 * i] = x.code | (x.dst << 8) | (x.src << 12) | (x.off << 16);
+    w[2 * i + 1] = x.imm;
+  });
+  return w;
+}
+
+function sameInsns(w: Int32Array, insns: readonly Insn[]): boolean {
+  if (w.length !== 2 * insns.length) return false;
+  for (let i = 0; i < insns.length; i++) {
+    const x = insns[i]!;
+    if (w[2 * i] !== (x.code | (x.dst << 8) | (x.src << 12) | (x.off << 16)) || w[2 * i + 1] !== (x.imm | 0))
+      return false;
+  }
+  return true;
 }
 
 /** The generated function: registers in, RunResult out (through env.finish). */
