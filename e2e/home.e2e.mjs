@@ -135,6 +135,13 @@ export const tests = {
       t.map((x) => x.textContent),
     );
     for (const d of ['kfunc', 'wrapper']) assert(heads.includes(d), `design column ${d}: ${heads}`);
+    // Each member's programs, one click from their listings.
+    assert(
+      (await page.getAttribute('[data-testid=member-program-verifier]', 'href')).startsWith(
+        '#verifier/model%2F',
+      ),
+      'program link to the Verifier',
+    );
 
     // Report and its PDF, named after the file.
     await page.click('nav button[data-view=report]');
