@@ -1,12 +1,13 @@
 // `kmodel export MODEL`: the review report and subsystem graph as SVG, PNG,
 // Markdown and PDF, drawn by the app's own views in headless Chromium.
-import { basename, dirname, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../../main/api/handlers';
 import { EXPORT_FORMATS, ExportError, type ExportFormat, exportModel } from '../../main/host/export';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { type ModelArg, resolveModelArg } from '../model-arg';
 
 export function parseFormats(text: string | undefined): ExportFormat[] {
   if (text === undefined) return [...EXPORT_FORMATS];
@@ -17,14 +18,8 @@ export function parseFormats(text: string | undefined): ExportFormat[] {
   return [...new Set(list)] as ExportFormat[];
 }
 
-/** A model name, or a path to a model file in kmodel's models/ folder. */
-export function modelName(arg: string, root: string): string {
-  if (!/[/\\]|\.ya?ml$/.test(arg)) return arg;
-  const file = resolve(arg);
-  if (dirname(file) !== resolve(root, 'models'))
-    throw new CliError(`unknown model '${arg}': export works on the models in ${resolve(root, 'models')}`);
-  return basename(file).replace(/\.ya?ml$/, '');
-}
+/** The API's identifier for MODEL: a shipped model's name, any other file's absolute path. */
+export const exportModelId = (m: ModelArg): string => (m.shipped ? m.name : m.path);
 
 export const exportCmd: Command = {
   async run(ctx) {
@@ -37,7 +32,7 @@ export const exportCmd: Command = {
     const formats = parseFormats(flagString(args, 'format'));
     const outDir = resolve(flagString(args, 'out') ?? '.');
     const root = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
-    const model = modelName(args.positional[0]!, root);
+    const model = exportModelId(resolveModelArg(args.positional[0]!, resolve(root, 'models')));
     try {
       const files = await exportModel({
         root,

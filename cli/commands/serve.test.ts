@@ -12,6 +12,9 @@ describe('kmodel serve', () => {
     await expect(run(['--port', '70000'])).rejects.toThrow(/--port must be 0..65535/);
     await expect(run(['--bogus', '1'])).rejects.toThrow(/unknown option --bogus/);
     await expect(run(['/no/such/models'])).rejects.toThrow(/\/no\/such\/models: no such file or folder/);
+    // MODEL as everywhere: a shipped model's name is accepted (the next check is the port's).
+    await expect(run(['qdisc', '--port', 'http'])).rejects.toThrow(/--port must be/);
+    await expect(run(['no_such_model'])).rejects.toThrow(/no shipped model of that name/);
   });
 
   // Needs the web renderer (npm test builds it first).

@@ -13,6 +13,7 @@ import '../../main/api/worker';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
+import { shippedModelNames } from '../model-arg';
 
 const WORKER_FLAG = 'api-worker';
 
@@ -30,9 +31,11 @@ export const serve: Command = {
     if (args.flags.has(WORKER_FLAG)) return 0;
     checkFlags(args, ['port', 'host']);
     // The browser may open and save model files only under models/ and these paths.
-    const fileRoots = args.positional.map((p) => {
-      if (!existsSync(p)) throw new CliError(`${p}: no such file or folder`);
-      return resolve(p);
+    // A shipped model's name is accepted too (MODEL everywhere else); it is always served.
+    const fileRoots = args.positional.flatMap((p) => {
+      if (existsSync(p)) return [resolve(p)];
+      if (shippedModelNames().includes(p)) return [];
+      throw new CliError(`${p}: no such file or folder, and no shipped model of that name`);
     });
     const port = parsePort(flagString(args, 'port'));
     const host = flagString(args, 'host') ?? '127.0.0.1';

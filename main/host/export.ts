@@ -6,7 +6,7 @@
 // Markdown from the report's data with the SVG written beside it.
 
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { inProcessBackend } from '../api/backend';
 import { startServer } from '../api/http';
 import { chromiumPath } from './chromium';
@@ -21,7 +21,11 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png', 'md', 'pdf
 export interface ExportOptions {
   /** kmodel's package root (models/, out/renderer-web, reference data). */
   root: string;
-  /** A model name in models/ (e.g. qdisc). */
+  /**
+   * A shipped model's name (qdisc), or the absolute path of a model file anywhere: the
+   * API's model identifier. A path is added to the host's readable files, since the
+   * report page asks the same host for it.
+   */
   model: string;
   formats: readonly ExportFormat[];
   outDir: string;
@@ -84,16 +88,21 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
   const chromium = checkChromium(opts.chromium ?? chromiumPath());
   const staticDir = join(opts.root, 'out/renderer-web');
   if (!existsSync(join(staticDir, 'index.html')))
-    throw new ExportError('the web renderer is not built (out/renderer-web); run `npm run build:renderer`');
+    throw new ExportError(
+      'the web renderer is not built (out/renderer-web); run `npm run build:renderer` (npm install runs it)',
+    );
   checkOutDir(opts.outDir);
 
-  const backend = inProcessBackend(opts.root);
+  const file = isAbsolute(opts.model) ? opts.model : undefined;
+  // Output files are named after the model file: x.yaml → x-graph.svg, x-report.pdf …
+  const stem = file ? basename(file).replace(/\.ya?ml$/i, '') : opts.model;
+  const backend = inProcessBackend(opts.root, file ? [file] : []);
   try {
     await checkReportModel((p) => backend.call('openModel', p), opts.model);
   } catch (e) {
     await backend.close();
     if (e instanceof ExportError && e.code === 'not-found')
-      throw new ExportError(`${e.message} (not in ${join(opts.root, 'models')})`, e.code);
+      throw new ExportError(file ? e.message : `${e.message} (not in ${join(opts.root, 'models')})`, e.code);
     throw e;
   }
 
@@ -104,7 +113,7 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
     await withReportPage(
       { appUrl: server.url, model: opts.model, chromium, progress: say, timeoutMs: opts.timeoutMs },
       async (page) => {
-        const base = join(opts.outDir, opts.model);
+        const base = join(opts.outDir, stem);
         const write = (
           format: ExportFormat,
           path: string,
@@ -129,7 +138,7 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
           write('png', `${base}-graph.png`, png, pngSize(png) ?? {});
         }
         if (opts.formats.includes('md')) {
-          const href = `${opts.model}-graph.svg`;
+          const href = `${stem}-graph.svg`;
           const md = await page.evaluate(
             (h) =>
               (globalThis as unknown as { kmodelExport: PageExport }).kmodelExport.markdown({ svgHref: h }),
