@@ -193,3 +193,30 @@ describe('graph node links and BTF ids', () => {
     );
   });
 });
+
+describe('review notes on graph nodes', () => {
+  it('puts each note on the nodes it names, with a badge counting the open ones', async () => {
+    const { checkModel } = await import('../../core/model/check');
+    const { BtfRegistry } = await import('../../core/btf/registry');
+    const { buildSubsystemGraph } = await import('./subsystem-graph');
+    const base = loadReferenceVmlinuxBtfSync();
+    const file = join(root, 'test/fixtures/model/shared-epilogue.yaml');
+    const text = `${readFileSync(file, 'utf8')}review:
+  - { on: stop, note: shares its epilogue with reset, by: alice }
+  - { on: demo_stop_epilogue, note: hidden by the filter?, status: resolved }
+  - { on: stop, note: second look }
+`;
+    const r = checkModel(file, text, { btf: new BtfRegistry(base) });
+    const g = buildSubsystemGraph('shared-epilogue', r, base);
+    const node = (id: string) => g.nodes.find((n) => n.id === id)!;
+    expect(node('member:stop').review!.map((n) => [n.index, n.by, n.status])).toEqual([
+      [0, 'alice', 'open'],
+      [2, null, 'open'],
+    ]);
+    expect(node('member:stop').badges).toContain('review: 2 open');
+    // A kfunc and its wrapper of the same name both carry the note.
+    for (const id of ['kfunc:demo_stop_epilogue', 'wrapper:demo_stop_epilogue'])
+      expect(node(id).badges).toContain('review: resolved');
+    expect(node('member:start').review).toBeUndefined();
+  });
+});

@@ -272,6 +272,8 @@ export function buildSubsystemGraph(name: string, check: CheckResult, base?: Btf
     programs.push(programListing(check, m, i, design, base));
   });
 
+  attachReviewNotes(nodes, model.review);
+
   return {
     name,
     title: model.title,
@@ -284,6 +286,29 @@ export function buildSubsystemGraph(name: string, check: CheckResult, base?: Btf
     edges,
     programs,
   };
+}
+
+/** Node kinds a review note's `on` may name (a name may be several: a program and its member). */
+const REVIEWED_KINDS = ['member', 'kfunc', 'kfunc_set', 'wrapper', 'program'] as const;
+
+/** Each note on the nodes it names, and a badge saying how many are still open. */
+function attachReviewNotes(
+  nodes: Map<string, SubsystemNode>,
+  review: ResolvedModel['model']['review'],
+): void {
+  review.forEach((n, index) => {
+    for (const kind of REVIEWED_KINDS) {
+      const node = nodes.get(`${kind}:${n.on}`);
+      if (!node) continue;
+      node.review ??= [];
+      node.review.push({ index, note: n.note, by: n.by ?? null, status: n.status });
+    }
+  });
+  for (const node of nodes.values()) {
+    if (!node.review) continue;
+    const open = node.review.filter((r) => r.status === 'open').length;
+    node.badges.push(open ? `review: ${open} open` : 'review: resolved');
+  }
 }
 
 function btfDetail(name: string, id: number | undefined): { key: string; value: string }[] {

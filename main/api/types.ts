@@ -411,6 +411,16 @@ export interface SubsystemNode {
   details: { key: string; value: string }[];
   /** Where the details panel leads: the program in the Verifier/JIT views, a type of the reference BTF. */
   links?: SubsystemNodeLink[];
+  /** The model's review notes on this node (`review:` entries whose `on` names it). */
+  review?: SubsystemReviewNote[];
+}
+
+export interface SubsystemReviewNote {
+  /** Place in the model's `review:` list (what an edit names). */
+  index: number;
+  note: string;
+  by: string | null;
+  status: 'open' | 'resolved';
 }
 
 export interface SubsystemNodeLink {
