@@ -66,6 +66,14 @@ describe('kmodel model check', () => {
 });
 
 describe('kmodel model show', () => {
+  it('takes a shipped model by name, as by path', async () => {
+    const byName = await call(modelShow, ['qdisc']);
+    expect(byName.code).toBe(0);
+    expect(byName.out).toBe((await call(modelShow, [models[0]!])).out);
+    expect((await call(modelCheck, ['tcp_cc', '--quiet'])).code).toBe(0);
+    await expect(call(modelShow, ['qdsic'])).rejects.toThrow(/unknown model 'qdsic'.*qdisc/);
+  });
+
   it('summarizes the qdisc model', async () => {
     const r = await call(modelShow, [models[0]!]);
     expect(r.code).toBe(0);
