@@ -162,7 +162,11 @@ export const tests = {
       );
   },
 
-  async 'the wizard offers the struct_ops types of the BTF and takes one with its members'({ page, url }) {
+  async 'the wizard offers the struct_ops types of the BTF and takes one with its members'({
+    page,
+    url,
+    shot,
+  }) {
     await page.goto(`${url}#edit/new`);
     await page.waitForSelector('[data-testid=wizard]');
     await page.waitForFunction(
@@ -186,6 +190,7 @@ export const tests = {
         timeout: 30_000,
       },
     );
+    await shot('preview');
     // A name the BTF lacks is refused in one line.
     await page.goto(`${url}#home`);
     await page.goto(`${url}#edit/new`);
