@@ -67,12 +67,15 @@ export function corpusAddressSpace(
   // The other configurations' thunks (x86-config.ts), at made-up addresses near the first ones.
   for (const [k, name] of OTHER_THUNKS.entries()) names.set(RETURN_THUNK + 0x40n * BigInt(k + 1), name);
   const byName = new Map([...names].map(([a, n]) => [n, a]));
+  // Looked up by offset from __bpf_call_base as a double: BigInt-keyed Map lookups are slow.
+  const near = (a: bigint) => Number(BigInt.asIntN(64, a - CALL_BASE));
+  const byOffset = new Map([...names].map(([a, n]) => [near(a), n]));
   return {
     callBase: CALL_BASE,
     programArea: PROGRAM_AREA,
     returnThunk: RETURN_THUNK,
     indirectThunk: (reg) => INDIRECT_THUNKS + 32n * BigInt(reg),
-    symbolAt: (a) => names.get(a),
+    symbolAt: (a) => byOffset.get(near(a)),
     lookup: (name) => byName.get(name),
   };
 }

@@ -158,6 +158,13 @@ export interface JitPlan {
   immHi: Int32Array;
   /** addrs[] (insns + 1 entries, the start of the returned part in use). */
   addrs: Int32Array;
+  /**
+   * Bytes of each insn whose size no pass can change, as the last emitting pass left them; for a
+   * jump, the bytes before it (cmp/test) — sizePass() adds the jump's form.
+   */
+  fixedLen: Int32Array;
+  /** Prologue bytes (fixed). */
+  prologueLen: number;
   /** The same pass buffer and site list across passes. */
   e: Emitter;
   sites: SiteList;
@@ -314,6 +321,7 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
   const n = insns.length;
   const fits = reuse !== undefined && reuse.kind.length >= n;
   const addrs = fits ? reuse.addrs : new Int32Array(n + 1);
+  const fixedLen = fits ? reuse.fixedLen : new Int32Array(n);
   const kind = fits ? reuse.kind : new Uint8Array(n);
   const immLo = fits ? reuse.immLo : new Int32Array(n);
   const immHi = fits ? reuse.immHi : new Int32Array(n);
@@ -340,6 +348,8 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
     immLo,
     immHi,
     addrs,
+    fixedLen,
+    prologueLen: 0,
     e: reuse?.e ?? new Emitter(16 * n + 256),
     sites: reuse?.sites ?? new SiteList(),
   };
@@ -416,6 +426,8 @@ export function doJit(
   emitPrologue(e, spec, f, stackDepth);
   pushCalleeRegs(e, calleeRegsUsed);
   let proglen = e.length;
+  plan.prologueLen = proglen;
+  const fixedLen = plan.fixedLen;
   if (addrs[0] !== proglen) changed = true;
   addrs[0] = proglen;
   e.commit();
@@ -729,12 +741,14 @@ export function doJit(
       case 24: // cmp dst, src; jcc
         maybeEmitMod(e, dst, src, cls === BPF_JMP);
         e.b(0x39, add2reg(0xc0, dst, src));
+        fixedLen[idx] = e.length;
         emitCondJmp(i, op, insn.off);
         break;
 
       case 25: // test dst, src; jcc
         maybeEmitMod(e, dst, src, cls === BPF_JMP);
         e.b(0x85, add2reg(0xc0, dst, src));
+        fixedLen[idx] = e.length;
         emitCondJmp(i, op, insn.off);
         break;
 
@@ -742,6 +756,7 @@ export function doJit(
         maybeEmit1mod(e, dst, cls === BPF_JMP);
         e.b(0xf7, add1reg(0xc0, dst));
         e.u32(imm32);
+        fixedLen[idx] = e.length;
         emitCondJmp(i, op, insn.off);
         break;
 
@@ -757,12 +772,14 @@ export function doJit(
             e.u32(imm32);
           }
         }
+        fixedLen[idx] = e.length;
         emitCondJmp(i, op, insn.off);
         break;
 
       case 28: {
         // goto
         const delta = cls === BPF_JMP ? insn.off : imm32;
+        fixedLen[idx] = 0;
         // A jump to itself is always -2: saves passes over long runs of patched-out dead code.
         const jmpOffset = delta === -1 ? -2 : addrs[i + delta]! - addrs[i]!;
         if (!jmpOffset) {
@@ -781,6 +798,7 @@ export function doJit(
 
       case 29: // exit: the first one is the epilogue, later ones jump to it
         if (seenExit) {
+          fixedLen[idx] = 0;
           emitJmp(i, ctx.cleanupAddr - addrs[i]!);
           break;
         }
@@ -790,6 +808,7 @@ export function doJit(
         popCalleeRegs(e, calleeRegsUsed);
         e.b(0xc9); // leave
         emitReturn(idx);
+        fixedLen[idx] = e.length;
         break;
 
       default:
@@ -798,6 +817,7 @@ export function doJit(
 
     const ilen = e.length;
     if (ilen > BPF_MAX_INSN_SIZE) throw new JitError('bpf_jit: fatal insn size error', EFAULT);
+    if (kinds[idx]! < 24) fixedLen[idx] = ilen;
     if (final && (proglen + ilen > oldproglen || proglen + ilen !== addrs[i])) {
       throw new JitError('bpf_jit: fatal error', EFAULT);
     }
@@ -932,6 +952,89 @@ export function doJit(
     const label = e.length - start;
     if (ctx.tailCallDirectLabel !== label) changed = true;
     ctx.tailCallDirectLabel = label;
+  }
+}
+
+/**
+ * A do_jit() pass that only sizes: every insn but the jumps keeps the size the last emitting pass
+ * gave it (nothing in them depends on addrs[] or on the pass), so only jump forms, padding and
+ * cleanup_addr are recomputed — with the same rules and errors as doJit(). addrs[] and ctx move
+ * exactly as an emitting pass would move them.
+ */
+export function sizePass(
+  spec: JitFuncSpec,
+  plan: JitPlan,
+  addrs: Int32Array,
+  ctx: JitContext,
+  jmpPadding: boolean,
+): PassOutput {
+  const { insns } = spec;
+  const kinds = plan.kind;
+  const fixedLen = plan.fixedLen;
+  const n = insns.length;
+  let changed = false;
+  let seenExit = false;
+  let proglen = plan.prologueLen;
+  if (addrs[0] !== proglen) changed = true;
+  addrs[0] = proglen;
+  for (let i = 1; i <= n; i++) {
+    const idx = i - 1;
+    const kind = kinds[idx]!;
+    let ilen = fixedLen[idx]!;
+    if (kind === 7) {
+      i++; // ld_imm64: two slots
+    } else if (kind >= 24) {
+      const insn = insns[idx]!;
+      if (kind <= 27) {
+        const jmpOffset = addrs[i + insn.off]! - addrs[i]!;
+        if (isImm8JmpOffset(jmpOffset)) {
+          if (jmpPadding) {
+            const nops = addrs[i]! - addrs[i - 1]! - ilen - 2;
+            if (nops !== 0 && nops !== 4)
+              throw new JitError(`unexpected jmp_cond padding: ${nops} bytes`, EFAULT);
+            ilen += nops;
+          }
+          ilen += 2;
+        } else {
+          ilen += 6;
+        }
+      } else if (kind === 28) {
+        const delta = (insn.code & 7) === BPF_JMP ? insn.off : insn.imm | 0;
+        const jmpOffset = delta === -1 ? -2 : addrs[i + delta]! - addrs[i]!;
+        if (!jmpOffset) {
+          if (jmpPadding) {
+            const nops = addrs[i]! - addrs[i - 1]!;
+            if (nops !== 0 && nops !== 2 && nops !== 5)
+              throw new JitError(`unexpected nop jump padding: ${nops} bytes`, EFAULT);
+            ilen += nops;
+          }
+        } else {
+          ilen += jmpSize(i, jmpOffset);
+        }
+      } else if (seenExit) {
+        ilen += jmpSize(i, ctx.cleanupAddr - addrs[i]!);
+      } else {
+        seenExit = true;
+        if (ctx.cleanupAddr !== proglen) changed = true;
+        ctx.cleanupAddr = proglen;
+      }
+    }
+    proglen += ilen;
+    if (addrs[i] !== proglen) changed = true;
+    addrs[i] = proglen;
+  }
+  return { proglen, changed };
+
+  // emit_jmp()'s size: short (+ padding) or near
+  function jmpSize(i: number, jmpOffset: number): number {
+    if (isImm8JmpOffset(jmpOffset)) {
+      if (!jmpPadding) return 2;
+      const nops = addrs[i]! - addrs[i - 1]! - 2;
+      if (nops !== 0 && nops !== 3) throw new JitError(`unexpected jump padding: ${nops} bytes`, EFAULT);
+      return nops + 2;
+    }
+    if (jmpOffset >= -0x80000000 && jmpOffset <= 0x7fffffff) return 5;
+    throw new JitError(`jmp gen bug ${jmpOffset.toString(16)}`, EFAULT);
   }
 }
 

@@ -10,7 +10,8 @@ import * as doJitModule from './do-jit';
 import { ERANGE, JitError } from './emit-ops';
 
 // Module-local bindings: under tsx each imported name is a getter call per use (see emit-ops.ts).
-const { cfiOffset, DEFAULT_FEATURES, doJit, jitPlan, SITE_CALL_DEPTH, SITE_IMM64, siteWhat } = doJitModule;
+const { cfiOffset, DEFAULT_FEATURES, doJit, jitPlan, SITE_CALL_DEPTH, SITE_IMM64, siteWhat, sizePass } =
+  doJitModule;
 
 const MAX_PASSES = 20;
 const PADDING_PASSES = MAX_PASSES - 5;
@@ -118,7 +119,18 @@ interface SiteTargets {
   callDepth: bigint;
 }
 
+// Resolved once per address space and configuration: symbol lookups are not free.
+const siteTargetCache = new WeakMap<JitAddressSpace, WeakMap<JitFeatures, SiteTargets>>();
+
 function siteTargets(f: JitFeatures, as: JitAddressSpace): SiteTargets {
+  let perAs = siteTargetCache.get(as);
+  if (!perAs) siteTargetCache.set(as, (perAs = new WeakMap()));
+  let t = perAs.get(f);
+  if (!t) perAs.set(f, (t = resolveSiteTargets(f, as)));
+  return t;
+}
+
+function resolveSiteTargets(f: JitFeatures, as: JitAddressSpace): SiteTargets {
   const rcx = 1;
   const rt = returnThunkSymbol(f.returnThunk);
   const indirect =
@@ -141,20 +153,23 @@ function siteTargets(f: JitFeatures, as: JitAddressSpace): SiteTargets {
 }
 
 /**
- * The convergence loop of bpf_int_jit_compile(). When a pass repeats the previous one's length
- * and moved nothing, the kernel's image-writing pass would emit the very same bytes: it is
- * counted, and its placement-dependent fields are patched by writeImage() instead of re-run.
+ * The convergence loop of bpf_int_jit_compile(). The first pass emits (it learns every insn's
+ * size); the next ones only size (sizePass: just jumps can change); once a pass repeats the
+ * previous length, the image-writing pass emits the image at the converged offsets.
  */
 function compile(st: FuncState): void {
   let oldproglen = 0;
   let padding = false;
-  let pass = 0;
-  for (; pass < MAX_PASSES; pass++) {
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
     if (!padding && pass >= PADDING_PASSES) padding = true;
-    const res = doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding);
+    const res =
+      pass === 0
+        ? doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding)
+        : sizePass(st.spec, st.plan, st.addrs, st.ctx, padding);
     if (res.proglen === oldproglen) {
-      // The image is allocated; one more pass writes it.
-      if (res.changed) doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding, true);
+      // The image is allocated; one more pass (padding from pass 15 on) writes it.
+      if (pass + 1 >= PADDING_PASSES) padding = true;
+      doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding, true);
       st.proglen = oldproglen;
       st.passes = pass + 2;
       return;
