@@ -24,17 +24,22 @@ export const run: BenchSuite = async () => {
   const t0 = performance.now();
   let bytes = 0;
   let passes = 0;
+  // The fastest round stands for a quiet machine (the bench shares its cores).
+  let bestRound = Number.POSITIVE_INFINITY;
   while (performance.now() - t0 < 2000 || rounds < 3) {
     bytes = 0;
     passes = 0;
+    const r0 = performance.now();
     for (const j of jobs) {
       const r = j.jit();
       bytes += r.size;
       passes += r.passes;
     }
+    bestRound = Math.min(bestRound, performance.now() - r0);
     rounds++;
   }
   const seconds = (performance.now() - t0) / 1000;
+  const target = 10_000_000;
   const exact = cases.filter((c) => compareWithKernel(c, jitCorpusCase(c)).exact).length;
   const kernelBytes = cases.reduce((a, c) => a + c.kernel.jited!.length / 2, 0);
 
@@ -44,6 +49,16 @@ export const run: BenchSuite = async () => {
       what: 'x86-64 JIT throughput (corpus, all passes)',
       value: Math.round((insnCount * rounds) / seconds),
       unit: 'BPF insns/s',
+      reference: '≥ 10 M',
+      ok: (insnCount * rounds) / seconds >= target,
+    },
+    {
+      area: 'jit',
+      what: 'x86-64 JIT throughput, fastest corpus round',
+      value: Math.round(insnCount / (bestRound / 1000)),
+      unit: 'BPF insns/s',
+      reference: '≥ 10 M',
+      ok: insnCount / (bestRound / 1000) >= target,
     },
     {
       area: 'jit',
