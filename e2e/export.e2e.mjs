@@ -276,7 +276,7 @@ export const tests = {
         'export',
         'models/qdisc.yaml',
         '--format',
-        'svg,png,md,pdf',
+        'svg,png,md,txt,pdf',
         '--out',
         out,
       ]);
@@ -294,6 +294,15 @@ export const tests = {
       assert(r.out.includes(`${pages} pages`), `stdout reports the page count: ${r.out}`);
       const md = readFileSync(join(out, 'qdisc-report.md'), 'utf8');
       assert(md.includes('](qdisc-graph.svg)'), 'markdown links the SVG beside it');
+      assert(
+        /<!--\n {2}kmodel \d[\s\S]*model sha256: [0-9a-f]{64}\n-->/.test(svg),
+        'the SVG says what drew it',
+      );
+      const txt = readFileSync(join(out, 'qdisc-report.txt'), 'utf8');
+      assert(
+        txt.includes('Takeaway') && /reference BTF sha256: [0-9a-f]{64}/.test(txt),
+        'text report for a mail',
+      );
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

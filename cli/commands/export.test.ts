@@ -12,7 +12,7 @@ const models = resolve(root, 'models');
 
 describe('kmodel export arguments', () => {
   it('formats: all by default, comma lists, unknown refused', () => {
-    expect(parseFormats(undefined)).toEqual(['svg', 'png', 'md', 'pdf']);
+    expect(parseFormats(undefined)).toEqual(['svg', 'png', 'md', 'txt', 'pdf']);
     expect(parseFormats('pdf,svg,pdf')).toEqual(['pdf', 'svg']);
     expect(() => parseFormats('svg,gif')).toThrow(CliError);
   });

@@ -14,7 +14,7 @@ export function parseFormats(text: string | undefined): ExportFormat[] {
   const list = text.split(',').map((s) => s.trim());
   for (const f of list)
     if (!(EXPORT_FORMATS as readonly string[]).includes(f))
-      throw new CliError(`--format must be svg, png, md or pdf (comma-separated), got '${f}'`);
+      throw new CliError(`--format must be svg, png, md, txt or pdf (comma-separated), got '${f}'`);
   return [...new Set(list)] as ExportFormat[];
 }
 

@@ -68,7 +68,8 @@ export const commands: CommandEntry[] = [
   {
     words: ['model', 'from-object'],
     usage: 'model from-object OBJ.o [--map NAME] [--out MODEL.yaml] [--skeleton]',
-    summary: "a model from a BPF object's struct_ops map: the shipped model of its type with the object's programs, or a skeleton",
+    summary:
+      "a model from a BPF object's struct_ops map: the shipped model of its type with the object's programs, or a skeleton",
     load: async () => (await import('./model-from-object')).modelFromObject,
   },
   {
@@ -93,13 +94,13 @@ export const commands: CommandEntry[] = [
   },
   {
     words: ['corpus', 'check'],
-    usage: 'corpus check CASES.jsonl [--out RESULTS.jsonl] [--limit N]',
+    usage: 'corpus check CASES.jsonl [--out RESULTS.jsonl] [--limit N] [--diff]',
     summary: 'run the verifier model on corpus cases; fidelity vs the kernel',
     load: async () => (await import('./corpus-check')).corpusCheck,
   },
   {
     words: ['export'],
-    usage: 'export MODEL [--format svg,png,md,pdf] [--out DIR]',
+    usage: 'export MODEL [--format svg,png,md,txt,pdf] [--out DIR]',
     summary: "export a model's review report and subsystem graph (headless Chromium)",
     load: async () => (await import('./export')).exportCmd,
   },

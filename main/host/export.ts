@@ -15,8 +15,8 @@ import { checkReportModel, ExportError, pdfPageCount } from './report-pdf';
 
 export { ExportError, pdfPageCount };
 
-export type ExportFormat = 'svg' | 'png' | 'md' | 'pdf';
-export const EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png', 'md', 'pdf'];
+export type ExportFormat = 'svg' | 'png' | 'md' | 'txt' | 'pdf';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['svg', 'png', 'md', 'txt', 'pdf'];
 
 export interface ExportOptions {
   /** kmodel's package root (models/, out/renderer-web, reference data). */
@@ -51,6 +51,16 @@ export interface ExportedFile {
 interface PageExport {
   graphSvg(): string;
   markdown(opts?: { svgHref?: string }): string;
+  text(): string;
+  provenance(): string[];
+}
+
+/** The graph file names what it was drawn from: an XML comment after the prolog. */
+export function withProvenanceComment(svg: string, lines: readonly string[]): string {
+  if (!lines.length) return svg;
+  const comment = `<!--\n  ${lines.map((l) => l.replace(/--/g, '- -')).join('\n  ')}\n-->\n`;
+  const m = /^(<\?xml[^>]*\?>\s*)/.exec(svg);
+  return m ? `${m[1]}${comment}${svg.slice(m[1]!.length)}` : `${comment}${svg}`;
 }
 
 /** Width and height from a PNG's IHDR chunk; undefined when it is not a PNG. */
@@ -127,10 +137,11 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
         };
         const svgPath = `${base}-graph.svg`;
         if (opts.formats.includes('svg') || opts.formats.includes('md')) {
-          const svg = await page.evaluate(() =>
-            (globalThis as unknown as { kmodelExport: PageExport }).kmodelExport.graphSvg(),
-          );
-          write('svg', svgPath, svg);
+          const [svg, prov] = await page.evaluate(() => {
+            const e = (globalThis as unknown as { kmodelExport: PageExport }).kmodelExport;
+            return [e.graphSvg(), e.provenance()] as const;
+          });
+          write('svg', svgPath, withProvenanceComment(svg, prov));
         }
         if (opts.formats.includes('png')) {
           const el = page.locator('[data-testid=report] svg[data-testid=subsystem-graph]');
@@ -145,6 +156,12 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
             href,
           );
           write('md', `${base}-report.md`, md);
+        }
+        if (opts.formats.includes('txt')) {
+          const txt = await page.evaluate(() =>
+            (globalThis as unknown as { kmodelExport: PageExport }).kmodelExport.text(),
+          );
+          write('txt', `${base}-report.txt`, txt);
         }
         if (opts.formats.includes('pdf')) {
           const pdf = await printReportPdf(page);

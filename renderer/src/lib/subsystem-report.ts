@@ -131,6 +131,8 @@ export interface ReportExport {
   markdown(opts?: { svgHref?: string }): string;
   /** The report as plain text for a mail body. */
   text(): string;
+  /** kmodel version, reference kernel and BTF sha256, profiles, date, model sha256 (empty without a comparison). */
+  provenance(): string[];
   /** PNG data URL of the graph, drawn from the SVG on a canvas. */
   graphPng(): Promise<string>;
 }
