@@ -50,7 +50,7 @@ export function parseAttach(text: string): { struct: string; member: string } {
 /** Shipped models whose struct_ops type is `struct` (read without checking them). */
 export function shippedModelsOf(struct: string, dir = shippedModelsDir()): string[] {
   return shippedModelNames(dir).filter((name) => {
-    const file = join(dir, `${name}.yaml`);
+    const file = resolveModelArg(name, dir).path;
     try {
       return loadModel(file, readFileSync(file, 'utf8')).model?.struct_ops.name === struct;
     } catch {
