@@ -8,7 +8,6 @@
 // them out would silently load a different program (Qdisc_ops:init without the qdisc
 // prologue). A note on stderr names the model used.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { funcProtoOf } from '../core/btf/layout';
 import type { BtfRegistry } from '../core/btf/registry';
 import type { AddressSpace } from '../core/kernel/address-space';
