@@ -584,6 +584,23 @@ export interface CoreTarget {
   cands: Map<number, number[]>;
 }
 
+/** Ids of the target types whose names carry a ___flavour suffix (rare in vmlinux), found once per BTF. */
+const flavoured = new WeakMap<Btf, number[]>();
+
+function flavouredIds(btf: Btf): number[] {
+  let ids = flavoured.get(btf);
+  if (!ids) {
+    ids = [];
+    for (let id = 1; id < btf.typeCount; id++) {
+      const n = btf.nameOf(id);
+      if (n.includes('___') && essentialName(n) !== n) ids.push(id);
+    }
+    flavoured.set(btf, ids);
+  }
+  return ids;
+}
+
+/** bpf_core_find_cands: target types of a compatible kind whose essential name is the local one's, by id. */
 function findCands(local: Btf, localId: number, target: CoreTarget): number[] {
   const hit = target.cands.get(localId);
   if (hit) return hit;
@@ -592,12 +609,9 @@ function findCands(local: Btf, localId: number, target: CoreTarget): number[] {
   const want = essentialName(name);
   const lk = local.kindOf(localId);
   const tb = target.btf;
-  const out: number[] = [];
-  for (let id = 1; id < tb.typeCount; id++) {
-    if (!kindCompat(tb.kindOf(id), lk)) continue;
-    const n = tb.nameOf(id);
-    if (n !== '' && essentialName(n) === want) out.push(id);
-  }
+  const ids = new Set(tb.findAllByName(want));
+  for (const id of flavouredIds(tb)) if (essentialName(tb.nameOf(id)) === want) ids.add(id);
+  const out = [...ids].filter((id) => kindCompat(tb.kindOf(id), lk)).sort((a, b) => a - b);
   target.cands.set(localId, out);
   return out;
 }

@@ -4,7 +4,8 @@
  */
 export class ObjectError extends Error {
   constructor(message: string) {
-    super(message);
+    // Names come from the object: a control character in one must not break the line.
+    super(message.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
     this.name = 'ObjectError';
   }
 }

@@ -8,6 +8,7 @@ import { alignOf, resolveType, sizeOf } from '../btf/layout';
 import { coreTypesAreCompat } from './core-relo';
 import { type ElfFile, SHN_UNDEF, STB_GLOBAL, STB_WEAK, STT_NOTYPE } from './elf-file';
 import { ObjectError } from './error';
+import { MAX_GLOBAL_DATA } from './maps';
 import type { BpfExtern } from './types';
 
 export interface KconfigOptions {
@@ -140,6 +141,7 @@ export function kernelVersionOf(release: string): number {
 export function kconfigData(externs: BpfExtern[], btf: Btf, opts: KconfigOptions, le: boolean): Uint8Array {
   const ks = externs.filter((e) => e.kind === 'kconfig');
   const end = ks.reduce((m, e) => Math.max(m, e.kconfigOffset! + e.kconfigSize!), 0);
+  if (end > MAX_GLOBAL_DATA) throw new ObjectError(`.kconfig: ${end} bytes of kconfig values`);
   const data = new Uint8Array(end);
   const v = new DataView(data.buffer);
   for (const e of ks) {

@@ -52,6 +52,8 @@ export const BPF_MAP_TYPE_ARRAY = 2;
 export const BPF_MAP_TYPE_PROG_ARRAY = 3;
 const BPF_MAP_TYPE_ARRAY_OF_MAPS = 12;
 const BPF_MAP_TYPE_HASH_OF_MAPS = 13;
+/** Above KMALLOC_MAX_SIZE (4 MiB), so no array map value this big loads anyway. */
+export const MAX_GLOBAL_DATA = 64 << 20;
 export const BPF_F_RDONLY_PROG = 0x80;
 export const BPF_F_MMAPABLE = 0x400;
 
@@ -280,9 +282,11 @@ export function collectGlobalDataMaps(elf: ElfFile, btf: Btf | undefined): BpfMa
   for (const sec of elf.sections) {
     const origin = globalDataOrigin(sec);
     if (!origin) continue;
+    if (sec.size > MAX_GLOBAL_DATA)
+      throw new ObjectError(
+        `section '${sec.name}': ${sec.size} bytes of global data (more than a map value can hold)`,
+      );
     const data = origin === 'bss' ? new Uint8Array(sec.size) : sec.data.slice();
-    if (origin === 'bss' && sec.size > 1 << 30)
-      throw new ObjectError(`section '${sec.name}': size ${sec.size} too large`);
     out.push(internalMap(sec.name, origin, sec, btf, data));
   }
   return out;
