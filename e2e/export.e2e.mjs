@@ -134,6 +134,13 @@ export const tests = {
     const progs = await page.locator('[data-testid=report-program]').count();
     assert(progs === want.programs.length, `${progs} program sections`);
     await page.emulateMedia({ media: 'print' });
+    // At the A4 text width (190 mm = 718 px) the graph prints in strips whose 10 px badge
+    // text stays at 7 pt (9.33 px) or more.
+    await page.setViewportSize({ width: 718, height: 1400 });
+    const scales = await page.$$eval('[data-testid=graph-print-strips] svg.strip', (ss) =>
+      ss.map((s) => s.getBoundingClientRect().width / s.viewBox.baseVal.width),
+    );
+    assert(scales.length >= 2 && scales.every((k) => 10 * k >= 9.33), `print strips' scales: ${scales}`);
     await page.setViewportSize({ width: 1000, height: 1400 });
     await page.screenshot({ path: join(root, 'test-results/e2e/report-qdisc-print.png'), fullPage: true });
     await page.emulateMedia({ media: 'screen' });

@@ -144,8 +144,11 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
           write('svg', svgPath, withProvenanceComment(svg, prov));
         }
         if (opts.formats.includes('png')) {
+          // On screen: in print a wide graph is drawn as strips instead (labels ≥ 7 pt).
+          await page.emulateMedia({ media: 'screen' });
           const el = page.locator('[data-testid=report] svg[data-testid=subsystem-graph]');
           const png = await el.screenshot({ type: 'png' });
+          await page.emulateMedia({ media: 'print' });
           write('png', `${base}-graph.png`, png, pngSize(png) ?? {});
         }
         if (opts.formats.includes('md')) {
