@@ -112,7 +112,7 @@ export const commands: CommandEntry[] = [
   },
   {
     words: ['object', 'insns'],
-    usage: 'object insns OBJ.o [--program NAME] [--format hex|text]',
+    usage: 'object insns OBJ.o [--program NAME] [--format hex|text] [--source]',
     summary: "a program's instructions exactly as libbpf passes them to BPF_PROG_LOAD",
     load: async () => (await import('./object-insns')).objectInsns,
   },

@@ -34,6 +34,9 @@ describe('kmodel object show / insns', () => {
     expect((await call(objectInsns, [fixture('sf_count_proto.bpf.o')])).trim()).toBe(c.insns);
     const text = await call(objectInsns, [fixture('sf_count_proto.bpf.o'), '--format', 'text']);
     expect(text).toMatch(/r1 = map\[proto_count\]/);
+    const src = await call(objectInsns, [fixture('tc_subprog.bpf.o'), '--format', 'text', '--source']);
+    expect(src).toContain('; skb->mark = 17; (tc_subprog.bpf.c:19)\n6: (63) *(u32 *)(r6 +8) = r1\n');
+    expect(src).toContain('; return ip->protocol; (tc_subprog.bpf.c:10)\n14: (71) r0 = *(u8 *)(r1 +23)\n');
   });
 
   it('fails with one line naming the file and why', async () => {

@@ -196,8 +196,12 @@ export function formatObjectSummary(s: ObjectSummary, file: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The program's instructions as the verifier log prints them, maps and kfuncs by name. */
-export function disasmLoadedProgram(p: LoadedProgram, target: Btf): string[] {
+/**
+ * The program's instructions as the verifier log prints them, maps and kfuncs
+ * by name; with `source`, each line_info's C line as a `; line (file:N)` comment
+ * before its first instruction, as bpftool's dump does.
+ */
+export function disasmLoadedProgram(p: LoadedProgram, target: Btf, source = false): string[] {
   const resolver: DisasmResolver = {
     immText: (insns, i) => {
       const insn = insns[i]!;
@@ -211,5 +215,18 @@ export function disasmLoadedProgram(p: LoadedProgram, target: Btf): string[] {
       return target.nameOf(insn.imm);
     },
   };
-  return disasmProgram(p.insns, resolver);
+  const lines = disasmProgram(p.insns, resolver);
+  if (!source || !p.lineInfo.length) return lines;
+  const at = new Map<number, string>();
+  for (const l of p.lineInfo) {
+    const file = l.fileName.split('/').pop();
+    at.set(l.insnOff, `; ${l.line.trim()} (${file}:${l.lineNum})`);
+  }
+  let last = '';
+  return lines.flatMap((line) => {
+    const c = at.get(Number(line.slice(0, line.indexOf(':'))));
+    if (!c || c === last) return [line];
+    last = c;
+    return [c, line];
+  });
 }
