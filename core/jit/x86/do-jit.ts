@@ -278,6 +278,8 @@ const KIND = new Uint8Array(256);
   set(29, [BPF_JMP | BPF_EXIT]);
 }
 
+const BPF_JMP_CALL = BPF_JMP | BPF_CALL;
+
 // BPF jump op → x86 condition code (short form).
 const JMP_COND = new Uint8Array(256);
 JMP_COND[BPF_JEQ] = X86_JE;
@@ -328,7 +330,8 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
   const used: CalleeRegs = [false, false, false, false];
   for (let k = 0; k < n; k++) {
     const ins = insns[k]!;
-    kind[k] = isTailCall(spec, ins) ? 23 : KIND[ins.code]!;
+    const code = ins.code;
+    kind[k] = code === BPF_JMP_CALL && spec.tailCallsAsHelper && isTailCall(spec, ins) ? 23 : KIND[code]!;
     // detect_reg_usage()
     const d = ins.dst;
     const s = ins.src;

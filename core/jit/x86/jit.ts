@@ -66,6 +66,39 @@ export interface JitResult {
   callDepthRefs: number[];
 }
 
+/**
+ * A JitCall whose symbol is looked up when first read: naming is for listings and comparisons,
+ * and a symbol-table lookup per call would cost the JIT more than emitting the call.
+ */
+class NamedCall implements JitCall {
+  private name: string | undefined | null = null;
+
+  constructor(
+    readonly at: number,
+    readonly kind: 'call' | 'jmp',
+    readonly target: bigint,
+    readonly insn: number,
+    readonly what: EmittedCall['what'],
+    private readonly nameOf: (c: EmittedCall) => string | undefined,
+  ) {}
+
+  get symbol(): string | undefined {
+    if (this.name === null) this.name = this.nameOf(this);
+    return this.name;
+  }
+
+  /** The same call in a concatenated image (jitProgramFuncs). */
+  static moved(c: JitCall, byBytes: number, byInsns: number): JitCall {
+    const name = c.symbol;
+    return new NamedCall(c.at + byBytes, c.kind, c.target, c.insn + byInsns, c.what, () => name);
+  }
+
+  toJSON(): Omit<JitCall, 'target'> & { target: string } {
+    const { at, kind, symbol, insn, what } = this;
+    return { at, kind, symbol, target: `0x${BigInt.asUintN(64, this.target).toString(16)}`, insn, what };
+  }
+}
+
 interface FuncState {
   spec: JitFuncSpec;
   env: JitEnv;
@@ -267,32 +300,24 @@ function writeImage(
       throw new JitError(`Target call 0x${BigInt.asUintN(64, target).toString(16)} is out of range`, ERANGE);
     }
     putU32(full, at + 1, rel);
-    const call: JitCall = {
-      at: at - entry,
-      kind: full[at] === 0xe8 ? 'call' : 'jmp',
-      symbol: undefined,
-      target,
-      insn: idx,
-      what,
-    };
-    call.symbol = nameOf(call);
-    calls.push(call);
+    calls.push(new NamedCall(at - entry, full[at] === 0xe8 ? 'call' : 'jmp', target, idx, what, nameOf));
   }
   const n = insns.length;
   // addrs[k]: start of insn k's code (addrs[0] = end of the prologue), from the entry point
-  const addrs: number[] = new Array(n + 1);
-  for (let k = 0; k <= n; k++) addrs[k] = st.addrs[k]! - entry;
-  const perInsnBytes: number[] = new Array(n);
+  const a = st.addrs;
+  const addrs: number[] = [];
+  const perInsnBytes: number[] = [];
   for (let k = 0; k < n; k++) {
+    addrs.push(a[k]! - entry);
     if (insns[k]!.code === 0x18 && k + 1 < n) {
-      perInsnBytes[k] = addrs[k + 2]! - addrs[k]!;
-      perInsnBytes[k + 1] = 0;
-      addrs[k + 1] = addrs[k + 2]!; // the kernel never writes this slot
+      addrs.push(a[k + 2]! - entry); // the kernel never writes the second slot's entry
+      perInsnBytes.push(a[k + 2]! - a[k]!, 0);
       k++;
     } else {
-      perInsnBytes[k] = addrs[k + 1]! - addrs[k]!;
+      perInsnBytes.push(a[k + 1]! - a[k]!);
     }
   }
+  addrs.push(a[n]! - entry);
   return {
     image: full.subarray(entry),
     cfiPreamble: full.subarray(0, entry),
@@ -416,7 +441,7 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
     image.set(r.image, off);
     const start = subs[k]!.start;
     addrs.push(...r.addrs.slice(0, -1).map((a) => a + off));
-    calls.push(...r.calls.map((c) => ({ ...c, at: c.at + off, insn: c.insn + start })));
+    for (const c of r.calls) calls.push(NamedCall.moved(c, off, start));
     imm64.push(...r.imm64.map((m) => ({ at: m.at + off, insn: m.insn + start })));
     callDepthRefs.push(...r.callDepthRefs.map((a) => a + off));
     perInsnBytes.push(...r.perInsnBytes);
