@@ -57,4 +57,12 @@ export const tests = {
     const reason = await page.textContent('[data-testid=verify-model] .reason');
     assert(reason.includes('R0 !read_ok'), `reason: ${reason}`);
   },
+
+  async 'names the struct field a typed load reaches (r1 +1444 → tcp_sock.snd_cwnd)'({ page, url }) {
+    await page.goto(`${url}#verifier/clang-0002`);
+    const line = page.locator('[data-testid=verify-model] ol.xl li[data-idx="1"]');
+    await line.locator('[data-testid=typed-field]').waitFor({ timeout: 60_000 });
+    const text = await line.textContent();
+    assert(text.includes('(r1 +1444)') && text.includes('→ tcp_sock.snd_cwnd'), `line 1: ${text}`);
+  },
 };

@@ -283,6 +283,8 @@ export interface VerifyView {
   model: VerifierAnswer;
   /** What Linux 6.18 answered (corpus cases only). */
   kernel?: VerifierAnswer;
+  /** Loads and stores through a pointer the verifier typed: the struct field they reach (`tcp_sock.snd_cwnd`), by insn index. */
+  fields?: { idx: number; field: string }[];
   /** Model vs kernel: null where the comparison does not apply. */
   comparison?: {
     verdict: boolean;

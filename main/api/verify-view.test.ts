@@ -22,6 +22,14 @@ describe('verify view', () => {
     expect(v.kernel).toBeUndefined();
   });
 
+  it('names the struct field of a load through a typed pointer (r1 +1444 → tcp_sock.snd_cwnd)', () => {
+    const v = h.verify({ id: 'clang-0002' });
+    expect(v.fields).toContainEqual({ idx: 1, field: 'tcp_sock.snd_cwnd' });
+    expect(v.bpf.find((l) => l.idx === 1)!.text).toContain('(r1 +1444)');
+    // A socket filter reads ctx (the __sk_buff mirror), no BTF struct: nothing to name.
+    expect(h.verify({ hex: 'b700000000000000' + '9500000000000000' }).fields).toBeUndefined();
+  });
+
   it('puts a corpus case beside the kernel answer', () => {
     for (const verdict of ['accept', 'reject']) {
       const c = cases.find((x) => x.kernel.verdict === verdict)!;

@@ -6,8 +6,9 @@ import { insnStarts } from '../../core/isa/cfg';
 import { type DisasmResolver, formatInsn } from '../../core/isa/disasm';
 import { insnsFromHex, insnsToHex } from '../../core/isa/encoding';
 import type { Insn } from '../../core/isa/insn';
-import { type CorpusCase, runCase } from '../../core/verifier/corpus';
+import { type CorpusCase, caseToLoadAttr, runCase } from '../../core/verifier/corpus';
 import { bpfCheck, reasonLine } from '../../core/verifier/index';
+import { typedFields } from './typed-fields';
 import type { PlainLine, VerifierAnswer, VerifyParams, VerifyView } from './types';
 
 function listing(
@@ -19,14 +20,31 @@ function listing(
   return insnStarts(insns).map((i) => ({ idx: i, text: formatInsn(insns, i, resolver) }));
 }
 
+// A second, level-2 pass only names fields; past this many processed insns it is not worth its time.
+const FIELD_PASS_MAX_PROCESSED = 100_000;
+
+/** Fields of typed memory accesses, from a level-2 log (run one if `vr` was level 1). */
+function fieldsOf(
+  insns: readonly Insn[],
+  vr: ReturnType<typeof bpfCheck>,
+  level2: () => ReturnType<typeof bpfCheck>,
+  btf: BtfRegistry,
+): { idx: number; field: string }[] {
+  if ((vr.processedInsns ?? 0) > FIELD_PASS_MAX_PROCESSED) return [];
+  const log = /^\d+: R\d/m.test(vr.log) ? vr.log : level2().log;
+  return [...typedFields(insns, log, btf.vmlinux.btf)].map(([idx, field]) => ({ idx, field }));
+}
+
 export function verifyView(p: VerifyParams, btf: BtfRegistry, corpusCase?: CorpusCase): VerifyView {
   let vr: ReturnType<typeof bpfCheck>;
+  let level2: () => ReturnType<typeof bpfCheck>;
   let kernel: VerifierAnswer | undefined;
   let insns: Insn[];
   let comparison: VerifyView['comparison'];
   if (corpusCase) {
     const run = runCase(corpusCase, { btf });
     vr = run.vr;
+    level2 = () => bpfCheck(caseToLoadAttr(corpusCase, 2), { btf });
     insns = insnsFromHex(corpusCase.insns);
     const k = corpusCase.kernel;
     const kx = k.xlated ? insnsFromHex(k.xlated) : null;
@@ -47,16 +65,15 @@ export function verifyView(p: VerifyParams, btf: BtfRegistry, corpusCase?: Corpu
     };
   } else {
     insns = insnsFromHex(p.hex ?? '');
-    vr = bpfCheck(
-      {
-        insns,
-        progType: p.progType ?? 'socket_filter',
-        attach: p.attach ? { struct: p.attach.struct, member: p.attach.member } : null,
-        logLevel: p.logLevel ?? 1,
-      },
-      { btf },
-    );
+    const attr = {
+      insns,
+      progType: p.progType ?? 'socket_filter',
+      attach: p.attach ? { struct: p.attach.struct, member: p.attach.member } : null,
+    };
+    vr = bpfCheck({ ...attr, logLevel: p.logLevel ?? 1 }, { btf });
+    level2 = () => bpfCheck({ ...attr, logLevel: 2 }, { btf });
   }
+  const fields = fieldsOf(insns, vr, level2, btf);
   return {
     id: corpusCase?.id ?? null,
     bpf: listing(insns, []),
@@ -71,5 +88,6 @@ export function verifyView(p: VerifyParams, btf: BtfRegistry, corpusCase?: Corpu
     },
     kernel,
     comparison,
+    ...(fields.length ? { fields } : {}),
   };
 }
