@@ -63,6 +63,20 @@ export const tests = {
       ts.map((t) => t.textContent),
     );
     assert(barLabels.includes('BTF bytes emitted anyway (subsystem)'), `bar labels: ${barLabels}`);
+    // Each design's patched program and x86 side by side, the generated calls marked.
+    for (const d of ['kfunc', 'wrapper']) {
+      const call = `[data-testid=design-code-init] section[data-design=${d}] pre .line.call`;
+      await page.waitForSelector(call, { timeout: 60_000 });
+      const texts = await page.$$eval(call, (ls) => ls.map((l) => l.textContent));
+      assert(
+        texts.some((t) => t.includes('call') && t.includes('bpf_qdisc_init_prologue')),
+        `${d} call: ${texts}`,
+      );
+    }
+    assert(
+      (await page.locator('[data-testid=design-code-init] section[data-design=helper]').count()) === 0,
+      'no code for the undeclared helper design',
+    );
     // Under v6.12 the subsystem does not exist: said instead of numbers.
     await page.selectOption('select[aria-label="kernel profile"]', 'v6.12');
     await page.waitForSelector('[data-testid=comparison-absent]', { timeout: 60_000 });

@@ -69,6 +69,8 @@ export interface VariantResult {
   jitBytesGenerated: number | null;
   /** The x86-64 machine code of the generated insns, hex, one entry per BPF insn (call rel32 differ only in target). */
   jitGeneratedInsnBytes: number[] | null;
+  /** Indices in the xlated program of the generated insns (what a listing highlights). */
+  generatedIdx: number[];
   btf: {
     /** Bytes (types + strings) BTF must carry for this design to work (FUNC + FUNC_PROTO + new types). */
     requiredBytes: number;
@@ -391,6 +393,7 @@ function variantFor(
     jitBytes: null,
     jitBytesGenerated: null,
     jitGeneratedInsnBytes: null,
+    generatedIdx: [],
     btf: { requiredBytes: 0, incidentalBytes: 0, idSetEntries: 0, idListEntries: 0 },
     kernelText: [],
     kernelTextBytes: { total: null, unmeasured: 0, items: [] },
@@ -531,6 +534,7 @@ function variantFor(
   result.xlatedInsns = xl.length;
   result.insnsAdded = xl.length - prog.insns.length;
   const genIdx = generatedIndices(run, xl);
+  result.generatedIdx = genIdx;
   const generated = [...(run.prologue ?? []), ...(run.epilogue ?? [])];
   const genKfuncs = new Set(generated.filter(isKfuncCall).map((c) => `${c.imm}:${c.off}`));
   result.verifier.kfuncDescriptors = run.fixups.kfuncDescs.length;
