@@ -234,6 +234,27 @@ function relativeTo(a: bigint, b: bigint): number {
   return Number(BigInt.asIntN(64, a - b));
 }
 
+const NO_PREAMBLE = new Uint8Array(0);
+
+// Images are views into shared 256 KiB chunks: a fresh ArrayBuffer per image (slice()) cost more
+// than JITing a small program. A chunk lives while any image in it does.
+const CHUNK = 256 * 1024;
+let chunk = new ArrayBuffer(CHUNK);
+let chunkUsed = 0;
+
+/** A copy of buf[0, len) that owns its bytes (no other image shares them). */
+function imageCopy(buf: Uint8Array, len: number): Uint8Array {
+  if (len > CHUNK / 4) return buf.slice(0, len);
+  if (chunkUsed + len > CHUNK) {
+    chunk = new ArrayBuffer(CHUNK);
+    chunkUsed = 0;
+  }
+  const out = new Uint8Array(chunk, chunkUsed, len);
+  out.set(buf.subarray(0, len));
+  chunkUsed += (len + 7) & ~7;
+  return out;
+}
+
 function putU32(image: Uint8Array, at: number, v: number): void {
   image[at] = v;
   image[at + 1] = v >>> 8;
@@ -254,7 +275,7 @@ function writeImage(
   const { insns } = st.spec;
   const { env, plan } = st;
   const entry = cfiOffset(env.features);
-  const full = plan.e.buf.slice(0, st.proglen);
+  const full = imageCopy(plan.e.buf, st.proglen);
   const calls: JitCall[] = [];
   const imm64: { at: number; insn: number }[] = [];
   const callDepthRefs: number[] = [];
@@ -319,8 +340,8 @@ function writeImage(
   }
   addrs.push(a[n]! - entry);
   return {
-    image: full.subarray(entry),
-    cfiPreamble: full.subarray(0, entry),
+    image: entry ? full.subarray(entry) : full,
+    cfiPreamble: entry ? full.subarray(0, entry) : NO_PREAMBLE,
     addrs,
     calls,
     passes: st.passes,
