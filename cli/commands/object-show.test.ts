@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { bytesFromHex, decodeInsns, encodeInsns } from '../../core/isa/encoding';
 import { clangCases } from '../../test/fixtures/objects/load';
 import { objectInsns } from './object-insns';
 import { objectShow } from './object-show';
@@ -37,6 +38,17 @@ describe('kmodel object show / insns', () => {
     const src = await call(objectInsns, [fixture('tc_subprog.bpf.o'), '--format', 'text', '--source']);
     expect(src).toContain('; skb->mark = 17; (tc_subprog.bpf.c:19)\n6: (63) *(u32 *)(r6 +8) = r1\n');
     expect(src).toContain('; return ip->protocol; (tc_subprog.bpf.c:10)\n14: (71) r0 = *(u8 *)(r1 +23)\n');
+  });
+
+  it('prints a big-endian object in its own byte order', async () => {
+    const le = (
+      await call(objectInsns, [fixture('../own/build/cc_link.bpf.o'), '--program', 'link_ssthresh'])
+    ).trim();
+    const be = (
+      await call(objectInsns, [fixture('../own/build/cc_link.bpfeb.o'), '--program', 'link_ssthresh'])
+    ).trim();
+    expect(Buffer.from(encodeInsns(decodeInsns(bytesFromHex(le), 'le'), 'be')).toString('hex')).toBe(be);
+    expect(be).not.toBe(le);
   });
 
   it('fails with one line naming the file and why', async () => {
