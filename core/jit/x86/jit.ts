@@ -157,9 +157,15 @@ const siteTargetCache = new WeakMap<JitAddressSpace, WeakMap<JitFeatures, SiteTa
 
 function siteTargets(f: JitFeatures, as: JitAddressSpace): SiteTargets {
   let perAs = siteTargetCache.get(as);
-  if (!perAs) siteTargetCache.set(as, (perAs = new WeakMap()));
+  if (!perAs) {
+    perAs = new WeakMap();
+    siteTargetCache.set(as, perAs);
+  }
   let t = perAs.get(f);
-  if (!t) perAs.set(f, (t = resolveSiteTargets(f, as)));
+  if (!t) {
+    t = resolveSiteTargets(f, as);
+    perAs.set(f, t);
+  }
   return t;
 }
 
