@@ -189,7 +189,9 @@ export function formatObjectSummary(s: ObjectSummary, file: string): string {
           ? ` vmlinux [${e.vmlinuxId}]`
           : e.value !== undefined
             ? ` = ${e.value}`
-            : ' unresolved';
+            : e.weak
+              ? ' unresolved (weak: reads as 0)'
+              : ' unresolved';
       lines.push(`  ${e.name}: ${e.kind}${e.weak ? ' (weak)' : ''}${res}`);
     }
   }

@@ -7,7 +7,15 @@
 // imm = index of the map in the order the program first references it.
 import type { Insn } from '../isa/insn';
 import type { BtfExt } from './btf-ext';
-import { type ElfFile, type ElfRel, SHN_LORESERVE, STT_FUNC, STT_SECTION } from './elf-file';
+import {
+  type ElfFile,
+  type ElfRel,
+  SHN_LORESERVE,
+  STB_GLOBAL,
+  STB_LOCAL,
+  STT_FUNC,
+  STT_SECTION,
+} from './elf-file';
 import { ObjectError } from './error';
 import type { BpfExtern, BpfMap, BpfProgram, FuncInfo, LineInfo, LoadedProgram, Relo } from './types';
 
@@ -98,7 +106,11 @@ function recordReloc(
       `${where}: symbol in special section 0x${sym.shndx.toString(16)} (uninitialised global?)`,
     );
   const symSec = ctx.elf.sections[sym.shndx]!;
-  if (sym.shndx === ctx.textShndx && (sym.type === STT_FUNC || sym.type === STT_SECTION)) {
+  // libbpf's sym_is_subprog: the .text section symbol (static functions) or a global function.
+  const isSubprog =
+    (sym.bind === STB_LOCAL && sym.type === STT_SECTION) ||
+    (sym.bind === STB_GLOBAL && sym.type === STT_FUNC);
+  if (sym.shndx === ctx.textShndx && isSubprog) {
     if (sym.value % 8 || insn.imm % 8)
       throw new ObjectError(`${where}: function address ${sym.value}+${insn.imm} is not instruction-aligned`);
     return relo('subprog_addr', sym.value);
