@@ -279,74 +279,11 @@ export function computeLiveRegisters(
   const use = new Array<number>(n).fill(0);
   const def = new Array<number>(n).fill(0);
   const succ: number[][] = [];
-  const bit = (r: number) => 1 << r;
   for (let i = 0; i < n; i++) {
-    const insn = insns[i]!;
-    const cls = BPF_CLASS(insn.code);
-    const op = BPF_OP(insn.code);
-    let u = 0;
-    let d = 0;
-    let s: number[] = [i + 1];
-    switch (cls) {
-      case BPF_ALU:
-      case BPF_ALU64:
-        d = bit(insn.dst);
-        if (op !== BPF_MOV) u |= bit(insn.dst);
-        if (BPF_SRC(insn.code) === BPF_X && op !== 0x80 && op !== 0xd0) u |= bit(insn.src);
-        break;
-      case BPF_LDX:
-        d = bit(insn.dst);
-        u = bit(insn.src);
-        break;
-      case BPF_ST:
-        u = bit(insn.dst);
-        break;
-      case BPF_STX:
-        u = bit(insn.dst) | bit(insn.src);
-        if (BPF_MODE(insn.code) === BPF_ATOMIC) {
-          if (insn.imm === BPF_CMPXCHG) {
-            u |= bit(0);
-            d = bit(0);
-          } else if (insn.imm & BPF_FETCH) d = bit(insn.src);
-        }
-        break;
-      case BPF_LD:
-        if (insn.code === 0x18) {
-          d = bit(insn.dst);
-          s = [i + 2];
-        } else {
-          d = 0x3f;
-          u = bit(6);
-          if (BPF_MODE(insn.code) === BPF_IND) u |= bit(insn.src);
-        }
-        break;
-      case BPF_JMP:
-      case BPF_JMP32:
-        if (op === BPF_EXIT) {
-          u = bit(0);
-          s = [];
-        } else if (op === BPF_CALL) {
-          d = 0x3f;
-          const nargs =
-            insn.src === BPF_PSEUDO_CALL
-              ? 5
-              : insn.src === BPF_PSEUDO_KFUNC_CALL
-                ? kfuncArgs(insn.imm)
-                : helperArgs(insn.imm);
-          for (let a = 1; a <= nargs; a++) u |= bit(a);
-          if (insn.src === BPF_PSEUDO_CALL) s = [i + 1, i + insn.imm + 1];
-        } else if (op === BPF_JA) {
-          s = [i + (cls === BPF_JMP ? insn.off : insn.imm) + 1];
-        } else {
-          u = bit(insn.dst);
-          if (BPF_SRC(insn.code) === BPF_X) u |= bit(insn.src);
-          s = [i + 1, i + insn.off + 1];
-        }
-        break;
-    }
-    use[i] = u;
-    def[i] = d;
-    succ.push(s.filter((x) => x >= 0 && x < n));
+    const ud = insnUseDef(insns, i, helperArgs, kfuncArgs);
+    use[i] = ud.use;
+    def[i] = ud.def;
+    succ.push(ud.succ.filter((x) => x >= 0 && x < n));
   }
   const liveIn = new Array<number>(n).fill(0);
   let changed = true;
@@ -363,6 +300,80 @@ export function computeLiveRegisters(
     }
   }
   return liveIn;
+}
+
+/** Registers insn i reads (use) and writes (def) as bit masks, and its successors (compute_live_registers). */
+export function insnUseDef(
+  insns: readonly Insn[],
+  i: number,
+  helperArgs: (id: number) => number,
+  kfuncArgs: (id: number) => number,
+): { use: number; def: number; succ: number[] } {
+  const bit = (r: number) => 1 << r;
+  const insn = insns[i]!;
+  const cls = BPF_CLASS(insn.code);
+  const op = BPF_OP(insn.code);
+  let u = 0;
+  let d = 0;
+  let s: number[] = [i + 1];
+  switch (cls) {
+    case BPF_ALU:
+    case BPF_ALU64:
+      d = bit(insn.dst);
+      if (op !== BPF_MOV) u |= bit(insn.dst);
+      if (BPF_SRC(insn.code) === BPF_X && op !== 0x80 && op !== 0xd0) u |= bit(insn.src);
+      break;
+    case BPF_LDX:
+      d = bit(insn.dst);
+      u = bit(insn.src);
+      break;
+    case BPF_ST:
+      u = bit(insn.dst);
+      break;
+    case BPF_STX:
+      u = bit(insn.dst) | bit(insn.src);
+      if (BPF_MODE(insn.code) === BPF_ATOMIC) {
+        if (insn.imm === BPF_CMPXCHG) {
+          u |= bit(0);
+          d = bit(0);
+        } else if (insn.imm & BPF_FETCH) d = bit(insn.src);
+      }
+      break;
+    case BPF_LD:
+      if (insn.code === 0x18) {
+        d = bit(insn.dst);
+        s = [i + 2];
+      } else {
+        d = 0x3f;
+        u = bit(6);
+        if (BPF_MODE(insn.code) === BPF_IND) u |= bit(insn.src);
+      }
+      break;
+    case BPF_JMP:
+    case BPF_JMP32:
+      if (op === BPF_EXIT) {
+        u = bit(0);
+        s = [];
+      } else if (op === BPF_CALL) {
+        d = 0x3f;
+        const nargs =
+          insn.src === BPF_PSEUDO_CALL
+            ? 5
+            : insn.src === BPF_PSEUDO_KFUNC_CALL
+              ? kfuncArgs(insn.imm)
+              : helperArgs(insn.imm);
+        for (let a = 1; a <= nargs; a++) u |= bit(a);
+        if (insn.src === BPF_PSEUDO_CALL) s = [i + 1, i + insn.imm + 1];
+      } else if (op === BPF_JA) {
+        s = [i + (cls === BPF_JMP ? insn.off : insn.imm) + 1];
+      } else {
+        u = bit(insn.dst);
+        if (BPF_SRC(insn.code) === BPF_X) u |= bit(insn.src);
+        s = [i + 1, i + insn.off + 1];
+      }
+      break;
+  }
+  return { use: u, def: d, succ: s };
 }
 
 export { BPF_ALU64 as _alu64 };

@@ -40,6 +40,7 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
     } else if (statesEqual(v, sl, cur, false, idx)) {
       sl.hitCnt++;
       propagatePrecision(v, sl, cur);
+      v.env.observer?.pruned(v, idx, sl);
       miss = false;
       return true;
     }
