@@ -2,8 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BtfRegistry } from '../../core/btf/registry';
+import { checkModel } from '../../core/model/check';
+import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { inProcessBackend } from './backend';
 import { findPackageRoot } from './handlers';
+import { skeletonModel } from './new-model';
 import type { ApiEnvelope, ModelDocumentResult, SubsystemGraph, ValidateModelResult } from './types';
 
 const root = findPackageRoot(__dirname);
@@ -49,6 +53,37 @@ describe('new-model wizard skeleton', () => {
     });
     expect(d.text).toContain('decl: "void (*cong_avoid)(struct sock *arg0, u32 arg1, u32 arg2)"');
     expect(d.text).toContain('{ name: flags, kind: data }');
+  });
+
+  it('every *_ops struct of the reference BTF with function pointers gets a skeleton without errors', () => {
+    const btf = loadReferenceVmlinuxBtfSync();
+    const reg = new BtfRegistry(btf);
+    const names = new Set<string>();
+    for (let id = 1; id < btf.typeCount; id++)
+      if (btf.kindNameOf(id) === 'STRUCT' && /_ops$/.test(btf.nameOf(id))) names.add(btf.nameOf(id));
+    let checked = 0;
+    for (const so of names) {
+      let text: string;
+      try {
+        text = skeletonModel({ subsystem: 'x', structOps: so, from: 'btf' }, reg);
+      } catch (e) {
+        expect((e as Error).message, so).toMatch(/has no function-pointer members/);
+        continue;
+      }
+      const errors = checkModel('x.yaml', text, { btf: reg }).diagnostics.filter(
+        (d) => d.severity === 'error',
+      );
+      expect(
+        errors.map((d) => `${d.line}:${d.col} ${d.message}`),
+        so,
+      ).toEqual([]);
+      checked++;
+    }
+    // Kernel typedefs the prototypes use (ssize_t, loff_t…) are declared in types.
+    expect(skeletonModel({ subsystem: 'x', structOps: 'sysfs_ops', from: 'btf' }, reg)).toMatch(
+      /^ {2}typedef long int __kernel_long_t;\n {2}typedef __kernel_long_t __kernel_ssize_t;\n {2}typedef __kernel_ssize_t ssize_t;$/m,
+    );
+    expect(checked).toBeGreaterThan(100);
   });
 
   it('refuses a BTF struct the reference BTF lacks, and names that are not identifiers', async () => {

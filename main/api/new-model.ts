@@ -5,7 +5,7 @@
 // and its wrapper, and one sample program. The user then edits the facts in.
 
 import type { Btf } from '../../core/btf/btf';
-import { typeString } from '../../core/btf/layout';
+import { skipModifiers, typeString } from '../../core/btf/layout';
 import type { BtfRegistry } from '../../core/btf/registry';
 
 export interface SkeletonOptions {
@@ -23,10 +23,59 @@ interface SkeletonMember {
   decl?: string;
   /** The op's first parameter type, when it is a pointer (what the prologue passes on). */
   arg0?: string;
+  /** An op whose prototype the skeleton cannot spell. */
+  unsupported?: boolean;
 }
 
-/** Members of a BTF struct: function pointers as ops with their C prototype, the rest as data. */
-function btfMembers(btf: Btf, id: number): SkeletonMember[] {
+// Typedefs a model may use undeclared (core/model/cdecl.ts builtinTypedefs).
+const BUILTIN_TYPEDEF = /^(?:__)?[us](?:8|16|32|64)$|^size_t$|^bool$/;
+
+/** `void * *` → `void **`: the C spelling of typeString's text. */
+const tidy = (t: string): string => t.replace(/\* (?=\*)/g, '*');
+const declare = (type: string, name: string): string => `${type}${type.endsWith('*') ? '' : ' '}${name}`;
+
+/**
+ * Collects the typedefs a type mentions that a model must declare (`ssize_t`, `gate_desc`),
+ * each as a one-line C typedef, dependencies first. False when one names a function type
+ * or an anonymous struct (not spelled by the wizard).
+ */
+function typedefsOf(btf: Btf, id: number, out: Map<string, string>, depth = 0): boolean {
+  if (depth > 32) return false;
+  const t = btf.type(id);
+  switch (t.kind) {
+    case 'TYPEDEF': {
+      if (BUILTIN_TYPEDEF.test(t.name) || out.has(t.name)) return true;
+      const target = btf.type(skipModifiers(btf, t.type));
+      if (target.kind === 'FUNC_PROTO') return false;
+      // typedef struct { … } pgd_t: the body would have to be written out.
+      if ((target.kind === 'STRUCT' || target.kind === 'UNION' || target.kind === 'ENUM') && !target.name)
+        return false;
+      if (target.kind === 'PTR' && btf.type(skipModifiers(btf, target.type)).kind === 'FUNC_PROTO')
+        return false;
+      if (!typedefsOf(btf, t.type, out, depth + 1)) return false;
+      out.set(t.name, `typedef ${declare(tidy(typeString(btf, t.type)), t.name)};`);
+      return true;
+    }
+    case 'PTR':
+    case 'CONST':
+    case 'VOLATILE':
+    case 'RESTRICT':
+    case 'TYPE_TAG':
+    case 'ARRAY':
+      return typedefsOf(btf, t.type, out, depth + 1);
+    case 'FUNC_PROTO':
+      return false;
+    default:
+      return true;
+  }
+}
+
+/**
+ * Members of a BTF struct: function pointers as ops with their C prototype (the typedefs
+ * they use go to `typedefs`), the rest as data; a prototype the wizard cannot spell
+ * (varargs, function typedefs) leaves its op unsupported.
+ */
+function btfMembers(btf: Btf, id: number, typedefs: Map<string, string>): SkeletonMember[] {
   const t = btf.type(id);
   if (t.kind !== 'STRUCT' && t.kind !== 'UNION') return [];
   return t.members.map((m) => {
@@ -40,15 +89,18 @@ function btfMembers(btf: Btf, id: number): SkeletonMember[] {
     const proto = ptr.kind === 'PTR' ? btf.type(ptr.type) : undefined;
     if (!m.name || proto?.kind !== 'FUNC_PROTO') return { name: m.name };
     const params = proto.params.filter((p) => p.type !== 0);
-    const spelled = params.map((p, i) =>
-      `${typeString(btf, p.type)} ${p.name || `arg${i}`}`.replace('* ', '*'),
-    );
-    const decl = `${typeString(btf, proto.ret)} (*${m.name})(${spelled.join(', ') || 'void'})`.replace(
-      '* (*',
-      ' *(*',
-    );
+    const mine = new Map<string, string>();
+    const spellable =
+      params.length === proto.params.length &&
+      [proto.ret, ...params.map((p) => p.type)].every((x) => typedefsOf(btf, x, mine));
+    if (!spellable) return { name: m.name, unsupported: true };
+    for (const [k, v] of mine) typedefs.set(k, v);
+    const spelled = params.map((p, i) => declare(tidy(typeString(btf, p.type)), p.name || `arg${i}`));
+    const decl = declare(tidy(typeString(btf, proto.ret)), `(*${m.name})(${spelled.join(', ') || 'void'})`);
     const first =
-      params[0] && btf.type(params[0].type).kind === 'PTR' ? typeString(btf, params[0].type) : undefined;
+      params[0] && btf.type(params[0].type).kind === 'PTR'
+        ? tidy(typeString(btf, params[0].type))
+        : undefined;
     return { name: m.name, decl, ...(first ? { arg0: first } : {}) };
   });
 }
@@ -64,8 +116,11 @@ export function skeletonModel(o: SkeletonOptions, btf?: BtfRegistry): string {
   if (o.from === 'btf') {
     const ref = btf?.struct(so);
     if (!ref) throw new Error(`struct ${so} is not in the reference BTF`);
-    members = btfMembers(ref.obj.btf, ref.id).filter((m) => m.name);
+    const typedefs = new Map<string, string>();
+    members = btfMembers(ref.obj.btf, ref.id, typedefs).filter((m) => m.name);
     if (!members.some((m) => m.decl)) throw new Error(`struct ${so} has no function-pointer members`);
+    // The kernel typedefs the prototypes use, declared for the model's C parser.
+    if (typedefs.size) types = ['types: |', ...[...typedefs.values()].map((d) => `  ${d}`), ''].join('\n');
   } else {
     types = [
       'types: |',
@@ -85,10 +140,12 @@ export function skeletonModel(o: SkeletonOptions, btf?: BtfRegistry): string {
   // The prologue goes on the first op whose first argument is a pointer it can pass on.
   const host = ops.find((m) => m.arg0) ?? ops[0]!;
   const helper = `${sub}_prologue`;
-  const argDecl = host.arg0 ? `${host.arg0}${host.arg0.endsWith('*') ? '' : ' '}arg` : 'void';
+  const argDecl = host.arg0 ? declare(host.arg0, 'arg') : 'void';
   const memberLines = members.flatMap((m) => {
     const lines = [`    - name: ${m.name}`];
     if (m.decl) lines.push(`      decl: ${quote(m.decl)}`);
+    else if (m.unsupported)
+      lines[0] = `    - { name: ${m.name}, kind: unsupported, note: prototype not spelled by the wizard }`;
     else if (o.from === 'btf') lines[0] = `    - { name: ${m.name}, kind: data }`;
     if (m === host) {
       lines.push(
