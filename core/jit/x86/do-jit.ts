@@ -168,6 +168,11 @@ export interface JitPlan {
   /** The same pass buffer and site list across passes. */
   e: Emitter;
   sites: SiteList;
+  /** The previous emitting pass's buffer and sites (doJit's `reuseEmitted` copies from them). */
+  e2: Emitter | undefined;
+  sites2: SiteList | undefined;
+  /** Where each insn's code started in the last emitting pass that was not a copy. */
+  starts: Int32Array;
 }
 
 export interface PassOutput {
@@ -324,6 +329,7 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
   const fits = reuse !== undefined && reuse.kind.length >= n;
   const addrs = fits ? reuse.addrs : new Int32Array(n + 1);
   const fixedLen = fits ? reuse.fixedLen : new Int32Array(n);
+  const starts = fits ? reuse.starts : new Int32Array(n);
   const kind = fits ? reuse.kind : new Uint8Array(n);
   const immLo = fits ? reuse.immLo : new Int32Array(n);
   const immHi = fits ? reuse.immHi : new Int32Array(n);
@@ -355,6 +361,9 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
     prologueLen: 0,
     e: reuse?.e ?? new Emitter(16 * n + 256),
     sites: reuse?.sites ?? new SiteList(),
+    e2: reuse?.e2,
+    sites2: reuse?.sites2,
+    starts,
   };
 }
 
@@ -403,6 +412,9 @@ function emitPrologue(e: Emitter, spec: JitFuncSpec, f: X86Config, stackDepth: n
  * place exactly like the kernel's: jump displacements use the previous pass's values for forward
  * targets. Placement-dependent fields are written as zeros and listed in plan.sites.
  * `final`: the kernel's image-writing pass, which must not move any insn ("bpf_jit: fatal error").
+ * `reuseEmitted`: insns whose bytes no pass changes (all but jumps, later exits and tail calls,
+ * whose labels settle after the first pass) are copied from the last emitting pass instead of
+ * emitted again; sizePass() passes in between leave that pass's buffer alone.
  */
 export function doJit(
   spec: JitFuncSpec,
@@ -413,14 +425,29 @@ export function doJit(
   oldproglen: number,
   jmpPadding: boolean,
   final = false,
+  reuseEmitted = false,
 ): PassOutput {
   const { insns } = spec;
   const f = env.features;
   const stackDepth = spec.stackDepth;
   const calleeRegsUsed = plan.calleeRegs;
   const kinds = plan.kind;
+  if (reuseEmitted) {
+    // this pass writes the other buffer; the last emitting pass's stays readable
+    const src = plan.e;
+    plan.e =
+      plan.e2 !== undefined && plan.e2.buf.length >= src.buf.length ? plan.e2 : new Emitter(src.buf.length);
+    plan.e2 = src;
+    const srcSites = plan.sites;
+    plan.sites = plan.sites2 ?? new SiteList();
+    plan.sites2 = srcSites;
+  }
   const sites = plan.sites;
   const e = plan.e;
+  const srcBuf = plan.e2?.buf;
+  const srcSites = plan.sites2;
+  const starts = plan.starts;
+  let sp = 0;
   e.rewind();
   sites.n = 0;
   let changed = false;
@@ -446,7 +473,31 @@ export function doJit(
     const cls = code & 7;
     const op = code & 0xf0;
     const is64Alu = cls === BPF_ALU64;
-    switch (kinds[idx]) {
+    const kind = kinds[idx]!;
+    if (reuseEmitted) {
+      while (sp < srcSites!.n && srcSites!.insn[sp]! < idx) sp++;
+      if (kind < 23 || (kind === 29 && !seenExit)) {
+        const from = starts[idx]!;
+        const len = fixedLen[idx]!;
+        for (; sp < srcSites!.n && srcSites!.insn[sp] === idx; sp++)
+          sites.add(srcSites!.kind[sp]!, srcSites!.at[sp]! - from + e.pos, idx);
+        const buf = e.buf;
+        let p = e.pos;
+        for (let k = from; k < from + len; k++) buf[p++] = srcBuf![k]!;
+        e.pos = p;
+        if (kind === 7) i++; // ld_imm64
+        if (kind === 29) {
+          seenExit = true;
+          if (ctx.cleanupAddr !== proglen) changed = true;
+          ctx.cleanupAddr = proglen;
+        }
+        commitInsn(i);
+        continue;
+      }
+    } else {
+      starts[idx] = proglen;
+    }
+    switch (kind) {
       case 1: // ALU reg: add, sub, and, or, xor
         maybeEmitMod(e, dst, src, is64Alu);
         e.b(simpleAluOpcode(op), add2reg(0xc0, dst, src));
@@ -818,9 +869,16 @@ export function doJit(
         throw new JitError(`bpf_jit: unknown opcode ${code.toString(16).padStart(2, '0')}`, EINVAL);
     }
 
+    if (kind < 24) fixedLen[idx] = e.length;
+    commitInsn(i);
+  }
+
+  return { proglen, changed };
+
+  // The end of each insn: size checks, addrs[i], the next insn starts here.
+  function commitInsn(i: number): void {
     const ilen = e.length;
     if (ilen > BPF_MAX_INSN_SIZE) throw new JitError('bpf_jit: fatal insn size error', EFAULT);
-    if (kinds[idx]! < 24) fixedLen[idx] = ilen;
     if (final && (proglen + ilen > oldproglen || proglen + ilen !== addrs[i])) {
       throw new JitError('bpf_jit: fatal error', EFAULT);
     }
@@ -829,8 +887,6 @@ export function doJit(
     addrs[i] = proglen;
     e.commit();
   }
-
-  return { proglen, changed };
 
   // INSN_SZ_DIFF: the previous pass's size of insn i minus what this pass has emitted for it so far.
   function sizeDiff(i: number): number {

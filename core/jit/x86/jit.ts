@@ -208,7 +208,7 @@ function compile(st: FuncState): void {
     if (res.proglen === oldproglen) {
       // The image is allocated; one more pass (padding from pass 15 on) writes it.
       if (pass + 1 >= PADDING_PASSES) padding = true;
-      doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding, true);
+      doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding, true, true);
       st.proglen = oldproglen;
       st.passes = pass + 2;
       return;
