@@ -15,7 +15,7 @@ const objects = [
 describe('object show on every fixture', () => {
   it('lists each indexed program with its section and type, and every struct_ops binding', () => {
     const index = objectIndex();
-    expect(objects.length).toBe(40);
+    expect(objects.length).toBe(42);
     for (const rel of objects) {
       const s = describeObject(loadBpfObject(objectBytes(rel), { target }));
       for (const e of index.filter((x) => x.object === rel)) {

@@ -3,8 +3,13 @@
 // and kfunc names.
 import type { Btf } from '../btf/btf';
 import { typeString } from '../btf/layout';
-import { type DisasmResolver, disasmProgram } from '../isa/disasm';
-import { BPF_PSEUDO_KFUNC_CALL, BPF_PSEUDO_MAP_IDX, BPF_PSEUDO_MAP_IDX_VALUE } from './relocate';
+import { bpftoolImmText, type DisasmResolver, disasmProgram } from '../isa/disasm';
+import {
+  BPF_PSEUDO_BTF_ID,
+  BPF_PSEUDO_KFUNC_CALL,
+  BPF_PSEUDO_MAP_IDX,
+  BPF_PSEUDO_MAP_IDX_VALUE,
+} from './relocate';
 import type { BpfMap, BpfMapDef, BpfObject, LoadedProgram } from './types';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -205,12 +210,14 @@ export function formatObjectSummary(s: ObjectSummary, file: string): string {
  */
 export function disasmLoadedProgram(p: LoadedProgram, target: Btf, source = false): string[] {
   const resolver: DisasmResolver = {
-    immText: (insns, i) => {
+    immText: (insns, i, value) => {
       const insn = insns[i]!;
       const m = p.maps[insn.imm];
       if (insn.src === BPF_PSEUDO_MAP_IDX && m) return `map[${m.name}]`;
       if (insn.src === BPF_PSEUDO_MAP_IDX_VALUE && m) return `map[${m.name}]+${insns[i + 1]!.imm >>> 0}`;
-      return undefined;
+      if (insn.src === BPF_PSEUDO_BTF_ID && target.hasType(insn.imm))
+        return `btf[${target.nameOf(insn.imm)}]`;
+      return bpftoolImmText(insns, i, value);
     },
     callName: (insn) => {
       if (insn.src !== BPF_PSEUDO_KFUNC_CALL || !target.hasType(insn.imm) || insn.imm === 0) return undefined;

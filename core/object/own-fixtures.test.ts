@@ -20,7 +20,7 @@ const movImms = (insns: Insn[]) => insns.filter((i) => i.code === 0xb7).map((i) 
 describe('the loader against libbpf 1.1', () => {
   it('hands BPF_PROG_LOAD the same instructions and maps as libbpf for every little-endian fixture', () => {
     const want = libbpfInsns();
-    expect(want.length).toBe(63);
+    expect(want.length).toBe(65);
     const objs = new Map<string, BpfObject>();
     for (const w of want) {
       if (!objs.has(w.object)) objs.set(w.object, load(w.object));
@@ -135,6 +135,16 @@ describe('maps, externs and struct_ops of the own fixtures', () => {
       expect(cb).toBeGreaterThan(0);
       expect(p.funcInfo.map((f) => f.insnOff)).toContain(cb + p.insns[cb]!.imm + 1);
     }
+  });
+
+  it('resolves typed __ksym variables to vmlinux VAR ids as BPF_PSEUDO_BTF_ID; a missing __weak one reads 0', () => {
+    const obj = load('own/build/calls.bpf.o');
+    const rq = obj.externs.find((e) => e.name === 'runqueues')!;
+    expect(rq).toMatchObject({ kind: 'ksym', targetBtfId: target.findByName('runqueues', 'VAR') });
+    const p = prog(obj, 'calls_b');
+    const ld = p.insns.find((i) => i.code === 0x18 && i.src === 3)!;
+    expect(ld.imm).toBe(rq.targetBtfId);
+    expect(obj.externs.find((e) => e.name === 'kmodel_no_such_var')!.targetBtfId).toBeUndefined();
   });
 
   it('binds a .struct_ops.link map by member name with BPF_F_LINK and data members', () => {
