@@ -45,6 +45,8 @@ export const modelCheck: Command = {
         parts.push(`processed insns: ${processed.map((p) => `${p.name} ${p.processedInsns}`).join(', ')}`);
       if (xl.length)
         parts.push(`${xl.filter((p) => p.xlatedMatches).length}/${xl.length} xlated as expected`);
+      const pinned = r.programs.filter((p) => p.rejectedAsPinned).length;
+      if (pinned) parts.push(`${pinned} rejected as pinned`);
       const rv = r.programs.filter((p) => p.retvalMatches !== undefined);
       if (rv.length)
         parts.push(`${rv.filter((p) => p.retvalMatches).length}/${rv.length} retval as expected`);

@@ -206,3 +206,36 @@ describe('authoring errors in a model file', () => {
     expect(checkModel('demo.yaml', opaque, { btf: registry }).diagnostics).toEqual([]);
   });
 });
+
+describe('pinned outcomes (expect: { verdict: reject, error })', () => {
+  const verified = (f: string, text = readFileSync(join(modelsDir, f), 'utf8')) =>
+    checkModel(f, text, { btf: registry, verify: modelVerifier });
+
+  it.each(shipped)('%s pins rejections, each refused as pinned', (f) => {
+    const r = verified(f);
+    expect(r.diagnostics.filter((d) => d.severity === 'error').map(formatDiagnostic)).toEqual([]);
+    const pinned = r.model!.programs.filter((p) => p.expect?.verdict === 'reject');
+    expect(pinned.length).toBeGreaterThan(0);
+    expect(r.programs.filter((p) => p.rejectedAsPinned).map((p) => p.name)).toEqual(
+      pinned.map((p) => p.name),
+    );
+  });
+
+  it('fails when a pinned outcome changes', () => {
+    const text = readFileSync(join(modelsDir, 'qdisc.yaml'), 'utf8');
+    const otherError = verified('qdisc.yaml', text.replace('no write support to Qdisc at off 16', 'x'));
+    expect(otherError.diagnostics.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(
+        /^qdisc\.yaml:\d+:\d+: rejected with 'no write support to Qdisc at off 16', expected 'x'$/,
+      ),
+    ]);
+    // The same store into Qdisc.limit (off 20) is allowed: the pinned rejection no longer happens.
+    const nowAccepted = verified(
+      'qdisc.yaml',
+      text.replace('*(u32 *)(r1 +16) = r2', '*(u32 *)(r1 +20) = r2'),
+    );
+    expect(nowAccepted.diagnostics.map(formatDiagnostic)).toEqual([
+      expect.stringMatching(/: accepted, expected a rejection: no write support to Qdisc at off 16$/),
+    ]);
+  });
+});

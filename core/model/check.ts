@@ -74,6 +74,8 @@ export interface ProgramCheck {
   processedInsns?: number;
   xlatedMatches?: boolean;
   retvalMatches?: boolean;
+  /** The program is pinned as rejected (`expect: { verdict: reject }`) and was, as pinned. */
+  rejectedAsPinned?: boolean;
 }
 
 export interface CheckResult {
@@ -197,7 +199,13 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
       if (out.xlated) pc.xlatedInsns = out.xlated.length;
       if (out.jitBytes !== undefined) pc.jitBytes = out.jitBytes;
       if (out.processedInsns !== undefined) pc.processedInsns = out.processedInsns;
-      if (!out.ok) {
+      const exp = p.spec.expect;
+      const pinned = pinnedOutcome(exp, out);
+      if (pinned !== undefined) {
+        pc.rejectedAsPinned = pinned === null;
+        if (!out.ok) pc.error = out.error ?? 'rejected';
+        if (pinned) result.diagnostics.push(source.diag([...p.path, 'expect', pinned.key], pinned.message));
+      } else if (!out.ok) {
         pc.error = out.error ?? 'rejected';
         const msg = `${out.stage}: ${pc.error}`;
         const at = out.insn !== undefined ? lineOfInsn(p.lines, out.insn) : undefined;
@@ -207,7 +215,6 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
             : source.diag([...p.path, 'insns'], msg),
         );
       }
-      const exp = p.spec.expect;
       if (out.ok && exp?.xlated && out.xlated) {
         const mismatch = xlatedMismatch(exp.xlated, out.xlated);
         pc.xlatedMatches = mismatch === undefined;
@@ -225,6 +232,23 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
     result.programs.push(pc);
   });
   return finish(result);
+}
+
+/**
+ * A program pinned as rejected: null when the load was refused as pinned, else what differs
+ * (undefined: the program expects an accept, checked as before).
+ */
+function pinnedOutcome(
+  exp: ResolvedProgram['spec']['expect'],
+  out: VerifyOutcome,
+): { key: 'verdict' | 'error'; message: string } | null | undefined {
+  if (exp?.verdict !== 'reject') return undefined;
+  if (out.ok)
+    return { key: 'verdict', message: `accepted, expected a rejection${exp.error ? `: ${exp.error}` : ''}` };
+  const error = out.error ?? 'rejected';
+  if (exp.error !== undefined && exp.error !== error)
+    return { key: 'error', message: `rejected with '${error}', expected '${exp.error}'` };
+  return null;
 }
 
 /** Arguments a generated call passes: the kfunc's prototype or the BPF_CALL_N wrapper's N. */

@@ -155,7 +155,14 @@ export function modelAttach(
   member: string,
   design: CallDesign | undefined,
   profileName: ProfileName,
-  opts: { arch?: ArchName; registry?: BtfRegistry; as?: AddressSpace; sink?: GeneratedSink } = {},
+  opts: {
+    arch?: ArchName;
+    registry?: BtfRegistry;
+    as?: AddressSpace;
+    sink?: GeneratedSink;
+    /** BPF_F_SLEEPABLE (check_member may refuse it). */
+    sleepable?: boolean;
+  } = {},
 ): ModelAttach {
   const model = check.resolved!;
   const build = check.build!;
@@ -174,6 +181,7 @@ export function modelAttach(
         ...modelStructOpsHooks(model, build, as, rm, design, opts.sink),
       },
       kfuncs: modelLoadKfuncs(model, build, registry, base),
+      ...(opts.sleepable ? { sleepable: true } : {}),
     },
     env: { btf: registry, addressSpace: as, profile: kernelProfile(profileName, opts.arch ?? 'x86_64') },
   };
@@ -215,6 +223,8 @@ export interface PipelineInput {
   as?: AddressSpace;
   /** Verify for real: bpfCheck (do_check, stack depths, fixups) instead of fixups alone. */
   doCheck?: boolean;
+  /** Load the program with BPF_F_SLEEPABLE (doCheck runs). */
+  sleepable?: boolean;
 }
 
 /** Runs fixups (and the x86-64 JIT) for one member program under one design and profile. */
@@ -230,7 +240,13 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
   if (!rm) throw new Error(`no member ${member}`);
   const registry = input.registry ?? modelRegistry(model, build, base);
   if (input.doCheck) {
-    const a = modelAttach(check, base, member, design, input.profile, { arch, registry, as, sink: run });
+    const a = modelAttach(check, base, member, design, input.profile, {
+      arch,
+      registry,
+      as,
+      sink: run,
+      ...(input.sleepable ? { sleepable: true } : {}),
+    });
     const load = bpfProgLoad({ insns: [...input.insns], ...a.attr }, a.env, { jit: arch === 'x86_64' });
     const vr = load.verifier;
     run.processedInsns = vr.processedInsns ?? 0;

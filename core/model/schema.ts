@@ -152,6 +152,7 @@ const program = z.strictObject({
 const writable = z.strictObject({
   struct: ident,
   fields: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.]*(\[[0-9]+\])?$/)).min(1),
+  strings: z.array(z.string()).optional().describe('fields that are C strings: the NUL byte stays read-only'),
 });
 
 export const modelSchema = z.strictObject({
@@ -188,6 +189,13 @@ export const modelSchema = z.strictObject({
       .describe('is_valid_access: a pointer argument to struct `from` reads as a pointer to struct `to`'),
     members: z.array(member).min(1),
     writable: z.array(writable).optional().describe('fields btf_struct_access lets programs write'),
+    writable_style: z
+      .enum(['offset', 'range'])
+      .optional()
+      .describe(
+        'offset: a write starts at a listed field (arrays/structs anywhere inside), else "no write support to S at off N"; ' +
+          'range: a write lies inside a field, else "write access at off N with size Z on read-only part of S"',
+      ),
   }),
   call_design: z
     .partialRecord(profileName, callDesign)

@@ -18,6 +18,7 @@ export function modelStructOpsRules(model: Model): StructOpsRules {
   };
   if (so.sleepable) rules.sleepable = so.sleepable;
   if (so.writable?.length) rules.writable = so.writable;
+  if (so.writable_style) rules.writableStyle = so.writable_style;
   if (so.promote?.length) rules.promote = so.promote;
   if (so.helpers?.length) rules.helpers = so.helpers;
   const filters = model.kfunc_sets.flatMap((s) =>

@@ -28,6 +28,7 @@ export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
     design,
     profile: req.profile,
     doCheck: true,
+    ...(req.program.spec.sleepable ? { sleepable: true } : {}),
   });
   const processed = run.processedInsns !== undefined ? { processedInsns: run.processedInsns } : {};
   if (!run.ok || !run.fixups) {

@@ -145,7 +145,8 @@ exit`;
 
   it('KF_ACQUIRE references must be released, KF_RET_NULL results null-checked', () => {
     const leak = kcheck('r1 = 1\ncall bpf_task_from_pid\nr0 = 0\nexit', 'sched_cls');
-    expect(leak.error).toMatch(/^Unreleased reference id=\d+ alloc_insn=1$/);
+    expect(leak.error).toBe('BPF_EXIT instruction in main prog would lead to reference leak');
+    expect(leak.log).toMatch(/\nUnreleased reference id=\d+ alloc_insn=1\nBPF_EXIT instruction in main prog/);
     const unchecked = kcheck(
       'r1 = 1\ncall bpf_task_from_pid\nr1 = r0\ncall bpf_task_release\nr0 = 0\nexit',
       'sched_cls',

@@ -39,7 +39,6 @@ import {
 import { checkAluOp } from './alu';
 import { checkFuncCall, checkHelperCall, checkKfuncCall, processBpfExit } from './calls';
 import { checkCondJmpOp } from './cond-jmp';
-import type { VerifierObserver } from './debug/observer';
 import {
   type PrintCtx,
   printFuncState,
@@ -108,8 +107,8 @@ export interface DoCheckEnv {
   /** Distinguishes the struct_ops ctx (args) from skb/xdp ctx for BTF pointer loads. */
   /** struct_ops args whose CFI stub names end in __ref: referenced at entry (ctx_arg_info refcounted). */
   refcountedCtxArgs?: readonly number[];
-  /** A debugger watching the walk (core/verifier/debug); absent in normal loads. */
-  observer?: VerifierObserver;
+  /** BPF_F_SLEEPABLE: the program may call sleepable kfuncs. */
+  sleepable?: boolean;
 }
 
 interface StackElem {
@@ -258,9 +257,7 @@ export class Verifier {
       this.env.aux[idx]!.seen = true;
       this.prevInsnIdx = idx;
       this.stackLive?.resetWrites(idx);
-      this.env.observer?.beforeInsn(this, idx);
       const res = this.doCheckInsn(insn, idx);
-      this.env.observer?.afterInsn(this, idx);
       this.stackLive?.commitWrites();
       if (res === 'exit') {
         if (this.processExit()) return;

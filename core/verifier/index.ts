@@ -8,7 +8,6 @@ import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
 import { helperProtoById } from '../kernel/helpers';
 import type { KernelProfile } from '../kernel/profiles';
 import { REFERENCE_STRUCT_OPS } from '../kernel/struct-ops-rules';
-import type { VerifierObserver } from './debug/observer';
 import {
   type DoCheckStats,
   E2BIG,
@@ -56,8 +55,6 @@ export interface LoadAttr {
   kfuncs?: LoadKfuncs;
   /** A model's own is_valid_access / btf_struct_access rules, layered on the program type's. */
   ctxAccess?: CtxAccessRules;
-  /** A debugger watching do_check (core/verifier/debug). */
-  observer?: VerifierObserver;
 }
 
 export interface CtxAccessRules {
@@ -290,7 +287,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       ),
       liveIn,
       ...(refcounted.length ? { refcountedCtxArgs: refcounted } : {}),
-      ...(attr.observer ? { observer: attr.observer } : {}),
+      ...(attr.sleepable ? { sleepable: true } : {}),
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
       forceCkpt: cfg.forceCkpt,

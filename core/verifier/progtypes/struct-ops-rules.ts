@@ -5,7 +5,7 @@
 // argument annotations (__ref, __nullable) and per-member kfunc filters. A subsystem never
 // gets code of its own here: it picks and parameterises these rules.
 import type { Btf } from '../../btf/btf';
-import { findMember, resolveType } from '../../btf/layout';
+import { findMember, resolveType, sizeOf } from '../../btf/layout';
 import type { CtxAccessInfo } from '../ops';
 import { baseFuncProtoWith } from './func-protos';
 import type { BpfStructOps } from './index';
@@ -33,6 +33,13 @@ export interface StructOpsMemberRules {
     | undefined;
 }
 
+export interface WritableStruct {
+  struct: string;
+  fields: readonly string[];
+  /** Fields that are C strings: their last byte is not writable (`range` style). */
+  strings?: readonly string[] | undefined;
+}
+
 /** A per-member kfunc filter: member → the kfuncs its programs may call (others: filtered). */
 export interface KfuncFilterRule {
   kind: 'per_member';
@@ -48,7 +55,12 @@ export interface StructOpsRules {
   sleepable?: 'any' | 'listed' | undefined;
   members: readonly StructOpsMemberRules[];
   /** btf_struct_access: the fields programs may write, per pointed-to struct. */
-  writable?: readonly { struct: string; fields: readonly string[] }[] | undefined;
+  writable?: readonly WritableStruct[] | undefined;
+  /**
+   * How writes are matched and refused: `offset` (a write starts at a field, arrays and
+   * structs anywhere inside) or `range` (a write lies inside a field; strings keep their NUL).
+   */
+  writableStyle?: 'offset' | 'range' | undefined;
   /** is_valid_access: a pointer argument to struct `from` reads as a pointer to struct `to`. */
   promote?: readonly { from: string; to: string }[] | undefined;
   /** get_func_proto: helpers added to bpf_base_func_proto (by name without `bpf_`). */
@@ -85,12 +97,14 @@ export function fieldRange(
 
 /** btf_struct_access for writes: null = allowed, else the kernel's log line. */
 export function writableFieldAccess(
-  writable: NonNullable<StructOpsRules['writable']>,
+  writable: readonly WritableStruct[],
   types: Btf,
   btfId: number,
   off: number,
   size: number,
+  style: 'offset' | 'range' = 'offset',
 ): string | null {
+  if (style === 'range') return writableRangeAccess(writable, types, btfId, off, size);
   let name = '';
   let sid = btfId;
   try {
@@ -109,6 +123,33 @@ export function writableFieldAccess(
     return null;
   }
   return `no write support to ${name} at off ${off}`;
+}
+
+/** The `range` style: a write must lie inside one field (the last byte of a string excluded). */
+function writableRangeAccess(
+  writable: readonly WritableStruct[],
+  types: Btf,
+  btfId: number,
+  off: number,
+  size: number,
+): string | null {
+  let sid = btfId;
+  let name = '';
+  try {
+    sid = resolveType(types, btfId);
+    name = types.nameOf(sid);
+  } catch {
+    return 'write access to this struct is not supported';
+  }
+  const w = writable.find((x) => x.struct === name);
+  if (!w) return 'write access to this struct is not supported';
+  if (off + size > sizeOf(types, sid)) return `write access for struct ${name} at off ${off} with size ${size}`;
+  for (const f of w.fields) {
+    const r = fieldRange(types, sid, f);
+    const end = r ? r.end - (w.strings?.includes(f) ? 1 : 0) : 0;
+    if (r && off >= r.off && off + size <= end) return null;
+  }
+  return `write access at off ${off} with size ${size} on read-only part of ${name}`;
 }
 
 /** Whether a per-member filter lets `member`'s programs call `kfunc`. */
@@ -155,7 +196,8 @@ export function structOpsFromRules(rules: StructOpsRules, types: Btf): BpfStruct
   };
   const writable = rules.writable;
   if (writable?.length)
-    hooks.btfStructAccess = (btfId, off, size) => writableFieldAccess(writable, types, btfId, off, size);
+    hooks.btfStructAccess = (btfId, off, size) =>
+      writableFieldAccess(writable, types, btfId, off, size, rules.writableStyle);
   if (rules.helpers?.length) hooks.getFuncProto = baseFuncProtoWith(rules.helpers);
   const filters = rules.kfuncFilters;
   if (filters?.length)
