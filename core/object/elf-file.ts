@@ -69,7 +69,9 @@ export class ElfFile {
     const eType = v.getUint16(0x10, this.littleEndian);
     const machine = v.getUint16(0x12, this.littleEndian);
     if (eType !== ET_REL) throw new ObjectError(`ELF: type ${eType} is not a relocatable object (ET_REL)`);
-    if (machine !== EM_BPF) throw new ObjectError(`ELF: machine ${machine} is not BPF (${EM_BPF})`);
+    // libbpf also takes EM_NONE, which old LLVM wrote.
+    if (machine !== EM_BPF && machine !== 0)
+      throw new ObjectError(`ELF: machine ${machine} is not BPF (${EM_BPF})`);
     this.sections = sections.map((s, index) => ({ ...s, index }));
     const symtabs = this.sections.filter((s) => s.type === SHT_SYMTAB);
     if (symtabs.length === 0) throw new ObjectError('ELF: no symbol table (stripped object?)');
