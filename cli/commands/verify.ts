@@ -9,6 +9,7 @@ import { objectProgramArg } from '../object-load';
 import { progAttach } from '../prog-attach';
 import { readProgramArg } from '../read-program';
 import { referenceRegistry } from './model-load';
+import { printStateAt } from './verify-state-at';
 
 const MAP_TYPES = ['array', 'hash', 'prog_array'];
 
@@ -39,7 +40,7 @@ export const verify: Command = {
       else argv.push(a);
     }
     const args = parseArgs(argv);
-    checkFlags(args, ['hex', 'prog-type', 'attach', 'log-level', 'model', 'program']);
+    checkFlags(args, ['hex', 'prog-type', 'attach', 'log-level', 'model', 'program', 'state-at', 'format']);
     if (args.positional.length > 1) throw new CliError(`unexpected argument '${args.positional[1]}'`);
     // A BPF ELF object gives the program, its type (section), attach (struct_ops map) and maps.
     const fromObject = await objectProgramArg(args.positional[0], flagString(args, 'program'));
@@ -54,6 +55,17 @@ export const verify: Command = {
       note: (line) => ctx.stderr(`${line}\n`),
     });
     const insns = fromObject?.insns ?? readProgramArg(args.positional[0], flagString(args, 'hex'));
+    const stateAt = flagString(args, 'state-at');
+    if (stateAt !== undefined) {
+      return printStateAt(
+        ctx,
+        { insns, ...target.attr, maps },
+        target.env,
+        stateAt,
+        flagString(args, 'format'),
+      );
+    }
+    if (flagString(args, 'format') !== undefined) throw new CliError('--format goes with --state-at');
     const r = bpfProgLoad({ insns, ...target.attr, maps, logLevel: Number(levelStr) as 1 | 2 }, target.env, {
       jit: false,
     }).verifier;

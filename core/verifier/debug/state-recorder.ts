@@ -28,6 +28,8 @@ export interface InsnVisit {
   pruned: { equivalent: StateView } | null;
   /** The insn rejected the program (the log's reason line). */
   rejected: string | null;
+  /** The stack slot (spi in its frame) the insn spilled to or filled from, as backtracking uses it. */
+  stackSpi: number | null;
 }
 
 export interface RecorderLimits {
@@ -74,6 +76,7 @@ export class StateRecorder implements VerifierObserver {
       writes: { regs: [], slots: [] },
       pruned: null,
       rejected: null,
+      stackSpi: null,
     };
     if (h) this.visitOf.set(h, visit.visit);
     this.visits.push(visit);
@@ -93,6 +96,7 @@ export class StateRecorder implements VerifierObserver {
     this.open = null;
     if (!visit || visit.insn !== idx) return;
     visit.after = stateView(v.cur, v.printCtx);
+    visit.stackSpi = v.cur.hist?.idx === idx ? (v.cur.hist.stackSpi ?? null) : null;
     // The slots the insn touched are the ones do_check marked for the log.
     const slots = [...v.scratch.slots].sort((a, b) => a - b);
     const cls = BPF_CLASS(v.env.insns[idx]!.code);

@@ -1,8 +1,11 @@
 // The verifier run as a debugger sees it: every visit of every insn on every explored path.
+import type { Insn } from '../../isa/insn';
 import { bpfCheck, type LoadAttr, type VerifyEnv, type VerifyResult } from '../index';
 import { type InsnVisit, type RecorderLimits, StateRecorder } from './state-recorder';
 
 export interface VerifierDebugRun {
+  /** The program as loaded (indices are the visits' insn numbers). */
+  insns: Insn[];
   result: VerifyResult;
   visits: InsnVisit[];
   /** The walk went past the recorder's limit: later visits are missing. */
@@ -14,7 +17,7 @@ export function verifierDebugRun(attr: LoadAttr, env: VerifyEnv, limits?: Record
   const recorder = new StateRecorder(limits);
   const result = bpfCheck({ ...attr, logLevel: attr.logLevel ?? 2, observer: recorder }, env);
   if (result.verdict === 'reject' && result.error) recorder.rejectedAt(result.error);
-  return { result, visits: recorder.visits, truncated: recorder.truncated };
+  return { insns: attr.insns, result, visits: recorder.visits, truncated: recorder.truncated };
 }
 
 /** All visits of insn `idx`, in walk order. */
