@@ -452,6 +452,7 @@ export function doJit(
   sites.n = 0;
   let changed = false;
   let seenExit = false;
+  const ctxAtStart = { ...ctx };
 
   emitPrologue(e, spec, f, stackDepth);
   pushCalleeRegs(e, calleeRegsUsed);
@@ -474,9 +475,11 @@ export function doJit(
     const op = code & 0xf0;
     const is64Alu = cls === BPF_ALU64;
     const kind = kinds[idx]!;
+    let copied = false;
     if (reuseEmitted) {
       while (sp < srcSites!.n && srcSites!.insn[sp]! < idx) sp++;
       if (kind < 23 || (kind === 29 && !seenExit)) {
+        copied = true;
         const from = starts[idx]!;
         const len = fixedLen[idx]!;
         for (; sp < srcSites!.n && srcSites!.insn[sp] === idx; sp++)
@@ -488,397 +491,388 @@ export function doJit(
         if (kind === 7) i++; // ld_imm64
         if (kind === 29) {
           seenExit = true;
-          if (ctx.cleanupAddr !== proglen) changed = true;
           ctx.cleanupAddr = proglen;
         }
-        commitInsn(i);
-        continue;
       }
     } else {
       starts[idx] = proglen;
     }
-    switch (kind) {
-      case 1: // ALU reg: add, sub, and, or, xor
-        maybeEmitMod(e, dst, src, is64Alu);
-        e.b(simpleAluOpcode(op), add2reg(0xc0, dst, src));
-        break;
-
-      case 2: // mov64 reg (+ per-CPU address, movsx)
-        if (insn.off === BPF_ADDR_PERCPU) {
-          emitMov(e, dst, src);
-          e.b(0x65, add1mod(0x48, dst)); // gs: prefix, REX.W
-          e.b(0x03, add2reg(0x04, 0, dst), 0x25); // add dst, [disp32]
-          e.u32(env.thisCpuOff);
+    if (!copied)
+      switch (kind) {
+        case 1: // ALU reg: add, sub, and, or, xor
+          maybeEmitMod(e, dst, src, is64Alu);
+          e.b(simpleAluOpcode(op), add2reg(0xc0, dst, src));
           break;
-        }
-        if (insn.off === 1) throw new JitError('bpf_jit: arena address-space casts are not modeled', EINVAL);
-        if (insn.off === 0) emitMovReg(e, true, dst, src);
-        else emitMovsxReg(e, insn.off, true, dst, src);
-        break;
-      case 3: // mov32 reg
-        if (insn.off === 0) emitMovReg(e, false, dst, src);
-        else emitMovsxReg(e, insn.off, false, dst, src);
-        break;
 
-      case 4: // neg
-        maybeEmit1mod(e, dst, is64Alu);
-        e.b(0xf7, add1reg(0xd8, dst));
-        break;
-
-      case 5: // ALU imm: add, sub, and, or, xor
-        maybeEmit1mod(e, dst, is64Alu);
-        if (isImm8(imm32)) e.b(0x83, add1reg(ALU_K_MODRM[op]!, dst), imm32);
-        else if (dst === BPF_REG_0) {
-          e.b(ALU_K_RAX[op]!);
-          e.u32(imm32);
-        } else {
-          e.b(0x81, add1reg(ALU_K_MODRM[op]!, dst));
-          e.u32(imm32);
-        }
-        break;
-
-      case 6: // mov imm
-        emitMovImm32(e, is64Alu, dst, imm32);
-        break;
-
-      case 7: {
-        // ld_imm64: two slots, one x86 instruction
-        const before = e.length;
-        emitMovImm64(e, dst, plan.immHi[idx]!, plan.immLo[idx]!);
-        if (insn.src !== 0 && e.length - before === 10) sites.add(SITE_IMM64, e.start + before + 2, idx);
-        i++;
-        break;
-      }
-
-      case 8: {
-        // div / mod through rax:rdx
-        const is64 = is64Alu;
-        if (dst !== BPF_REG_0) e.b(0x50); // push rax
-        if (dst !== BPF_REG_3) e.b(0x52); // push rdx
-        if ((code & 0x08) === BPF_X) {
-          if (src === BPF_REG_0 || src === BPF_REG_3) {
-            emitMov(e, AUX_REG, src);
-            src = AUX_REG;
+        case 2: // mov64 reg (+ per-CPU address, movsx)
+          if (insn.off === BPF_ADDR_PERCPU) {
+            emitMov(e, dst, src);
+            e.b(0x65, add1mod(0x48, dst)); // gs: prefix, REX.W
+            e.b(0x03, add2reg(0x04, 0, dst), 0x25); // add dst, [disp32]
+            e.u32(env.thisCpuOff);
+            break;
           }
-        } else {
-          e.b(0x49, 0xc7, 0xc3); // mov r11, imm32
-          e.u32(imm32);
-          src = AUX_REG;
-        }
-        if (dst !== BPF_REG_0) emitMovReg(e, is64, BPF_REG_0, dst);
-        if (insn.off === 0) {
-          e.b(0x31, 0xd2); // xor edx, edx
-          maybeEmit1mod(e, src, is64);
-          e.b(0xf7, add1reg(0xf0, src)); // div
-        } else {
-          if (cls === BPF_ALU)
-            e.b(0x99); // cdq
-          else e.b(0x48, 0x99); // cqo
-          maybeEmit1mod(e, src, is64);
-          e.b(0xf7, add1reg(0xf8, src)); // idiv
-        }
-        if (op === BPF_MOD && dst !== BPF_REG_3) emitMovReg(e, is64, dst, BPF_REG_3);
-        else if (op === BPF_DIV && dst !== BPF_REG_0) emitMovReg(e, is64, dst, BPF_REG_0);
-        if (dst !== BPF_REG_3) e.b(0x5a); // pop rdx
-        if (dst !== BPF_REG_0) e.b(0x58); // pop rax
-        break;
-      }
-
-      case 9: // mul imm
-        maybeEmitMod(e, dst, dst, is64Alu);
-        if (isImm8(imm32)) e.b(0x6b, add2reg(0xc0, dst, dst), imm32);
-        else {
-          e.b(0x69, add2reg(0xc0, dst, dst));
-          e.u32(imm32);
-        }
-        break;
-
-      case 10: // mul reg
-        maybeEmitMod(e, src, dst, is64Alu);
-        e.b(0x0f, 0xaf, add2reg(0xc0, src, dst)); // imul dst, src
-        break;
-
-      case 11: {
-        // shift by imm
-        maybeEmit1mod(e, dst, is64Alu);
-        const b3 = simpleAluOpcode(op);
-        if (imm32 === 1) e.b(0xd1, add1reg(b3, dst));
-        else e.b(0xc1, add1reg(b3, dst), imm32);
-        break;
-      }
-
-      case 12: {
-        // shift by reg: BMI2 forms take the count in any register; not worth it when it is already rcx
-        if (f.bmi2 && src !== BPF_REG_4) {
-          const pp = op === BPF_LSH ? 1 : op === BPF_RSH ? 3 : 2;
-          emitShiftx(e, dst, src, is64Alu, pp);
+          if (insn.off === 1)
+            throw new JitError('bpf_jit: arena address-space casts are not modeled', EINVAL);
+          if (insn.off === 0) emitMovReg(e, true, dst, src);
+          else emitMovsxReg(e, insn.off, true, dst, src);
           break;
-        }
-        if (src !== BPF_REG_4) {
-          if (dst === BPF_REG_4) {
-            emitMov(e, AUX_REG, dst);
-            dst = AUX_REG;
+        case 3: // mov32 reg
+          if (insn.off === 0) emitMovReg(e, false, dst, src);
+          else emitMovsxReg(e, insn.off, false, dst, src);
+          break;
+
+        case 4: // neg
+          maybeEmit1mod(e, dst, is64Alu);
+          e.b(0xf7, add1reg(0xd8, dst));
+          break;
+
+        case 5: // ALU imm: add, sub, and, or, xor
+          maybeEmit1mod(e, dst, is64Alu);
+          if (isImm8(imm32)) e.b(0x83, add1reg(ALU_K_MODRM[op]!, dst), imm32);
+          else if (dst === BPF_REG_0) {
+            e.b(ALU_K_RAX[op]!);
+            e.u32(imm32);
           } else {
-            e.b(0x51); // push rcx
-          }
-          emitMov(e, BPF_REG_4, src);
-        }
-        maybeEmit1mod(e, dst, is64Alu);
-        e.b(0xd3, add1reg(simpleAluOpcode(op), dst));
-        if (src !== BPF_REG_4) {
-          if (insn.dst === BPF_REG_4) emitMov(e, insn.dst, AUX_REG);
-          else e.b(0x59); // pop rcx
-        }
-        break;
-      }
-
-      case 13: // byte swap (be16/32/64, bswap)
-        switch (imm32) {
-          case 16:
-            e.b(0x66); // ror ax, 8
-            if (isEreg(dst)) e.b(0x41);
-            e.b(0xc1, add1reg(0xc8, dst), 8);
-            if (isEreg(dst))
-              e.b(0x45, 0x0f, 0xb7); // movzx eax, ax
-            else e.b(0x0f, 0xb7);
-            e.b(add2reg(0xc0, dst, dst));
-            break;
-          case 32:
-            if (isEreg(dst))
-              e.b(0x41, 0x0f); // bswap eax
-            else e.b(0x0f);
-            e.b(add1reg(0xc8, dst));
-            break;
-          case 64:
-            e.b(add1mod(0x48, dst), 0x0f, add1reg(0xc8, dst)); // bswap rax
-            break;
-        }
-        break;
-
-      case 14: // le16/32/64: zero-extension only
-        switch (imm32) {
-          case 16:
-            if (isEreg(dst))
-              e.b(0x45, 0x0f, 0xb7); // movzx eax, ax
-            else e.b(0x0f, 0xb7);
-            e.b(add2reg(0xc0, dst, dst));
-            break;
-          case 32:
-            if (isEreg(dst)) e.b(0x45); // mov eax, eax
-            e.b(0x89, add2reg(0xc0, dst, dst));
-            break;
-          case 64:
-            break;
-        }
-        break;
-
-      case 15:
-        e.b(0x0f, 0xae, 0xe8); // lfence
-        break;
-
-      case 16: {
-        // *(size *)(dst + off) = imm
-        const size = BPF_SIZE(code);
-        if (size === BPF_B) {
-          if (isEreg(dst)) e.b(0x41, 0xc6);
-          else e.b(0xc6);
-        } else if (size === BPF_H) {
-          if (isEreg(dst)) e.b(0x66, 0x41, 0xc7);
-          else e.b(0x66, 0xc7);
-        } else if (size === BPF_W) {
-          if (isEreg(dst)) e.b(0x41, 0xc7);
-          else e.b(0xc7);
-        } else {
-          e.b(add1mod(0x48, dst), 0xc7);
-        }
-        if (isImm8(insn.off)) e.b(add1reg(0x40, dst), insn.off);
-        else {
-          e.b(add1reg(0x80, dst));
-          e.u32(insn.off);
-        }
-        e.le(imm32, size === BPF_B ? 1 : size === BPF_H ? 2 : 4);
-        break;
-      }
-
-      case 17:
-        emitStx(e, BPF_SIZE(code), dst, src, insn.off);
-        break;
-
-      case 18:
-        emitLdx(e, BPF_SIZE(code), dst, src, insn.off);
-        break;
-      case 19:
-        emitLdsx(e, BPF_SIZE(code), dst, src, insn.off);
-        break;
-
-      case 20: {
-        // Loads through untrusted BTF pointers: fault-tolerant, and user addresses read as 0.
-        // src + off must lie above TASK_SIZE_MAX + PAGE_SIZE and below VSYSCALL_ADDR
-        emitMovImm64(e, BPF_REG_AX, VSYSCALL_HI, VSYSCALL_LO);
-        emitMov(e, AUX_REG, src);
-        if (insn.off) {
-          maybeEmit1mod(e, AUX_REG, true);
-          e.b(0x81, add1reg(0xc0, AUX_REG)); // add r11, off
-          e.u32(insn.off);
-        }
-        maybeEmitMod(e, AUX_REG, BPF_REG_AX, true);
-        e.b(0x29, add2reg(0xc0, AUX_REG, BPF_REG_AX)); // sub r11, r10
-        const [limLo, limHi] = u32Halves(f.taskSizeMax + 4096n - VSYSCALL_ADDR);
-        emitMovImm64(e, BPF_REG_AX, limHi, limLo);
-        maybeEmitMod(e, AUX_REG, BPF_REG_AX, true);
-        e.b(0x39, add2reg(0xc0, AUX_REG, BPF_REG_AX)); // cmp r11, r10
-        e.b(X86_JA, 0);
-        const endOfJa = e.length;
-        emitMovImm32(e, false, dst, 0);
-        e.b(0xeb, 0);
-        const startOfLdx = e.length;
-        e.set(endOfJa - 1, startOfLdx - endOfJa);
-        if (BPF_MODE(code) === BPF_PROBE_MEMSX) emitLdsx(e, BPF_SIZE(code), dst, src, insn.off);
-        else emitLdx(e, BPF_SIZE(code), dst, src, insn.off);
-        e.set(startOfLdx - 1, e.length - startOfLdx);
-        break;
-      }
-
-      case 21: {
-        const size = BPF_SIZE(code);
-        if (imm32 === 0x100 || imm32 === 0x110) {
-          emitAtomicLdSt(e, imm32, dst, src, insn.off, size);
-          break;
-        }
-        if (size === BPF_B || size === BPF_H) {
-          throw new JitError('bpf_jit: 1- and 2-byte RMW atomics are not supported', EFAULT);
-        }
-        if (
-          imm32 === (BPF_AND | BPF_FETCH) ||
-          imm32 === (BPF_OR | BPF_FETCH) ||
-          imm32 === (BPF_XOR | BPF_FETCH)
-        ) {
-          // No single x86 instruction: a cmpxchg loop with rax saved in r10.
-          const is64 = size === BPF_DW;
-          const realSrc = src === BPF_REG_0 ? BPF_REG_AX : src;
-          const realDst = dst === BPF_REG_0 ? BPF_REG_AX : dst;
-          emitMovReg(e, true, BPF_REG_AX, BPF_REG_0);
-          const branchTarget = e.length;
-          emitLdx(e, size, BPF_REG_0, realDst, insn.off);
-          emitMovReg(e, is64, AUX_REG, BPF_REG_0);
-          maybeEmitMod(e, AUX_REG, realSrc, is64);
-          e.b(simpleAluOpcode(BPF_OP(imm32)), add2reg(0xc0, AUX_REG, realSrc));
-          emitAtomic(e, 0xf1, realDst, AUX_REG, insn.off, size);
-          e.b(X86_JNE, -(e.length - branchTarget) - 2);
-          emitMovReg(e, is64, realSrc, BPF_REG_0);
-          emitMovReg(e, true, BPF_REG_0, BPF_REG_AX);
-          break;
-        }
-        emitAtomic(e, imm32, dst, src, insn.off, size);
-        break;
-      }
-
-      case 22: {
-        // call: helpers, kfuncs and bpf-to-bpf alike
-        if (src === BPF_PSEUDO_CALL && spec.tailCallReachable) {
-          e.b(0x48, 0x8b, 0x85); // load tail_call_cnt_ptr
-          e.u32(tailCallCntPtrStackOff(stackDepth));
-        }
-        if (!imm32 && src !== BPF_PSEUDO_CALL) throw new JitError('bpf_jit: call with imm 0', EINVAL);
-        if (f.callDepthTracking) emitCallDepthAccounting(idx);
-        sites.add(SITE_CALL, e.pos, idx);
-        e.b(0xe8);
-        e.u32(0);
-        break;
-      }
-
-      case 23: // tail call
-        if (spec.directTailCalls.has(idx)) emitTailCallDirect();
-        else emitTailCallIndirect(idx);
-        break;
-
-      case 24: // cmp dst, src; jcc
-        maybeEmitMod(e, dst, src, cls === BPF_JMP);
-        e.b(0x39, add2reg(0xc0, dst, src));
-        fixedLen[idx] = e.length;
-        emitCondJmp(i, op, insn.off);
-        break;
-
-      case 25: // test dst, src; jcc
-        maybeEmitMod(e, dst, src, cls === BPF_JMP);
-        e.b(0x85, add2reg(0xc0, dst, src));
-        fixedLen[idx] = e.length;
-        emitCondJmp(i, op, insn.off);
-        break;
-
-      case 26: // test dst, imm32; jcc
-        maybeEmit1mod(e, dst, cls === BPF_JMP);
-        e.b(0xf7, add1reg(0xc0, dst));
-        e.u32(imm32);
-        fixedLen[idx] = e.length;
-        emitCondJmp(i, op, insn.off);
-        break;
-
-      case 27: // cmp dst, imm; jcc
-        if (imm32 === 0) {
-          maybeEmitMod(e, dst, dst, cls === BPF_JMP);
-          e.b(0x85, add2reg(0xc0, dst, dst)); // test dst, dst: one byte shorter than cmp
-        } else {
-          maybeEmit1mod(e, dst, cls === BPF_JMP);
-          if (isImm8(imm32)) e.b(0x83, add1reg(0xf8, dst), imm32);
-          else {
-            e.b(0x81, add1reg(0xf8, dst));
+            e.b(0x81, add1reg(ALU_K_MODRM[op]!, dst));
             e.u32(imm32);
           }
-        }
-        fixedLen[idx] = e.length;
-        emitCondJmp(i, op, insn.off);
-        break;
+          break;
 
-      case 28: {
-        // goto
-        const delta = cls === BPF_JMP ? insn.off : imm32;
-        fixedLen[idx] = 0;
-        // A jump to itself is always -2: saves passes over long runs of patched-out dead code.
-        const jmpOffset = delta === -1 ? -2 : addrs[i + delta]! - addrs[i]!;
-        if (!jmpOffset) {
-          if (jmpPadding) {
-            const nops = sizeDiff(i);
-            if (nops !== 0 && nops !== 2 && nops !== 5) {
-              throw new JitError(`unexpected nop jump padding: ${nops} bytes`, EFAULT);
+        case 6: // mov imm
+          emitMovImm32(e, is64Alu, dst, imm32);
+          break;
+
+        case 7: {
+          // ld_imm64: two slots, one x86 instruction
+          const before = e.length;
+          emitMovImm64(e, dst, plan.immHi[idx]!, plan.immLo[idx]!);
+          if (insn.src !== 0 && e.length - before === 10) sites.add(SITE_IMM64, e.start + before + 2, idx);
+          i++;
+          break;
+        }
+
+        case 8: {
+          // div / mod through rax:rdx
+          const is64 = is64Alu;
+          if (dst !== BPF_REG_0) e.b(0x50); // push rax
+          if (dst !== BPF_REG_3) e.b(0x52); // push rdx
+          if ((code & 0x08) === BPF_X) {
+            if (src === BPF_REG_0 || src === BPF_REG_3) {
+              emitMov(e, AUX_REG, src);
+              src = AUX_REG;
             }
-            emitNops(e, nops);
+          } else {
+            e.b(0x49, 0xc7, 0xc3); // mov r11, imm32
+            e.u32(imm32);
+            src = AUX_REG;
+          }
+          if (dst !== BPF_REG_0) emitMovReg(e, is64, BPF_REG_0, dst);
+          if (insn.off === 0) {
+            e.b(0x31, 0xd2); // xor edx, edx
+            maybeEmit1mod(e, src, is64);
+            e.b(0xf7, add1reg(0xf0, src)); // div
+          } else {
+            if (cls === BPF_ALU)
+              e.b(0x99); // cdq
+            else e.b(0x48, 0x99); // cqo
+            maybeEmit1mod(e, src, is64);
+            e.b(0xf7, add1reg(0xf8, src)); // idiv
+          }
+          if (op === BPF_MOD && dst !== BPF_REG_3) emitMovReg(e, is64, dst, BPF_REG_3);
+          else if (op === BPF_DIV && dst !== BPF_REG_0) emitMovReg(e, is64, dst, BPF_REG_0);
+          if (dst !== BPF_REG_3) e.b(0x5a); // pop rdx
+          if (dst !== BPF_REG_0) e.b(0x58); // pop rax
+          break;
+        }
+
+        case 9: // mul imm
+          maybeEmitMod(e, dst, dst, is64Alu);
+          if (isImm8(imm32)) e.b(0x6b, add2reg(0xc0, dst, dst), imm32);
+          else {
+            e.b(0x69, add2reg(0xc0, dst, dst));
+            e.u32(imm32);
+          }
+          break;
+
+        case 10: // mul reg
+          maybeEmitMod(e, src, dst, is64Alu);
+          e.b(0x0f, 0xaf, add2reg(0xc0, src, dst)); // imul dst, src
+          break;
+
+        case 11: {
+          // shift by imm
+          maybeEmit1mod(e, dst, is64Alu);
+          const b3 = simpleAluOpcode(op);
+          if (imm32 === 1) e.b(0xd1, add1reg(b3, dst));
+          else e.b(0xc1, add1reg(b3, dst), imm32);
+          break;
+        }
+
+        case 12: {
+          // shift by reg: BMI2 forms take the count in any register; not worth it when it is already rcx
+          if (f.bmi2 && src !== BPF_REG_4) {
+            const pp = op === BPF_LSH ? 1 : op === BPF_RSH ? 3 : 2;
+            emitShiftx(e, dst, src, is64Alu, pp);
+            break;
+          }
+          if (src !== BPF_REG_4) {
+            if (dst === BPF_REG_4) {
+              emitMov(e, AUX_REG, dst);
+              dst = AUX_REG;
+            } else {
+              e.b(0x51); // push rcx
+            }
+            emitMov(e, BPF_REG_4, src);
+          }
+          maybeEmit1mod(e, dst, is64Alu);
+          e.b(0xd3, add1reg(simpleAluOpcode(op), dst));
+          if (src !== BPF_REG_4) {
+            if (insn.dst === BPF_REG_4) emitMov(e, insn.dst, AUX_REG);
+            else e.b(0x59); // pop rcx
           }
           break;
         }
-        emitJmp(i, jmpOffset);
-        break;
-      }
 
-      case 29: // exit: the first one is the epilogue, later ones jump to it
-        if (seenExit) {
-          fixedLen[idx] = 0;
-          emitJmp(i, ctx.cleanupAddr - addrs[i]!);
+        case 13: // byte swap (be16/32/64, bswap)
+          switch (imm32) {
+            case 16:
+              e.b(0x66); // ror ax, 8
+              if (isEreg(dst)) e.b(0x41);
+              e.b(0xc1, add1reg(0xc8, dst), 8);
+              if (isEreg(dst))
+                e.b(0x45, 0x0f, 0xb7); // movzx eax, ax
+              else e.b(0x0f, 0xb7);
+              e.b(add2reg(0xc0, dst, dst));
+              break;
+            case 32:
+              if (isEreg(dst))
+                e.b(0x41, 0x0f); // bswap eax
+              else e.b(0x0f);
+              e.b(add1reg(0xc8, dst));
+              break;
+            case 64:
+              e.b(add1mod(0x48, dst), 0x0f, add1reg(0xc8, dst)); // bswap rax
+              break;
+          }
+          break;
+
+        case 14: // le16/32/64: zero-extension only
+          switch (imm32) {
+            case 16:
+              if (isEreg(dst))
+                e.b(0x45, 0x0f, 0xb7); // movzx eax, ax
+              else e.b(0x0f, 0xb7);
+              e.b(add2reg(0xc0, dst, dst));
+              break;
+            case 32:
+              if (isEreg(dst)) e.b(0x45); // mov eax, eax
+              e.b(0x89, add2reg(0xc0, dst, dst));
+              break;
+            case 64:
+              break;
+          }
+          break;
+
+        case 15:
+          e.b(0x0f, 0xae, 0xe8); // lfence
+          break;
+
+        case 16: {
+          // *(size *)(dst + off) = imm
+          const size = BPF_SIZE(code);
+          if (size === BPF_B) {
+            if (isEreg(dst)) e.b(0x41, 0xc6);
+            else e.b(0xc6);
+          } else if (size === BPF_H) {
+            if (isEreg(dst)) e.b(0x66, 0x41, 0xc7);
+            else e.b(0x66, 0xc7);
+          } else if (size === BPF_W) {
+            if (isEreg(dst)) e.b(0x41, 0xc7);
+            else e.b(0xc7);
+          } else {
+            e.b(add1mod(0x48, dst), 0xc7);
+          }
+          if (isImm8(insn.off)) e.b(add1reg(0x40, dst), insn.off);
+          else {
+            e.b(add1reg(0x80, dst));
+            e.u32(insn.off);
+          }
+          e.le(imm32, size === BPF_B ? 1 : size === BPF_H ? 2 : 4);
           break;
         }
-        seenExit = true;
-        if (ctx.cleanupAddr !== proglen) changed = true;
-        ctx.cleanupAddr = proglen;
-        popCalleeRegs(e, calleeRegsUsed);
-        e.b(0xc9); // leave
-        emitReturn(idx);
-        fixedLen[idx] = e.length;
-        break;
 
-      default:
-        throw new JitError(`bpf_jit: unknown opcode ${code.toString(16).padStart(2, '0')}`, EINVAL);
-    }
+        case 17:
+          emitStx(e, BPF_SIZE(code), dst, src, insn.off);
+          break;
 
-    if (kind < 24) fixedLen[idx] = e.length;
-    commitInsn(i);
-  }
+        case 18:
+          emitLdx(e, BPF_SIZE(code), dst, src, insn.off);
+          break;
+        case 19:
+          emitLdsx(e, BPF_SIZE(code), dst, src, insn.off);
+          break;
 
-  return { proglen, changed };
+        case 20: {
+          // Loads through untrusted BTF pointers: fault-tolerant, and user addresses read as 0.
+          // src + off must lie above TASK_SIZE_MAX + PAGE_SIZE and below VSYSCALL_ADDR
+          emitMovImm64(e, BPF_REG_AX, VSYSCALL_HI, VSYSCALL_LO);
+          emitMov(e, AUX_REG, src);
+          if (insn.off) {
+            maybeEmit1mod(e, AUX_REG, true);
+            e.b(0x81, add1reg(0xc0, AUX_REG)); // add r11, off
+            e.u32(insn.off);
+          }
+          maybeEmitMod(e, AUX_REG, BPF_REG_AX, true);
+          e.b(0x29, add2reg(0xc0, AUX_REG, BPF_REG_AX)); // sub r11, r10
+          const [limLo, limHi] = u32Halves(f.taskSizeMax + 4096n - VSYSCALL_ADDR);
+          emitMovImm64(e, BPF_REG_AX, limHi, limLo);
+          maybeEmitMod(e, AUX_REG, BPF_REG_AX, true);
+          e.b(0x39, add2reg(0xc0, AUX_REG, BPF_REG_AX)); // cmp r11, r10
+          e.b(X86_JA, 0);
+          const endOfJa = e.length;
+          emitMovImm32(e, false, dst, 0);
+          e.b(0xeb, 0);
+          const startOfLdx = e.length;
+          e.set(endOfJa - 1, startOfLdx - endOfJa);
+          if (BPF_MODE(code) === BPF_PROBE_MEMSX) emitLdsx(e, BPF_SIZE(code), dst, src, insn.off);
+          else emitLdx(e, BPF_SIZE(code), dst, src, insn.off);
+          e.set(startOfLdx - 1, e.length - startOfLdx);
+          break;
+        }
 
-  // The end of each insn: size checks, addrs[i], the next insn starts here.
-  function commitInsn(i: number): void {
+        case 21: {
+          const size = BPF_SIZE(code);
+          if (imm32 === 0x100 || imm32 === 0x110) {
+            emitAtomicLdSt(e, imm32, dst, src, insn.off, size);
+            break;
+          }
+          if (size === BPF_B || size === BPF_H) {
+            throw new JitError('bpf_jit: 1- and 2-byte RMW atomics are not supported', EFAULT);
+          }
+          if (
+            imm32 === (BPF_AND | BPF_FETCH) ||
+            imm32 === (BPF_OR | BPF_FETCH) ||
+            imm32 === (BPF_XOR | BPF_FETCH)
+          ) {
+            // No single x86 instruction: a cmpxchg loop with rax saved in r10.
+            const is64 = size === BPF_DW;
+            const realSrc = src === BPF_REG_0 ? BPF_REG_AX : src;
+            const realDst = dst === BPF_REG_0 ? BPF_REG_AX : dst;
+            emitMovReg(e, true, BPF_REG_AX, BPF_REG_0);
+            const branchTarget = e.length;
+            emitLdx(e, size, BPF_REG_0, realDst, insn.off);
+            emitMovReg(e, is64, AUX_REG, BPF_REG_0);
+            maybeEmitMod(e, AUX_REG, realSrc, is64);
+            e.b(simpleAluOpcode(BPF_OP(imm32)), add2reg(0xc0, AUX_REG, realSrc));
+            emitAtomic(e, 0xf1, realDst, AUX_REG, insn.off, size);
+            e.b(X86_JNE, -(e.length - branchTarget) - 2);
+            emitMovReg(e, is64, realSrc, BPF_REG_0);
+            emitMovReg(e, true, BPF_REG_0, BPF_REG_AX);
+            break;
+          }
+          emitAtomic(e, imm32, dst, src, insn.off, size);
+          break;
+        }
+
+        case 22: {
+          // call: helpers, kfuncs and bpf-to-bpf alike
+          if (src === BPF_PSEUDO_CALL && spec.tailCallReachable) {
+            e.b(0x48, 0x8b, 0x85); // load tail_call_cnt_ptr
+            e.u32(tailCallCntPtrStackOff(stackDepth));
+          }
+          if (!imm32 && src !== BPF_PSEUDO_CALL) throw new JitError('bpf_jit: call with imm 0', EINVAL);
+          if (f.callDepthTracking) emitCallDepthAccounting(idx);
+          sites.add(SITE_CALL, e.pos, idx);
+          e.b(0xe8);
+          e.u32(0);
+          break;
+        }
+
+        case 23: // tail call
+          if (spec.directTailCalls.has(idx)) emitTailCallDirect();
+          else emitTailCallIndirect(idx);
+          break;
+
+        case 24: // cmp dst, src; jcc
+          maybeEmitMod(e, dst, src, cls === BPF_JMP);
+          e.b(0x39, add2reg(0xc0, dst, src));
+          fixedLen[idx] = e.length;
+          emitCondJmp(i, op, insn.off);
+          break;
+
+        case 25: // test dst, src; jcc
+          maybeEmitMod(e, dst, src, cls === BPF_JMP);
+          e.b(0x85, add2reg(0xc0, dst, src));
+          fixedLen[idx] = e.length;
+          emitCondJmp(i, op, insn.off);
+          break;
+
+        case 26: // test dst, imm32; jcc
+          maybeEmit1mod(e, dst, cls === BPF_JMP);
+          e.b(0xf7, add1reg(0xc0, dst));
+          e.u32(imm32);
+          fixedLen[idx] = e.length;
+          emitCondJmp(i, op, insn.off);
+          break;
+
+        case 27: // cmp dst, imm; jcc
+          if (imm32 === 0) {
+            maybeEmitMod(e, dst, dst, cls === BPF_JMP);
+            e.b(0x85, add2reg(0xc0, dst, dst)); // test dst, dst: one byte shorter than cmp
+          } else {
+            maybeEmit1mod(e, dst, cls === BPF_JMP);
+            if (isImm8(imm32)) e.b(0x83, add1reg(0xf8, dst), imm32);
+            else {
+              e.b(0x81, add1reg(0xf8, dst));
+              e.u32(imm32);
+            }
+          }
+          fixedLen[idx] = e.length;
+          emitCondJmp(i, op, insn.off);
+          break;
+
+        case 28: {
+          // goto
+          const delta = cls === BPF_JMP ? insn.off : imm32;
+          fixedLen[idx] = 0;
+          // A jump to itself is always -2: saves passes over long runs of patched-out dead code.
+          const jmpOffset = delta === -1 ? -2 : addrs[i + delta]! - addrs[i]!;
+          if (!jmpOffset) {
+            if (jmpPadding) {
+              const nops = sizeDiff(i);
+              if (nops !== 0 && nops !== 2 && nops !== 5) {
+                throw new JitError(`unexpected nop jump padding: ${nops} bytes`, EFAULT);
+              }
+              emitNops(e, nops);
+            }
+            break;
+          }
+          emitJmp(i, jmpOffset);
+          break;
+        }
+
+        case 29: // exit: the first one is the epilogue, later ones jump to it
+          if (seenExit) {
+            fixedLen[idx] = 0;
+            emitJmp(i, ctx.cleanupAddr - addrs[i]!);
+            break;
+          }
+          seenExit = true;
+          ctx.cleanupAddr = proglen;
+          popCalleeRegs(e, calleeRegsUsed);
+          e.b(0xc9); // leave
+          emitReturn(idx);
+          fixedLen[idx] = e.length;
+          break;
+
+        default:
+          throw new JitError(`bpf_jit: unknown opcode ${code.toString(16).padStart(2, '0')}`, EINVAL);
+      }
+
     const ilen = e.length;
     if (ilen > BPF_MAX_INSN_SIZE) throw new JitError('bpf_jit: fatal insn size error', EFAULT);
+    if (kind < 24) fixedLen[idx] = ilen;
     if (final && (proglen + ilen > oldproglen || proglen + ilen !== addrs[i])) {
       throw new JitError('bpf_jit: fatal error', EFAULT);
     }
@@ -887,6 +881,16 @@ export function doJit(
     addrs[i] = proglen;
     e.commit();
   }
+
+  // jit_context moved (labels are set inside the helpers below; compared here so the loop's own
+  // variables stay out of their closures)
+  if (
+    ctx.cleanupAddr !== ctxAtStart.cleanupAddr ||
+    ctx.tailCallDirectLabel !== ctxAtStart.tailCallDirectLabel ||
+    ctx.tailCallIndirectLabel !== ctxAtStart.tailCallIndirectLabel
+  )
+    changed = true;
+  return { proglen, changed };
 
   // INSN_SZ_DIFF: the previous pass's size of insn i minus what this pass has emitted for it so far.
   function sizeDiff(i: number): number {
@@ -985,9 +989,7 @@ export function doJit(
     e.b(0x48, 0x8b, 0x49, BPF_PROG_BPF_FUNC); // mov rcx, [rcx + bpf_func]
     e.b(0x48, 0x83, 0xc1, X86_TAIL_CALL_OFFSET + (f.ibt ? ENDBR.length : 0));
     emitIndirectJumpRcx(idx);
-    const label = e.length - start;
-    if (ctx.tailCallIndirectLabel !== label) changed = true;
-    ctx.tailCallIndirectLabel = label;
+    ctx.tailCallIndirectLabel = e.length - start;
   }
 
   function emitTailCallDirect(): void {
@@ -1008,9 +1010,7 @@ export function doJit(
       e.u32(roundUp8(stackDepth));
     }
     emitNops(e, X86_PATCH_SIZE); // the poke site
-    const label = e.length - start;
-    if (ctx.tailCallDirectLabel !== label) changed = true;
-    ctx.tailCallDirectLabel = label;
+    ctx.tailCallDirectLabel = e.length - start;
   }
 }
 
