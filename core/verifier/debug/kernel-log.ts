@@ -2,6 +2,7 @@
 // stream and, per printed insn, the registers and stack slots as far as the log tells them
 // (each printed state updates what is known, the way bpfvv reconstructs it). Pure text in,
 // plain data out: no kmodel run needed.
+import { reasonLine } from '../index';
 
 /** Registers and slots by their log names (`R1`, `fp-8`) → printed value, per frame. */
 export type LogState = Record<string, string>;
@@ -89,7 +90,6 @@ export function parseVerifierLog(log: string): ParsedVerifierLog {
   let frame = 0;
   let stats: ParsedVerifierLog['stats'] = null;
   let pathStart = true;
-  let statsLine = -1;
 
   const cur = (): LogState => {
     let s = frames.get(frame);
@@ -124,7 +124,6 @@ export function parseVerifierLog(log: string): ParsedVerifierLog {
         totalStates: Number(m[3]),
         peakStates: Number(m[4]),
       };
-      statsLine = n;
       lines.push({ text, kind: 'stats' });
     } else if (branchM) {
       const m = branchM;
@@ -192,21 +191,11 @@ export function parseVerifierLog(log: string): ParsedVerifierLog {
       lines.push({ text, kind: 'other' });
     }
   }
-  let error: string | null = null;
-  const end = statsLine >= 0 ? statsLine : raw.length;
-  for (let i = end - 1; i >= 0; i--) {
-    const l = lines[i]!;
-    if (l.kind === 'other' && l.text.trim()) {
-      error = l.text.trim();
-      break;
-    }
-    if (l.kind !== 'other') break;
-  }
   return {
     lines,
     stream: [...stream].sort((x, y) => x[0] - y[0]).map(([insn, text]) => ({ insn, text })),
     visits,
-    error,
+    error: reasonLine(log),
     stats,
   };
 }
