@@ -7,6 +7,29 @@ function assert(cond, msg) {
 }
 
 export const tests = {
+  async 'diffs bpf_testmod against the v2 kfunc proposal and marks the graph'({ page, url }) {
+    await page.goto(`${url}#models/bpf_testmod`);
+    await page.waitForSelector('[data-testid=diff-from]', { timeout: 60_000 });
+    await page.selectOption('[data-testid=diff-from]', 'bpf_testmod_v2_kfunc');
+    await page.waitForSelector('[data-testid=diff-changes]', { timeout: 60_000 });
+    const rows = await page.$$eval('[data-testid=diff-changes] tbody tr', (trs) =>
+      trs.map((tr) =>
+        [...tr.cells]
+          .slice(0, 3)
+          .map((c) => c.textContent)
+          .join(' '),
+      ),
+    );
+    assert(rows.includes('removed kfunc bpf_kfunc_st_ops_inc100'), `changes: ${rows}`);
+    assert(rows.includes('added program test_prologue'), `changes: ${rows}`);
+    assert((await page.locator('[data-testid=diff-costs] tbody tr').count()) > 0, 'cost deltas');
+    await page.waitForSelector(
+      '[data-testid=model-diff] [data-node-id="program:test_prologue"][data-diff=added]',
+    );
+    const removed = await page.textContent('[data-testid=diff-removed]');
+    assert(removed.includes('kfunc bpf_kfunc_st_ops_inc100'), `removed: ${removed}`);
+  },
+
   async 'lists the shipped models and compares call designs for qdisc'({ page, url, root }) {
     const files = readdirSync(join(root, 'models')).filter((f) => f.endsWith('.yaml'));
     await page.goto(`${url}#models`);

@@ -20,7 +20,13 @@ export interface ApiBackend {
  * Methods that may run for seconds (the verifier up to its 1M-insn limit). In the
  * worker backend they get a lane of their own so quick calls never wait behind them.
  */
-export const LONG_METHODS: ReadonlySet<string> = new Set(['verify', 'jit', 'compare', 'validateModelText']);
+export const LONG_METHODS: ReadonlySet<string> = new Set([
+  'verify',
+  'jit',
+  'compare',
+  'diffModels',
+  'validateModelText',
+]);
 
 /** Bounds of one long call in the worker backend. */
 export const LONG_CALL_LIMITS = {

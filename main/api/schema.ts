@@ -79,6 +79,14 @@ export const schemas = {
       member: z.string().regex(/^\w+$/).optional(),
     })
     .strict(),
+  diffModels: z
+    .object({
+      a: modelRef,
+      b: modelRef,
+      profileA: z.enum(['v6.12', 'v6.18', 'bpf-next-2026', 'auto']).optional(),
+      profileB: z.enum(['v6.12', 'v6.18', 'bpf-next-2026', 'auto']).optional(),
+    })
+    .strict(),
   subsystemGraph: z.object({ name: modelRef }).strict(),
   openModelFile: z.object({ path: modelPath }).strict(),
   newModel: z
