@@ -45,4 +45,12 @@ export const tests = {
       `hovering xlated ${idx} lit ${JSON.stringify(lit)}`,
     );
   },
+
+  async "names the struct field of the BPF listing's typed loads"({ page, url }) {
+    await page.goto(`${url}#jit/clang-0002`);
+    const line = page.locator('[data-testid=jit-bpf] li').nth(1);
+    await line.locator('[data-testid=typed-field]').waitFor({ timeout: 30_000 });
+    const text = await line.textContent();
+    assert(text.includes('(r1 +1444)') && text.includes('→ tcp_sock.snd_cwnd'), `BPF line 1: ${text}`);
+  },
 };

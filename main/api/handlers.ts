@@ -13,7 +13,6 @@ import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { FileAccess } from '../host/documents';
 import { BtfIndex } from './btf-index';
 import { jitView } from './jit-view';
-import { modelDiffView } from './model-diff';
 import { ModelDocuments } from './model-documents';
 import { memberJitView, memberVerifyView, runMemberProgram } from './model-program';
 import { ModelStore } from './models';
@@ -27,8 +26,6 @@ import type {
   BtfTypeDetail,
   CompareParams,
   CompareResult,
-  DiffModelsParams,
-  DiffModelsResult,
   DisasmParams,
   DisasmResult,
   JitParams,
@@ -55,7 +52,7 @@ import type {
   VersionResult,
 } from './types';
 import { API_METHODS } from './types';
-import { verifyView } from './verify-view';
+import { corpusCaseFields, verifyView } from './verify-view';
 
 /** Walks up from `from` to the folder holding kmodel's package.json. */
 export function findPackageRoot(from: string): string {
@@ -208,10 +205,6 @@ export class ApiHandlers implements Handlers {
     return this.modelStore().compare(p);
   }
 
-  diffModels(p: DiffModelsParams): DiffModelsResult {
-    return modelDiffView(this.modelStore(), this.reg().vmlinux.btf, p);
-  }
-
   subsystemGraph({ name }: { name: string }): SubsystemGraph {
     const r = this.modelStore().result(name);
     if (!r.resolved)
@@ -311,7 +304,10 @@ export class ApiHandlers implements Handlers {
 
   jit({ id, model, syntax }: JitParams): JitView {
     if (model) return memberJitView(this.memberRun(model), syntax);
-    return jitView(this.corpusCase('jit', id!) as unknown as Parameters<typeof jitView>[0], syntax);
+    const c = this.corpusCase('jit', id!);
+    const v = jitView(c as unknown as Parameters<typeof jitView>[0], syntax);
+    const fields = v.jitted ? corpusCaseFields(c as unknown as VerifierCorpusCase, this.reg()) : [];
+    return fields.length ? { ...v, fields } : v;
   }
 
   private memberRun(p: ModelProgramParams): ReturnType<typeof runMemberProgram> {

@@ -61,4 +61,10 @@ describe('jit view', () => {
     expect(v.jitted).toBe(false);
     expect(v.bpf.length).toBeGreaterThan(0);
   });
+
+  it("names the struct field of the BPF listing's typed loads (r1 +1444 → tcp_sock.snd_cwnd)", () => {
+    const v = h.jit({ id: 'clang-0002' });
+    expect(v.jitted).toBe(true);
+    expect(v.fields).toContainEqual({ idx: 1, field: 'tcp_sock.snd_cwnd' });
+  });
 });

@@ -35,6 +35,15 @@ function fieldsOf(
   return [...typedFields(insns, log, btf.vmlinux.btf)].map(([idx, field]) => ({ idx, field }));
 }
 
+/** Field names of a corpus case's typed accesses, from a level-2 run of kmodel's verifier (the JIT view's listing). */
+export function corpusCaseFields(c: CorpusCase, btf: BtfRegistry): { idx: number; field: string }[] {
+  // The kernel's count says what the pass would cost before running it.
+  if ((c.kernel.processed_insns ?? Number.POSITIVE_INFINITY) > FIELD_PASS_MAX_PROCESSED) return [];
+  const attr = caseToLoadAttr(c, 2);
+  const vr = bpfCheck(attr, { btf });
+  return fieldsOf(attr.insns, vr, () => vr, btf);
+}
+
 export function verifyView(p: VerifyParams, btf: BtfRegistry, corpusCase?: CorpusCase): VerifyView {
   let vr: ReturnType<typeof bpfCheck>;
   let level2: () => ReturnType<typeof bpfCheck>;
