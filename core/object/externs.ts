@@ -5,7 +5,7 @@
 import type { Btf } from '../btf/btf';
 import { BtfError } from '../btf/error';
 import { alignOf, resolveType, sizeOf } from '../btf/layout';
-import { coreTypesAreCompat } from './core-relo';
+import { coreTypesAreCompat } from './core-types';
 import { type ElfFile, SHN_UNDEF, STB_GLOBAL, STB_WEAK, STT_NOTYPE } from './elf-file';
 import { ObjectError } from './error';
 import { MAX_GLOBAL_DATA } from './maps';
