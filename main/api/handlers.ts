@@ -13,6 +13,7 @@ import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { FileAccess } from '../host/documents';
 import { BtfIndex } from './btf-index';
 import { jitView } from './jit-view';
+import { modelDiffView } from './model-diff';
 import { ModelDocuments } from './model-documents';
 import { memberJitView, memberVerifyView, runMemberProgram } from './model-program';
 import { ModelStore } from './models';
@@ -26,6 +27,8 @@ import type {
   BtfTypeDetail,
   CompareParams,
   CompareResult,
+  DiffModelsParams,
+  DiffModelsResult,
   DisasmParams,
   DisasmResult,
   JitParams,
@@ -203,6 +206,10 @@ export class ApiHandlers implements Handlers {
 
   compare(p: CompareParams): CompareResult {
     return this.modelStore().compare(p);
+  }
+
+  diffModels(p: DiffModelsParams): DiffModelsResult {
+    return modelDiffView(this.modelStore(), this.reg().vmlinux.btf, p);
   }
 
   subsystemGraph({ name }: { name: string }): SubsystemGraph {

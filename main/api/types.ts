@@ -4,6 +4,7 @@
 // and the Electron preload (IPC) and `kmodel serve` (HTTP) carry it.
 
 import type { ModelComparison } from '../../core/analysis/compare';
+import type { ModelDiff } from '../../core/analysis/diff';
 import type { Provenance } from '../../core/analysis/provenance';
 import type { ModelDiagnostic } from '../../core/model/load';
 import type { ModelSummary } from '../../core/model/summary';
@@ -382,6 +383,31 @@ export interface CompareResult {
   provenance: Provenance;
 }
 
+export interface DiffModelsParams {
+  /** The model diffed from (a proposal) and to (its revision); the same one with two profiles. */
+  a: string;
+  b: string;
+  profileA?: 'v6.12' | 'v6.18' | 'bpf-next-2026' | 'auto';
+  profileB?: 'v6.12' | 'v6.18' | 'bpf-next-2026' | 'auto';
+}
+
+export interface DiffModelsResult {
+  diff: ModelDiff;
+  /** `kmodel diff`'s own Markdown. */
+  markdown: string;
+  /** B's subsystem graph, and what the diff marks on it. */
+  graph: SubsystemGraph;
+  marks: {
+    /** Node id → added (not in A) or changed (its facts differ). */
+    nodes: Record<string, 'added' | 'changed'>;
+    /** Edge id (in B's graph) → added. */
+    edges: Record<string, 'added'>;
+    /** What A had and B has not. */
+    removedNodes: { id: string; label: string; kind: string }[];
+    removedEdges: string[];
+  };
+}
+
 /** Node kinds of the subsystem graph. */
 export type SubsystemNodeKind =
   | 'struct_ops'
@@ -547,6 +573,8 @@ export interface KmodelApi {
   listModels(params?: Record<string, never>): Promise<ModelsResult>;
   openModel(params: { name: string }): Promise<OpenModelResult>;
   compare(params: CompareParams): Promise<CompareResult>;
+  /** `kmodel diff` in the app: items and costs added/removed/changed, marked on B's graph. */
+  diffModels(params: DiffModelsParams): Promise<DiffModelsResult>;
   subsystemGraph(params: { name: string }): Promise<SubsystemGraph>;
   /** A model file by absolute path, or a shipped model by name (`qdisc`). */
   openModelFile(params: { path: string }): Promise<ModelDocumentResult>;
@@ -586,6 +614,7 @@ export const API_METHODS = [
   'listModels',
   'openModel',
   'compare',
+  'diffModels',
   'subsystemGraph',
   'openModelFile',
   'newModel',
