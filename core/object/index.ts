@@ -24,7 +24,7 @@
  * Example:
  *   const obj = loadBpfObject(bytes, { target: loadReferenceVmlinuxBtfSync() });
  *   const p = obj.loaded.find((x) => x.name === 'aimd_cong_avoid')!;
- *   bpfCheck({ insns: p.insns, progType: 'struct_ops', attach: p.attach, maps: p.maps }, env);
+ *   p.insns, p.attach, p.maps → bpfCheck's LoadAttr (cli/object-load.ts objectProgramArg does this)
  */
 export * from './describe';
 export * from './error';
