@@ -9,7 +9,7 @@ import { btfDistillFuncProto } from '../btf/func-model';
 import type { Insn } from '../isa/insn';
 import { BPF_CALL, BPF_JMP, BPF_PSEUDO_KFUNC_CALL } from '../isa/opcodes';
 import { type CallTarget, type FarCallVerdict, farCallNeeds } from '../jit/farcall';
-import { ARCHES, type ArchName, REFERENCE_PROFILE } from '../kernel/profiles';
+import { ARCHES, type ArchName, kernelProfile, REFERENCE_PROFILE } from '../kernel/profiles';
 import { ModelBtfEmitter } from '../model/btf-emit';
 import { assembleProgram } from '../model/build';
 import type { CType } from '../model/cdecl';
@@ -565,7 +565,16 @@ export function compareDesigns(check: CheckResult, base: Btf, opts: CompareOptio
     if (profile !== 'auto') return profile;
     const cd = model.model.call_design ?? {};
     const hit = (Object.keys(cd) as ProfileName[]).find((p) => cd[p] === d);
-    return hit ?? model.model.profile;
+    if (hit) return hit;
+    // No kernel of the model uses it: the first kernel that can express it (kfuncs in
+    // generated code: add_kfunc_in_insns; BPF_EMIT_CALL: finalized_call), so the design
+    // is measured rather than reported as the model profile's error.
+    const able = PROFILE_NAMES.find((p) => {
+      const k = kernelProfile(p);
+      const can = d === 'kfunc' ? k.kfuncsInProEpilogue : d === 'wrapper' ? k.finalizedCalls : false;
+      return can && !subsystemAbsence(model.model.kernel, p);
+    });
+    return able ?? model.model.profile;
   };
   const arches = opts.arches ?? ALL_ARCHES;
   const registry = modelRegistry(model, check.build, base);

@@ -189,7 +189,9 @@ export function comparisonHeadLines(c: ModelComparison): string[] {
     ...(c.reference.btfSha256 ? [`reference BTF sha256: ${c.reference.btfSha256}`] : []),
     `profiles: ${Object.entries(c.designProfiles)
       .map(([d, p]) => `${d} under ${p}`)
-      .join(', ')}${c.profile === 'auto' ? ' (each where the kernel uses it)' : ''}`,
+      .join(
+        ', ',
+      )}${c.profile === 'auto' ? ' (each where a kernel uses it, else the first that can express it)' : ''}`,
   ];
   if (c.absent) out.push(`profile ${c.absent.profile}: ${c.absent.reason}`);
   return out;

@@ -124,10 +124,13 @@ export function comparisonTakeaway(c: ModelComparison): string[] {
       facts.push(
         `on ${list(t.kfuncImmBtfId)} (far kfunc calls) the kfunc call keeps its BTF id and the JIT loads a 64-bit address`,
       );
-    for (const p of t.farCallProblems)
+    const archs = (c: string) => t.farCallProblems.filter((p) => p.callable === c).map((p) => p.arch);
+    if (archs('never').length)
       facts.push(
-        `${DESIGN_NAME[t.design]} calls ${p.callable === 'never' ? 'cannot reach' : 'may not reach'} their targets on ${p.arch}`,
+        `${DESIGN_NAME[t.design]} calls cannot reach their targets on ${list(archs('never'))} (far calls)`,
       );
+    if (archs('depends').length)
+      facts.push(`${DESIGN_NAME[t.design]} calls may not reach them on ${list(archs('depends'))}`);
   }
   if (facts.length) out.push(`${facts.join('; ')}.`.replace(/^./, (ch) => ch.toUpperCase()));
 
