@@ -79,6 +79,14 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./run')).run,
   },
   {
+    words: ['stats'],
+    usage:
+      'stats FILES… [--format table|csv|json] [--profile P] [--prog-type T --attach S:M --model M], or stats --compare A.csv B.csv',
+    summary:
+      'veristat-style verifier statistics, one row per program (corpus .jsonl, objects, program files); compare two runs',
+    load: async () => (await import('./stats')).stats,
+  },
+  {
     words: ['serve'],
     usage: 'serve [--port N] [--host 127.0.0.1] [MODEL_FILE_OR_DIR…]',
     summary:
