@@ -114,6 +114,7 @@ function runWorker(
     });
     w.on('error', (e) => {
       clearInterval(watch);
+      void w.terminate();
       fail(e);
     });
   });
@@ -135,7 +136,15 @@ async function main(): Promise<number> {
     let timedOut = false;
     const count = args.counts?.[target.name] ?? args.count;
     while (from < count && !timedOut) {
-      const r = await runWorker(target, args, from, count, total, report);
+      let r: Awaited<ReturnType<typeof runWorker>>;
+      try {
+        r = await runWorker(target, args, from, count, total, report);
+      } catch (e) {
+        // A worker that cannot even start (a source file caught half-written by an editor) gets one more try.
+        console.log(`fuzz ${target.name}: worker failed (${(e as Error).message}); retrying once`);
+        await new Promise((done) => setTimeout(done, 5000));
+        r = await runWorker(target, args, from, count, total, report);
+      }
       from = r.next;
       timedOut = r.timedOut;
     }

@@ -30,7 +30,7 @@ import { checkProgram } from '../core/isa/validate';
 import { checkModel } from '../core/model/check';
 import { type CorpusCase, caseToLoadAttr } from '../core/verifier/corpus';
 import { bpfCheck } from '../core/verifier/index';
-import { ApiHandlers, findPackageRoot } from '../main/api/handlers';
+import type { ApiHandlers } from '../main/api/handlers';
 import { parseJsonBody } from '../main/api/json-body';
 import { envelopeOf } from '../main/api/worker';
 import { loadReferenceVmlinuxBtfSync } from '../main/host/btf-files';
@@ -48,7 +48,7 @@ export interface FuzzTarget {
   hangMs: number;
 }
 
-const root = findPackageRoot(resolve(import.meta.dirname ?? __dirname));
+const root = resolve(import.meta.dirname ?? __dirname, '..');
 const fixture = (...p: string[]) => new Uint8Array(readFileSync(join(root, 'test/fixtures', ...p)));
 const utf8 = new TextEncoder();
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -253,7 +253,8 @@ const apiTarget: FuzzTarget = {
     if (typeof req !== 'object' || req === null || typeof req.method !== 'string') return 'rejected';
     // Saving would write files: the fuzzer reads only.
     if (/^(saveModel|newModel)$/.test(req.method)) return 'skipped';
-    handlers ??= new ApiHandlers(root, []);
+    // Loaded here, so the other targets do not depend on the whole API.
+    handlers ??= new (await import('../main/api/handlers')).ApiHandlers(root, []);
     const env = await envelopeOf(handlers, req.method, req.params);
     if (!env.ok && env.error.code === 'internal') throw new Error(`internal: ${env.error.message}`);
     return env.ok ? 'ok' : 'rejected';
