@@ -153,7 +153,20 @@ export function modelWithObjectPrograms(
 ): string {
   const map = structOpsMapOf(obj, mapName);
   const doc = parseDocument(baseYaml);
-  doc.set('programs', doc.createNode(objectModelPrograms(obj, target, map)));
+  const programs = objectModelPrograms(obj, target, map);
+  const base = doc.toJS() as { programs?: { name: string }[]; review?: { on: string }[] };
+  doc.set('programs', doc.createNode(programs));
+  // Review notes on the base's programs go with them.
+  const gone = new Set((base.programs ?? []).map((p) => p.name));
+  for (const p of programs) gone.delete(p.name);
+  for (const m of map.structOps!.members) gone.delete(m.member);
+  if (base.review?.some((r) => gone.has(r.on)))
+    doc.set('review', doc.createNode(base.review.filter((r) => !gone.has(r.on))));
+  // The base's instances name its own programs: the object's map is the one instance now.
+  if (doc.has('instances')) {
+    const bound = Object.fromEntries(programs.map((p) => [p.member, p.name]));
+    doc.set('instances', doc.createNode([{ name: map.name, programs: bound }]));
+  }
   doc.commentBefore = ` Programs from ${source} (struct_ops map '${map.name}'), written by \`kmodel model from-object\`;\n the rest is the shipped model of ${map.structOps!.struct}.\n${doc.commentBefore ?? ''}`;
   return doc.toString();
 }
