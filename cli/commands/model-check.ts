@@ -47,6 +47,11 @@ export const modelCheck: Command = {
         parts.push(`${xl.filter((p) => p.xlatedMatches).length}/${xl.length} xlated as expected`);
       const pinned = r.programs.filter((p) => p.rejectedAsPinned).length;
       if (pinned) parts.push(`${pinned} rejected as pinned`);
+      const refused = r.instances.filter((i) => i.error !== null).length;
+      if (r.instances.length)
+        parts.push(
+          `${r.instances.length} instance${r.instances.length === 1 ? '' : 's'}${refused ? ` (${refused} refused as pinned)` : ''}`,
+        );
       const rv = r.programs.filter((p) => p.retvalMatches !== undefined);
       if (rv.length)
         parts.push(`${rv.filter((p) => p.retvalMatches).length}/${rv.length} retval as expected`);

@@ -13,6 +13,7 @@ import {
   placeModelSymbols,
 } from './build';
 import { checkGeneratedCode } from './generated-check';
+import { checkInstances, type InstanceCheck } from './instances';
 import { formatDiagnostic, loadModel, type ModelDiagnostic, type ModelSource } from './load';
 import { InsnTextError, slotsOf, type TextLine } from './program';
 import {
@@ -86,6 +87,8 @@ export interface CheckResult {
   as?: AddressSpace;
   diagnostics: ModelDiagnostic[];
   programs: ProgramCheck[];
+  /** The model's struct_ops instances as map update and registration judge them. */
+  instances: InstanceCheck[];
   /** Generated blocks assembled: member/which/design → insn count. */
   generated: { member: string; which: 'prologue' | 'epilogue'; design: string; insns: number }[];
 }
@@ -103,7 +106,13 @@ function vmlinuxBtf(reg: BtfRegistry | undefined): Btf | undefined {
 
 export function checkModel(file: string, text: string, opts: CheckOptions = {}): CheckResult {
   const loaded = loadModel(file, text);
-  const result: CheckResult = { file, diagnostics: [...loaded.diagnostics], programs: [], generated: [] };
+  const result: CheckResult = {
+    file,
+    diagnostics: [...loaded.diagnostics],
+    programs: [],
+    instances: [],
+    generated: [],
+  };
   if (!loaded.model) return result;
   result.model = loaded.model;
   const source = loaded.source;
@@ -231,6 +240,9 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
     }
     result.programs.push(pc);
   });
+  const inst = checkInstances(loaded.model, source, result.programs);
+  result.instances = inst.instances;
+  result.diagnostics.push(...inst.diagnostics);
   return finish(result);
 }
 

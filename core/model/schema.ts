@@ -188,6 +188,12 @@ export const modelSchema = z.strictObject({
       .optional()
       .describe('is_valid_access: a pointer argument to struct `from` reads as a pointer to struct `to`'),
     members: z.array(member).min(1),
+    required: z
+      .array(z.union([ident, z.array(ident).min(2)]))
+      .optional()
+      .describe(
+        'members every instance implements (compulsory ops of init_member, validate, reg); a list: one of them',
+      ),
     writable: z.array(writable).optional().describe('fields btf_struct_access lets programs write'),
     writable_style: z
       .enum(['offset', 'range'])
@@ -205,6 +211,19 @@ export const modelSchema = z.strictObject({
   wrappers: z.array(wrapper).default([]),
   programs: z.array(program).default([]),
   review: reviewNotes,
+  instances: z
+    .array(
+      z.strictObject({
+        name: ident,
+        programs: z.record(ident, ident).describe('member → the program (of programs:) that implements it'),
+        expect: z
+          .strictObject({ error: z.string().describe('what map update / registration refuses') })
+          .optional(),
+        note: z.string().optional(),
+      }),
+    )
+    .default([])
+    .describe('struct_ops maps as a BPF object declares them: checked as map update and reg would'),
 });
 
 export type Model = z.output<typeof modelSchema>;

@@ -17,6 +17,7 @@ export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
       file: '',
       diagnostics: [],
       programs: [],
+      instances: [],
       generated: [],
       resolved: req.model,
       build: req.build,
