@@ -22,6 +22,8 @@ export interface ApiBackend {
  */
 export const LONG_METHODS: ReadonlySet<string> = new Set([
   'verify',
+  'verifyStates',
+  'kernelLog',
   'jit',
   'compare',
   'diffModels',

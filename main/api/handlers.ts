@@ -33,6 +33,8 @@ import type {
   DisasmResult,
   JitParams,
   JitView,
+  KernelLogParams,
+  KernelLogView,
   ListingLine,
   ModelDocumentResult,
   ModelFileStatus,
@@ -50,11 +52,14 @@ import type {
   SaveModelResult,
   SubsystemGraph,
   ValidateModelResult,
+  VerifierStatesView,
   VerifyParams,
+  VerifyStatesParams,
   VerifyView,
   VersionResult,
 } from './types';
 import { API_METHODS } from './types';
+import { kernelLogView, verifierStatesView } from './verifier-debug';
 import { corpusCaseFields, verifyView } from './verify-view';
 
 /** Walks up from `from` to the folder holding kmodel's package.json. */
@@ -230,6 +235,28 @@ export class ApiHandlers implements Handlers {
       return verifyView(p, this.reg());
     } catch (e) {
       throw new ApiError('bad-request', `verify: ${(e as Error).message}`);
+    }
+  }
+
+  verifyStates(p: VerifyStatesParams): VerifierStatesView {
+    const c =
+      p.id !== undefined
+        ? (this.corpusCase('verifyStates', p.id) as unknown as VerifierCorpusCase)
+        : undefined;
+    try {
+      return verifierStatesView(p, this.reg(), c);
+    } catch (e) {
+      throw new ApiError('bad-request', `verifyStates: ${(e as Error).message}`);
+    }
+  }
+
+  kernelLog(p: KernelLogParams): KernelLogView {
+    const c =
+      p.id !== undefined ? (this.corpusCase('kernelLog', p.id) as unknown as VerifierCorpusCase) : undefined;
+    try {
+      return kernelLogView(p, this.reg(), c);
+    } catch (e) {
+      throw new ApiError('bad-request', `kernelLog: ${(e as Error).message}`);
     }
   }
 

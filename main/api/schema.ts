@@ -70,6 +70,35 @@ export const schemas = {
       (p) => [p.id, p.hex, p.model].filter((x) => x !== undefined).length === 1,
       'give either id, hex or model',
     ),
+  verifyStates: z
+    .object({
+      id: corpusId.optional(),
+      hex: hex.optional(),
+      progType: z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']).optional(),
+      attach: z
+        .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
+        .strict()
+        .nullable()
+        .optional(),
+      insn: z.number().int().min(0).max(1_000_000).optional(),
+    })
+    .strict()
+    .refine((p) => (p.id === undefined) !== (p.hex === undefined), 'give either id or hex'),
+  kernelLog: z
+    .object({
+      log: z.string().max(16 << 20),
+      id: corpusId.optional(),
+      hex: hex.optional(),
+      progType: z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']).optional(),
+      attach: z
+        .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
+        .strict()
+        .nullable()
+        .optional(),
+      logLevel: z.union([z.literal(1), z.literal(2)]).optional(),
+    })
+    .strict()
+    .refine((p) => p.id === undefined || p.hex === undefined, 'give id or hex, not both'),
   listModels: z.object({}).strict().optional(),
   openModel: z.object({ name: modelRef }).strict(),
   compare: z

@@ -8,6 +8,8 @@ import type { ModelDiff } from '../../core/analysis/diff';
 import type { Provenance } from '../../core/analysis/provenance';
 import type { ModelDiagnostic } from '../../core/model/load';
 import type { ModelSummary } from '../../core/model/summary';
+import type { ParsedVerifierLog } from '../../core/verifier/debug/kernel-log';
+import type { StatePane } from '../../core/verifier/debug/state-pane';
 
 export type { ModelComparison, ModelDiagnostic, ModelSummary };
 
@@ -264,6 +266,51 @@ export interface VerifyParams {
   logLevel?: 1 | 2;
   /** Or a model's member program, with the model's context, prologue and epilogue. */
   model?: ModelProgramParams;
+}
+
+/** The states at one insn of a corpus case or an own program (the Verifier view's state pane). */
+export interface VerifyStatesParams {
+  id?: string;
+  hex?: string;
+  progType?: ProgType;
+  attach?: { struct: string; member: string } | null;
+  /** The insn to show (default: the rejected one, else 0). */
+  insn?: number;
+}
+
+export type { StatePane };
+
+export interface VerifierStatesView {
+  /** The program as loaded. */
+  insns: PlainLine[];
+  /** How many times do_check visited each insn (all explored paths). */
+  visitCounts: number[];
+  paths: number;
+  verdict: 'accept' | 'reject';
+  error: string | null;
+  pane: StatePane;
+}
+
+/** A pasted verifier log, with the program it came from when known (a corpus case or hex). */
+export interface KernelLogParams {
+  log: string;
+  id?: string;
+  hex?: string;
+  progType?: ProgType;
+  attach?: { struct: string; member: string } | null;
+  logLevel?: 1 | 2;
+}
+
+export type { ParsedVerifierLog };
+
+export interface KernelLogView {
+  parsed: ParsedVerifierLog;
+  /** kmodel's log of the same program, and the first line (1-based) where the two differ. */
+  model: {
+    log: string;
+    level: 1 | 2;
+    firstDiff: { line: number; kernel: string | null; model: string | null } | null;
+  } | null;
 }
 
 export interface VerifierAnswer {
@@ -570,6 +617,10 @@ export interface KmodelApi {
   btfType(params: { id: number }): Promise<BtfTypeDetail>;
   jit(params: JitParams): Promise<JitView>;
   verify(params: VerifyParams): Promise<VerifyView>;
+  /** Every verifier state that reached one insn, on all explored paths. */
+  verifyStates(params: VerifyStatesParams): Promise<VerifierStatesView>;
+  /** A verifier log read back into its insn stream and states (and kmodel's log beside it). */
+  kernelLog(params: KernelLogParams): Promise<KernelLogView>;
   listModels(params?: Record<string, never>): Promise<ModelsResult>;
   openModel(params: { name: string }): Promise<OpenModelResult>;
   compare(params: CompareParams): Promise<CompareResult>;
@@ -611,6 +662,8 @@ export const API_METHODS = [
   'btfType',
   'jit',
   'verify',
+  'verifyStates',
+  'kernelLog',
   'listModels',
   'openModel',
   'compare',
