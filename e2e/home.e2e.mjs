@@ -230,6 +230,8 @@ export const tests = {
       patched.some((t) => t.includes(`${SUBSYSTEM}_prologue`)),
       `prologue call patched in: ${patched}`,
     );
+    // The program as written, beside the patched one.
+    assert((await page.locator('[data-testid=verify-bpf] li').count()) === 2, 'BPF as written');
     // Design and kernel chosen: the wrapper, as bpf-next-2026 emits it, in the JIT view.
     await page.selectOption('[data-testid=model-program-design]', 'wrapper');
     await page.click('[data-testid=model-program-other]');

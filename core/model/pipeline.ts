@@ -225,6 +225,8 @@ export interface PipelineInput {
   doCheck?: boolean;
   /** Load the program with BPF_F_SLEEPABLE (doCheck runs). */
   sleepable?: boolean;
+  /** The verifier log's level (doCheck runs; default 1): 2 prints the register states. */
+  logLevel?: 1 | 2;
 }
 
 /** Runs fixups (and the x86-64 JIT) for one member program under one design and profile. */
@@ -247,7 +249,11 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
       sink: run,
       ...(input.sleepable ? { sleepable: true } : {}),
     });
-    const load = bpfProgLoad({ insns: [...input.insns], ...a.attr }, a.env, { jit: arch === 'x86_64' });
+    const load = bpfProgLoad(
+      { insns: [...input.insns], ...a.attr, ...(input.logLevel ? { logLevel: input.logLevel } : {}) },
+      a.env,
+      { jit: arch === 'x86_64' },
+    );
     const vr = load.verifier;
     run.processedInsns = vr.processedInsns ?? 0;
     run.log = vr.log;

@@ -31,6 +31,8 @@ describe("a model's member programs in the Verifier and JIT views", () => {
     expect(kfunc.model.xlated!.length).toBeGreaterThan(kfunc.bpf.length);
     expect(patched).toContain('bpf_qdisc_init_prologue');
     expect(kfunc.model.log).toMatch(/processed \d+ insns/);
+    // fifo_init writes sch->limit: insn 2 stores through R1=trusted_ptr_Qdisc at +20.
+    expect(kfunc.fields).toContainEqual({ idx: 2, field: 'Qdisc.limit' });
     // bpf-next-2026 emits the same call through the BPF_CALL_2 wrapper.
     const wrapper = await ok<VerifyView>('verify', {
       model: { name: 'qdisc', program: 'fifo_init', profile: 'bpf-next-2026' },

@@ -15,10 +15,13 @@ import { type PipelineRun, runModelPipeline } from '../../core/model/pipeline';
 import type { CallDesign, ProfileName } from '../../core/model/schema';
 import { x86ViewLines } from './jit-view';
 import { ApiError } from './schema';
+import { typedFields } from './typed-fields';
 import type { JitView, ModelProgramInfo, ModelProgramParams, PlainLine, VerifyView } from './types';
 
 interface MemberRun {
   info: ModelProgramInfo;
+  /** Typed loads and stores: the struct field each reaches, by program insn index. */
+  fields: { idx: number; field: string }[];
   insns: Insn[];
   run: PipelineRun;
   /** Names calls the way the verifier log does: kfuncs by name, helpers and wrappers by symbol. */
@@ -56,14 +59,28 @@ export function runMemberProgram(
   const insns = assembleProgram(m, { build: check.build, as: check.as }, index);
   let run: PipelineRun;
   try {
-    run = runModelPipeline({ check, base, member: member.name, insns, design, profile, doCheck: true });
+    // Level 2: the register states, read back for the field names of typed accesses.
+    run = runModelPipeline({
+      check,
+      base,
+      member: member.name,
+      insns,
+      design,
+      profile,
+      doCheck: true,
+      logLevel: 2,
+    });
   } catch (e) {
     // A design the model cannot express (a call with no helper id, no wrapper…): shown as the reason.
     run = { design, profile, arch: 'x86_64', ok: false, calls: [], error: (e as Error).message };
   }
   const as = check.as;
   const names = new Map(prog.lines.flatMap((l, k) => (l.callName ? [[k, l.callName] as const] : [])));
+  const fields = run.log
+    ? [...typedFields(insns, run.log, base)].map(([idx, field]) => ({ idx, field }))
+    : [];
   return {
+    fields,
     info: {
       model,
       program: prog.spec.name,
@@ -94,6 +111,7 @@ export function memberVerifyView(r: MemberRun): VerifyView {
   return {
     id: null,
     program: r.info,
+    ...(r.fields.length ? { fields: r.fields } : {}),
     bpf: listing(r.insns, r.bpfResolver),
     model: {
       verdict: run.ok ? 'accept' : 'reject',
@@ -124,6 +142,7 @@ export function memberJitView(r: MemberRun, syntax: 'intel' | 'gas' = 'intel'): 
   return {
     id: r.info.program,
     program: r.info,
+    ...(r.fields.length ? { fields: r.fields } : {}),
     bpf,
     xlated: listing(run.fixups.insns, r.patchedResolver),
     x86: x86ViewLines(run.jit, run.fixups.insns.length, syntax),
