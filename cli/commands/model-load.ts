@@ -6,6 +6,7 @@ import { type CheckOptions, type CheckResult, checkModel } from '../../core/mode
 import type { ProfileName } from '../../core/model/schema';
 import { modelVerifier } from '../../core/model/verify';
 import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
+import { CliError } from '../errors';
 import { readInputTextOrFail } from '../input-file';
 import { resolveModelArg } from '../model-arg';
 
@@ -18,7 +19,10 @@ export function referenceRegistry(): BtfRegistry {
 }
 
 export function readModelFile(file: string): string {
-  return readInputTextOrFail(file, 'model');
+  const text = readInputTextOrFail(file, 'model');
+  // Nothing to check: bad input (exit 2), not a model with errors (exit 1).
+  if (!text.trim()) throw new CliError(`${file}: empty file`);
+  return text;
 }
 
 /** Checks MODEL (a path or a shipped name); `verify` runs its programs through the verifier. */
