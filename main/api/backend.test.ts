@@ -15,7 +15,15 @@ afterEach(async () => {
 
 describe('workerBackend', () => {
   it('sends the verifier and the JIT to the long lane', () => {
-    expect([...LONG_METHODS].sort()).toEqual(['compare', 'diffModels', 'jit', 'validateModelText', 'verify']);
+    expect([...LONG_METHODS].sort()).toEqual([
+      'compare',
+      'diffModels',
+      'jit',
+      'kernelLog',
+      'validateModelText',
+      'verify',
+      'verifyStates',
+    ]);
   });
 
   it('answers quick calls while a long call runs, and stops the long call at its deadline', async () => {
