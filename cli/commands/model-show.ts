@@ -54,6 +54,23 @@ export const modelShow: Command = {
       const t = tags.filter(Boolean);
       lines.push(`    ${fn}${t.length ? `  [${t.join('; ')}]` : ''}`);
     }
+    lines.push('  capability sheet:');
+    for (const c of s.capabilities) {
+      if (!c.supported) {
+        lines.push(`    ${c.member}: unsupported (check_member refuses it)`);
+        continue;
+      }
+      const args = c.args.map(
+        (a) =>
+          `${a.type}${a.type.endsWith('*') ? '' : ' '}${a.name}${a.annotations.map((x) => ` ${x}`).join('')}`,
+      );
+      lines.push(`    ${c.member}(${args.join(', ')}) → ${c.returns}; sleepable: ${c.sleepable}`);
+      const kf = c.kfuncs.map((k) => `${k.name}${k.sleepableOnly ? ' (sleepable only)' : ''}`);
+      lines.push(`      kfuncs: ${kf.join(', ') || 'none'}; helpers: ${c.helpers.length}`);
+      if (c.writable.length) lines.push(`      writes: ${c.writable.join(', ')}`);
+      const gen = [c.prologue ? 'prologue' : '', c.epilogue ? 'epilogue' : ''].filter(Boolean);
+      if (gen.length) lines.push(`      generated: ${gen.join(', ')}`);
+    }
     lines.push(`  kfunc sets (${s.kfuncSets.length}):`);
     for (const ks of s.kfuncSets)
       lines.push(

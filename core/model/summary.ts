@@ -1,4 +1,5 @@
 // A plain-data summary of a checked model (for `kmodel model show --format json` and the app).
+import { type MemberCapabilities, memberCapabilities } from './capabilities';
 import { typeToString } from './cdecl';
 import type { CheckResult } from './check';
 
@@ -21,6 +22,8 @@ export interface ModelSummary {
     prologue: { insns: number; design: string | null; calls: string[] } | null;
     epilogue: { insns: number; design: string | null; calls: string[] } | null;
   }[];
+  /** The member capability sheet: what each op's programs may do under the model's rules. */
+  capabilities: MemberCapabilities[];
   kfuncSets: { name: string; hooks: string[]; kfuncs: number; hidden: number }[];
   kfuncs: {
     name: string;
@@ -63,6 +66,7 @@ export function summarizeModel(r: CheckResult): ModelSummary {
       prologue: gen(mem.prologue),
       epilogue: gen(mem.epilogue),
     })),
+    capabilities: memberCapabilities(m),
     kfuncSets: model.kfunc_sets.map((s) => ({
       name: s.name,
       hooks: s.hook,
