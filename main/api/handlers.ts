@@ -17,6 +17,7 @@ import { modelDiffView } from './model-diff';
 import { ModelDocuments } from './model-documents';
 import { memberJitView, memberVerifyView, runMemberProgram } from './model-program';
 import { ModelStore } from './models';
+import { objectView } from './object-view';
 import { ApiError, parseParams } from './schema';
 import { buildSubsystemGraph } from './subsystem-graph';
 import type {
@@ -41,7 +42,9 @@ import type {
   ModelProgramParams,
   ModelsResult,
   NewModelParams,
+  ObjectView,
   OpenModelResult,
+  OpenObjectParams,
   ProgType,
   SampleCase,
   SampleParams,
@@ -199,6 +202,17 @@ export class ApiHandlers implements Handlers {
 
   modelFileStatus(p: { path: string; hash: string | null }): ModelFileStatus {
     return this.docs().modelFileStatus(p);
+  }
+
+  openObject({ base64, name = 'object.o' }: OpenObjectParams): ObjectView {
+    const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
+    try {
+      return objectView(name, bytes, this.btf().btf, (hex) => this.disasm({ hex }));
+    } catch (e) {
+      if (e instanceof Error && e.name === 'ObjectError')
+        throw new ApiError('bad-request', `openObject: ${name}: ${e.message}`);
+      throw e;
+    }
   }
 
   listModels(): ModelsResult {

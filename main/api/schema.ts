@@ -142,6 +142,16 @@ export const schemas = {
     })
     .strict(),
   modelFileStatus: z.object({ path: modelPath, hash: sha256.nullable() }).strict(),
+  openObject: z
+    .object({
+      // 3 MiB of base64 (2.25 MiB of object) stays under kmodel serve's 4 MiB body limit.
+      base64: z
+        .string()
+        .max(3 << 20)
+        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text'),
+      name: z.string().max(255).optional(),
+    })
+    .strict(),
 } satisfies Record<ApiMethod, z.ZodType>;
 
 /** Validates params for a method; the message names the first bad field. */

@@ -606,6 +606,41 @@ export interface ModelFileStatus {
   mtimeMs: number | null;
 }
 
+/** A BPF ELF object (clang `*.bpf.o`): its bytes, base64, and the file name to show. */
+export interface OpenObjectParams {
+  base64: string;
+  name?: string;
+}
+
+/** One line_info record: the C source line an instruction starts. */
+export interface SourceLine {
+  /** Instruction (slot) index in the loaded program. */
+  idx: number;
+  file: string;
+  line: number;
+  col: number;
+  text: string;
+}
+
+export interface ObjectProgramView {
+  name: string;
+  section: string;
+  progType: string | null;
+  attach: { struct: string; member: string } | null;
+  /** The program as BPF_PROG_LOAD gets it (little-endian hex). */
+  hex: string;
+  /** Listing (maps and kfuncs by name) and graph, as `disasm` gives them. */
+  listing: DisasmResult;
+  source: SourceLine[];
+}
+
+export interface ObjectView {
+  name: string;
+  license: string;
+  littleEndian: boolean;
+  programs: ObjectProgramView[];
+}
+
 /** Every method of the API, each taking one params object and returning a promise. */
 export interface KmodelApi {
   version(params?: Record<string, never>): Promise<VersionResult>;
@@ -634,6 +669,8 @@ export interface KmodelApi {
   validateModelText(params: { text: string; path?: string; graph?: boolean }): Promise<ValidateModelResult>;
   saveModel(params: SaveModelParams): Promise<SaveModelResult>;
   modelFileStatus(params: { path: string; hash: string | null }): Promise<ModelFileStatus>;
+  /** A BPF object's programs as loaded, with their C source lines (line_info). */
+  openObject(params: OpenObjectParams): Promise<ObjectView>;
 }
 
 export type ApiMethod = keyof KmodelApi;
@@ -674,4 +711,5 @@ export const API_METHODS = [
   'validateModelText',
   'saveModel',
   'modelFileStatus',
+  'openObject',
 ] as const satisfies readonly ApiMethod[];
