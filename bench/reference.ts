@@ -17,6 +17,19 @@ export const processTimeUnit = TIME ? 'ms CPU' : 'ms';
  * comparable on a loaded machine; wall time does not.
  */
 export function timeProcess(cmd: string, args: string[], env?: NodeJS.ProcessEnv): number | undefined {
+  return measureProcess(cmd, args, { env })?.ms;
+}
+
+/**
+ * timeProcess's time and the process's peak resident set in MiB (from /usr/bin/time's %M;
+ * undefined without it); `okStatus` lists the exit codes that count as a run (default 0:
+ * `kmodel verify` exits 1 on a rejected program).
+ */
+export function measureProcess(
+  cmd: string,
+  args: string[],
+  { env, okStatus = [0] }: { env?: NodeJS.ProcessEnv; okStatus?: number[] } = {},
+): { ms: number; peakMiB?: number } | undefined {
   const devnull = openSync('/dev/null', 'w');
   try {
     const t0 = performance.now();
@@ -26,12 +39,12 @@ export function timeProcess(cmd: string, args: string[], env?: NodeJS.ProcessEnv
       env: env ?? process.env,
     };
     const r = TIME
-      ? spawnSync(TIME, ['-f', '@@%U %S', cmd, ...args], options)
+      ? spawnSync(TIME, ['-f', '@@%U %S %M', cmd, ...args], options)
       : spawnSync(cmd, args, options);
     const dt = performance.now() - t0;
-    if (r.status !== 0) return undefined;
-    const m = TIME ? /@@([\d.]+) ([\d.]+)/.exec(r.stderr.toString()) : null;
-    return m ? (Number(m[1]) + Number(m[2])) * 1000 : dt;
+    if (r.status === null || !okStatus.includes(r.status)) return undefined;
+    const m = TIME ? /@@([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr.toString()) : null;
+    return m ? { ms: (Number(m[1]) + Number(m[2])) * 1000, peakMiB: Number(m[3]) / 1024 } : { ms: dt };
   } finally {
     closeSync(devnull);
   }

@@ -50,3 +50,20 @@ describe('kmodel verify --model', () => {
     );
   });
 });
+
+describe('kmodel verify --log-level', () => {
+  it('0 builds no log: only the verdict and the xlated program print, as bpf(2) with log_level 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmodel-verify-'));
+    const prog = join(dir, 'p.s');
+    writeFileSync(prog, 'r0 = 0\nexit\n');
+    const quiet = await run([prog, '--prog-type', 'socket_filter', '--log-level', '0']);
+    expect(quiet.code).toBe(0);
+    expect(quiet.out).not.toMatch(/processed \d+ insns/);
+    expect(quiet.out).toMatch(/^verdict: accept/);
+    const logged = await run([prog, '--prog-type', 'socket_filter', '--log-level', '1']);
+    expect(logged.out).toMatch(/processed 2 insns/);
+    await expect(run([prog, '--prog-type', 'socket_filter', '--log-level', '3'])).rejects.toThrow(
+      '--log-level must be 0, 1 or 2',
+    );
+  });
+});

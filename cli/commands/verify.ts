@@ -46,7 +46,8 @@ export const verify: Command = {
     const fromObject = await objectProgramArg(args.positional[0], flagString(args, 'program'));
     if (fromObject) maps.unshift(...fromObject.maps);
     const levelStr = flagString(args, 'log-level') ?? '1';
-    if (!['1', '2'].includes(levelStr)) throw new CliError('--log-level must be 1 or 2');
+    // 0 as bpf(2): no log is built, only the verdict (and the xlated program) print.
+    if (!['0', '1', '2'].includes(levelStr)) throw new CliError('--log-level must be 0, 1 or 2');
     const target = progAttach({
       progType: flagString(args, 'prog-type') ?? fromObject?.progType,
       attach: flagString(args, 'attach') ?? fromObject?.attach,
@@ -66,10 +67,14 @@ export const verify: Command = {
       );
     }
     if (flagString(args, 'format') !== undefined) throw new CliError('--format goes with --state-at');
-    const r = bpfProgLoad({ insns, ...target.attr, maps, logLevel: Number(levelStr) as 1 | 2 }, target.env, {
-      jit: false,
-    }).verifier;
-    ctx.stdout(r.log.endsWith('\n') ? r.log : `${r.log}\n`);
+    const r = bpfProgLoad(
+      { insns, ...target.attr, maps, logLevel: Number(levelStr) as 0 | 1 | 2 },
+      target.env,
+      {
+        jit: false,
+      },
+    ).verifier;
+    if (r.log) ctx.stdout(r.log.endsWith('\n') ? r.log : `${r.log}\n`);
     if (r.verdict === 'reject') {
       ctx.stdout(`verdict: reject (errno ${r.errno})\n`);
       return 1;
