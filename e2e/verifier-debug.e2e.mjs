@@ -1,0 +1,77 @@
+// The Verifier view as a debugger: states at an insn of a rejected corpus case, the producer of
+// the failing register, and a pasted kernel log read back into its stream and states.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+export const tests = {
+  async 'state pane: the failing register with the type the log names; click → its producer'({
+    page,
+    url,
+    corpus,
+    root,
+  }) {
+    const c = corpus.find((x) => x.id === 'hand-0039');
+    await page.goto(`${url}#verifier/${c.id}`);
+    await page.locator('[data-testid=dbg-pane]').waitFor({ timeout: 60_000 });
+    // Select the insn the kernel rejected (its index starts the log's last insn line).
+    const failing = Number(
+      /(?:^|\n)(\d+): \([0-9a-f]{2}\)[^\n]*\n[^\n]*\n[^\n]*\nprocessed/.exec(c.kernel.log)[1],
+    );
+    await page.locator(`[data-testid=dbg-insn][data-idx="${failing}"] button`).click();
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid=dbg-pane] h4')?.textContent.startsWith(`${n}:`),
+      failing,
+    );
+    const rejected = await page.textContent('[data-testid=dbg-rejected]');
+    assert(rejected === 'R2 offset is outside of the packet', `rejection: ${rejected}`);
+    const row = page.locator('[data-testid=dbg-reg][data-reg=R2]');
+    const type = await row.locator('[data-testid=dbg-reg-type]').textContent();
+    assert(c.kernel.log.includes(`R2=${type}(`), `R2 is ${type} in the pane; the log says ${c.kernel.log}`);
+    await row.click();
+    const producer = page.locator('[data-testid=dbg-insn].producer');
+    await producer.waitFor();
+    const at = await producer.getAttribute('data-idx');
+    const text = await producer.textContent();
+    assert(at === '0' && text.includes('r2 = *(u32 *)(r1 +0)'), `producer ${at}: ${text}`);
+    const shots = join(root, 'test-results/e2e');
+    mkdirSync(shots, { recursive: true });
+    await page.locator('[data-testid=dbg]').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(shots, 'verifier-debugger.png') });
+    mkdirSync(join(root, 'docs/screenshots'), { recursive: true });
+    copyFileSync(join(shots, 'verifier-debugger.png'), join(root, 'docs/screenshots/verifier-debugger.png'));
+
+    // Keyboard: ↑ steps to the insn before.
+    await page.locator('body').press('ArrowUp');
+    await page.waitForFunction(
+      (n) => document.querySelector('[data-testid=dbg-pane] h4')?.textContent.startsWith(`${n}:`),
+      failing - 1,
+    );
+    const visit = await page.textContent('[data-testid=dbg-visit]');
+    assert(visit.startsWith('visit 1 of 1 · path 0'), `visit line: ${visit}`);
+  },
+
+  async 'a pasted kernel log: stream and states render, and kmodel’s log beside it'({ page, url, corpus }) {
+    const c = corpus.find((x) => x.id === 'hand-0039');
+    await page.goto(`${url}#verifier/${c.id}`);
+    await page.locator('[data-testid=dbg-pane]').waitFor({ timeout: 60_000 });
+    await page.click('[data-testid=dbg-mode-log]');
+    await page.fill('[data-testid=dbg-log-input]', c.kernel.log);
+    await page.click('[data-testid=dbg-log-read]');
+    const stream = page.locator('[data-testid=dbg-log-stream] li');
+    await stream.first().waitFor();
+    const n = await stream.count();
+    assert(n === 7, `stream has ${n} insns`);
+    await page.locator('[data-testid=dbg-log-stream] li[data-idx="5"] button').click();
+    const state = await page.textContent('[data-testid=dbg-log-state]');
+    assert(state.includes('R4') && state.includes('pkt(off=12,r=12)'), `state at 5: ${state}`);
+    const cmp = await page.textContent('[data-testid=dbg-log-compare]');
+    assert(
+      cmp.includes('kmodel (level 1)') && cmp.includes('R2 offset is outside of the packet'),
+      'both logs shown',
+    );
+  },
+};
