@@ -9,7 +9,7 @@ import {
   BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE,
-} from './relocate';
+} from '../isa/opcodes';
 import type { BpfMap, BpfMapDef, BpfObject, LoadedProgram } from './types';
 
 const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');

@@ -8,6 +8,7 @@ import { parseBtf } from '../btf/btf';
 import { BtfError } from '../btf/error';
 import { decodeInsns } from '../isa/encoding';
 import { IsaError } from '../isa/errors';
+import { BPF_PSEUDO_FUNC } from '../isa/opcodes';
 import { type BtfExt, parseBtfExt } from './btf-ext';
 import { applyCoreRelo, type CoreTarget } from './core-relo';
 import {
@@ -28,7 +29,7 @@ import {
   internalMap,
   rejectLegacyMaps,
 } from './maps';
-import { BPF_PSEUDO_FUNC, collectProgRelos, prepareProgram, progAt } from './relocate';
+import { collectProgRelos, prepareProgram, progAt } from './relocate';
 import { findSecDef } from './section-defs';
 import { collectStructOpsMaps, STRUCT_OPS_SECTIONS } from './struct-ops';
 import type { BpfObject, BpfProgram } from './types';

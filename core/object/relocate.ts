@@ -5,7 +5,15 @@
 // references (bpf_object__relocate_data). Map references come out in the
 // corpus's normalised form: BPF_PSEUDO_MAP_IDX / BPF_PSEUDO_MAP_IDX_VALUE with
 // imm = index of the map in the order the program first references it.
-import type { Insn } from '../isa/insn';
+import { type Insn, isLdImm64 } from '../isa/insn';
+import {
+  BPF_PSEUDO_BTF_ID,
+  BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
+  BPF_PSEUDO_KFUNC_CALL,
+  BPF_PSEUDO_MAP_IDX,
+  BPF_PSEUDO_MAP_IDX_VALUE,
+} from '../isa/opcodes';
 import type { BtfExt } from './btf-ext';
 import {
   type ElfFile,
@@ -19,15 +27,7 @@ import {
 import { ObjectError } from './error';
 import type { BpfExtern, BpfMap, BpfProgram, FuncInfo, LineInfo, LoadedProgram, Relo } from './types';
 
-export const BPF_PSEUDO_MAP_IDX = 5;
-export const BPF_PSEUDO_MAP_IDX_VALUE = 6;
-export const BPF_PSEUDO_BTF_ID = 3;
-export const BPF_PSEUDO_FUNC = 4;
-export const BPF_PSEUDO_CALL = 1;
-export const BPF_PSEUDO_KFUNC_CALL = 2;
-
 const isCall = (i: Insn) => i.code === 0x85;
-const isLdImm64 = (i: Insn) => i.code === 0x18;
 const isSubprogCall = (i: Insn) => isCall(i) && i.src === BPF_PSEUDO_CALL && i.dst === 0 && i.off === 0;
 const isPseudoFunc = (i: Insn) => isLdImm64(i) && i.src === BPF_PSEUDO_FUNC;
 
