@@ -4,21 +4,11 @@
 // instruction poisoning when nothing matches).
 import type { Btf } from '../btf/btf';
 import { BtfError } from '../btf/error';
+import { BTF_INT_SIGNED, BTF_KIND_INT, BTF_KIND_PTR } from '../btf/kinds';
 import type { Insn } from '../isa/insn';
 import type { CoreReloRecord } from './btf-ext';
 import { isFieldBased, isTypeBased, memberBits, parseSpec, type Spec, specMatch } from './core-spec';
-import {
-  BTF_INT_SIGNED,
-  CoreFail,
-  essentialName,
-  INT,
-  intEncoding,
-  isAnyEnum,
-  kindCompat,
-  PTR,
-  size,
-  skip,
-} from './core-types';
+import { CoreFail, essentialName, intEncoding, isAnyEnum, kindCompat, size, skip } from './core-types';
 import { ObjectError } from './error';
 
 /** The invalid helper id libbpf writes into an instruction it could not relocate ("bad relo"). */
@@ -91,7 +81,7 @@ function calcField(
       const k = btf.kindOf(fieldTypeId);
       const signed =
         (isAnyEnum(k) && btf.kflagOf(fieldTypeId)) ||
-        (k === INT && (intEncoding(btf, fieldTypeId) & BTF_INT_SIGNED) !== 0);
+        (k === BTF_KIND_INT && (intEncoding(btf, fieldTypeId) & BTF_INT_SIGNED) !== 0);
       validate = true;
       return { val: signed ? 1n : 0n, sz: 0, typeId: 0, validate };
     }
@@ -139,9 +129,9 @@ function calcRelo(r: CoreReloRecord, local: Spec, targ: Spec | undefined, little
       const lk = local.btf.kindOf(res.origTypeId);
       const tk = targ!.btf.kindOf(res.newTypeId);
       const unsignedInt = (b: Btf, id: number, k: number) =>
-        k === INT && intEncoding(b, id) !== BTF_INT_SIGNED;
+        k === BTF_KIND_INT && intEncoding(b, id) !== BTF_INT_SIGNED;
       if (
-        !(lk === PTR && tk === PTR) &&
+        !(lk === BTF_KIND_PTR && tk === BTF_KIND_PTR) &&
         !(unsignedInt(local.btf, res.origTypeId, lk) && unsignedInt(targ!.btf, res.newTypeId, tk))
       )
         res.failMemszAdjust = true;

@@ -2,9 +2,9 @@
 // the local access string turned into accessors and a bit offset, and the same
 // path looked up by member names in a target candidate.
 import type { Btf } from '../btf/btf';
+import { BTF_KIND_ARRAY } from '../btf/kinds';
 import type { CoreReloKind, CoreReloRecord } from './btf-ext';
 import {
-  ARRAY,
   CoreFail,
   essentialName,
   fieldsAreCompat,
@@ -105,7 +105,7 @@ export function parseSpec(btf: Btf, r: CoreReloRecord): Spec {
       spec.bitOffset += m.bitOffset;
       if (m.nameOff) spec.acc.push({ typeId: id, idx: access, name: m.name });
       id = m.type;
-    } else if (k === ARRAY) {
+    } else if (k === BTF_KIND_ARRAY) {
       const a = btf.typeOfKind(id, 'ARRAY');
       id = skip(btf, a.type);
       const flex = isFlexArr(btf, spec.acc[spec.acc.length - 1], a.nelems);
@@ -179,7 +179,7 @@ export function specMatch(local: Spec, tb: Btf, tid: number): Spec | undefined {
       id = next;
     } else {
       if (i > 0) {
-        if (tb.kindOf(id) !== ARRAY) return undefined;
+        if (tb.kindOf(id) !== BTF_KIND_ARRAY) return undefined;
         const a = tb.typeOfKind(id, 'ARRAY');
         const flex = isFlexArr(tb, targ.acc[targ.acc.length - 1], a.nelems);
         if (!flex && lacc.idx >= a.nelems) return undefined;

@@ -3,23 +3,25 @@
 // (bpf_core_types_are_compat, also used for kfunc prototypes) and TYPE_MATCHES.
 import type { Btf } from '../btf/btf';
 import { BtfError } from '../btf/error';
+import {
+  BTF_INT_SIGNED,
+  BTF_KIND_ARRAY,
+  BTF_KIND_ENUM,
+  BTF_KIND_ENUM64,
+  BTF_KIND_FLOAT,
+  BTF_KIND_FUNC_PROTO,
+  BTF_KIND_FWD,
+  BTF_KIND_INT,
+  BTF_KIND_PTR,
+  BTF_KIND_STRUCT,
+  BTF_KIND_UNION,
+} from '../btf/kinds';
 import { resolveType, sizeOf } from '../btf/layout';
 
-export const INT = 1;
-export const PTR = 2;
-export const ARRAY = 3;
-export const STRUCT = 4;
-export const UNION = 5;
-export const ENUM = 6;
-const FWD = 7;
-const FUNC_PROTO = 13;
-const FLOAT = 16;
-const ENUM64 = 19;
-export const BTF_INT_SIGNED = 1;
 export const SPEC_MAX_LEN = 64;
 
-export const isAnyEnum = (k: number) => k === ENUM || k === ENUM64;
-export const isComposite = (k: number) => k === STRUCT || k === UNION;
+export const isAnyEnum = (k: number) => k === BTF_KIND_ENUM || k === BTF_KIND_ENUM64;
+export const isComposite = (k: number) => k === BTF_KIND_STRUCT || k === BTF_KIND_UNION;
 export const kindCompat = (a: number, b: number) => a === b || (isAnyEnum(a) && isAnyEnum(b));
 
 /** Failure inside the calculation; the caller adds which relocation it was. */
@@ -54,19 +56,19 @@ export function fieldsAreCompat(lb: Btf, lid: number, tb: Btf, tid: number): boo
     if (isComposite(lk) && isComposite(tk)) return true;
     if (!kindCompat(lk, tk)) return false;
     switch (lk) {
-      case PTR:
-      case FLOAT:
+      case BTF_KIND_PTR:
+      case BTF_KIND_FLOAT:
         return true;
-      case FWD:
-      case ENUM:
-      case ENUM64: {
+      case BTF_KIND_FWD:
+      case BTF_KIND_ENUM:
+      case BTF_KIND_ENUM64: {
         const ln = essentialName(lb.nameOf(lid));
         const tn = essentialName(tb.nameOf(tid));
         return ln === '' || tn === '' || ln === tn;
       }
-      case INT:
+      case BTF_KIND_INT:
         return intBitsOffset(lb, lid) === 0 && intBitsOffset(tb, tid) === 0;
-      case ARRAY:
+      case BTF_KIND_ARRAY:
         lid = lb.typeOfKind(lid, 'ARRAY').type;
         tid = tb.typeOfKind(tid, 'ARRAY').type;
         continue;
@@ -90,23 +92,23 @@ export function typesAreCompat(lb: Btf, lid: number, tb: Btf, tid: number, level
     if (!kindCompat(lk, tb.kindOf(tid))) return false;
     switch (lk) {
       case 0:
-      case STRUCT:
-      case UNION:
-      case ENUM:
-      case FWD:
-      case ENUM64:
+      case BTF_KIND_STRUCT:
+      case BTF_KIND_UNION:
+      case BTF_KIND_ENUM:
+      case BTF_KIND_FWD:
+      case BTF_KIND_ENUM64:
         return true;
-      case INT:
+      case BTF_KIND_INT:
         return intBitsOffset(lb, lid) === 0 && intBitsOffset(tb, tid) === 0;
-      case PTR:
+      case BTF_KIND_PTR:
         lid = lb.sizeOrTypeOf(lid);
         tid = tb.sizeOrTypeOf(tid);
         continue;
-      case ARRAY:
+      case BTF_KIND_ARRAY:
         lid = lb.typeOfKind(lid, 'ARRAY').type;
         tid = tb.typeOfKind(tid, 'ARRAY').type;
         continue;
-      case FUNC_PROTO: {
+      case BTF_KIND_FUNC_PROTO: {
         const lp = lb.typeOfKind(lid, 'FUNC_PROTO');
         const tp = tb.typeOfKind(tid, 'FUNC_PROTO');
         if (lp.params.length !== tp.params.length) return false;
@@ -153,28 +155,28 @@ export function typesMatch(
     switch (lk) {
       case 0:
         return tk === 0;
-      case FWD: {
+      case BTF_KIND_FWD: {
         const lf = lb.kflagOf(lid);
         if (behindPtr) {
           if (lk === tk) return lf === tb.kflagOf(tid);
-          return (tk === STRUCT && !lf) || (tk === UNION && lf);
+          return (tk === BTF_KIND_STRUCT && !lf) || (tk === BTF_KIND_UNION && lf);
         }
         return lk === tk && lf === tb.kflagOf(tid);
       }
-      case ENUM:
-      case ENUM64: {
+      case BTF_KIND_ENUM:
+      case BTF_KIND_ENUM64: {
         if (!isAnyEnum(tk)) return false;
         const l = lb.typeOfKind(lid, 'ENUM', 'ENUM64');
         const t = tb.typeOfKind(tid, 'ENUM', 'ENUM64');
         if (l.size !== t.size || l.values.length > t.values.length) return false;
         return l.values.every((lv) => t.values.some((tv) => namesMatch(lb, lv.name, tv.name)));
       }
-      case STRUCT:
-      case UNION: {
+      case BTF_KIND_STRUCT:
+      case BTF_KIND_UNION: {
         if (behindPtr) {
           if (lk === tk) return true;
-          if (tk !== FWD) return false;
-          return (lk === UNION) === tb.kflagOf(tid);
+          if (tk !== BTF_KIND_FWD) return false;
+          return (lk === BTF_KIND_UNION) === tb.kflagOf(tid);
         }
         if (lk !== tk) return false;
         const l = lb.typeOfKind(lid, 'STRUCT', 'UNION');
@@ -187,19 +189,19 @@ export function typesMatch(
           ),
         );
       }
-      case INT: {
+      case BTF_KIND_INT: {
         if (lk !== tk) return false;
         const ls = intEncoding(lb, lid) & BTF_INT_SIGNED;
         const ts = intEncoding(tb, tid) & BTF_INT_SIGNED;
         return lb.sizeOrTypeOf(lid) === tb.sizeOrTypeOf(tid) && ls === ts;
       }
-      case PTR:
+      case BTF_KIND_PTR:
         if (lk !== tk) return false;
         behindPtr = true;
         lid = lb.sizeOrTypeOf(lid);
         tid = tb.sizeOrTypeOf(tid);
         continue;
-      case ARRAY: {
+      case BTF_KIND_ARRAY: {
         if (lk !== tk) return false;
         const la = lb.typeOfKind(lid, 'ARRAY');
         const ta = tb.typeOfKind(tid, 'ARRAY');
@@ -208,7 +210,7 @@ export function typesMatch(
         tid = ta.type;
         continue;
       }
-      case FUNC_PROTO: {
+      case BTF_KIND_FUNC_PROTO: {
         if (lk !== tk) return false;
         const lp = lb.typeOfKind(lid, 'FUNC_PROTO');
         const tp = tb.typeOfKind(tid, 'FUNC_PROTO');
