@@ -199,6 +199,19 @@ describe('menu and recent files', () => {
   });
 });
 
+describe('BPF objects from the menu', () => {
+  it('Open… of a clang object sends its bytes to the Program view, named', async () => {
+    const obj = join(root, 'test/fixtures/objects/build/cc_rate.bpf.o');
+    fx.openDialogPaths.push(obj);
+    await click(fileItem('Open…'));
+    const [channel, command, arg] = win.webContents.sent.at(-1) as [string, string, string];
+    expect([channel, command]).toEqual(['kmodel:menu', 'open-object']);
+    const { name, base64 } = JSON.parse(arg) as { name: string; base64: string };
+    expect(name).toBe('cc_rate.bpf.o');
+    expect(Buffer.from(base64, 'base64').equals(readFileSync(obj))).toBe(true);
+  });
+});
+
 describe('models from the menu', () => {
   it('Open Model… opens the editor on it and lists it under Open Recent, where it opens again', async () => {
     const model = join(fx.userData, 'mine.yaml');

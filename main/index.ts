@@ -13,7 +13,7 @@ import { CLOSE_PROMPT, CloseGuard, closeChoice } from './close-guard';
 import { ChosenPaths, writeRefusal } from './host/chosen-paths';
 import { contentSecurityPolicy } from './host/csp';
 import { saveTextAtomic } from './host/documents';
-import { programHexFromFile } from './host/files';
+import { objectArgFromFile, programHexFromFile } from './host/files';
 import { pushRecent, readRecent, writeRecent } from './host/recent';
 import { saveReportPdf } from './host/report-pdf';
 import { MENU_CHANNEL, menuTemplate } from './menu';
@@ -56,8 +56,10 @@ function openPath(win: BrowserWindow, path: string): void {
     return;
   }
   try {
-    const hex = programHexFromFile(path);
-    win.webContents.send(MENU_CHANNEL, 'open-hex', hex);
+    // A BPF object opens in the Program view with its programs and C lines.
+    const object = objectArgFromFile(path);
+    if (object) win.webContents.send(MENU_CHANNEL, 'open-object', object);
+    else win.webContents.send(MENU_CHANNEL, 'open-hex', programHexFromFile(path));
     app.addRecentDocument(path);
     setRecent(pushRecent(recent(), path));
   } catch (e) {
@@ -73,7 +75,8 @@ function refreshMenu(): void {
         const r = await dialog.showOpenDialog(win, {
           title: 'Open BPF program',
           filters: [
-            { name: 'BPF programs (raw or hex)', extensions: ['bin', 'hex', 'txt', 'insns'] },
+            { name: 'BPF programs and objects', extensions: ['bin', 'hex', 'txt', 'insns', 'o'] },
+            { name: 'BPF objects (clang .o)', extensions: ['o'] },
             { name: 'All files', extensions: ['*'] },
           ],
           properties: ['openFile'],
