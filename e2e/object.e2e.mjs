@@ -16,7 +16,10 @@ const listingRows = (page) =>
   page.$$eval('[data-testid=listing] li', (lis) =>
     lis.map((li) =>
       li.classList.contains('src')
-        ? { src: li.querySelector('.text')?.textContent ?? '', loc: li.querySelector('.loc')?.textContent ?? '' }
+        ? {
+            src: li.querySelector('.text')?.textContent ?? '',
+            loc: li.querySelector('.loc')?.textContent ?? '',
+          }
         : { idx: Number(li.dataset.idx), text: li.querySelector('.text')?.textContent ?? '' },
     ),
   );
@@ -29,14 +32,22 @@ function checkSourceRows(rows, source) {
     if (r.src === undefined) return;
     const m = /^cc_rate\.bpf\.c:(\d+)$/.exec(r.loc);
     assert(m, `C row names '${r.loc}'`);
-    assert(r.src === `; ${source[Number(m[1]) - 1].trim()}`, `C row '${r.src}' is line ${m[1]} of the source`);
+    assert(
+      r.src === `; ${source[Number(m[1]) - 1].trim()}`,
+      `C row '${r.src}' is line ${m[1]} of the source`,
+    );
     assert(rows[i + 1]?.idx !== undefined, `C row ${i} is followed by an instruction`);
   });
   return srcRows.length;
 }
 
 export const tests = {
-  async 'a .bpf.o from the file input lists its programs with C lines beside the BPF'({ page, url, root, shot }) {
+  async 'a .bpf.o from the file input lists its programs with C lines beside the BPF'({
+    page,
+    url,
+    root,
+    shot,
+  }) {
     const source = readFileSync(join(root, SOURCE), 'utf8').split('\n');
     await page.goto(`${url}#program`);
     await page.setInputFiles('[data-testid=object-input]', join(root, OBJECT));
@@ -56,7 +67,8 @@ export const tests = {
     // Another program of the object: its own listing and lines (a kfunc call by name).
     await page.selectOption('[data-testid=object-program]', 'rate_ssthresh');
     await page.waitForFunction(
-      () => document.querySelector('[data-testid=listing] li.src .text')?.textContent?.includes('rate_ssthresh'),
+      () =>
+        document.querySelector('[data-testid=listing] li.src .text')?.textContent?.includes('rate_ssthresh'),
       undefined,
       { timeout: 30_000 },
     );
