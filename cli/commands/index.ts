@@ -83,7 +83,7 @@ export const commands: CommandEntry[] = [
     usage:
       'stats FILES… [--format table|csv|json] [--profile P] [--prog-type T --attach S:M --model M], or stats --compare A.csv B.csv',
     summary:
-      'veristat-style verifier statistics, one row per program (corpus .jsonl, objects, program files); compare two runs',
+      'veristat-style verifier statistics, one row per program (corpus .jsonl, objects, model files, program files); compare two runs',
     load: async () => (await import('./stats')).stats,
   },
   {

@@ -46,6 +46,20 @@ describe('kmodel stats', () => {
     expect(progs).toEqual(['reno_ssthresh', 'reno_cong_avoid', 'reno_undo_cwnd']);
   });
 
+  it('a model file: its member programs as model check verifies them (states not counted there)', async () => {
+    const { out } = await run(['models/tcp_cc.yaml', '--format', 'json']);
+    const rows = JSON.parse(out) as {
+      program: string;
+      verdict: string;
+      totalStates: number | null;
+      size: number;
+    }[];
+    const reno = rows.find((r) => r.program === 'reno_cong_avoid')!;
+    expect(reno).toMatchObject({ verdict: 'success', totalStates: null });
+    expect(reno.size).toBeGreaterThan(0);
+    expect(rows.some((r) => r.verdict === 'failure')).toBe(true);
+  });
+
   it('--compare of two profiles written as CSV', async () => {
     const a = join(dir, 'a.csv');
     const b = join(dir, 'b.csv');

@@ -42,12 +42,16 @@ describe('veristat rows for the model', () => {
     const back = parseStatsCsv(csv);
     expect(back.map((r) => ({ ...r, error: '' }))).toEqual([branchy, bad].map((r) => ({ ...r, error: '' })));
     expect(statsTable([branchy, bad]).split('\n')[2]).toMatch(/^t\.s\s+branchy\s+success/);
+    // Counts a run did not make stay empty, not 0.
+    const unknown: ProgStats = { ...bad, totalStates: null };
+    expect(parseStatsCsv(statsCsv([unknown]))[0]!.totalStates).toBeNull();
   });
 
   it('compare: rows matched by file and program, deltas as veristat prints them', () => {
     expect(deltaCell(100, 112)).toBe('+12 (+12.00%)');
     expect(deltaCell(8, 6)).toBe('-2 (-25.00%)');
     expect(deltaCell(0, 0)).toBe('+0 (+0.00%)');
+    expect(deltaCell(null, 4)).toBe('N/A');
     const more: ProgStats = { ...branchy, totalInsns: branchy.totalInsns + 5 };
     const only: ProgStats = { ...bad, program: 'new' };
     const d = compareStats([branchy, bad], [bad, more, only]);

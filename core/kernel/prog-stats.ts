@@ -10,10 +10,11 @@ export interface ProgStats {
   /** Verifier and JIT time in microseconds (wall clock of this run). */
   duration: number;
   totalInsns: number;
-  totalStates: number;
-  peakStates: number;
-  maxStatesPerInsn: number;
-  /** Per function, as veristat joins them ("16+8"). */
+  /** null: the run that made the row did not count it (a model's program check). */
+  totalStates: number | null;
+  peakStates: number | null;
+  maxStatesPerInsn: number | null;
+  /** Per function, as veristat joins them ("16+8"); '' when not known. */
   stackDepth: string;
   /** Insns in the program as loaded. */
   size: number;
@@ -77,7 +78,7 @@ const csvField = (v: string): string => (/[",\n]/.test(v) ? `"${v.replace(/"/g, 
 
 export function statsCsv(rows: readonly ProgStats[]): string {
   const head = STATS_COLUMNS.map((c) => c.csv).join(',');
-  return `${[head, ...rows.map((r) => STATS_COLUMNS.map((c) => csvField(String(r[c.key]))).join(','))].join('\n')}\n`;
+  return `${[head, ...rows.map((r) => STATS_COLUMNS.map((c) => csvField(String(r[c.key] ?? ''))).join(','))].join('\n')}\n`;
 }
 
 function splitCsvLine(line: string): string[] {
@@ -112,11 +113,11 @@ export function parseStatsCsv(text: string): ProgStats[] {
     throw new Error('not a stats CSV (no file_name,prog_name header)');
   return lines.slice(1).map((line) => {
     const f = splitCsvLine(line);
-    const row: Record<string, string | number> = {};
+    const row: Record<string, string | number | null> = {};
     for (const c of STATS_COLUMNS) {
       const i = col.get(c.csv);
       const v = i === undefined ? '' : (f[i] ?? '');
-      row[c.key] = NUMERIC.has(c.key) ? Number(v || 0) : v;
+      row[c.key] = NUMERIC.has(c.key) ? (v === '' ? null : Number(v)) : v;
     }
     row.error = '';
     return row as unknown as ProgStats;
@@ -136,7 +137,7 @@ function table(head: string[], rows: string[][], numericFrom: number): string {
 export function statsTable(rows: readonly ProgStats[]): string {
   return table(
     STATS_COLUMNS.map((c) => c.head),
-    rows.map((r) => STATS_COLUMNS.map((c) => String(r[c.key]))),
+    rows.map((r) => STATS_COLUMNS.map((c) => String(r[c.key] ?? '-'))),
     3,
   );
 }
@@ -165,8 +166,8 @@ export function compareStats(a: readonly ProgStats[], b: readonly ProgStats[]): 
 }
 
 /** veristat's DIFF cell: `+12 (+3.45%)`, `MATCH`/`MISMATCH` for the verdict. */
-export function deltaCell(a: number | undefined, b: number | undefined): string {
-  if (a === undefined || b === undefined) return 'N/A';
+export function deltaCell(a: number | null | undefined, b: number | null | undefined): string {
+  if (a === undefined || b === undefined || a === null || b === null) return 'N/A';
   const d = b - a;
   const pct = a === 0 ? (d === 0 ? '+0.00%' : '+inf%') : `${d >= 0 ? '+' : ''}${((d / a) * 100).toFixed(2)}%`;
   return `${d >= 0 ? '+' : ''}${d} (${pct})`;
@@ -189,9 +190,9 @@ export function compareTable(deltas: readonly StatsDelta[]): string {
       d.a && d.b ? (d.a.verdict === d.b.verdict ? 'MATCH' : 'MISMATCH') : 'N/A',
     ];
     for (const k of COMPARED) {
-      const av = d.a ? (d.a[k] as number) : undefined;
-      const bv = d.b ? (d.b[k] as number) : undefined;
-      r.push(av === undefined ? 'N/A' : String(av), bv === undefined ? 'N/A' : String(bv), deltaCell(av, bv));
+      const av = d.a ? (d.a[k] as number | null) : null;
+      const bv = d.b ? (d.b[k] as number | null) : null;
+      r.push(String(av ?? 'N/A'), String(bv ?? 'N/A'), deltaCell(av, bv));
     }
     return r;
   });
