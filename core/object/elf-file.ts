@@ -3,7 +3,7 @@
 // needs on top: the symbol table and SHT_REL entries.
 import { type ElfSection, elfSections } from '../btf/elf';
 import { BtfError } from '../btf/error';
-import { ObjectError } from './error';
+import { ObjectError, rethrowBtfError } from './error';
 
 export const SHT_PROGBITS = 1;
 export const SHT_SYMTAB = 2;
@@ -56,13 +56,7 @@ export class ElfFile {
   readonly symtabIndex: number;
 
   constructor(bytes: Uint8Array) {
-    let sections: ElfSection[];
-    try {
-      sections = elfSections(bytes);
-    } catch (e) {
-      if (e instanceof BtfError) throw new ObjectError(`ELF: ${e.reason}`);
-      throw e;
-    }
+    const sections = rethrowBtfError('ELF', () => elfSections(bytes));
     if (bytes[4] !== 2) throw new ObjectError('ELF: not a 64-bit object (BPF objects are ELF64)');
     this.littleEndian = bytes[5] === 1;
     const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);

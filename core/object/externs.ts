@@ -3,11 +3,10 @@
 // map (libbpf's collect_externs, resolve_ksym*, resolve_externs; `__weak`
 // externs that do not resolve become 0).
 import type { Btf } from '../btf/btf';
-import { BtfError } from '../btf/error';
 import { alignOf, resolveType, sizeOf } from '../btf/layout';
 import { coreTypesAreCompat } from './core-types';
 import { type ElfFile, SHN_UNDEF, STB_GLOBAL, STB_WEAK, STT_NOTYPE } from './elf-file';
-import { ObjectError } from './error';
+import { ObjectError, rethrowBtfError } from './error';
 import { MAX_GLOBAL_DATA } from './maps';
 import type { BpfExtern } from './types';
 
@@ -20,15 +19,6 @@ export interface KconfigOptions {
 
 const isExternSym = (s: { shndx: number; bind: number; type: number }) =>
   s.shndx === SHN_UNDEF && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.type === STT_NOTYPE;
-
-function safe<T>(what: string, f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    if (e instanceof BtfError) throw new ObjectError(`${what}: ${e.reason}`);
-    throw e;
-  }
-}
 
 /** Externs in libbpf's order: ksyms then kconfig (by descending alignment, size, name), each by name. */
 export function collectExterns(elf: ElfFile, btf: Btf | undefined): BpfExtern[] {
@@ -45,8 +35,8 @@ export function collectExterns(elf: ElfFile, btf: Btf | undefined): BpfExtern[] 
     if (sec === '.kconfig') {
       if (isFunc) throw new ObjectError(`${where}: extern functions cannot be in .kconfig`);
       const t = btf.sizeOrTypeOf(id);
-      const sz = safe(where, () => sizeOf(btf, t));
-      const align = safe(where, () => alignOf(btf, t));
+      const sz = rethrowBtfError(where, () => sizeOf(btf, t));
+      const align = rethrowBtfError(where, () => alignOf(btf, t));
       if (sz <= 0 || align <= 0) throw new ObjectError(`${where}: kconfig type has no size`);
       out.push({ ...base, kind: 'kconfig', kconfigSize: sz, align });
     } else if (sec === '.ksyms') {

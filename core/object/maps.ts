@@ -4,10 +4,9 @@
 // `.data*`, `.rodata*` and `.bss*` sections. libbpf v1 refuses the legacy
 // `maps` section, and so does this loader.
 import type { Btf, BtfComposite, BtfMember } from '../btf/btf';
-import { BtfError } from '../btf/error';
 import { resolveType, sizeOf } from '../btf/layout';
 import { type ElfFile, type ObjectSection, SHT_NOBITS, SHT_PROGBITS, STT_FUNC } from './elf-file';
-import { ObjectError } from './error';
+import { ObjectError, rethrowBtfError } from './error';
 import type { BpfMap, BpfMapDef, MapOrigin } from './types';
 
 /** enum bpf_map_type, lower-cased without BPF_MAP_TYPE_. */
@@ -73,15 +72,6 @@ const emptyDef = (): BpfMapDef => ({
   mapExtra: 0,
 });
 
-function btfSize(btf: Btf, id: number, what: string): number {
-  try {
-    return sizeOf(btf, id);
-  } catch (e) {
-    if (e instanceof BtfError) throw new ObjectError(`${what}: ${e.reason}`);
-    throw e;
-  }
-}
-
 /** __uint(name, N) is `int (*name)[N]`: a pointer to an array of N elements. */
 function mapFieldInt(btf: Btf, m: BtfMember, mapName: string): number {
   const t = btf.type(resolveType(btf, m.type));
@@ -134,7 +124,10 @@ function parseMapDef(
         const t = btf.type(m.type);
         if (t.kind !== 'PTR')
           throw new ObjectError(`map '${mapName}': ${m.name} spec is not a pointer (__type)`);
-        const sz = btf.kindOf(t.type) === 0 ? -1 : btfSize(btf, t.type, `map '${mapName}': ${m.name} type`);
+        const sz =
+          btf.kindOf(t.type) === 0
+            ? -1
+            : rethrowBtfError(`map '${mapName}': ${m.name} type`, () => sizeOf(btf, t.type));
         if (sz < 0) throw new ObjectError(`map '${mapName}': ${m.name} type has no size`);
         setSize(out, m.name === 'key' ? 'keySize' : 'valueSize', sz, mapName);
         if (m.name === 'key') out.keyTypeId = t.type;

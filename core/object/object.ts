@@ -20,7 +20,7 @@ import {
   STB_LOCAL,
   STT_FUNC,
 } from './elf-file';
-import { ObjectError } from './error';
+import { ObjectError, rethrowBtfError } from './error';
 import { collectExterns, type KconfigOptions, kconfigData, resolveKsyms } from './externs';
 import {
   collectBtfMaps,
@@ -78,13 +78,7 @@ function parseObjectBtf(elf: ElfFile): { btf: Btf | undefined; btfExt: BtfExt | 
   const sec = elf.section('.BTF');
   if (!sec) return { btf: undefined, btfExt: undefined };
   if (sec.type !== SHT_PROGBITS) throw new ObjectError(`section '.BTF': type ${sec.type} is not PROGBITS`);
-  let btf: Btf;
-  try {
-    btf = parseBtf(sec.data, { name: 'object' });
-  } catch (e) {
-    if (e instanceof BtfError) throw new ObjectError(`section '.BTF': ${e.reason}`);
-    throw e;
-  }
+  const btf = rethrowBtfError("section '.BTF'", () => parseBtf(sec.data, { name: 'object' }));
   const ext = elf.section('.BTF.ext');
   if (!ext) return { btf, btfExt: undefined };
   if (ext.type !== SHT_PROGBITS)

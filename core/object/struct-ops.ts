@@ -4,26 +4,16 @@
 // section's relocations), data members are copied into the kernel value
 // (libbpf's init_struct_ops_maps, collect_st_ops_relos, init_kern_struct_ops).
 import type { Btf, BtfComposite } from '../btf/btf';
-import { BtfError } from '../btf/error';
 import { resolveType, sizeOf } from '../btf/layout';
 import type { ElfFile } from './elf-file';
 import { SHN_LORESERVE, SHT_REL } from './elf-file';
-import { ObjectError } from './error';
+import { ObjectError, rethrowBtfError } from './error';
 import { findDatasec, varOffset } from './maps';
 import type { BpfMap, BpfProgram, StructOpsMember } from './types';
 
 const BPF_MAP_TYPE_STRUCT_OPS = 26;
 const BPF_F_LINK = 0x2000;
 export const STRUCT_OPS_SECTIONS = ['.struct_ops', '.struct_ops.link'];
-
-function size(btf: Btf, id: number, what: string): number {
-  try {
-    return sizeOf(btf, id);
-  } catch (e) {
-    if (e instanceof BtfError) throw new ObjectError(`${what}: ${e.reason}`);
-    throw e;
-  }
-}
 
 interface LocalStructOps {
   map: BpfMap;
@@ -186,8 +176,8 @@ function initKernValue(
       so.members.push(entry);
       return;
     }
-    const msize = size(btf, mt, where);
-    const ksize = size(target, kmt, where);
+    const msize = rethrowBtfError(where, () => sizeOf(btf, mt));
+    const ksize = rethrowBtfError(where, () => sizeOf(target, kmt));
     if (msize !== ksize) throw new ObjectError(`${where}: size ${msize} differs from the kernel's ${ksize}`);
     const bytes = data.subarray(m.bitOffset / 8, m.bitOffset / 8 + msize);
     l.map.data!.set(bytes, kernDataOff + km.bitOffset / 8);
