@@ -17,24 +17,10 @@ import {
   typesMatch,
 } from './core-types';
 
-const FIELD_KINDS: CoreReloKind[] = [
-  'field_byte_offset',
-  'field_byte_size',
-  'field_exists',
-  'field_signed',
-  'field_lshift_u64',
-  'field_rshift_u64',
-];
-const TYPE_KINDS: CoreReloKind[] = [
-  'type_id_local',
-  'type_id_target',
-  'type_exists',
-  'type_size',
-  'type_matches',
-];
-export const isFieldBased = (k: CoreReloKind) => FIELD_KINDS.includes(k);
-export const isTypeBased = (k: CoreReloKind) => TYPE_KINDS.includes(k);
-export const isEnumvalBased = (k: CoreReloKind) => k === 'enumval_exists' || k === 'enumval_value';
+// bpf_core_relo_kind groups its kinds by name: field_*, type_*, enumval_*.
+export const isFieldBased = (k: CoreReloKind) => k.startsWith('field_');
+export const isTypeBased = (k: CoreReloKind) => k.startsWith('type_');
+export const isEnumvalBased = (k: CoreReloKind) => k.startsWith('enumval_');
 
 export interface Accessor {
   typeId: number;
