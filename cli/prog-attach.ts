@@ -16,7 +16,8 @@ import { formatDiagnostic, loadModel } from '../core/model/load';
 import { modelAttach } from '../core/model/pipeline';
 import type { LoadAttr, VerifyEnv } from '../core/verifier/index';
 import type { ProgTypeName } from '../core/verifier/progtypes/index';
-import { checkModelFile } from './commands/model-load';
+import { flagString, type ParsedArgs } from './args';
+import { checkModelFile, referenceRegistry } from './commands/model-load';
 import { CliError } from './errors';
 import { type ModelArg, resolveModelArg, shippedModelNames, shippedModelsDir } from './model-arg';
 
@@ -117,6 +118,21 @@ export function progAttach(o: AttachOptions): ProgAttach {
     return { attr: { progType, attach }, env: { btf: o.btf } };
   }
   return modelProgAttach(modelRef, attach, o.btf);
+}
+
+/** --prog-type, --attach and --model, each over what a BPF object FILE gives (its section, struct_ops map). */
+export function progAttachFromFlags(
+  args: ParsedArgs,
+  fromObject: { progType?: string; attach?: string } | undefined,
+  ctx: { stderr(text: string): void },
+): ProgAttach {
+  return progAttach({
+    progType: flagString(args, 'prog-type') ?? fromObject?.progType,
+    attach: flagString(args, 'attach') ?? fromObject?.attach,
+    model: flagString(args, 'model'),
+    btf: referenceRegistry(),
+    note: (line) => ctx.stderr(`${line}\n`),
+  });
 }
 
 function modelProgAttach(

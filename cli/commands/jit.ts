@@ -17,9 +17,8 @@ import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
 import { objectProgramArg } from '../object-load';
-import { progAttach } from '../prog-attach';
+import { progAttachFromFlags } from '../prog-attach';
 import { readProgramArg } from '../read-program';
-import { referenceRegistry } from './model-load';
 
 /**
  * --profile NAME (kernel profile; default: the model's, else v6.18) with --config key=value,…
@@ -81,13 +80,7 @@ export const jit: Command = {
           fromObject?.progType === undefined
         )
           throw new CliError('--prog-type is required (or --xlated for an already-verified program)');
-        const target = progAttach({
-          progType: flagString(args, 'prog-type') ?? fromObject?.progType,
-          attach: flagString(args, 'attach') ?? fromObject?.attach,
-          model: flagString(args, 'model'),
-          btf: referenceRegistry(),
-          note: (line) => ctx.stderr(`${line}\n`),
-        });
+        const target = progAttachFromFlags(args, fromObject, ctx);
         const profile = chosenProfile(profileName, config, target.env.profile);
         const maps = fromObject ? { maps: fromObject.maps } : {};
         const load = bpfProgLoad({ insns, ...target.attr, ...maps }, { ...target.env, profile });

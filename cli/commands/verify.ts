@@ -6,9 +6,8 @@ import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
 import { objectProgramArg } from '../object-load';
-import { progAttach } from '../prog-attach';
+import { progAttachFromFlags } from '../prog-attach';
 import { readProgramArg } from '../read-program';
-import { referenceRegistry } from './model-load';
 import { printStateAt } from './verify-state-at';
 
 const MAP_TYPES = ['array', 'hash', 'prog_array'];
@@ -48,13 +47,7 @@ export const verify: Command = {
     const levelStr = flagString(args, 'log-level') ?? '1';
     // 0 as bpf(2): no log is built, only the verdict (and the xlated program) print.
     if (!['0', '1', '2'].includes(levelStr)) throw new CliError('--log-level must be 0, 1 or 2');
-    const target = progAttach({
-      progType: flagString(args, 'prog-type') ?? fromObject?.progType,
-      attach: flagString(args, 'attach') ?? fromObject?.attach,
-      model: flagString(args, 'model'),
-      btf: referenceRegistry(),
-      note: (line) => ctx.stderr(`${line}\n`),
-    });
+    const target = progAttachFromFlags(args, fromObject, ctx);
     const insns = fromObject?.insns ?? readProgramArg(args.positional[0], flagString(args, 'hex'));
     const stateAt = flagString(args, 'state-at');
     if (stateAt !== undefined) {
