@@ -31,6 +31,28 @@ describe('kmodel model check', () => {
     expect(r.out).toContain('qdisc.yaml: ok: 8 members, 8 kfuncs, 6 generated block variants assembled');
   });
 
+  it("checks a model whose instance is a clang object's struct_ops map, the object beside the model", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmodel-object-model-'));
+    try {
+      writeFileSync(
+        join(dir, 'cc_rate.bpf.o'),
+        readFileSync(join(root, 'test/fixtures/objects/build/cc_rate.bpf.o')),
+      );
+      const tcpCc = readFileSync(join(root, 'models/tcp_cc.yaml'), 'utf8');
+      const file = join(dir, 'rate.yaml');
+      writeFileSync(
+        file,
+        `${tcpCc.slice(0, tcpCc.indexOf('\ninstances:'))}\ninstances:\n  - { object: cc_rate.bpf.o, map: krate }\n`,
+      );
+      const r = await call(modelCheck, [file]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/rate_cong_control \d+, .*1 instance$/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('prints file:line:col errors and exits 1', async () => {
     const r = await call(modelCheck, [fixture('bad-decl.yaml'), fixture('bad-insn.yaml')]);
     expect(r.code).toBe(1);

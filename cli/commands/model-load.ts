@@ -1,13 +1,14 @@
 // Shared by every command that takes MODEL (`model check/show`, `compare`, `export`,
 // `serve`, `verify/jit --model`): MODEL is a path or a shipped model's name; files are
 // read and checked against the bundled reference BTF.
+import { dirname, resolve } from 'node:path';
 import { BtfRegistry } from '../../core/btf/registry';
 import { type CheckOptions, type CheckResult, checkModel } from '../../core/model/check';
 import type { ProfileName } from '../../core/model/schema';
 import { modelVerifier } from '../../core/model/verify';
 import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
 import { CliError } from '../errors';
-import { readInputTextOrFail } from '../input-file';
+import { readInputBytesOrFail, readInputTextOrFail } from '../input-file';
 import { resolveModelArg } from '../model-arg';
 
 let registry: BtfRegistry | undefined;
@@ -28,7 +29,11 @@ export function readModelFile(file: string): string {
 /** Checks MODEL (a path or a shipped name); `verify` runs its programs through the verifier. */
 export function checkModelFile(model: string, profile?: ProfileName, verify = true): CheckResult {
   const m = resolveModelArg(model);
-  const opts: CheckOptions = { btf: referenceRegistry() };
+  const opts: CheckOptions = {
+    btf: referenceRegistry(),
+    // BPF objects a model names are relative to the model file.
+    readObject: (path) => readInputBytesOrFail(resolve(dirname(m.path), path), 'program'),
+  };
   if (profile) opts.profile = profile;
   if (verify) opts.verify = modelVerifier;
   return checkModel(m.display, readModelFile(m.path), opts);

@@ -15,6 +15,7 @@ import {
 import { checkGeneratedCode } from './generated-check';
 import { checkInstances, type InstanceCheck } from './instances';
 import { formatDiagnostic, loadModel, type ModelDiagnostic, type ModelSource } from './load';
+import { objectRefExpander } from './object-refs';
 import { InsnTextError, slotsOf, type TextLine } from './program';
 import {
   designsCommon,
@@ -61,6 +62,11 @@ export interface CheckOptions {
   profile?: ProfileName;
   /** Runs a program through the verifier; undefined result = verifier unavailable. */
   verify?: VerifyFn;
+  /**
+   * Reads a BPF object a model names (`programs: [{ object, program }]`, `instances:
+   * [{ object, map }]`) by the path as written; without it such entries are errors.
+   */
+  readObject?: (path: string) => Uint8Array;
 }
 
 export interface ProgramCheck {
@@ -105,7 +111,10 @@ function vmlinuxBtf(reg: BtfRegistry | undefined): Btf | undefined {
 }
 
 export function checkModel(file: string, text: string, opts: CheckOptions = {}): CheckResult {
-  const loaded = loadModel(file, text);
+  const target = vmlinuxBtf(opts.btf);
+  const loaded = loadModel(file, text, {
+    expand: objectRefExpander(opts.readObject, target),
+  });
   const result: CheckResult = {
     file,
     diagnostics: [...loaded.diagnostics],

@@ -181,8 +181,16 @@ function flowCommaSplits(source: ModelSource): { diagnostics: ModelDiagnostic[];
   return { diagnostics, keys };
 }
 
+export interface LoadModelOptions {
+  /**
+   * Rewrites the parsed value before validation (programs and instances taken from BPF
+   * objects, core/model/object-refs.ts); its diagnostics stop the load.
+   */
+  expand?: (value: unknown, source: ModelSource) => ModelDiagnostic[];
+}
+
 /** Parses and validates one model file. Never throws for bad input. */
-export function loadModel(file: string, text: string): LoadedModel {
+export function loadModel(file: string, text: string, opts: LoadModelOptions = {}): LoadedModel {
   const source = new ModelSource(file, text);
   const diagnostics: ModelDiagnostic[] = [];
   for (const e of source.doc.errors) {
@@ -210,6 +218,10 @@ export function loadModel(file: string, text: string): LoadedModel {
   }
   const splits = flowCommaSplits(source);
   diagnostics.push(...splits.diagnostics);
+  if (opts.expand) {
+    const expanded = opts.expand(value, source);
+    if (expanded.length) return { source, diagnostics: [...diagnostics, ...expanded] };
+  }
   const parsed = modelSchema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {

@@ -9,7 +9,7 @@ import type { Btf } from '../btf/btf';
 import { funcProtoOf, resolveType, typeString } from '../btf/layout';
 import { disasmLoadedProgram } from './describe';
 import { ObjectError } from './error';
-import type { BpfMap, BpfObject } from './types';
+import type { BpfMap, BpfObject, LoadedProgram } from './types';
 
 /** C spelling of a parameter or return type with a name, as model decls write it ("struct sock *sk"). */
 function declOf(btf: Btf, typeId: number, name: string): string {
@@ -117,25 +117,30 @@ export interface ModelProgramEntry {
   insns: string;
 }
 
+/** A loaded program as a model's `insns` text; ObjectError when it uses maps (models have none). */
+export function modelProgramText(p: LoadedProgram, target: Btf): string {
+  if (p.maps.length)
+    throw new ObjectError(
+      `program '${p.name}' uses maps (${p.maps.map((x) => x.name).join(', ')}): models have none`,
+    );
+  // Kfunc calls by name (`call NAME`): the model resolves them itself.
+  const lines = disasmLoadedProgram(p, target).map((line) =>
+    line.replace(/^\d+: \([0-9a-f]{2}\) /, '').replace(/^(call \w+)#\d+$/, '$1'),
+  );
+  return `${lines.join('\n')}\n`;
+}
+
 /** The programs a struct_ops map binds, as model `programs` entries. */
 export function objectModelPrograms(obj: BpfObject, target: Btf, map: BpfMap): ModelProgramEntry[] {
   return map
     .structOps!.members.filter((m) => m.program)
     .map((m) => {
       const p = obj.loaded.find((x) => x.name === m.program)!;
-      if (p.maps.length)
-        throw new ObjectError(
-          `program '${p.name}' uses maps (${p.maps.map((x) => x.name).join(', ')}): models have none`,
-        );
-      // Kfunc calls by name (`call NAME`): the model resolves them itself.
-      const lines = disasmLoadedProgram(p, target).map((line) =>
-        line.replace(/^\d+: \([0-9a-f]{2}\) /, '').replace(/^(call \w+)#\d+$/, '$1'),
-      );
       return {
         name: p.name,
         member: m.member,
         ...(p.sleepable ? { sleepable: true } : {}),
-        insns: `${lines.join('\n')}\n`,
+        insns: modelProgramText(p, target),
       };
     });
 }
