@@ -24,6 +24,25 @@ exit`);
     expect(new TestRunProgram('sched_cls', insns, [arr], undefined, engine).run(pkt).retval).toBe(1);
   });
 
+  it('cgroup_skb reads data..data_end from the IPv4 header on; its socket has uid 0', () => {
+    const insns = assemble(`r6 = r1
+r2 = *(u32 *)(r6 +76)
+r3 = *(u32 *)(r6 +80)
+r3 -= r2
+r7 = *(u8 *)(r2 +0)
+r7 += r3
+r1 = r6
+call bpf_get_socket_uid
+r0 += r7
+exit`);
+    expect(testRunSupported('cgroup_skb', insns, [])).toBe(true);
+    const r = new TestRunProgram('cgroup_skb', insns, [], undefined, engine).run(pkt);
+    // data points at packet byte 14; data_end - data = 60 - 14
+    expect(r.retval).toBe(14 + 46);
+    expect([...r.dataOut.slice(0, 14)]).toEqual(new Array(14).fill(0));
+    expect([...r.dataOut.slice(14)]).toEqual([...pkt.slice(14)]);
+  });
+
   it('socket_filter sees the packet after the Ethernet header; data_out zeroes that header', () => {
     // ld_abs offsets count from the IPv4 header: byte 0 is packet byte 14.
     const p = new TestRunProgram(

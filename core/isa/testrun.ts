@@ -85,9 +85,14 @@ class MapModel {
   }
 }
 
-/** Helper ids the model runs: map lookup/update/delete and bpf_skb_load_bytes. */
-export const TEST_RUN_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 26]);
-export const TEST_RUN_PROG_TYPES: ReadonlySet<string> = new Set(['xdp', 'sched_cls', 'socket_filter']);
+/** Helper ids the model runs: map lookup/update/delete, bpf_skb_load_bytes, bpf_get_socket_uid. */
+export const TEST_RUN_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 26, 47]);
+export const TEST_RUN_PROG_TYPES: ReadonlySet<string> = new Set([
+  'xdp',
+  'sched_cls',
+  'socket_filter',
+  'cgroup_skb',
+]);
 
 /** Whether the model can test-run the program: a modelled type, modelled helpers only, no prog_array. */
 export function testRunSupported(
@@ -145,7 +150,8 @@ function setup(
     const pkt = data.slice(ETH_HLEN);
     return { ctx: skb(mem, pkt.length, 0n, 0n), pkt, ldAbs: pkt };
   }
-  const pkt = data.slice();
+  // cgroup_skb runs like a socket filter (from the IPv4 header on) but reads data/data_end.
+  const pkt = type === 'cgroup_skb' ? data.slice(ETH_HLEN) : data.slice();
   const start = mem.map('packet', pkt, true, base);
   const end = start + BigInt(pkt.length);
   if (type === 'xdp') {
@@ -203,6 +209,8 @@ export class TestRunProgram {
           return ok ? 0n : neg(EFAULT);
         },
       ],
+      // The test run's skb owns a socket made by sock_init_data without a file: uid 0.
+      [47, () => 0n],
     ]);
     this.ldImm64 = (insns, i) => {
       const x = insns[i]!;
@@ -225,7 +233,7 @@ export class TestRunProgram {
       ...(this.engine ? { engine: this.engine } : {}),
     });
     let dataOut = pkt;
-    if (this.progType === 'socket_filter') {
+    if (this.progType === 'socket_filter' || this.progType === 'cgroup_skb') {
       // data_out starts at the MAC header, which the skb no longer holds: 14 zero bytes.
       dataOut = new Uint8Array(ETH_HLEN + pkt.length);
       dataOut.set(pkt, ETH_HLEN);

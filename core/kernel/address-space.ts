@@ -226,6 +226,17 @@ const TEXT_IMMS: Record<string, number> = {
   bpf_xdp_event_output: 10260992,
   bpf_tcp_send_ack: 11994368,
   tcp_reno_init: 11977968,
+  // measured on the progtypes build (-v1272); its helpers.c sits ~19 KiB later, so the
+  // helpers.c ones are placed beside bpf_ktime_get_ns by the same distance
+  bpf_get_current_pid_tgid: 262016,
+  bpf_get_current_comm: 262816,
+  bpf_copy_from_user: 271120,
+  bpf_probe_read_kernel: -70800,
+  bpf_get_attach_cookie_trace: -78640,
+  bpf_get_func_ip_kprobe: -78480,
+  bpf_get_attach_cookie_tracing: -78560,
+  bpf_get_func_ip_tracing: -78400,
+  bpf_sys_bpf: 82544,
 };
 
 /** Non-call symbols: x86 thunks (JIT targets) and data the inline sequences address. */
@@ -255,4 +266,22 @@ export function x86_64AddressSpace(): AddressSpace {
     area: 'vmlinux',
   }));
   return new AddressSpace(BPF_CALL_BASE, [...syms, ...OTHER_SYMBOLS]);
+}
+
+/**
+ * Data addresses that differ in other builds of the same kernel (their per-CPU area moved):
+ * release → symbol → address, measured from that build's xlated dumps.
+ */
+const BUILD_DATA: Readonly<Record<string, Readonly<Record<string, bigint>>>> = {
+  // the progtypes corpus part's build: inlined get_smp_processor_id loads this cpu_number
+  '6.18.44-fc-v1272': { cpu_number: 0xffffffff838fe034n },
+};
+
+/** The modeled address space of another build `release`; undefined when it is not known to differ. */
+export function x86_64AddressSpaceOfBuild(release: string): AddressSpace | undefined {
+  const data = BUILD_DATA[release];
+  if (!data) return undefined;
+  const as = x86_64AddressSpace();
+  for (const [name, addr] of Object.entries(data)) as.add({ ...as.lookup(name)!, addr });
+  return as;
 }

@@ -12,6 +12,7 @@ interface ProtoSpec {
   args: BpfArgType[];
   gpl?: boolean;
   pkt?: boolean;
+  mightSleep?: boolean;
   argFlags?: string[][];
 }
 
@@ -97,6 +98,14 @@ const SPECS: ProtoSpec[] = [
   { name: 'xdp_adjust_meta', symbol: 'bpf_xdp_adjust_meta', ret: I, args: [CTX, A], pkt: true },
   { name: 'xdp_adjust_tail', symbol: 'bpf_xdp_adjust_tail', ret: I, args: [CTX, A], pkt: true },
   { name: 'tcp_send_ack', symbol: 'bpf_tcp_send_ack', ret: I, args: ['ARG_PTR_TO_BTF_ID', A] },
+  // Tracing and syscall helpers (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c, kernel/bpf/syscall.c).
+  { name: 'get_current_pid_tgid', symbol: 'bpf_get_current_pid_tgid', ret: I, args: [] },
+  { name: 'get_current_comm', symbol: 'bpf_get_current_comm', ret: I, args: [UMEM, SZ] },
+  { name: 'probe_read_kernel', symbol: 'bpf_probe_read_kernel', ret: I, args: [UMEM, SZ0, A], gpl: true },
+  { name: 'copy_from_user', symbol: 'bpf_copy_from_user', ret: I, args: [UMEM, SZ0, A], mightSleep: true },
+  { name: 'sys_bpf', symbol: 'bpf_sys_bpf', ret: I, args: [A, MEM_RO, SZ] },
+  { name: 'get_func_ip', symbol: 'bpf_get_func_ip_kprobe', ret: I, args: [CTX] },
+  { name: 'get_attach_cookie', symbol: 'bpf_get_attach_cookie_trace', ret: I, args: [CTX] },
 ];
 
 /** Per-program-type overrides of a proto's .func (same helper id, another kernel function). */
@@ -118,6 +127,7 @@ function toProto(s: ProtoSpec): BpfFuncProto {
     args: s.args,
   };
   if (s.pkt) p.changesPktData = true;
+  if (s.mightSleep) p.mightSleep = true;
   if (s.argFlags) p.argFlags = s.argFlags;
   return p;
 }

@@ -116,10 +116,10 @@ export function checkAluOp(v: Verifier, insn: Insn): void {
         if (insn.off === 0) {
           if (src.type === 'SCALAR_VALUE' && !src.id && src.varOff.mask !== 0n) src.id = ++v.idGen;
           regs()[insn.dst] = copyReg(src);
+        } else if (src.type !== 'SCALAR_VALUE') {
+          // is_pointer_value is false for a root load (allow_ptr_leaks): the result is unknown.
+          regs()[insn.dst] = v.newScalar();
         } else {
-          if (src.type !== 'SCALAR_VALUE') {
-            v.fail(EACCES, `R${insn.src} sign-extension part of pointer`);
-          }
           const r = copyReg(src);
           const noSext = regWidth(src) < insn.off;
           if (noSext && src.type === 'SCALAR_VALUE' && !src.id && src.varOff.mask !== 0n) src.id = ++v.idGen;

@@ -19,6 +19,7 @@ import {
 } from './mem-access';
 import type { BpfArgType, BpfFuncProto } from './ops';
 import { backtrack, markChainPrecision } from './precision';
+import { BPF_PROG_TYPE_ID } from './progtypes/prog-type-id';
 import { copyReg, markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
 import {
   BPF_REG_SIZE,
@@ -31,7 +32,7 @@ import {
   STACK_ZERO,
 } from './state';
 import { markStackRead } from './state-pruning';
-import { E2BIG, EACCES, EFAULT, EINVAL, VerifierError } from './verifier-error';
+import { E2BIG, EACCES, EFAULT, EINVAL, ENOTSUPP, VerifierError } from './verifier-error';
 
 const MAX_CALL_FRAMES = 8;
 
@@ -52,6 +53,7 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
   if (funcId < 0 || funcId >= BPF_FUNC_MAX_ID) v.fail(EINVAL, `invalid func ${funcIdName(funcId)}#${funcId}`);
   const fn = v.env.ops.getFuncProto(funcId);
   if (!fn) v.fail(EINVAL, `program of this type cannot use helper ${funcIdName(funcId)}#${funcId}`);
+  if (fn.mightSleep && !v.env.sleepable) v.fail(EINVAL, 'helper call might sleep in a non-sleepable prog');
   const meta: CallMeta = { mapIndex: -1, rawMode: false, regno: 0, accessSize: 0, constSizeRegs: [] };
   for (let i = 0; i < 5; i++) checkFuncArg(v, i, fn, meta, idx);
   if (meta.mapIndex >= 0) {
@@ -109,6 +111,14 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
   }
   checkMapFuncCompatibility(v, meta.mapIndex, fn);
   if (fn.changesPktData) clearAllPktPointers(v);
+  if (fn.name === 'bpf_get_func_ip') checkGetFuncIp(v, funcId);
+}
+
+/** check_get_func_ip: only kprobe programs (and fentry-style tracing, not modelled) know their ip. */
+function checkGetFuncIp(v: Verifier, funcId: number): void {
+  if (v.env.progType === 'kprobe') return;
+  const type = BPF_PROG_TYPE_ID[v.env.progType];
+  v.fail(ENOTSUPP, `func ${funcIdName(funcId)}#${funcId} not supported for program type ${type}`);
 }
 
 export function checkMapFuncCompatibility(v: Verifier, mapIndex: number, fn: BpfFuncProto): void {
@@ -570,6 +580,25 @@ export function processBpfExit(v: Verifier): 'next' | 'exit' {
   }
   if (!v.env.ops.r0Optional) {
     v.checkRegArg(0, 'src');
+    if (v.env.ops.retRange) checkReturnRange(v, v.env.ops.retRange);
   }
   return 'exit';
+}
+
+const S64_MIN = -(1n << 63n);
+const S64_MAX = (1n << 63n) - 1n;
+
+/** check_return_code's range check for the main program's R0 (verbose_invalid_scalar's wording). */
+function checkReturnRange(v: Verifier, range: { min: number; max: number }): void {
+  const r0 = v.regs()[0]!;
+  const ctx = 'At program exit';
+  if (r0.type !== 'SCALAR_VALUE')
+    v.fail(EINVAL, `${ctx} the register R0 is not a known value (${regTypeStr(r0, v.printCtx)})`);
+  markChainPrecision(v, 0);
+  if (r0.smin >= BigInt(range.min) && r0.smax <= BigInt(range.max)) return;
+  let msg = `${ctx} the register R0 has`;
+  if (r0.smin > S64_MIN) msg += ` smin=${r0.smin}`;
+  if (r0.smax < S64_MAX) msg += ` smax=${r0.smax}`;
+  if (r0.smin <= S64_MIN && r0.smax >= S64_MAX) msg += ' unknown scalar value';
+  v.fail(EINVAL, `${msg} should have been in [${range.min}, ${range.max}]`);
 }

@@ -73,6 +73,8 @@ export function checkCondJmpOp(v: Verifier, insn: Insn, idx: number): void {
     syncLinkedRegs(v.cur, dst);
     syncLinkedRegs(other, odst);
   }
+  if (!is32 && BPF_SRC(insn.code) === BPF_X && (op === 0x10 || op === 0x50))
+    markNotNullOnPtrEq(insn, op === 0x10 ? oregs : regs);
   if (
     !is32 &&
     BPF_SRC(insn.code) === BPF_K &&
@@ -87,6 +89,19 @@ export function checkCondJmpOp(v: Verifier, insn: Insn, idx: number): void {
   }
   if (v.log.enabled) v.printInsnState();
   v.insnIdx++;
+}
+
+/**
+ * A maybe-NULL pointer compared equal to a pointer known not to be NULL is not NULL in the
+ * equal branch (JEQ: the taken one, JNE: the fall-through). PTR_TO_BTF_ID is left out: it can
+ * be NULL without PTR_MAYBE_NULL. Only the compared register changes (mark_ptr_not_null_reg).
+ */
+function markNotNullOnPtrEq(insn: Insn, eqRegs: RegState[]): void {
+  const d = eqRegs[insn.dst]!;
+  const s = eqRegs[insn.src]!;
+  if (!isPtr(d) || !isPtr(s) || d.maybeNull === s.maybeNull) return;
+  if (d.type === 'PTR_TO_BTF_ID' || s.type === 'PTR_TO_BTF_ID') return;
+  (d.maybeNull ? d : s).maybeNull = false;
 }
 
 export function markBranchSeen(v: Verifier, idx: number, taken: boolean): void {

@@ -3,6 +3,7 @@
 import { bytesFromHex, bytesToHex, insnsFromHex, insnsToHex } from '../isa/encoding';
 import type { Insn } from '../isa/insn';
 import { TestRunProgram, testRunSupported } from '../isa/testrun';
+import { x86_64AddressSpaceOfBuild } from '../kernel/address-space';
 import { bpfCheck, type LoadAttr, reasonLine, type VerifyEnv, type VerifyResult } from './index';
 import type { ProgTypeName } from './progtypes/index';
 
@@ -18,8 +19,14 @@ export interface CorpusCase {
     max_entries: number;
   }[];
   insns: string;
+  /** BPF_PROG_LOAD's expected_attach_type (progtypes.jsonl; absent = 0). */
+  expected_attach_type?: number;
+  /** BPF_PROG_LOAD's prog_flags when not 0 (16 = BPF_F_SLEEPABLE). */
+  prog_flags?: number;
   description?: string;
   kernel: {
+    /** uname -r of the kernel that judged the case. */
+    release?: string;
     verdict: 'accept' | 'reject';
     errno: number;
     log: string;
@@ -78,6 +85,11 @@ const MODELLED: Record<ProgTypeName, true> = {
   sched_cls: true,
   xdp: true,
   struct_ops: true,
+  cgroup_skb: true,
+  tracepoint: true,
+  kprobe: true,
+  raw_tracepoint: true,
+  syscall: true,
 };
 
 /** Why the model cannot run the case (its program type is not modelled), or undefined. */
@@ -131,8 +143,12 @@ export function caseToLoadAttr(c: CorpusCase, logLevel: 0 | 1 | 2 = 1): LoadAttr
       maxEntries: m.max_entries,
     })),
     logLevel,
+    ...(c.expected_attach_type !== undefined ? { expectedAttachType: c.expected_attach_type } : {}),
+    ...((c.prog_flags ?? 0) & BPF_F_SLEEPABLE ? { sleepable: true } : {}),
   };
 }
+
+const BPF_F_SLEEPABLE = 16;
 
 const norm = (s: string | null): string | null => (s === null ? null : s.replace(/\s+/g, ' ').trim());
 
@@ -208,7 +224,7 @@ export function runCase(
 ): { result: CaseResult; cmp: CaseComparison; vr: VerifyResult; jitReason?: string } {
   const unmodelled = unmodelledReason(c);
   if (unmodelled) throw new Error(unmodelled);
-  const vr = bpfCheck(caseToLoadAttr(c), env);
+  const vr = bpfCheck(caseToLoadAttr(c), buildEnv(c, env));
   const result: CaseResult = {
     id: c.id,
     verdict: vr.verdict,
@@ -271,6 +287,12 @@ export function runCase(
           : null,
   };
   return { result, cmp, vr, jitReason };
+}
+
+/** The case's kernel build: its own data addresses when the corpus part names another build. */
+function buildEnv(c: CorpusCase, env: VerifyEnv): VerifyEnv {
+  const as = !env.addressSpace && c.kernel.release ? x86_64AddressSpaceOfBuild(c.kernel.release) : undefined;
+  return as ? { ...env, addressSpace: as } : env;
 }
 
 /** The first difference of each kind for one case (`kmodel corpus check --diff`); empty when it agrees. */

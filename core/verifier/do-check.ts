@@ -28,6 +28,8 @@ import {
   BPF_OP,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_KFUNC_CALL,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE,
   BPF_SIZE,
@@ -88,6 +90,8 @@ export interface DoCheckEnv {
   insns: Insn[];
   ops: BpfVerifierOps & {
     r0Optional?: boolean;
+    /** check_return_code's range for the main program's R0; null/absent = any value. */
+    retRange?: { min: number; max: number } | null;
     directPacketWrite?: boolean;
     mayAccessSkb?: boolean;
     btfStructAccess?(btfId: number, off: number, size: number): string | null;
@@ -251,7 +255,7 @@ export class Verifier {
         if (this.scratched()) this.printInsnState();
         this.prevLogPos = this.log.pos;
         this.verbose(`${idx}: ${this.fmtInsn(idx)}\n`);
-        this.prevInsnPrintPos = this.log.pos - this.prevLogPos;
+        this.prevInsnPrintPos = this.log.pos - this.prevLogPos + this.mapAddrWidthDelta(idx);
         this.prevLogPos = this.log.pos;
       }
       this.env.aux[idx]!.seen = true;
@@ -300,6 +304,13 @@ export class Verifier {
       this.fail(EFAULT, `The sequence of ${this.stack.length} jumps is too complex.`);
     }
     return st;
+  }
+
+  /** The kernel printed a map ld_imm64 with an 18-character address where the log has <map:N>. */
+  private mapAddrWidthDelta(idx: number): number {
+    const insn = this.env.insns[idx]!;
+    if (insn.code !== 0x18 || (insn.src !== BPF_PSEUDO_MAP_FD && insn.src !== BPF_PSEUDO_MAP_IDX)) return 0;
+    return 18 - `<map:${this.env.aux[idx]?.mapIndex ?? insn.imm}>`.length;
   }
 
   fmtInsn(idx: number): string {

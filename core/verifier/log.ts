@@ -78,14 +78,17 @@ export function regTypeStr(r: RegState, p: PrintCtx): string {
   return prefix + base + (r.maybeNull ? '_or_null' : '');
 }
 
+/** A 32-bit signed bound as print_scalar_ranges keeps it: sign-extended when decimal, else as u32. */
+const s32Shown = (v: bigint): bigint => (isSnumDecimal(v) ? v : BigInt.asUintN(32, v));
+
 function scalarRanges(r: RegState, parts: string[]): void {
   const m = [
     { name: 'smin', val: r.smin, omit: r.smin === S64_MIN },
     { name: 'smax', val: r.smax, omit: r.smax === S64_MAX },
     { name: 'umin', val: r.umin, omit: r.umin === 0n },
     { name: 'umax', val: r.umax, omit: r.umax === U64 },
-    { name: 'smin32', val: r.s32min, omit: r.s32min === S32_MIN },
-    { name: 'smax32', val: r.s32max, omit: r.s32max === S32_MAX },
+    { name: 'smin32', val: s32Shown(r.s32min), omit: r.s32min === S32_MIN },
+    { name: 'smax32', val: s32Shown(r.s32max), omit: r.s32max === S32_MAX },
     { name: 'umin32', val: r.u32min, omit: r.u32min === 0n },
     { name: 'umax32', val: r.u32max, omit: r.u32max === U32 },
   ];
@@ -256,4 +259,4 @@ export class VerifierLog {
 }
 
 /** vlog_alignment: column of the `; state` that follows an instruction. */
-export const vlogAlignment = (pos: number): number => Math.ceil(Math.max(pos, 8) / 40) * 40 - pos - 1;
+export const vlogAlignment = (pos: number): number => Math.ceil(Math.max(pos + 4, 40) / 8) * 8 - pos - 1;

@@ -47,6 +47,8 @@ export interface BpfFuncProto {
   argFlags?: string[][];
   /** Helper writes packet data, so direct packet pointers are invalidated after it. */
   changesPktData?: boolean;
+  /** The helper may sleep: only sleepable programs may call it (fn->might_sleep). */
+  mightSleep?: boolean;
 }
 
 /** What is_valid_access tells the verifier about a ctx access that is allowed. */

@@ -22,6 +22,9 @@ const BASE = [
   'ktime_get_boot_ns',
   'jiffies64',
   'trace_printk',
+  // 6.18 also gives every type these (current task's ids; CAP_PERFMON's probe reads)
+  'get_current_pid_tgid',
+  'probe_read_kernel',
 ];
 
 const SK_BASE = [...BASE, 'ktime_get_coarse_ns'];
@@ -88,6 +91,18 @@ function table(
   return m;
 }
 
+// kernel/trace/bpf_trace.c bpf_tracing_func_proto: the base set plus the current task and
+// kernel-memory helpers every tracing type shares (get_smp_processor_id is the inlined one).
+const TRACING = [...BASE, 'get_current_comm', 'copy_from_user', 'get_func_ip'];
+const TRACING_OVERRIDES = { get_func_ip: 'bpf_get_func_ip_tracing' };
+// tp/kprobe/raw_tp_prog_func_proto: their own attach cookie and (kprobe) the probed ip;
+// CONFIG_BPF_KPROBE_OVERRIDE is off in the modelled build (no bpf_override_return).
+const TRACEPOINT = [...TRACING, 'get_attach_cookie'];
+const KPROBE = [...TRACING, 'get_attach_cookie'];
+const RAW_TRACEPOINT = [...TRACING, 'get_attach_cookie'];
+// kernel/bpf/syscall.c syscall_prog_func_proto: bpf_sys_bpf (CAP_PERFMON), then the tracing set.
+const SYSCALL = [...RAW_TRACEPOINT, 'sys_bpf'];
+
 const BASE_TABLE = table(BASE);
 const SK_FILTER_TABLE = table([...SK_BASE, ...SK_FILTER]);
 const TC_TABLE = table([...SK_BASE, ...TC_CLS_ACT]);
@@ -99,6 +114,22 @@ export const bpfBaseFuncProto: FuncProtoFn = (id) => BASE_TABLE.get(id);
 export const skFilterFuncProto: FuncProtoFn = (id) => SK_FILTER_TABLE.get(id);
 export const tcClsActFuncProto: FuncProtoFn = (id) => TC_TABLE.get(id);
 export const xdpFuncProto: FuncProtoFn = (id) => XDP_TABLE.get(id);
+/** cg_skb_func_proto: the socket filter's set (its cgroup and socket-lookup extras are not modelled). */
+export const cgSkbFuncProto: FuncProtoFn = (id) => SK_FILTER_TABLE.get(id);
+const TP_TABLE = table(TRACEPOINT, TRACING_OVERRIDES);
+const KPROBE_TABLE = table(KPROBE);
+const RAW_TP_TABLE = table(RAW_TRACEPOINT, {
+  ...TRACING_OVERRIDES,
+  get_attach_cookie: 'bpf_get_attach_cookie_tracing',
+});
+const SYSCALL_TABLE = table(SYSCALL, {
+  ...TRACING_OVERRIDES,
+  get_attach_cookie: 'bpf_get_attach_cookie_tracing',
+});
+export const tracepointFuncProto: FuncProtoFn = (id) => TP_TABLE.get(id);
+export const kprobeFuncProto: FuncProtoFn = (id) => KPROBE_TABLE.get(id);
+export const rawTracepointFuncProto: FuncProtoFn = (id) => RAW_TP_TABLE.get(id);
+export const syscallFuncProto: FuncProtoFn = (id) => SYSCALL_TABLE.get(id);
 /** A struct_ops get_func_proto: bpf_base_func_proto plus the subsystem's own helpers. */
 export function baseFuncProtoWith(helpers: readonly string[]): FuncProtoFn {
   const t = table([...BASE, ...helpers.filter((h) => !BASE.includes(h))]);

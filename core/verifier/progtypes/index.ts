@@ -7,11 +7,17 @@ import type { Insn } from '../../isa/insn';
 import { type AddressSpace, x86_64AddressSpace } from '../../kernel/address-space';
 import { type KernelProfile, REFERENCE_PROFILE } from '../../kernel/profiles';
 import type { BpfAccessType, BpfVerifierOps, CtxAccessInfo, CtxAccessOpts } from '../ops';
+import { cgSkbIsValidAccess, cgSkbRetRange } from './cgroup-skb';
 import {
   bpfBaseFuncProto,
+  cgSkbFuncProto,
   type FuncProtoFn,
+  kprobeFuncProto,
+  rawTracepointFuncProto,
   skFilterFuncProto,
+  syscallFuncProto,
   tcClsActFuncProto,
+  tracepointFuncProto,
   xdpFuncProto,
 } from './func-protos';
 import { kernelLayout } from './layout';
@@ -32,9 +38,24 @@ import {
   type StructOpsMember,
   type VerifierLog,
 } from './struct-ops';
+import {
+  kprobeIsValidAccess,
+  rawTracepointIsValidAccess,
+  syscallIsValidAccess,
+  tracepointIsValidAccess,
+} from './tracing';
 import { xdpConvertCtxAccess, xdpIsValidAccess } from './xdp';
 
-export type ProgTypeName = 'socket_filter' | 'sched_cls' | 'xdp' | 'struct_ops';
+export type ProgTypeName =
+  | 'socket_filter'
+  | 'sched_cls'
+  | 'xdp'
+  | 'struct_ops'
+  | 'cgroup_skb'
+  | 'tracepoint'
+  | 'kprobe'
+  | 'raw_tracepoint'
+  | 'syscall';
 
 /**
  * A struct_ops subsystem as the verifier sees it: its `struct bpf_struct_ops` (check_member)
@@ -81,6 +102,8 @@ export interface ProgTypeContext {
   log?: VerifierLog;
   /** MIN_NAPI_ID of the build (NR_CPUS + 1); the reference kernel has NR_CPUS 256. */
   minNapiId?: number;
+  /** BPF_PROG_LOAD's expected_attach_type (cgroup_skb: ingress 0, egress 1). */
+  expectedAttachType?: number;
 }
 
 /** The ops plus what do_check needs from the program type. */
@@ -171,7 +194,52 @@ export function verifierOpsFor(progType: ProgTypeName, ctx: ProgTypeContext): Pr
     }
     case 'struct_ops':
       return structOpsOps(ctx);
+    case 'cgroup_skb': {
+      const convert = (type: BpfAccessType, si: Insn) =>
+        bpfConvertCtxAccess(
+          { layout, tstampTypeAccess: () => false, minNapiId, devMayBeNull: true },
+          type,
+          si,
+        );
+      return {
+        ...readOnlyCtxOps(progType, cgSkbFuncProto),
+        retRange: cgSkbRetRange(ctx.expectedAttachType ?? 0),
+        directPacketRead: true,
+        isValidAccess: (off, size, type, opts?: CtxAccessOpts) =>
+          cgSkbIsValidAccess(layout, off, size, type, opts),
+        convertCtxAccess: (type, insn, fs) => convertWithNarrowing(type, insn, fs, convert),
+      };
+    }
+    case 'kprobe':
+      return {
+        ...readOnlyCtxOps(progType, kprobeFuncProto),
+        isValidAccess: (off, size, type) => kprobeIsValidAccess(layout, off, size, type),
+      };
+    case 'tracepoint':
+      return { ...readOnlyCtxOps(progType, tracepointFuncProto), isValidAccess: tracepointIsValidAccess };
+    case 'raw_tracepoint':
+      return {
+        ...readOnlyCtxOps(progType, rawTracepointFuncProto),
+        isValidAccess: rawTracepointIsValidAccess,
+      };
+    case 'syscall':
+      return { ...readOnlyCtxOps(progType, syscallFuncProto), isValidAccess: syscallIsValidAccess };
   }
+}
+
+/** The ops of a type with no packet access, no return range and no ctx rewrites. */
+function readOnlyCtxOps(progType: ProgTypeName, getFuncProto: FuncProtoFn): ProgTypeOps {
+  return {
+    progType,
+    retRange: null,
+    r0Optional: false,
+    mayAccessSkb: false,
+    directPacketRead: false,
+    directPacketWrite: false,
+    gplRequired: false,
+    getFuncProto,
+    isValidAccess: () => undefined,
+  };
 }
 
 function structOpsOps(ctx: ProgTypeContext): ProgTypeOps {

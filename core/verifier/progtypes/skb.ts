@@ -32,6 +32,7 @@ import {
   BPF_JGE,
   BPF_JSET,
   BPF_JSGE,
+  BPF_LSH,
   BPF_MEM,
   BPF_MODE,
   BPF_MOV,
@@ -279,6 +280,11 @@ export interface SkbConvertEnv {
   tstampTypeAccess: () => boolean;
   /** MIN_NAPI_ID = NR_CPUS + 1 of the modeled build (257: NR_CPUS 256 on the reference kernel). */
   minNapiId: number;
+  /**
+   * ifindex checks skb->dev for NULL first: a cgroup hook's skb may have no device (the
+   * progtypes corpus's cgroup_skb xlated has the check; the reference tc/socket filter's not).
+   */
+  devMayBeNull?: boolean;
 }
 
 /** bpf_convert_ctx_access (the sk_buff half shared by socket filters and tc). */
@@ -306,6 +312,10 @@ export function bpfConvertCtxAccess(env: SkbConvertEnv, type: BpfAccessType, si:
     out.push(BPF_LDX_MEM(sizeOfCode(skSize('head')), si.dst, si.src, sk('head')));
     out.push(BPF_ALU64_REG(BPF_ADD, si.dst, BPF_REG_AX));
   };
+  const sockCommon = (name: string, size: number, extra = 0) => {
+    out.push(BPF_LDX_MEM(BPF_DW, si.dst, si.src, sk('sk')));
+    out.push(BPF_LDX_MEM(size, si.dst, si.dst, L.off('sock_common', name) + extra));
+  };
   switch (f.name) {
     case 'len':
       ld('len', 4);
@@ -324,6 +334,7 @@ export function bpfConvertCtxAccess(env: SkbConvertEnv, type: BpfAccessType, si:
       break;
     case 'ifindex':
       out.push(BPF_LDX_MEM(BPF_DW, si.dst, si.src, sk('dev')));
+      if (env.devMayBeNull) out.push(BPF_JMP_IMM(BPF_JEQ, si.dst, 0, 1)); // no device: 0
       out.push(BPF_LDX_MEM(BPF_W, si.dst, si.dst, L.off('net_device', 'ifindex')));
       targetSize = 4;
       break;
@@ -464,6 +475,35 @@ export function bpfConvertCtxAccess(env: SkbConvertEnv, type: BpfAccessType, si:
       break;
     case 'sk':
       out.push(BPF_LDX_MEM(BPF_DW, si.dst, si.src, sk('sk')));
+      break;
+    // The socket fields read skb->sk's struct sock_common (no NULL check: cgroup hooks have a socket).
+    case 'family':
+      sockCommon('skc_family', BPF_H);
+      targetSize = 2;
+      break;
+    case 'remote_ip4':
+      sockCommon('skc_daddr', BPF_W);
+      targetSize = 4;
+      break;
+    case 'local_ip4':
+      sockCommon('skc_rcv_saddr', BPF_W);
+      targetSize = 4;
+      break;
+    case 'remote_ip6':
+      sockCommon('skc_v6_daddr', BPF_W, si.off - f.start);
+      break;
+    case 'local_ip6':
+      sockCommon('skc_v6_rcv_saddr', BPF_W, si.off - f.start);
+      break;
+    case 'remote_port':
+      // skc_dport sits in the upper half of the UAPI's 32-bit field on little-endian.
+      sockCommon('skc_dport', BPF_H);
+      out.push(BPF_ALU32_IMM(BPF_LSH, si.dst, 16));
+      targetSize = 4;
+      break;
+    case 'local_port':
+      sockCommon('skc_num', BPF_H);
+      targetSize = 2;
       break;
     default:
       throw new CtxConvertError(`__sk_buff field ${f.name} has no conversion in this model`);
