@@ -41,6 +41,7 @@ import {
 import { checkAluOp } from './alu';
 import { checkFuncCall, checkHelperCall, checkKfuncCall, processBpfExit } from './calls';
 import { checkCondJmpOp } from './cond-jmp';
+import type { VerifierObserver } from './debug/observer';
 import {
   type PrintCtx,
   printFuncState,
@@ -113,6 +114,8 @@ export interface DoCheckEnv {
   refcountedCtxArgs?: readonly number[];
   /** BPF_F_SLEEPABLE: the program may call sleepable kfuncs. */
   sleepable?: boolean;
+  /** A debugger watching the walk (core/verifier/debug); absent in normal loads. */
+  observer?: VerifierObserver;
 }
 
 interface StackElem {
@@ -228,14 +231,13 @@ export class Verifier {
 
   doCheck(): void {
     const insns = this.env.insns;
+    const limit = (globalThis as { __KLIMIT?: number }).__KLIMIT ?? BPF_COMPLEXITY_LIMIT_INSNS;
     for (;;) {
       const idx = this.insnIdx;
       if (idx < 0 || idx >= insns.length)
         this.fail(EFAULT, `invalid insn idx ${idx} insn_cnt ${insns.length}`);
       const insn = insns[idx]!;
-      if (
-        ++this.insnProcessed > ((globalThis as { __KLIMIT?: number }).__KLIMIT ?? BPF_COMPLEXITY_LIMIT_INSNS)
-      ) {
+      if (++this.insnProcessed > limit) {
         this.fail(E2BIG, `BPF program is too large. Processed ${this.insnProcessed} insn`);
       }
       this.cur.insnIdx = idx;
@@ -261,7 +263,9 @@ export class Verifier {
       this.env.aux[idx]!.seen = true;
       this.prevInsnIdx = idx;
       this.stackLive?.resetWrites(idx);
+      this.env.observer?.beforeInsn(this, idx);
       const res = this.doCheckInsn(insn, idx);
+      this.env.observer?.afterInsn(this, idx);
       this.stackLive?.commitWrites();
       if (res === 'exit') {
         if (this.processExit()) return;
@@ -313,7 +317,15 @@ export class Verifier {
     return 18 - `<map:${this.env.aux[idx]?.mapIndex ?? insn.imm}>`.length;
   }
 
+  // An insn prints the same on every visit: a loop walked a million times formats it once.
+  private insnText: string[] = [];
+
   fmtInsn(idx: number): string {
+    this.insnText[idx] ??= this.formatInsnText(idx);
+    return this.insnText[idx];
+  }
+
+  private formatInsnText(idx: number): string {
     const insns = this.env.insns;
     const insn = insns[idx]!;
     if (insn.code === 0x18 && insn.src !== 0) {
@@ -346,8 +358,9 @@ export class Verifier {
 
   clearScratch(): void {
     this.scratch.all = false;
-    this.scratch.regs.clear();
-    this.scratch.slots.clear();
+    // Set.clear allocates a fresh table even when the set is empty; this runs on every insn.
+    if (this.scratch.regs.size) this.scratch.regs.clear();
+    if (this.scratch.slots.size) this.scratch.slots.clear();
   }
 
   printInsnState(): void {

@@ -8,6 +8,7 @@ import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
 import { helperProtoById } from '../kernel/helpers';
 import type { KernelProfile } from '../kernel/profiles';
 import { REFERENCE_STRUCT_OPS } from '../kernel/struct-ops-rules';
+import type { VerifierObserver } from './debug/observer';
 import {
   type DoCheckStats,
   E2BIG,
@@ -25,6 +26,7 @@ import { vmlinuxKfuncEnv } from './kfunc-sets';
 import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
 import { VerifierLog } from './log';
 import type { BpfAccessType, CtxAccessInfo, InsnAuxData } from './ops';
+import { BPF_CGROUP_INET_EGRESS, BPF_CGROUP_INET_INGRESS } from './progtypes/cgroup-skb';
 import {
   type BpfStructOps,
   type ProgTypeName,
@@ -32,7 +34,6 @@ import {
   type StructOpsMember,
   verifierOpsFor,
 } from './progtypes/index';
-import { BPF_CGROUP_INET_EGRESS, BPF_CGROUP_INET_INGRESS } from './progtypes/cgroup-skb';
 import { structOpsFromRules } from './progtypes/struct-ops-rules';
 
 export type { MapDef, SubprogInfo } from './do-check';
@@ -58,6 +59,8 @@ export interface LoadAttr {
   kfuncs?: LoadKfuncs;
   /** A model's own is_valid_access / btf_struct_access rules, layered on the program type's. */
   ctxAccess?: CtxAccessRules;
+  /** A debugger watching do_check (core/verifier/debug). */
+  observer?: VerifierObserver;
 }
 
 export interface CtxAccessRules {
@@ -296,6 +299,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       liveIn,
       ...(refcounted.length ? { refcountedCtxArgs: refcounted } : {}),
       ...(attr.sleepable ? { sleepable: true } : {}),
+      ...(attr.observer ? { observer: attr.observer } : {}),
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
       forceCkpt: cfg.forceCkpt,
