@@ -28,6 +28,8 @@ import {
   BPF_OP,
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_KFUNC_CALL,
+  BPF_PSEUDO_MAP_FD,
+  BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE,
   BPF_SIZE,
@@ -89,6 +91,8 @@ export interface DoCheckEnv {
   insns: Insn[];
   ops: BpfVerifierOps & {
     r0Optional?: boolean;
+    /** check_return_code's range for the main program's R0; null/absent = any value. */
+    retRange?: { min: number; max: number } | null;
     directPacketWrite?: boolean;
     mayAccessSkb?: boolean;
     btfStructAccess?(btfId: number, off: number, size: number): string | null;
@@ -227,14 +231,13 @@ export class Verifier {
 
   doCheck(): void {
     const insns = this.env.insns;
+    const limit = (globalThis as { __KLIMIT?: number }).__KLIMIT ?? BPF_COMPLEXITY_LIMIT_INSNS;
     for (;;) {
       const idx = this.insnIdx;
       if (idx < 0 || idx >= insns.length)
         this.fail(EFAULT, `invalid insn idx ${idx} insn_cnt ${insns.length}`);
       const insn = insns[idx]!;
-      if (
-        ++this.insnProcessed > ((globalThis as { __KLIMIT?: number }).__KLIMIT ?? BPF_COMPLEXITY_LIMIT_INSNS)
-      ) {
+      if (++this.insnProcessed > limit) {
         this.fail(E2BIG, `BPF program is too large. Processed ${this.insnProcessed} insn`);
       }
       this.cur.insnIdx = idx;
@@ -254,7 +257,7 @@ export class Verifier {
         if (this.scratched()) this.printInsnState();
         this.prevLogPos = this.log.pos;
         this.verbose(`${idx}: ${this.fmtInsn(idx)}\n`);
-        this.prevInsnPrintPos = this.log.pos - this.prevLogPos;
+        this.prevInsnPrintPos = this.log.pos - this.prevLogPos + this.mapAddrWidthDelta(idx);
         this.prevLogPos = this.log.pos;
       }
       this.env.aux[idx]!.seen = true;
@@ -307,7 +310,22 @@ export class Verifier {
     return st;
   }
 
+  /** The kernel printed a map ld_imm64 with an 18-character address where the log has <map:N>. */
+  private mapAddrWidthDelta(idx: number): number {
+    const insn = this.env.insns[idx]!;
+    if (insn.code !== 0x18 || (insn.src !== BPF_PSEUDO_MAP_FD && insn.src !== BPF_PSEUDO_MAP_IDX)) return 0;
+    return 18 - `<map:${this.env.aux[idx]?.mapIndex ?? insn.imm}>`.length;
+  }
+
+  // An insn prints the same on every visit: a loop walked a million times formats it once.
+  private insnText: string[] = [];
+
   fmtInsn(idx: number): string {
+    this.insnText[idx] ??= this.formatInsnText(idx);
+    return this.insnText[idx];
+  }
+
+  private formatInsnText(idx: number): string {
     const insns = this.env.insns;
     const insn = insns[idx]!;
     if (insn.code === 0x18 && insn.src !== 0) {
@@ -340,8 +358,9 @@ export class Verifier {
 
   clearScratch(): void {
     this.scratch.all = false;
-    this.scratch.regs.clear();
-    this.scratch.slots.clear();
+    // Set.clear allocates a fresh table even when the set is empty; this runs on every insn.
+    if (this.scratch.regs.size) this.scratch.regs.clear();
+    if (this.scratch.slots.size) this.scratch.slots.clear();
   }
 
   printInsnState(): void {

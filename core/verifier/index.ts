@@ -26,6 +26,7 @@ import { vmlinuxKfuncEnv } from './kfunc-sets';
 import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
 import { VerifierLog } from './log';
 import type { BpfAccessType, CtxAccessInfo, InsnAuxData } from './ops';
+import { BPF_CGROUP_INET_EGRESS, BPF_CGROUP_INET_INGRESS } from './progtypes/cgroup-skb';
 import {
   type BpfStructOps,
   type ProgTypeName,
@@ -52,6 +53,8 @@ export interface LoadAttr {
   structOps?: BpfStructOps;
   /** BPF_F_SLEEPABLE. */
   sleepable?: boolean;
+  /** BPF_PROG_LOAD's expected_attach_type (cgroup_skb: 0 ingress, 1 egress); default 0. */
+  expectedAttachType?: number;
   /** Kfuncs of a model (module BTF via fd_array); without it only the built-in sets apply. */
   kfuncs?: LoadKfuncs;
   /** A model's own is_valid_access / btf_struct_access rules, layered on the program type's. */
@@ -164,6 +167,9 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
   const insns = attr.insns;
   // bpf_prog_load refuses insn_cnt 0 with E2BIG before bpf_check runs, so there is no log.
   if (insns.length === 0) return emptyProgramResult();
+  // bpf_prog_load_check_attach refuses a bad attach type before the verifier runs: no log.
+  if (!expectedAttachTypeOk(attr))
+    return { ...emptyProgramResult(), errno: EINVAL, error: null, processedInsns: null };
   const maps = attr.maps ?? [];
   const level = attr.logLevel ?? 1;
   const log = new VerifierLog(level);
@@ -210,6 +216,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
         k.btf,
       );
     } else subprogs = checkSubprogs(insns, vmBtf);
+    checkAttachSleepable(attr.progType, !!attr.sleepable);
     // check_struct_ops_btf_id
     if (attr.progType === 'struct_ops') {
       const a = attr.attach;
@@ -246,6 +253,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       ...(stOps ? { structOps: stOps } : {}),
       ...(env.profile ? { profile: env.profile } : {}),
       ...(env.addressSpace ? { addressSpace: as } : {}),
+      ...(attr.expectedAttachType !== undefined ? { expectedAttachType: attr.expectedAttachType } : {}),
     });
     const ca = attr.ctxAccess;
     if (ca?.isValidAccess) {
@@ -368,6 +376,27 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
     }
     throw e;
   }
+}
+
+/** bpf_prog_load_check_attach: the attach types a program type may be loaded for. */
+function expectedAttachTypeOk(attr: LoadAttr): boolean {
+  const t = attr.expectedAttachType ?? 0;
+  if (attr.progType === 'cgroup_skb') return t === BPF_CGROUP_INET_INGRESS || t === BPF_CGROUP_INET_EGRESS;
+  return true;
+}
+
+/** check_attach_btf_id's sleepable rules: syscall programs must sleep, most other types may not. */
+function checkAttachSleepable(progType: ProgTypeName, sleepable: boolean): void {
+  if (progType === 'syscall') {
+    if (!sleepable) throw new VerifierError(EINVAL, 'Syscall programs can only be sleepable');
+    return;
+  }
+  // can_be_sleepable: of the modelled types only kprobe (for uprobes) and struct_ops.
+  if (sleepable && progType !== 'kprobe' && progType !== 'struct_ops')
+    throw new VerifierError(
+      EINVAL,
+      'Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable',
+    );
 }
 
 /** bpf_struct_ops_find: the subsystem the reference kernel registers for a struct_ops type. */
