@@ -34,6 +34,12 @@ const modelProgram = z
   .strict();
 const modelText = z.string().max(2 << 20);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
+// What a program loads as: verify, verifyStates and kernelLog take the same two.
+const progType = z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']);
+const structOpsAttach = z
+  .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
+  .strict()
+  .nullable();
 
 export const schemas = {
   version: z.object({}).strict().optional(),
@@ -56,12 +62,8 @@ export const schemas = {
     .object({
       id: corpusId.optional(),
       hex: hex.optional(),
-      progType: z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']).optional(),
-      attach: z
-        .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
-        .strict()
-        .nullable()
-        .optional(),
+      progType: progType.optional(),
+      attach: structOpsAttach.optional(),
       logLevel: z.union([z.literal(1), z.literal(2)]).optional(),
       model: modelProgram.optional(),
     })
@@ -74,12 +76,8 @@ export const schemas = {
     .object({
       id: corpusId.optional(),
       hex: hex.optional(),
-      progType: z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']).optional(),
-      attach: z
-        .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
-        .strict()
-        .nullable()
-        .optional(),
+      progType: progType.optional(),
+      attach: structOpsAttach.optional(),
       insn: z.number().int().min(0).max(1_000_000).optional(),
     })
     .strict()
@@ -89,12 +87,8 @@ export const schemas = {
       log: z.string().max(16 << 20),
       id: corpusId.optional(),
       hex: hex.optional(),
-      progType: z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']).optional(),
-      attach: z
-        .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
-        .strict()
-        .nullable()
-        .optional(),
+      progType: progType.optional(),
+      attach: structOpsAttach.optional(),
       logLevel: z.union([z.literal(1), z.literal(2)]).optional(),
     })
     .strict()
