@@ -74,4 +74,40 @@ export const tests = {
       'both logs shown',
     );
   },
+
+  async 'stats view: veristat rows, sortable, each case linking into the Verifier view'({ page, url }) {
+    await page.goto(`${url}#stats`);
+    // The first 50 cases show on opening; then a query picks ten.
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=stats-row]').length === 50,
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    await page.fill('[data-testid=stats-query]', 'hand-001');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=stats-row]').length < 50);
+    const insns = async () =>
+      page.$$eval('[data-testid=stats-row]', (rows) => rows.map((r) => Number(r.children[3].textContent)));
+    await page.click('[data-testid=stats-sort-size]');
+    await page.click('[data-testid=stats-sort-totalInsns]');
+    const first = await insns();
+    const desc = [...first].sort((a, b) => b - a);
+    assert(JSON.stringify(first) === JSON.stringify(desc), `sorted by insns, most first: ${first}`);
+    await page.click('[data-testid=stats-sort-totalInsns]');
+    const second = await insns();
+    assert(
+      JSON.stringify(second) === JSON.stringify([...desc].reverse()),
+      `a second click reverses it: ${second}`,
+    );
+    const link = page.locator('[data-testid=stats-link]').first();
+    const id = await link.textContent();
+    await link.click();
+    await page.waitForFunction(
+      (x) => document.querySelector('[data-testid=verify-meta] strong')?.textContent === x,
+      id,
+      { timeout: 30_000 },
+    );
+  },
 };

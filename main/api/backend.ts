@@ -24,6 +24,7 @@ export const LONG_METHODS: ReadonlySet<string> = new Set([
   'verify',
   'verifyStates',
   'kernelLog',
+  'corpusStats',
   'jit',
   'compare',
   'diffModels',

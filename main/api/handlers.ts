@@ -12,6 +12,7 @@ import type { CorpusCase as VerifierCorpusCase } from '../../core/verifier/corpu
 import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { FileAccess } from '../host/documents';
 import { BtfIndex } from './btf-index';
+import { corpusStats } from './corpus-stats';
 import { jitView } from './jit-view';
 import { modelDiffView } from './model-diff';
 import { ModelDocuments } from './model-documents';
@@ -28,6 +29,8 @@ import type {
   BtfTypeDetail,
   CompareParams,
   CompareResult,
+  CorpusStatsParams,
+  CorpusStatsResult,
   DiffModelsParams,
   DiffModelsResult,
   DisasmParams,
@@ -272,6 +275,10 @@ export class ApiHandlers implements Handlers {
     } catch (e) {
       throw new ApiError('bad-request', `kernelLog: ${(e as Error).message}`);
     }
+  }
+
+  corpusStats(p: CorpusStatsParams): CorpusStatsResult {
+    return corpusStats(this.loadCorpus() as unknown as VerifierCorpusCase[], p, this.reg());
   }
 
   btfNames(): BtfNameIndex {

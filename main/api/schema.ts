@@ -93,6 +93,9 @@ export const schemas = {
     })
     .strict()
     .refine((p) => p.id === undefined || p.hex === undefined, 'give id or hex, not both'),
+  corpusStats: z
+    .object({ query: z.string().max(200).optional(), limit: z.number().int().min(1).max(2000).optional() })
+    .strict(),
   listModels: z.object({}).strict().optional(),
   openModel: z.object({ name: modelRef }).strict(),
   compare: z

@@ -6,6 +6,7 @@
 import type { ModelComparison } from '../../core/analysis/compare';
 import type { ModelDiff } from '../../core/analysis/diff';
 import type { Provenance } from '../../core/analysis/provenance';
+import type { ProgStats } from '../../core/kernel/prog-stats';
 import type { ModelDiagnostic } from '../../core/model/load';
 import type { ModelSummary } from '../../core/model/summary';
 import type { ParsedVerifierLog } from '../../core/verifier/debug/kernel-log';
@@ -311,6 +312,20 @@ export interface KernelLogView {
     level: 1 | 2;
     firstDiff: { line: number; kernel: string | null; model: string | null } | null;
   } | null;
+}
+
+/** veristat rows for the corpus cases a query picks (the Stats view). */
+export interface CorpusStatsParams {
+  query?: string;
+  limit?: number;
+}
+
+export type { ProgStats };
+
+export interface CorpusStatsResult {
+  /** Cases the query matched (rows holds the first `limit`). */
+  total: number;
+  rows: ProgStats[];
 }
 
 export interface VerifierAnswer {
@@ -656,6 +671,8 @@ export interface KmodelApi {
   verifyStates(params: VerifyStatesParams): Promise<VerifierStatesView>;
   /** A verifier log read back into its insn stream and states (and kmodel's log beside it). */
   kernelLog(params: KernelLogParams): Promise<KernelLogView>;
+  /** `kmodel stats` over the corpus cases a query picks. */
+  corpusStats(params: CorpusStatsParams): Promise<CorpusStatsResult>;
   listModels(params?: Record<string, never>): Promise<ModelsResult>;
   openModel(params: { name: string }): Promise<OpenModelResult>;
   compare(params: CompareParams): Promise<CompareResult>;
@@ -701,6 +718,7 @@ export const API_METHODS = [
   'verify',
   'verifyStates',
   'kernelLog',
+  'corpusStats',
   'listModels',
   'openModel',
   'compare',

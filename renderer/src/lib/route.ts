@@ -1,7 +1,17 @@
 // The location hash names the view and its argument: #program/hand-0002, #btf/tcp_sock,
 // #graph/qdisc, #graph/%2Ftmp%2Fmine.yaml (a model is a shipped name or an absolute path).
 
-export type ViewId = 'home' | 'program' | 'btf' | 'verifier' | 'jit' | 'models' | 'graph' | 'report' | 'edit';
+export type ViewId =
+  | 'home'
+  | 'program'
+  | 'btf'
+  | 'verifier'
+  | 'jit'
+  | 'models'
+  | 'graph'
+  | 'report'
+  | 'edit'
+  | 'stats';
 export interface Route {
   view: ViewId;
   arg: string | null;
@@ -17,6 +27,7 @@ const VIEWS: readonly ViewId[] = [
   'graph',
   'report',
   'edit',
+  'stats',
 ];
 
 export function parseRoute(hash: string): Route {
