@@ -14,29 +14,28 @@ export const tests = {
     corpus,
     root,
   }) {
-    const c = corpus.find((x) => x.id === 'hand-0039');
+    // A map lookup used without its NULL check: R0 is map_value_or_null at the load.
+    const c = corpus.find((x) => x.id === 'random-0032');
     await page.goto(`${url}#verifier/${c.id}`);
     await page.locator('[data-testid=dbg-pane]').waitFor({ timeout: 60_000 });
-    // Select the insn the kernel rejected (its index starts the log's last insn line).
-    const failing = Number(
-      /(?:^|\n)(\d+): \([0-9a-f]{2}\)[^\n]*\n[^\n]*\n[^\n]*\nprocessed/.exec(c.kernel.log)[1],
-    );
+    // Select the insn the kernel rejected: the last insn line of its log.
+    const failing = Number([...c.kernel.log.matchAll(/^(\d+): \(/gm)].pop()[1]);
     await page.locator(`[data-testid=dbg-insn][data-idx="${failing}"] button`).click();
     await page.waitForFunction(
       (n) => document.querySelector('[data-testid=dbg-pane] h4')?.textContent.startsWith(`${n}:`),
       failing,
     );
     const rejected = await page.textContent('[data-testid=dbg-rejected]');
-    assert(rejected === 'R2 offset is outside of the packet', `rejection: ${rejected}`);
-    const row = page.locator('[data-testid=dbg-reg][data-reg=R2]');
+    assert(rejected === "R0 invalid mem access 'map_value_or_null'", `rejection: ${rejected}`);
+    const row = page.locator('[data-testid=dbg-reg][data-reg=R0]');
     const type = await row.locator('[data-testid=dbg-reg-type]').textContent();
-    assert(c.kernel.log.includes(`R2=${type}(`), `R2 is ${type} in the pane; the log says ${c.kernel.log}`);
+    assert(type === 'map_value_or_null' && c.kernel.log.includes(`'${type}'`), `R0 is ${type} in the pane`);
     await row.click();
     const producer = page.locator('[data-testid=dbg-insn].producer');
     await producer.waitFor();
-    const at = await producer.getAttribute('data-idx');
+    const at = Number(await producer.getAttribute('data-idx'));
     const text = await producer.textContent();
-    assert(at === '0' && text.includes('r2 = *(u32 *)(r1 +0)'), `producer ${at}: ${text}`);
+    assert(at === failing - 1 && text.includes('call bpf_map_lookup_elem#1'), `producer ${at}: ${text}`);
     const shots = join(root, 'test-results/e2e');
     mkdirSync(shots, { recursive: true });
     await page.locator('[data-testid=dbg]').scrollIntoViewIfNeeded();
@@ -44,14 +43,19 @@ export const tests = {
     mkdirSync(join(root, 'docs/screenshots'), { recursive: true });
     copyFileSync(join(shots, 'verifier-debugger.png'), join(root, 'docs/screenshots/verifier-debugger.png'));
 
-    // Keyboard: ↑ steps to the insn before.
+    // Keyboard: ↑ steps to the call, which shows the helper's prototype with argument names.
     await page.locator('body').press('ArrowUp');
     await page.waitForFunction(
       (n) => document.querySelector('[data-testid=dbg-pane] h4')?.textContent.startsWith(`${n}:`),
       failing - 1,
     );
+    const sig = await page.textContent('[data-testid=dbg-sig]');
+    assert(
+      sig.includes('bpf_map_lookup_elem') && sig.includes('R1=map') && sig.includes('R2=key'),
+      `signature: ${sig}`,
+    );
     const visit = await page.textContent('[data-testid=dbg-visit]');
-    assert(visit.startsWith('visit 1 of 1 · path 0'), `visit line: ${visit}`);
+    assert(visit.startsWith('visit 1 of 1 · path'), `visit line: ${visit}`);
   },
 
   async 'a pasted kernel log: stream and states render, and kmodel’s log beside it'({ page, url, corpus }) {
