@@ -68,7 +68,11 @@ export async function objectProgramArg(
     return undefined;
   }
   const { obj } = await loadObjectOrFail(file);
-  const p = programOrFail(obj, file, program);
+  return loadedProgramArg(file, programOrFail(obj, file, program));
+}
+
+/** A loaded program of the object FILE as the verifier takes it (maps of the types it models). */
+export function loadedProgramArg(file: string, p: LoadedProgram): ObjectProgramArg {
   const maps = p.maps.map((m) => {
     if (!VERIFIER_MAP_TYPES.includes(m.type))
       throw new CliError(

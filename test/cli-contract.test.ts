@@ -53,6 +53,7 @@ const COMMANDS: string[][] = [
   ['export', 'F', '--out', at('export-out')],
   ['object', 'show', 'F'],
   ['object', 'insns', 'F'],
+  ['selftest', 'F'],
 ];
 
 /** Each run's limit: node start-up plus, for some, loading the reference BTF, on a busy machine. */

@@ -113,6 +113,13 @@ export const commands: CommandEntry[] = [
     load: async () => (await import('./export')).exportCmd,
   },
   {
+    words: ['selftest'],
+    usage: 'selftest OBJ.o [--program NAME]',
+    summary:
+      "check each program's kernel-selftest annotations (__success/__failure, __msg, __xlated, __retval) against kmodel",
+    load: async () => (await import('./selftest')).selftest,
+  },
+  {
     words: ['object', 'show'],
     usage: 'object show OBJ.o [--json]',
     summary: 'programs, maps, struct_ops bindings and externs of a BPF ELF object (as libbpf prepares it)',

@@ -19,6 +19,9 @@ for src in "$fx"/own/src/*.bpf.c; do
 			-fdebug-prefix-map="$fx"/own/= -c "$src" -o "$out"
 	done
 done
+# kmodel selftest's annotated fixture (not one of libbpf's answers: only its tags matter).
+clang -O2 -g -target bpf -mcpu=v3 -fdebug-prefix-map="$fx"/selftest/= \
+	-c "$fx/selftest/src/checks.bpf.c" -o "$fx/selftest/build/checks.bpf.o"
 gcc -O1 -o "$tmp/libbpf-insns" "$here/libbpf-insns.c" -l:libbpf.a -lelf -lz -ldl
 gunzip -c "$root/assets/vmlinux.btf.gz" > "$tmp/vmlinux.btf"
 out=$fx/libbpf-insns.jsonl
