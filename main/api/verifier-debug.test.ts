@@ -29,6 +29,13 @@ describe('verifier debugger API', () => {
     expect(visit.producers.R2).toEqual([0]);
   });
 
+  it('the insn stream reads as the log prints it: a map load names its map', () => {
+    const v = h.verifyStates({ id: 'random-0032', insn: 36 });
+    expect(v.insns.find((l) => l.idx === 21)!.text).toBe('(18) r1 = <map:0>');
+    expect(v.pane.call).toMatchObject({ kind: 'helper', name: 'bpf_map_lookup_elem' });
+    expect(v.pane.call!.args.map((a) => `R${a.reg}=${a.name}`)).toEqual(['R1=map', 'R2=key']);
+  });
+
   it('another insn of the same program, and an own program by hex', () => {
     expect(h.verifyStates({ id: 'hand-0039', insn: 5 }).pane.visits[0]!.reads.regs).toEqual([3, 4]);
     const own = h.verifyStates({ hex: 'b700000000000000' + '9500000000000000', insn: 1 });

@@ -4,13 +4,18 @@ import type { BtfRegistry } from '../../core/btf/registry';
 import { insnStarts } from '../../core/isa/cfg';
 import { formatInsn } from '../../core/isa/disasm';
 import { insnsFromHex } from '../../core/isa/encoding';
-import type { Insn } from '../../core/isa/insn';
 import { type CorpusCase, caseToLoadAttr, firstLineDiff } from '../../core/verifier/corpus';
 import { parseVerifierLog } from '../../core/verifier/debug/kernel-log';
 import { statePane } from '../../core/verifier/debug/state-pane';
 import { type VerifierDebugRun, verifierDebugRun } from '../../core/verifier/debug/states-at';
 import { bpfCheck, type LoadAttr } from '../../core/verifier/index';
-import type { KernelLogParams, KernelLogView, VerifierStatesView, VerifyStatesParams } from './types';
+import type {
+  KernelLogParams,
+  KernelLogView,
+  PlainLine,
+  VerifierStatesView,
+  VerifyStatesParams,
+} from './types';
 
 function loadAttrOf(p: VerifyStatesParams | KernelLogParams, corpusCase?: CorpusCase): LoadAttr {
   if (corpusCase) return caseToLoadAttr(corpusCase, 2);
@@ -23,23 +28,36 @@ function loadAttrOf(p: VerifyStatesParams | KernelLogParams, corpusCase?: Corpus
 }
 
 // Clicking through one program's insns re-asks for the same run: keep the last one.
-let last: { key: string; run: VerifierDebugRun } | null = null;
+let last: { key: string; run: VerifierDebugRun; insns: PlainLine[] } | null = null;
 
-function debugRun(p: VerifyStatesParams, btf: BtfRegistry, corpusCase?: CorpusCase): VerifierDebugRun {
+function debugRun(
+  p: VerifyStatesParams,
+  btf: BtfRegistry,
+  corpusCase?: CorpusCase,
+): { run: VerifierDebugRun; insns: PlainLine[] } {
   const key = JSON.stringify([corpusCase?.id ?? null, p.hex ?? null, p.progType ?? null, p.attach ?? null]);
-  if (last?.key !== key) last = { key, run: verifierDebugRun(loadAttrOf(p, corpusCase), { btf }) };
-  return last.run;
+  if (last?.key !== key) {
+    const run = verifierDebugRun(loadAttrOf(p, corpusCase), { btf });
+    last = { key, run, insns: listing(run) };
+  }
+  return last;
 }
 
-const listing = (insns: readonly Insn[]) =>
-  insnStarts(insns).map((i) => ({ idx: i, text: formatInsn(insns, i, { allowPtrLeaks: true }) }));
+/** The insns as the verifier log prints them (maps as <map:N>), else as disassembled (insns no path reached). */
+function listing(run: VerifierDebugRun): PlainLine[] {
+  const logged = new Map(parseVerifierLog(run.result.log).stream.map((s) => [s.insn, s.text]));
+  return insnStarts(run.insns).map((i) => ({
+    idx: i,
+    text: logged.get(i) ?? formatInsn(run.insns, i, { allowPtrLeaks: true }),
+  }));
+}
 
 export function verifierStatesView(
   p: VerifyStatesParams,
   btf: BtfRegistry,
   corpusCase?: CorpusCase,
 ): VerifierStatesView {
-  const run = debugRun(p, btf, corpusCase);
+  const { run, insns } = debugRun(p, btf, corpusCase);
   const visits = new Array<number>(run.insns.length).fill(0);
   let paths = 0;
   for (const v of run.visits) {
@@ -51,7 +69,7 @@ export function verifierStatesView(
   if (insn < 0 || insn >= run.insns.length)
     throw new Error(`no insn ${insn} (the program has ${run.insns.length})`);
   return {
-    insns: listing(run.insns),
+    insns,
     visitCounts: visits,
     paths,
     verdict: run.result.verdict,
