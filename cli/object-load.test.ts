@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { clangCases } from '../test/fixtures/objects/load';
@@ -35,6 +36,25 @@ describe('BPF objects as the program of kmodel verify / jit', () => {
     const ok = await call(verify, [fixture('build/cc_aimd.bpf.o'), '--program', 'aimd_cong_avoid']);
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('verdict: accept');
+  });
+
+  it("prints the object's C lines (line_info) before the instructions of the log", async () => {
+    const r = await call(verify, [fixture('build/tc_bug_null.bpf.o')]);
+    const src = readFileSync(fixture('src/tc_bug_null.bpf.c'), 'utf8').split('\n');
+    const lines = r.out.split('\n');
+    const c = lines.flatMap((l, i) => {
+      const m = /^; (.*) @ \.\/src\/tc_bug_null\.bpf\.c:(\d+)$/.exec(l);
+      return m ? [{ text: m[1]!, line: Number(m[2]), next: lines[i + 1]! }] : [];
+    });
+    expect(c.length).toBeGreaterThanOrEqual(3);
+    for (const x of c) {
+      expect(x.text).toBe(src[x.line - 1]!.trimStart());
+      expect(x.next).toMatch(/^\d+: \([0-9a-f]{2}\) /);
+    }
+    // The rejected access is under its C line.
+    expect(lines.indexOf('8: (79) r1 = *(u64 *)(r0 +0)') - 1).toBe(
+      lines.indexOf(`; ${src[16]!.trimStart()} @ ./src/tc_bug_null.bpf.c:17`),
+    );
   });
 
   it("JITs an object program to its corpus case's image (clang-0045, addresses masked)", async () => {

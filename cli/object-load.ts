@@ -51,6 +51,8 @@ export interface ObjectProgramArg {
   attach: string | undefined;
   /** The maps it references, in BPF_PSEUDO_MAP_IDX order. */
   maps: MapDef[];
+  /** Its line_info (C source lines), for the log. */
+  lineInfo: LoadedProgram['lineInfo'];
 }
 
 const VERIFIER_MAP_TYPES: readonly string[] = ['array', 'hash', 'prog_array'];
@@ -91,5 +93,6 @@ export function loadedProgramArg(file: string, p: LoadedProgram): ObjectProgramA
     progType: p.progType ?? undefined,
     attach: p.attach ? `${p.attach.struct}:${p.attach.member}` : undefined,
     maps,
+    lineInfo: p.lineInfo,
   };
 }

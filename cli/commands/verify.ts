@@ -1,6 +1,7 @@
 // `kmodel verify`: run the verifier model on one program; print the log and the xlated program.
 import { disasmProgram } from '../../core/isa/disasm';
 import { bpfProgLoad } from '../../core/kernel/prog-load';
+import { logWithLineInfo } from '../../core/object/log-linfo';
 import type { MapDef } from '../../core/verifier/index';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
@@ -67,7 +68,9 @@ export const verify: Command = {
         jit: false,
       },
     ).verifier;
-    if (r.log) ctx.stdout(r.log.endsWith('\n') ? r.log : `${r.log}\n`);
+    // An object's program: its C lines in the log, as the kernel prints them with line_info.
+    const log = fromObject ? logWithLineInfo(r.log, fromObject.lineInfo) : r.log;
+    if (log) ctx.stdout(log.endsWith('\n') ? log : `${log}\n`);
     if (r.verdict === 'reject') {
       ctx.stdout(`verdict: reject (errno ${r.errno})\n`);
       return 1;
