@@ -31,7 +31,7 @@ describe("recorded states against the kernel's logs", () => {
       const run = verifierDebugRun(caseToLoadAttr(c, 2), { btf });
       const path: InsnVisit[] = [];
       for (
-        let v = run.visits[run.visits.length - 1];
+        let v: InsnVisit | undefined = run.visits[run.visits.length - 1];
         v;
         v = v.prevVisit === null ? undefined : run.visits[v.prevVisit]
       )
