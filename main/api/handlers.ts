@@ -18,7 +18,7 @@ import { modelDiffView } from './model-diff';
 import { ModelDocuments } from './model-documents';
 import { memberJitView, memberVerifyView, runMemberProgram } from './model-program';
 import { ModelStore } from './models';
-import { objectView } from './object-view';
+import { objectVerifyView, objectView } from './object-view';
 import { ApiError, parseParams } from './schema';
 import { buildSubsystemGraph } from './subsystem-graph';
 import type {
@@ -243,6 +243,20 @@ export class ApiHandlers implements Handlers {
 
   verify(p: VerifyParams): VerifyView {
     if (p.model) return memberVerifyView(this.memberRun(p.model));
+    if (p.object) {
+      try {
+        return objectVerifyView(
+          p.object.program,
+          new Uint8Array(Buffer.from(p.object.base64, 'base64')),
+          p,
+          this.reg(),
+        );
+      } catch (e) {
+        if (e instanceof Error && e.name === 'ObjectError')
+          throw new ApiError('bad-request', `verify: ${e.message}`);
+        throw e;
+      }
+    }
     this.reg();
     if (p.id !== undefined) {
       const c = this.corpusCase('verify', p.id) as unknown as VerifierCorpusCase;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inProcessBackend } from './backend';
 import { findPackageRoot } from './handlers';
-import type { ApiEnvelope, ObjectView } from './types';
+import type { ApiEnvelope, ObjectView, VerifyView } from './types';
 
 const root = findPackageRoot(__dirname);
 const api = inProcessBackend(root);
@@ -55,6 +55,25 @@ describe('openObject', () => {
     expect(bad).toEqual({
       ok: false,
       error: { code: 'bad-request', message: expect.stringMatching(/^openObject: x\.o: [^\n]+$/) },
+    });
+  });
+
+  it("verifies an object's program with its maps, its C lines before the insns of the log", async () => {
+    const base64 = objectFile('build/tc_bug_null.bpf.o').toString('base64');
+    const env = (await api.call('verify', {
+      object: { base64, program: 'tc_bug_null' },
+    })) as ApiEnvelope<VerifyView>;
+    if (!env.ok) throw new Error(env.error.message);
+    const src = sourceFile('src/tc_bug_null.bpf.c');
+    expect(env.result.model.verdict).toBe('reject');
+    expect(env.result.model.error).toBe("R0 invalid mem access 'map_value_or_null'");
+    const lines = env.result.model.log.split('\n');
+    const at = lines.indexOf('8: (79) r1 = *(u64 *)(r0 +0)');
+    expect(lines[at - 1]).toBe(`; ${src[16]!.trimStart()} @ ./src/tc_bug_null.bpf.c:17`);
+    const missing = await api.call('verify', { object: { base64, program: 'nope' } });
+    expect(missing).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/^verify: object program 'nope': not in the object/) },
     });
   });
 });

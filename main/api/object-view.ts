@@ -1,10 +1,24 @@
 // A BPF ELF object opened in the app (File ▸ Open, drop, file input): each entry
 // program as BPF_PROG_LOAD gets it, with its line_info as C source lines.
 import type { Btf } from '../../core/btf/btf';
+import type { BtfRegistry } from '../../core/btf/registry';
 import { bytesToHex, encodeInsns } from '../../core/isa/encoding';
 import { kernelVersionOf } from '../../core/object/externs';
 import { disasmLoadedProgram, loadBpfObject } from '../../core/object/index';
-import type { DisasmResult, ObjectProgramView, ObjectView, SourceLine } from './types';
+import { logWithLineInfo } from '../../core/object/log-linfo';
+import type { BpfObject } from '../../core/object/types';
+import type { MapDef } from '../../core/verifier/index';
+import { ApiError } from './schema';
+import type {
+  DisasmResult,
+  ObjectProgramView,
+  ObjectView,
+  ProgType,
+  SourceLine,
+  VerifyParams,
+  VerifyView,
+} from './types';
+import { verifyView } from './verify-view';
 
 /** The reference kernel's release (LINUX_KERNEL_VERSION for __kconfig externs), as the CLI loads objects. */
 const REFERENCE_RELEASE = '6.18.44';
@@ -13,16 +27,16 @@ const REFERENCE_RELEASE = '6.18.44';
  * `bytes` opened against `target`; `disasm` lays out a program's hex as the
  * Program view's listing and graph. Throws ObjectError for a bad object.
  */
+const openObject = (bytes: Uint8Array, target: Btf): BpfObject =>
+  loadBpfObject(bytes, { target, kconfig: { kernelVersion: kernelVersionOf(REFERENCE_RELEASE) } });
+
 export function objectView(
   name: string,
   bytes: Uint8Array,
   target: Btf,
   disasm: (hex: string) => DisasmResult,
 ): ObjectView {
-  const obj = loadBpfObject(bytes, {
-    target,
-    kconfig: { kernelVersion: kernelVersionOf(REFERENCE_RELEASE) },
-  });
+  const obj = openObject(bytes, target);
   const programs: ObjectProgramView[] = obj.loaded.map((p) => {
     // Always little-endian on the wire: the listing decodes it as such.
     const hex = bytesToHex(encodeInsns(p.insns, 'le'));
@@ -55,4 +69,43 @@ export function objectView(
     };
   });
   return { name, license: obj.license, littleEndian: obj.littleEndian, programs };
+}
+
+const VERIFY_PROG_TYPES: readonly string[] = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
+const VERIFY_MAP_TYPES: readonly string[] = ['array', 'hash', 'prog_array'];
+
+/** The Verifier view of one program of an object: as loaded, its C lines in the log. */
+export function objectVerifyView(
+  name: string,
+  bytes: Uint8Array,
+  p: VerifyParams,
+  btf: BtfRegistry,
+): VerifyView {
+  const obj = openObject(bytes, btf.vmlinux.btf);
+  const prog = obj.loaded.find((x) => x.name === name);
+  const bad = (why: string) => new ApiError('bad-request', `verify: object program '${name}': ${why}`);
+  if (!prog) throw bad(`not in the object (programs: ${obj.loaded.map((x) => x.name).join(', ')})`);
+  if (!prog.progType || !VERIFY_PROG_TYPES.includes(prog.progType))
+    throw bad(`program type ${prog.progType ?? 'unknown'} is not modelled here`);
+  const maps: MapDef[] = prog.maps.map((m) => {
+    if (!VERIFY_MAP_TYPES.includes(m.type)) throw bad(`map '${m.name}' of type ${m.type} is not modelled`);
+    return {
+      type: m.type as MapDef['type'],
+      keySize: m.keySize,
+      valueSize: m.valueSize,
+      maxEntries: m.maxEntries,
+    };
+  });
+  const v = verifyView(
+    {
+      hex: bytesToHex(encodeInsns(prog.insns, 'le')),
+      progType: prog.progType as ProgType,
+      attach: prog.attach ? { struct: prog.attach.struct, member: prog.attach.member } : null,
+      ...(p.logLevel ? { logLevel: p.logLevel } : {}),
+    },
+    btf,
+    undefined,
+    maps,
+  );
+  return { ...v, model: { ...v.model, log: logWithLineInfo(v.model.log, prog.lineInfo) } };
 }

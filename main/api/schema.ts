@@ -33,6 +33,11 @@ const modelProgram = z
   })
   .strict();
 const modelText = z.string().max(2 << 20);
+// 3 MiB of base64 (2.25 MiB of object) stays under kmodel serve's 4 MiB body limit.
+const objectBase64 = z
+  .string()
+  .max(3 << 20)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
 // What a program loads as: verify, verifyStates and kernelLog take the same two.
 const progType = z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']);
@@ -66,11 +71,15 @@ export const schemas = {
       attach: structOpsAttach.optional(),
       logLevel: z.union([z.literal(1), z.literal(2)]).optional(),
       model: modelProgram.optional(),
+      object: z
+        .object({ base64: objectBase64, program: z.string().regex(/^\w+$/, 'a program name').max(128) })
+        .strict()
+        .optional(),
     })
     .strict()
     .refine(
-      (p) => [p.id, p.hex, p.model].filter((x) => x !== undefined).length === 1,
-      'give either id, hex or model',
+      (p) => [p.id, p.hex, p.model, p.object].filter((x) => x !== undefined).length === 1,
+      'give either id, hex, model or object',
     ),
   verifyStates: z
     .object({
@@ -141,11 +150,7 @@ export const schemas = {
   modelFileStatus: z.object({ path: modelPath, hash: sha256.nullable() }).strict(),
   openObject: z
     .object({
-      // 3 MiB of base64 (2.25 MiB of object) stays under kmodel serve's 4 MiB body limit.
-      base64: z
-        .string()
-        .max(3 << 20)
-        .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text'),
+      base64: objectBase64,
       name: z.string().max(255).optional(),
     })
     .strict(),

@@ -267,6 +267,8 @@ export interface VerifyParams {
   logLevel?: 1 | 2;
   /** Or a model's member program, with the model's context, prologue and epilogue. */
   model?: ModelProgramParams;
+  /** Or a program of a BPF object (base64 bytes): loaded as libbpf would, its C lines in the log. */
+  object?: { base64: string; program: string };
 }
 
 /** The states at one insn of a corpus case or an own program (the Verifier view's state pane). */

@@ -7,7 +7,7 @@ import { type DisasmResolver, formatInsn } from '../../core/isa/disasm';
 import { insnsFromHex, insnsToHex } from '../../core/isa/encoding';
 import type { Insn } from '../../core/isa/insn';
 import { type CorpusCase, caseToLoadAttr, runCase } from '../../core/verifier/corpus';
-import { bpfCheck, reasonLine } from '../../core/verifier/index';
+import { bpfCheck, type MapDef, reasonLine } from '../../core/verifier/index';
 import { typedFields } from './typed-fields';
 import type { PlainLine, VerifierAnswer, VerifyParams, VerifyView } from './types';
 
@@ -44,7 +44,13 @@ export function corpusCaseFields(c: CorpusCase, btf: BtfRegistry): { idx: number
   return fieldsOf(attr.insns, vr, () => vr, btf);
 }
 
-export function verifyView(p: VerifyParams, btf: BtfRegistry, corpusCase?: CorpusCase): VerifyView {
+export function verifyView(
+  p: VerifyParams,
+  btf: BtfRegistry,
+  corpusCase?: CorpusCase,
+  /** An object's program: the maps it references (BPF_PSEUDO_MAP_IDX order). */
+  maps?: MapDef[],
+): VerifyView {
   let vr: ReturnType<typeof bpfCheck>;
   let level2: () => ReturnType<typeof bpfCheck>;
   let kernel: VerifierAnswer | undefined;
@@ -78,6 +84,7 @@ export function verifyView(p: VerifyParams, btf: BtfRegistry, corpusCase?: Corpu
       insns,
       progType: p.progType ?? 'socket_filter',
       attach: p.attach ? { struct: p.attach.struct, member: p.attach.member } : null,
+      ...(maps?.length ? { maps } : {}),
     };
     vr = bpfCheck({ ...attr, logLevel: p.logLevel ?? 1 }, { btf });
     level2 = () => bpfCheck({ ...attr, logLevel: 2 }, { btf });
