@@ -44,6 +44,11 @@ export const S64_MIN = -(1n << 63n);
 export const S64_MAX = (1n << 63n) - 1n;
 export const S32_MIN = -(1n << 31n);
 export const S32_MAX = (1n << 31n) - 1n;
+// Limits built once: the bounds code runs on every insn and a bigint expression allocates.
+const S64_END = 1n << 63n;
+const U64_END = 1n << 64n;
+const S32_END = 1n << 31n;
+const U32_END = 1n << 32n;
 /** BPF_ADD_CONST: id flag of a scalar that is another scalar plus a constant (linked regs). */
 export const BPF_ADD_CONST = 1 << 31;
 
@@ -104,7 +109,33 @@ export function notInitReg(): RegState {
   };
 }
 
-export const copyReg = (r: RegState): RegState => ({ ...r, flags: r.flags.slice() });
+// A literal with every field (not a spread): one hidden class for every register, and no
+// generic property copy on the hottest allocation of the walk. flags arrays are replaced,
+// never mutated in place, so a copy shares them.
+export const copyReg = (r: RegState): RegState => ({
+  type: r.type,
+  maybeNull: r.maybeNull,
+  flags: r.flags,
+  off: r.off,
+  varOff: r.varOff,
+  smin: r.smin,
+  smax: r.smax,
+  umin: r.umin,
+  umax: r.umax,
+  s32min: r.s32min,
+  s32max: r.s32max,
+  u32min: r.u32min,
+  u32max: r.u32max,
+  id: r.id,
+  refObjId: r.refObjId,
+  range: r.range,
+  mapIndex: r.mapIndex,
+  btfId: r.btfId,
+  memSize: r.memSize,
+  frameno: r.frameno,
+  precise: r.precise,
+  subregDef: r.subregDef,
+});
 
 const s32 = (x: bigint): bigint => BigInt.asIntN(32, x);
 const u32 = (x: bigint): bigint => BigInt.asUintN(32, x);
@@ -177,7 +208,7 @@ function updateReg32Bounds(r: RegState): void {
 
 function updateReg64Bounds(r: RegState): void {
   const v = r.varOff;
-  r.smin = max(r.smin, s64(v.value | (v.mask & (1n << 63n))));
+  r.smin = max(r.smin, s64(v.value | (v.mask & S64_END)));
   r.smax = min(r.smax, s64(v.value | (v.mask & S64_MAX)));
   r.umin = max(r.umin, v.value);
   r.umax = min(r.umax, v.value | v.mask);
@@ -232,8 +263,9 @@ function deduce64(r: RegState): void {
   }
 }
 
+const hiMask = U64 & ~U32;
+
 function deduceMixed(r: RegState): void {
-  const hiMask = U64 & ~U32;
   r.umin = max(r.umin, (r.umin & hiMask) | r.u32min);
   r.umax = min(r.umax, (r.umax & hiMask) | r.u32max);
   r.smin = max(r.smin, s64((u64(r.smin) & hiMask) | r.u32min));
@@ -259,7 +291,25 @@ function boundOffset(r: RegState): void {
   r.varOff = tnumOr(tnumClearSubreg(v64), v32);
 }
 
+/** A known constant whose eight bounds all equal it: reg_bounds_sync leaves it as it is. */
+function isSyncedConst(r: RegState): boolean {
+  const v = r.varOff.value;
+  return (
+    r.varOff.mask === 0n &&
+    r.umin === v &&
+    r.umax === v &&
+    r.smin === r.smax &&
+    r.u32min === r.u32max &&
+    r.s32min === r.s32max &&
+    r.smin === s64(v) &&
+    r.u32min === u32(v) &&
+    r.s32min === s32(v)
+  );
+}
+
 export function regBoundsSync(r: RegState): void {
+  // The common constant case is a fixed point of the passes below; skip their bigint work.
+  if (isSyncedConst(r)) return;
   updateRegBounds(r);
   deduceBounds(r);
   deduceBounds(r);
@@ -292,8 +342,13 @@ export function zext32To64(r: RegState): void {
 
 // Signed/unsigned overflow-checked arithmetic over `bits` bits.
 const fitsS = (x: bigint, bits: number): boolean =>
-  x >= -(1n << BigInt(bits - 1)) && x < 1n << BigInt(bits - 1);
-const fitsU = (x: bigint, bits: number): boolean => x >= 0n && x < 1n << BigInt(bits);
+  bits === 64
+    ? x >= S64_MIN && x < S64_END
+    : bits === 32
+      ? x >= S32_MIN && x < S32_END
+      : x >= -(1n << BigInt(bits - 1)) && x < 1n << BigInt(bits - 1);
+const fitsU = (x: bigint, bits: number): boolean =>
+  x >= 0n && (bits === 64 ? x < U64_END : bits === 32 ? x < U32_END : x < 1n << BigInt(bits));
 
 function minMaxAdd(r: RegState, src: RegState, w: 32 | 64): void {
   const [smin, smax, umin, umax] =

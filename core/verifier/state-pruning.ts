@@ -4,7 +4,7 @@ import type { Verifier } from './do-check';
 import { propagatePrecision } from './precision';
 import { BPF_ADD_CONST, notInitReg, type RegState } from './reg';
 import {
-  copyState,
+  copyCheckpoint,
   type FuncState,
   STACK_INVALID,
   STACK_MISC,
@@ -61,7 +61,7 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
   if (v.curStates > v.peakStates) v.peakStates = v.curStates;
   v.prevJmpsProcessed = v.jmpsProcessed;
   v.prevInsnProcessed = v.insnProcessed;
-  const ck = copyState(cur);
+  const ck = copyCheckpoint(cur);
   ck.branches = 1;
   ck.insnIdx = idx;
   list.push(ck);

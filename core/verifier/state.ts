@@ -56,8 +56,10 @@ export function newFuncState(frameno: number, callsite: number, subprogno: numbe
   return { regs, stack: [], frameno, callsite, subprogno };
 }
 
-export const copyFunc = (f: FuncState): FuncState => ({
-  regs: f.regs.map(copyReg),
+export const copyFunc = (f: FuncState): FuncState => copyFuncWith(f, copyReg);
+
+const copyFuncWith = (f: FuncState, copyRegister: (r: RegState) => RegState): FuncState => ({
+  regs: f.regs.map(copyRegister),
   stack: f.stack.map((s) => ({ spilled: copyReg(s.spilled), slotType: s.slotType.slice() })),
   frameno: f.frameno,
   callsite: f.callsite,
@@ -65,8 +67,12 @@ export const copyFunc = (f: FuncState): FuncState => ({
 });
 
 export function copyState(s: VerifierState): VerifierState {
+  return copyStateWith(s, copyReg);
+}
+
+function copyStateWith(s: VerifierState, copyRegister: (r: RegState) => RegState): VerifierState {
   return {
-    frames: s.frames.map(copyFunc),
+    frames: s.frames.map((f) => copyFuncWith(f, copyRegister)),
     curframe: s.curframe,
     refs: s.refs.map((r) => ({ ...r })),
     parent: s.parent,
@@ -77,6 +83,51 @@ export function copyState(s: VerifierState): VerifierState {
     missCnt: 0,
   };
 }
+
+// A checkpoint is only compared against and has its scalars marked precise; no path runs
+// from it. Its registers still NOT_INIT (8 of 11 in a typical frame) can then be one frozen
+// object per frame number instead of a copy each: a long walk keeps tens of thousands.
+const pristineNotInit: RegState[] = [];
+function sharedNotInit(r: RegState): RegState {
+  let n = pristineNotInit[r.frameno];
+  if (!n) {
+    n = notInitReg();
+    n.frameno = r.frameno;
+    Object.freeze(n.flags);
+    pristineNotInit[r.frameno] = Object.freeze(n);
+  }
+  return r === n || regFieldsEqual(r, n) ? n : copyReg(r);
+}
+
+const regFieldsEqual = (a: RegState, b: RegState): boolean =>
+  a.type === b.type &&
+  a.maybeNull === b.maybeNull &&
+  a.flags.length === b.flags.length &&
+  a.off === b.off &&
+  a.varOff.value === b.varOff.value &&
+  a.varOff.mask === b.varOff.mask &&
+  a.smin === b.smin &&
+  a.smax === b.smax &&
+  a.umin === b.umin &&
+  a.umax === b.umax &&
+  a.s32min === b.s32min &&
+  a.s32max === b.s32max &&
+  a.u32min === b.u32min &&
+  a.u32max === b.u32max &&
+  a.id === b.id &&
+  a.refObjId === b.refObjId &&
+  a.range === b.range &&
+  a.mapIndex === b.mapIndex &&
+  a.btfId === b.btfId &&
+  a.memSize === b.memSize &&
+  a.frameno === b.frameno &&
+  a.precise === b.precise &&
+  a.subregDef === b.subregDef;
+
+const checkpointReg = (r: RegState): RegState => (r.type === 'NOT_INIT' ? sharedNotInit(r) : copyReg(r));
+
+/** The copy is_state_visited keeps as a checkpoint (copyState with shared pristine NOT_INIT registers). */
+export const copyCheckpoint = (s: VerifierState): VerifierState => copyStateWith(s, checkpointReg);
 
 /** Grows the frame's stack so that slot spi exists (grow_stack_state). */
 export function growStack(f: FuncState, spi: number): void {

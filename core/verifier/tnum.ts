@@ -14,10 +14,18 @@ export const s64 = (x: bigint): bigint => BigInt.asIntN(64, x);
 export const tnumConst = (v: bigint): Tnum => ({ value: u64(v), mask: 0n });
 export const tnumUnknown: Tnum = { value: 0n, mask: U64 };
 
+// The bit length of 0 <= x < 2^64 from two 32-bit halves: no string per call (tnumRange runs
+// on every bounds sync); wider values keep the exact string count.
+function bitLength64(x: bigint): number {
+  if (x > U64) return x.toString(2).length;
+  const hi = Number(x >> 32n);
+  return hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x & U32));
+}
+
 /** tnum_range: the tnum covering [min, max]. */
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = min ^ max;
-  const bits = chi === 0n ? 0 : chi.toString(2).length;
+  const bits = chi >= 0n ? bitLength64(chi) : chi.toString(2).length;
   if (bits > 63) return tnumUnknown;
   const delta = (1n << BigInt(bits)) - 1n;
   return { value: min & ~delta & U64, mask: delta };
@@ -110,8 +118,15 @@ export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
   return { value: v & ~mu & U64, mask: mu };
 }
 
+// Masks of 1, 2, 4 and 8 bytes, made once rather than per cast.
+const castMasks = [0n, 0xffn, 0xffffn, 0n, U32, 0n, 0n, 0n, U64];
 export const tnumCast = (a: Tnum, size: number): Tnum => {
-  const m = size >= 8 ? U64 : (1n << BigInt(size * 8)) - 1n;
+  const m =
+    size >= 8
+      ? U64
+      : size === 1 || size === 2 || size === 4
+        ? castMasks[size]!
+        : (1n << BigInt(size * 8)) - 1n;
   return { value: a.value & m, mask: a.mask & m };
 };
 
@@ -127,7 +142,9 @@ export const tnumIn = (a: Tnum, b: Tnum): boolean => {
 };
 
 export const tnumSubreg = (a: Tnum): Tnum => tnumCast(a, 4);
-export const tnumClearSubreg = (a: Tnum): Tnum => tnumLshift(tnumRshift(a, 32), 32);
+const HI32 = U64 & ~U32;
+// Values and masks are in [0, 2^64): clearing the low half is the shift right then left by 32.
+export const tnumClearSubreg = (a: Tnum): Tnum => ({ value: a.value & HI32, mask: a.mask & HI32 });
 export const tnumWithSubreg = (reg: Tnum, subreg: Tnum): Tnum =>
   tnumOr(tnumClearSubreg(reg), tnumSubreg(subreg));
 export const tnumConstSubreg = (a: Tnum, v: bigint): Tnum => tnumWithSubreg(a, tnumConst(v & U32));
