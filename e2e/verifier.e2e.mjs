@@ -58,6 +58,30 @@ export const tests = {
     assert(reason.includes('R0 !read_ok'), `reason: ${reason}`);
   },
 
+  async 'shows a long verification running and cancels it on the host'({ page, url }) {
+    await page.goto(`${url}#verifier`);
+    // r0 = 0; l: r0 += 1; if r0 > 0 goto l; exit — the verifier walks it to its 1M-insn limit.
+    await page.fill(
+      '[data-testid=verify-hex]',
+      'b700000000000000 0700000001000000 2500feff00000000 9500000000000000',
+    );
+    await page.click('[data-testid=verify-run]');
+    await page.waitForSelector('[data-testid=verify-running]');
+    await page.click('[data-testid=verify-cancel]');
+    await page.waitForFunction(
+      () => document.querySelector('.error')?.textContent === 'verification cancelled',
+    );
+    // The next verification gets a fresh worker at once.
+    await page.fill('[data-testid=verify-hex]', 'b700000000000000 9500000000000000');
+    const t0 = Date.now();
+    await page.click('[data-testid=verify-run]');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('[data-testid=verify-model] [data-testid=verdict]')?.textContent === 'accept',
+    );
+    assert(Date.now() - t0 < 15_000, `the next verification took ${Date.now() - t0} ms`);
+  },
+
   async 'names the struct field a typed load reaches (r1 +1444 → tcp_sock.snd_cwnd)'({ page, url }) {
     await page.goto(`${url}#verifier/clang-0002`);
     const line = page.locator('[data-testid=verify-model] ol.xl li[data-idx="1"]');

@@ -109,7 +109,14 @@ function trustedSender(url: string | undefined): boolean {
   return isAppPage(url, devUrl);
 }
 
+// Each window's calls in flight, so its Cancel can stop them (the long lane's worker is stopped).
+const inFlight = new Map<number, Set<AbortController>>();
+
 function wireIpc(): void {
+  ipcMain.on('kmodel:cancel', (e) => {
+    if (!trustedSender(e.senderFrame?.url)) return;
+    for (const c of inFlight.get(e.sender.id) ?? []) c.abort();
+  });
   for (const method of API_METHODS) {
     ipcMain.handle(`kmodel:${method}`, (e, params: unknown) => {
       if (!trustedSender(e.senderFrame?.url)) {
@@ -117,7 +124,10 @@ function wireIpc(): void {
       }
       const refusal = writeRefusal(method, params, chosenPaths);
       if (refusal) return { ok: false, error: { code: 'bad-request', message: refusal } };
-      return backend.call(method, params);
+      const abort = new AbortController();
+      const mine = inFlight.get(e.sender.id) ?? new Set<AbortController>();
+      inFlight.set(e.sender.id, mine.add(abort));
+      return backend.call(method, params, { signal: abort.signal }).finally(() => mine.delete(abort));
     });
   }
   // Save / Save As / Export: the renderer hands over the text, main asks where.

@@ -37,6 +37,11 @@ contextBridge.exposeInMainWorld('kmodelDocs', {
   },
 });
 
+// Cancel: stops this window's long API calls (the worker running them is stopped).
+contextBridge.exposeInMainWorld('kmodelCalls', {
+  cancel: () => ipcRenderer.send('kmodel:cancel'),
+});
+
 // The review report as a PDF file: main asks where, then prints this window (printToPDF).
 contextBridge.exposeInMainWorld('kmodelReport', {
   savePdf: (model: string) => ipcRenderer.invoke('kmodel:save-report-pdf', String(model)),

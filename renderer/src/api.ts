@@ -10,11 +10,23 @@ declare global {
   }
 }
 
-async function overHttp<M extends ApiMethod>(method: M, params: ApiParams<M>): Promise<ApiResult<M>> {
+declare global {
+  interface Window {
+    /** Electron's preload: stops this window's long calls (verify, jit, …) in main's worker. */
+    kmodelCalls?: { cancel(): void };
+  }
+}
+
+async function overHttp<M extends ApiMethod>(
+  method: M,
+  params: ApiParams<M>,
+  signal?: AbortSignal,
+): Promise<ApiResult<M>> {
   const res = await fetch(`./api/${method}`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(params ?? {}),
+    ...(signal ? { signal } : {}),
   });
   let env: ApiEnvelope<ApiResult<M>>;
   try {
@@ -30,6 +42,21 @@ export function call<M extends ApiMethod>(method: M, params: ApiParams<M>): Prom
   const bridge = window.kmodel;
   if (bridge) return (bridge[method] as (p: ApiParams<M>) => Promise<ApiResult<M>>)(params);
   return overHttp(method, params);
+}
+
+/**
+ * A call its caller may give up on: aborting `signal` stops the work on the host
+ * (`kmodel serve` sees the request go away; Electron's main is told) and rejects.
+ */
+export function callCancellable<M extends ApiMethod>(
+  method: M,
+  params: ApiParams<M>,
+  signal: AbortSignal,
+): Promise<ApiResult<M>> {
+  if (!window.kmodel) return overHttp(method, params, signal);
+  const onAbort = () => window.kmodelCalls?.cancel();
+  signal.addEventListener('abort', onAbort, { once: true });
+  return call(method, params).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** Typed facade: api.disasm({ hex }) etc., over whichever transport exists. */
