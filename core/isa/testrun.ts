@@ -17,8 +17,10 @@ export interface TestRunMapDef {
 
 export interface TestRunResult {
   retval: number;
-  /** Packet after the run as data_out reports it (socket_filter: Ethernet header zeroed). */
+  /** Packet after the run as data_out reports it (socket_filter: Ethernet header zeroed; syscall: ctx_out). */
   dataOut: Uint8Array;
+  /** The run was refused (syscall: the program reaches past ctx_in, EINVAL). */
+  errno?: number;
 }
 
 const EEXIST = 17n;
@@ -26,6 +28,7 @@ const ENOENT = 2n;
 const EINVAL = 22n;
 const E2BIG = 7n;
 const EFAULT = 14n;
+const ENOMEM = 12n;
 const neg = (e: bigint) => BigInt.asUintN(64, -e);
 
 /**
@@ -85,27 +88,53 @@ class MapModel {
   }
 }
 
-/** Helper ids the model runs: map lookup/update/delete, bpf_skb_load_bytes, bpf_get_socket_uid. */
-export const TEST_RUN_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 26, 47]);
+/**
+ * bpf_csum_diff: csum_partial over ~from then to, starting from seed (the one's-complement
+ * sum of the native little-endian 32-bit words), folded to 16 bits.
+ */
+export function csumDiff(from: Uint8Array, to: Uint8Array, seed: bigint): bigint {
+  const word = (b: Uint8Array, i: number) =>
+    BigInt((b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0);
+  let sum = seed;
+  for (let i = 0; i < from.length; i += 4) sum += ~word(from, i) & 0xffffffffn;
+  for (let i = 0; i < to.length; i += 4) sum += word(to, i);
+  while (sum > 0xffffffffn) sum = (sum & 0xffffffffn) + (sum >> 32n);
+  // 6.18 folds the 32-bit sum to 16 bits (csum_from32to16) so every arch returns the same.
+  sum = (sum & 0xffffn) + (sum >> 16n);
+  return (sum & 0xffffn) + (sum >> 16n);
+}
+
+/**
+ * Helper ids the model runs: map lookup/update/delete, bpf_tail_call (into the loader's empty
+ * prog_array), bpf_skb_store_bytes/load_bytes/pull_data, bpf_csum_diff, bpf_get_socket_uid.
+ */
+export const TEST_RUN_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 9, 12, 26, 28, 39, 47]);
 export const TEST_RUN_PROG_TYPES: ReadonlySet<string> = new Set([
   'xdp',
   'sched_cls',
   'socket_filter',
   'cgroup_skb',
+  'syscall',
 ]);
 
-/** Whether the model can test-run the program: a modelled type, modelled helpers only, no prog_array. */
+/**
+ * Whether the model can test-run the program: a modelled type and modelled helpers only.
+ * Every map type is modelled now (a prog_array starts empty), so `_maps` no longer decides.
+ */
 export function testRunSupported(
   progType: string,
   insns: readonly Insn[],
-  maps: readonly TestRunMapDef[],
+  _maps: readonly TestRunMapDef[],
 ): boolean {
-  if (!TEST_RUN_PROG_TYPES.has(progType) || maps.some((m) => m.type === 'prog_array')) return false;
-  return insns.every((i) => i.code !== 0x85 || (i.src === 0 && TEST_RUN_HELPERS.has(i.imm)));
+  if (!TEST_RUN_PROG_TYPES.has(progType)) return false;
+  // bpf-to-bpf calls (src 1) run in both engines; helpers must be modelled.
+  return insns.every((i) => i.code !== 0x85 || i.src === 1 || (i.src === 0 && TEST_RUN_HELPERS.has(i.imm)));
 }
 
 const ETH_HLEN = 14;
-const PER_RUN = new Set(['packet', 'xdp_md', '__sk_buff']);
+/** A syscall program's ctx: the user's ctx_in, copied back as ctx_out. */
+const SYSCALL_CTX = 'syscall_ctx';
+const PER_RUN = new Set(['packet', 'xdp_md', '__sk_buff', SYSCALL_CTX]);
 
 /**
  * struct __sk_buff as the test-run skb fills it: plain fields live in a byte array that
@@ -137,6 +166,9 @@ function skb(mem: Memory, len: number, data: bigint, dataEnd: bigint): bigint {
   });
 }
 
+/** A syscall program reached past the ctx_in it was given (max_ctx_offset > ctx_size_in). */
+class CtxBeyondInput extends Error {}
+
 /** Memory for one run: r1 and the packet bytes the run may change. */
 function setup(
   type: string,
@@ -144,6 +176,26 @@ function setup(
   mem: Memory,
   base?: bigint,
 ): { ctx: bigint; pkt: Uint8Array; ldAbs?: Uint8Array } {
+  if (type === 'syscall') {
+    // The verifier allows offsets below U16_MAX; past ctx_in the kernel would not have run.
+    const b = data.slice();
+    const inside = (off: number, size: number) => {
+      if (off + size > b.length) throw new CtxBeyondInput();
+    };
+    const ctx = mem.mapVirtual(SYSCALL_CTX, 0xffff, {
+      load: (off, size) => {
+        inside(off, size);
+        let v = 0n;
+        for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[off + k]!);
+        return v;
+      },
+      store: (off, size, v) => {
+        inside(off, size);
+        for (let k = 0; k < size; k++) b[off + k] = Number((v >> BigInt(8 * k)) & 0xffn);
+      },
+    });
+    return { ctx, pkt: b };
+  }
   if (type === 'socket_filter') {
     // eth_type_trans pulled the Ethernet header: the filter sees the packet from the IPv4
     // header on, only through ld_abs/ld_ind and bpf_skb_load_bytes.
@@ -209,8 +261,37 @@ export class TestRunProgram {
           return ok ? 0n : neg(EFAULT);
         },
       ],
+      // bpf_tail_call: the corpus loader leaves every prog_array empty, so the call falls
+      // through to the next insn (r0..r5 are dead after it for the verifier).
+      [12, () => 0n],
+      [
+        9, // bpf_skb_store_bytes(skb, offset, from, len, flags): into the packet from skb->data on
+        ({ args, mem: m }) => {
+          if (args[4] & ~3n) return neg(EINVAL); // BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH
+          const off = Number(args[1] & 0xffffffffn);
+          const len = Number(args[3] & 0xffffffffn);
+          if (off > 0x7fffffff) return neg(EFAULT);
+          // skb_ensure_writable: pskb_may_pull fails past the packet's end
+          if (off + len > this.data.length) return neg(ENOMEM);
+          this.data.set(m.read(args[2], len), off);
+          return 0n;
+        },
+      ],
+      // bpf_skb_pull_data(skb, len): the test run's skb is linear; pulling past its end fails.
+      [39, ({ args }) => ((args[1] & 0xffffffffn) > BigInt(this.data.length) ? neg(ENOMEM) : 0n)],
       // The test run's skb owns a socket made by sock_init_data without a file: uid 0.
       [47, () => 0n],
+      [
+        28, // bpf_csum_diff(from, from_size, to, to_size, seed)
+        ({ args, mem: m }) => {
+          const fromSize = Number(args[1] & 0xffffffffn);
+          const toSize = Number(args[3] & 0xffffffffn);
+          if ((fromSize | toSize) & 3) return neg(EINVAL);
+          const from = fromSize ? m.read(args[0], fromSize) : new Uint8Array(0);
+          const to = toSize ? m.read(args[2], toSize) : new Uint8Array(0);
+          return csumDiff(from, to, args[4] & 0xffffffffn);
+        },
+      ],
     ]);
     this.ldImm64 = (insns, i) => {
       const x = insns[i]!;
@@ -224,14 +305,23 @@ export class TestRunProgram {
     for (const g of [...this.mem.regions]) if (PER_RUN.has(g.name)) this.mem.unmap(g.base);
     const { ctx, pkt, ldAbs } = setup(this.progType, dataIn, this.mem, this.packetBase);
     this.data = pkt;
-    const res = runProgram(this.insns, {
-      mem: this.mem,
-      args: [ctx],
-      ...(ldAbs ? { packet: ldAbs } : {}),
-      helpers: this.helpers,
-      ldImm64: this.ldImm64,
-      ...(this.engine ? { engine: this.engine } : {}),
-    });
+    let res: ReturnType<typeof runProgram>;
+    try {
+      res = runProgram(this.insns, {
+        mem: this.mem,
+        args: [ctx],
+        ...(ldAbs ? { packet: ldAbs } : {}),
+        helpers: this.helpers,
+        ldImm64: this.ldImm64,
+        ...(this.engine ? { engine: this.engine } : {}),
+      });
+    } catch (e) {
+      // bpf_prog_test_run_syscall refuses a ctx_in shorter than the furthest ctx access the
+      // verifier saw (max_ctx_offset) before running: the model finds it when the access faults.
+      if (e instanceof CtxBeyondInput)
+        return { retval: 0, dataOut: new Uint8Array(0), errno: Number(EINVAL) };
+      throw e;
+    }
     let dataOut = pkt;
     if (this.progType === 'socket_filter' || this.progType === 'cgroup_skb') {
       // data_out starts at the MAC header, which the skb no longer holds: 14 zero bytes.

@@ -20,7 +20,7 @@ const REACHED = {
   reason: 293,
   processed: 223,
   xlated: 224,
-  runs: 117,
+  runs: 165,
   rejectLogs: 212,
 };
 

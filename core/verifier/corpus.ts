@@ -36,7 +36,8 @@ export interface CorpusCase {
     xlated: string | null;
     xlated_calls: { insn: number; kind: string; symbol: string | null }[] | null;
     jited?: string | null;
-    runs?: { retval: number; data_in?: string; data_out?: string }[];
+    /** Test runs: packet programs give data_in/data_out, syscall programs ctx_in/ctx_out. */
+    runs?: { retval: number; data_in?: string; data_out?: string; ctx_in?: string; errno?: number }[];
   };
 }
 
@@ -117,10 +118,7 @@ export function unmodelledCase(c: CorpusCase): {
       xlatedMatch: null,
       jitedMatch: null,
       runsAgree: c.kernel.verdict === 'accept' && c.kernel.runs?.length ? 0 : null,
-      kernelRuns:
-        c.kernel.verdict === 'accept'
-          ? (c.kernel.runs ?? []).filter((r) => r.data_in !== undefined).length
-          : 0,
+      kernelRuns: c.kernel.verdict === 'accept' ? (c.kernel.runs ?? []).filter(hasInput).length : 0,
       runsModelled: c.kernel.verdict === 'accept' && c.kernel.runs?.length ? false : null,
       kernelReason: c.kernel.verdict === 'reject' ? norm(reasonLine(c.kernel.log)) : null,
       modelReason: why,
@@ -252,7 +250,7 @@ export function runCase(
       jitReason = `JIT failed: ${(e as Error).message}`;
     }
   }
-  const kernelRuns = k.verdict === 'accept' ? (k.runs ?? []).filter((r) => r.data_in !== undefined) : [];
+  const kernelRuns = k.verdict === 'accept' ? (k.runs ?? []).filter(hasInput) : [];
   let runsAgree: number | null = kernelRuns.length ? 0 : null;
   if (kernelRuns.length && vr.verdict === 'accept') {
     result.runs = testRunCase(c);
@@ -295,6 +293,10 @@ function buildEnv(c: CorpusCase, env: VerifyEnv): VerifyEnv {
   return as ? { ...env, addressSpace: as } : env;
 }
 
+/** A kernel test run the model can repeat: it records its input (data_in, or a syscall's ctx_in). */
+const hasInput = (r: { data_in?: string; ctx_in?: string }): boolean =>
+  r.data_in !== undefined || r.ctx_in !== undefined;
+
 /** The first difference of each kind for one case (`kmodel corpus check --diff`); empty when it agrees. */
 export function caseDiffs(c: CorpusCase, run: ReturnType<typeof runCase>): string[] {
   const { cmp, vr } = run;
@@ -321,7 +323,7 @@ export function caseDiffs(c: CorpusCase, run: ReturnType<typeof runCase>): strin
   }
   if (cmp.runsAgree !== null && cmp.runsAgree < cmp.kernelRuns) {
     const runs = run.result.runs;
-    const kr = (k.runs ?? []).filter((r) => r.data_in !== undefined);
+    const kr = (k.runs ?? []).filter(hasInput);
     const i = runs ? runs.findIndex((r, j) => r.retval !== kr[j]!.retval || r.retval < 0) : 0;
     out.push(
       runs
@@ -346,16 +348,14 @@ export function testRunCase(c: CorpusCase): { retval: number; data_out?: string 
   const insns = insnsFromHex(c.insns);
   if (!testRunSupported(c.prog_type, insns, maps)) return null;
   const p = new TestRunProgram(c.prog_type, insns, maps);
-  return (c.kernel.runs ?? [])
-    .filter((r) => r.data_in !== undefined)
-    .map((r) => {
-      try {
-        const x = p.run(bytesFromHex(r.data_in!));
-        return { retval: x.retval, data_out: bytesToHex(x.dataOut) };
-      } catch {
-        return { retval: -1 };
-      }
-    });
+  return (c.kernel.runs ?? []).filter(hasInput).map((r) => {
+    try {
+      const x = p.run(bytesFromHex(r.data_in ?? r.ctx_in!));
+      return { retval: x.retval, data_out: bytesToHex(x.dataOut) };
+    } catch {
+      return { retval: -1 };
+    }
+  });
 }
 
 export interface Fidelity {
