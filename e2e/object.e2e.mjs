@@ -80,6 +80,40 @@ export const tests = {
     );
   },
 
+  async "an object's program in the Verifier view: its C lines before the insns of the log"({
+    page,
+    url,
+    root,
+  }) {
+    const source = readFileSync(join(root, 'test/fixtures/objects/src/tc_bug_null.bpf.c'), 'utf8').split(
+      '\n',
+    );
+    await page.goto(`${url}#program`);
+    await page.setInputFiles(
+      '[data-testid=object-input]',
+      join(root, 'test/fixtures/objects/build/tc_bug_null.bpf.o'),
+    );
+    await page.waitForSelector('[data-testid=source-line]', { timeout: 60_000 });
+    await page.click('[data-testid=to-verifier]');
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('pre.log')].some((p) => p.textContent.includes(' @ ')),
+      undefined,
+      {
+        timeout: 60_000,
+      },
+    );
+    const log = (await page.$$eval('pre.log', (ps) => ps.map((p) => p.textContent))).find((t) =>
+      t.includes(' @ '),
+    );
+    const lines = log.split('\n');
+    const at = lines.indexOf('8: (79) r1 = *(u64 *)(r0 +0)');
+    assert(at > 0, 'the rejected insn is in the log');
+    assert(
+      lines[at - 1] === `; ${source[16].trimStart()} @ ./src/tc_bug_null.bpf.c:17`,
+      `C line before the rejected insn: ${lines[at - 1]}`,
+    );
+  },
+
   async 'a dropped .bpf.o opens in the Program view'({ page, url, root }) {
     await page.goto(`${url}#models`);
     await page.waitForSelector('[data-testid=model-list]', { timeout: 60_000 });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { bytesToBase64, deliverObject, isObjectFileName, onObject } from './object-file';
+import {
+  bytesToBase64,
+  deliverObject,
+  isObjectFileName,
+  objectProgramArg,
+  onObject,
+  setCurrentObject,
+} from './object-file';
 
 describe('object files for the Program view', () => {
   it('encodes bytes as base64 across chunk boundaries', () => {
@@ -19,5 +26,14 @@ describe('object files for the Program view', () => {
 
   it('knows an object file by its name', () => {
     expect(['a.bpf.o', 'B.O', 'a.yaml', 'a.oo'].map(isObjectFileName)).toEqual([true, true, false, false]);
+  });
+
+  it("names a program of the object on screen by the route's object/<program>", () => {
+    expect(objectProgramArg('object/p1')).toBeNull();
+    setCurrentObject({ name: 'a.bpf.o', base64: 'AAAA' });
+    expect(objectProgramArg('object/p1')).toEqual({ base64: 'AAAA', program: 'p1' });
+    expect(objectProgramArg('hand-0002')).toBeNull();
+    setCurrentObject(null);
+    expect(objectProgramArg('object/p1')).toBeNull();
   });
 });

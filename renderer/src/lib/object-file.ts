@@ -42,3 +42,16 @@ export function onObject(l: Listener): () => void {
     if (listener === l) listener = null;
   };
 }
+
+let current: ObjectFile | null = null;
+
+/** The object on screen in the Program view: the Verifier view loads its programs by name. */
+export function setCurrentObject(f: ObjectFile | null): void {
+  current = f;
+}
+
+/** `object/<program>` (the Verifier view's route argument) → the current object's program. */
+export function objectProgramArg(arg: string | null): { base64: string; program: string } | null {
+  const m = arg ? /^object\/(\w+)$/.exec(arg) : null;
+  return m && current ? { base64: current.base64, program: m[1]! } : null;
+}
