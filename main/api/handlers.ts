@@ -18,7 +18,7 @@ import { modelDiffView } from './model-diff';
 import { ModelDocuments } from './model-documents';
 import { memberJitView, memberVerifyView, runMemberProgram } from './model-program';
 import { ModelStore } from './models';
-import { objectVerifyView, objectView } from './object-view';
+import { objectJitView, objectVerifyView, objectView } from './object-view';
 import { ApiError, parseParams } from './schema';
 import { buildSubsystemGraph } from './subsystem-graph';
 import type {
@@ -371,8 +371,22 @@ export class ApiHandlers implements Handlers {
     return c;
   }
 
-  jit({ id, model, syntax }: JitParams): JitView {
+  jit({ id, model, object, syntax }: JitParams): JitView {
     if (model) return memberJitView(this.memberRun(model), syntax);
+    if (object) {
+      try {
+        return objectJitView(
+          object.program,
+          new Uint8Array(Buffer.from(object.base64, 'base64')),
+          this.reg(),
+          syntax,
+        );
+      } catch (e) {
+        if (e instanceof Error && e.name === 'ObjectError')
+          throw new ApiError('bad-request', `jit: ${e.message}`);
+        throw e;
+      }
+    }
     const c = this.corpusCase('jit', id!);
     const v = jitView(c as unknown as Parameters<typeof jitView>[0], syntax);
     const fields = v.jitted ? corpusCaseFields(c as unknown as VerifierCorpusCase, this.reg()) : [];

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inProcessBackend } from './backend';
 import { findPackageRoot } from './handlers';
-import type { ApiEnvelope, ObjectView, VerifyView } from './types';
+import type { ApiEnvelope, JitView, ObjectView, VerifyView } from './types';
 
 const root = findPackageRoot(__dirname);
 const api = inProcessBackend(root);
@@ -74,6 +74,27 @@ describe('openObject', () => {
     expect(missing).toMatchObject({
       ok: false,
       error: { message: expect.stringMatching(/^verify: object program 'nope': not in the object/) },
+    });
+  });
+
+  it("JITs an object's program: listing with its C lines, xlated, x86 tied to xlated insns", async () => {
+    const base64 = objectFile('build/cc_rate.bpf.o').toString('base64');
+    const env = (await api.call('jit', {
+      object: { base64, program: 'rate_ssthresh' },
+    })) as ApiEnvelope<JitView>;
+    if (!env.ok) throw new Error(env.error.message);
+    const v = env.result;
+    expect(v.jitted).toBe(true);
+    expect(v.bpf.some((l) => /^\(85\) call tcp_reno_ssthresh#\d+$/.test(l.text))).toBe(true);
+    expect(v.source!.map((s) => s.line)).toEqual([25, 27, 25]);
+    expect(v.x86.length).toBeGreaterThan(0);
+    expect(v.x86.some((l) => l.insn !== null && l.insn < v.xlated.length)).toBe(true);
+    const rejected = (await api.call('jit', {
+      object: { base64: objectFile('build/tc_bug_null.bpf.o').toString('base64'), program: 'tc_bug_null' },
+    })) as ApiEnvelope<JitView>;
+    expect(rejected).toMatchObject({
+      ok: true,
+      result: { jitted: false, reason: expect.stringMatching(/R0 invalid mem access/) },
     });
   });
 });

@@ -2,15 +2,21 @@
 // program as BPF_PROG_LOAD gets it, with its line_info as C source lines.
 import type { Btf } from '../../core/btf/btf';
 import type { BtfRegistry } from '../../core/btf/registry';
+import { insnStarts } from '../../core/isa/cfg';
+import { formatInsn } from '../../core/isa/disasm';
 import { bytesToHex, encodeInsns } from '../../core/isa/encoding';
+import { bpfProgLoad } from '../../core/kernel/prog-load';
 import { kernelVersionOf } from '../../core/object/externs';
 import { disasmLoadedProgram, loadBpfObject } from '../../core/object/index';
 import { logWithLineInfo } from '../../core/object/log-linfo';
-import type { BpfObject } from '../../core/object/types';
+import type { BpfObject, LoadedProgram } from '../../core/object/types';
 import type { MapDef } from '../../core/verifier/index';
+import type { X86Syntax } from '../host/x86-listing';
+import { x86ViewLines } from './jit-view';
 import { ApiError } from './schema';
 import type {
   DisasmResult,
+  JitView,
   ObjectProgramView,
   ObjectView,
   ProgType,
@@ -27,6 +33,12 @@ const REFERENCE_RELEASE = '6.18.44';
  * `bytes` opened against `target`; `disasm` lays out a program's hex as the
  * Program view's listing and graph. Throws ObjectError for a bad object.
  */
+/** line_info as source lines; line 0 is code the compiler made up, with no source line. */
+const sourceLines = (info: LoadedProgram['lineInfo']): SourceLine[] =>
+  info
+    .filter((l) => l.lineNum > 0)
+    .map((l) => ({ idx: l.insnOff, file: l.fileName, line: l.lineNum, col: l.lineCol, text: l.line }));
+
 const openObject = (bytes: Uint8Array, target: Btf): BpfObject =>
   loadBpfObject(bytes, { target, kconfig: { kernelVersion: kernelVersionOf(REFERENCE_RELEASE) } });
 
@@ -74,16 +86,11 @@ export function objectView(
 const VERIFY_PROG_TYPES: readonly string[] = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
 const VERIFY_MAP_TYPES: readonly string[] = ['array', 'hash', 'prog_array'];
 
-/** The Verifier view of one program of an object: as loaded, its C lines in the log. */
-export function objectVerifyView(
-  name: string,
-  bytes: Uint8Array,
-  p: VerifyParams,
-  btf: BtfRegistry,
-): VerifyView {
+/** An object's program as the verifier takes it; ApiError when kmodel does not model its type or maps. */
+function verifiable(method: string, name: string, bytes: Uint8Array, btf: BtfRegistry) {
   const obj = openObject(bytes, btf.vmlinux.btf);
   const prog = obj.loaded.find((x) => x.name === name);
-  const bad = (why: string) => new ApiError('bad-request', `verify: object program '${name}': ${why}`);
+  const bad = (why: string) => new ApiError('bad-request', `${method}: object program '${name}': ${why}`);
   if (!prog) throw bad(`not in the object (programs: ${obj.loaded.map((x) => x.name).join(', ')})`);
   if (!prog.progType || !VERIFY_PROG_TYPES.includes(prog.progType))
     throw bad(`program type ${prog.progType ?? 'unknown'} is not modelled here`);
@@ -96,10 +103,21 @@ export function objectVerifyView(
       maxEntries: m.maxEntries,
     };
   });
+  return { prog, progType: prog.progType as ProgType, maps };
+}
+
+/** The Verifier view of one program of an object: as loaded, its C lines in the log. */
+export function objectVerifyView(
+  name: string,
+  bytes: Uint8Array,
+  p: VerifyParams,
+  btf: BtfRegistry,
+): VerifyView {
+  const { prog, progType, maps } = verifiable('verify', name, bytes, btf);
   const v = verifyView(
     {
       hex: bytesToHex(encodeInsns(prog.insns, 'le')),
-      progType: prog.progType as ProgType,
+      progType,
       attach: prog.attach ? { struct: prog.attach.struct, member: prog.attach.member } : null,
       ...(p.logLevel ? { logLevel: p.logLevel } : {}),
     },
@@ -108,4 +126,55 @@ export function objectVerifyView(
     maps,
   );
   return { ...v, model: { ...v.model, log: logWithLineInfo(v.model.log, prog.lineInfo) } };
+}
+
+/** The JIT view of one program of an object: kmodel verifies it (fixups) and JITs the result. */
+export function objectJitView(
+  name: string,
+  bytes: Uint8Array,
+  btf: BtfRegistry,
+  syntax?: X86Syntax,
+): JitView {
+  const { prog, progType, maps } = verifiable('jit', name, bytes, btf);
+  const source = sourceLines(prog.lineInfo);
+  // Maps and kfuncs by name, as the Program view lists them.
+  const bpf = disasmLoadedProgram(prog, btf.vmlinux.btf).flatMap((line) => {
+    const m = /^(\d+): (.*)$/.exec(line);
+    return m ? [{ idx: Number(m[1]), text: m[2]! }] : [];
+  });
+  const load = bpfProgLoad(
+    {
+      insns: prog.insns,
+      progType,
+      attach: prog.attach ? { struct: prog.attach.struct, member: prog.attach.member } : null,
+      ...(maps.length ? { maps } : {}),
+    },
+    { btf },
+  );
+  const vr = load.verifier;
+  const base = { id: `object/${name}`, bpf, source };
+  if (vr.verdict !== 'accept' || !vr.xlated)
+    return {
+      ...base,
+      xlated: [],
+      x86: [],
+      jitted: false,
+      reason: `kmodel's verifier rejected it: ${vr.error}`,
+    };
+  const calls = new Map(vr.xlatedCalls.map((c) => [c.insn, c.symbol]));
+  const xlated = insnStarts(vr.xlated).map((i) => ({
+    idx: i,
+    text: formatInsn(vr.xlated!, i, { callName: (_x, k) => calls.get(k) ?? undefined }),
+  }));
+  if (!load.jit)
+    return { ...base, xlated, x86: [], jitted: false, reason: load.jitError ?? 'the JIT did not run' };
+  const r = load.jit.result;
+  return {
+    ...base,
+    xlated,
+    x86: x86ViewLines(r, vr.xlated.length, syntax),
+    jitted: true,
+    size: r.size,
+    passes: r.passes,
+  };
 }

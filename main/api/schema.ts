@@ -59,10 +59,17 @@ export const schemas = {
     .object({
       id: corpusId.optional(),
       model: modelProgram.optional(),
+      object: z
+        .object({ base64: objectBase64, program: z.string().regex(/^\w+$/, 'a program name').max(128) })
+        .strict()
+        .optional(),
       syntax: z.enum(['intel', 'gas']).optional(),
     })
     .strict()
-    .refine((p) => (p.id === undefined) !== (p.model === undefined), 'give either id or model'),
+    .refine(
+      (p) => [p.id, p.model, p.object].filter((x) => x !== undefined).length === 1,
+      'give either id, model or object',
+    ),
   verify: z
     .object({
       id: corpusId.optional(),

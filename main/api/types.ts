@@ -209,6 +209,8 @@ export interface JitParams {
   id?: string;
   /** Or a model's member program (give id or model). */
   model?: ModelProgramParams;
+  /** Or a program of a BPF object (base64 bytes), verified and JITed by kmodel. */
+  object?: { base64: string; program: string };
   syntax?: 'intel' | 'gas';
 }
 
@@ -244,6 +246,8 @@ export interface JitView {
   program?: ModelProgramInfo;
   /** The program as loaded. */
   bpf: PlainLine[];
+  /** An object's program: its C source lines (line_info) in `bpf`. */
+  source?: SourceLine[];
   /** The kernel's xlated (patched) program. */
   xlated: PlainLine[];
   /** kmodel's x86-64 JIT of `xlated`. */
