@@ -38,6 +38,45 @@ export function provenanceLines(p: CompareResult['provenance']): string[] {
   ];
 }
 
+type Capabilities = ModelSummary['capabilities'][number];
+
+const generated = (c: Capabilities): string =>
+  [c.prologue ? 'prologue' : '', c.epilogue ? 'epilogue' : ''].filter(Boolean).join(', ');
+
+const kfuncNames = (c: Capabilities): string =>
+  c.kfuncs.map((k) => `${k.name}${k.sleepableOnly ? ' (sleepable only)' : ''}`).join(', ') || 'none';
+
+/** The capability sheet as Markdown: a table of counts (≤ 100 columns), the names per member below it. */
+function capabilitiesMarkdown(caps: Capabilities[]): string[] {
+  const table = mdTable(
+    ['member', 'attach', 'sleepable', 'returns', 'kfuncs', 'helpers', 'writes', 'generated'],
+    caps.map((c) => [
+      `\`${c.member}\``,
+      c.supported ? 'yes' : 'no',
+      c.sleepable,
+      `\`${c.returns}\``,
+      String(c.kfuncs.length),
+      String(c.helpers.length),
+      String(c.writable.length),
+      generated(c),
+    ]),
+  );
+  const lists = caps.map((c) => {
+    const args = c.args
+      .map((a) =>
+        [a.type.endsWith('*') ? `${a.type}${a.name}` : `${a.type} ${a.name}`, ...a.annotations].join(' '),
+      )
+      .join(', ');
+    return [
+      `- \`${c.member}(${args})\``,
+      `  - kfuncs: ${kfuncNames(c)}`,
+      `  - writes: ${c.writable.join(', ') || 'none'}`,
+    ].join('\n');
+  });
+  const helpers = caps[0]?.helpers ?? [];
+  return [table, lists.join('\n'), `Helpers (get_func_proto, every member): ${helpers.join(', ') || 'none'}`];
+}
+
 const reviewLine = (n: ModelSummary['review'][number]): string =>
   `[${n.status}] ${n.on}${n.by ? ` (${n.by})` : ''}: ${n.note}`;
 
@@ -83,6 +122,10 @@ export function reportMarkdown(d: ReportData, graph: { href: string }): string {
       ),
     );
   }
+  if (s.capabilities.length) {
+    parts.push('## Capabilities');
+    parts.push(...capabilitiesMarkdown(s.capabilities));
+  }
   parts.push('## Call designs for generated code');
   if (d.compareError) parts.push(`_Comparison unavailable: ${d.compareError}_`);
   else if (d.compare) parts.push(d.compare.markdown.trimEnd());
@@ -112,6 +155,16 @@ export function reportText(d: ReportData): string {
     `${s.title}\n${'='.repeat(Math.min(72, s.title.length))}`,
     `model ${d.name}: subsystem ${s.subsystem}, struct ${s.structOps}, kernel ${s.kernel}, ${s.module ? `module ${s.module}` : 'built into vmlinux'}`,
   ];
+  if (s.capabilities.length)
+    parts.push(
+      `Capabilities\n${s.capabilities
+        .map(
+          (c) =>
+            `  ${c.member}: attach ${c.supported ? 'yes' : 'no'}, sleepable ${c.sleepable}, ` +
+            `${c.kfuncs.length} kfuncs, writes ${c.writable.length} fields${generated(c) ? `, ${generated(c)}` : ''}`,
+        )
+        .join('\n')}`,
+    );
   if (d.compareError) parts.push(`Comparison unavailable: ${d.compareError}`);
   else if (d.compare) parts.push(d.compare.text.trimEnd());
   parts.push(
