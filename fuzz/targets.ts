@@ -106,7 +106,11 @@ function everyKindBtf(): Uint8Array {
 /** Parses, then walks what a parsed BTF offers; each walker may refuse with a BtfError on its own. */
 function walkBtf(bytes: Uint8Array): string {
   const btf = parseBtf(bytes);
-  const own = (f: () => unknown) => refusedBy(() => (f(), 'ok'), BtfError);
+  const own = (f: () => unknown) =>
+    refusedBy(() => {
+      f();
+      return 'ok';
+    }, BtfError);
   own(() => dumpBtfRaw(btf));
   const c = own(() => dumpBtfC(btf, { header: false }));
   for (let id = 1; id < Math.min(btf.typeCount, 256); id++) {

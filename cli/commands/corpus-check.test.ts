@@ -33,7 +33,16 @@ describe('kmodel corpus check', () => {
     await expect(check([empty])).rejects.toThrow(new CliError(`${empty}: no cases`));
     const nul = file('null.jsonl', `${firstCase}\nnull\n`);
     await expect(check([nul])).rejects.toThrow(new CliError(`${nul}:2: a case is a JSON object`));
-    const noKernel = file('nokernel.jsonl', '{"id":"x","prog_type":"xdp","insns":"9500000000000000"}\n');
+    // No maps list (found by npm run fuzz: caseToLoadAttr's maps.map was a TypeError).
+    const noMaps = file(
+      'nomaps.jsonl',
+      '{"id":"x","prog_type":"xdp","insns":"95","kernel":{"verdict":"accept"}}\n',
+    );
+    await expect(check([noMaps])).rejects.toThrow(`${noMaps}:1: case x: 'maps' is not a list of maps`);
+    const noKernel = file(
+      'nokernel.jsonl',
+      '{"id":"x","prog_type":"xdp","insns":"9500000000000000","maps":[]}\n',
+    );
     await expect(check([noKernel])).rejects.toThrow(`${noKernel}:1: case x: 'kernel' is not an object`);
     const badHex = file(
       'badhex.jsonl',

@@ -26,7 +26,14 @@ export function corpusCaseShapeError(x: unknown): string | undefined {
   const c = x as Record<string, unknown>;
   for (const k of ['id', 'prog_type', 'insns'] as const)
     if (typeof c[k] !== 'string') return `case field '${k}' is not a string`;
-  if (c.maps !== undefined && !Array.isArray(c.maps)) return `case ${c.id}: 'maps' is not a list`;
+  if (!Array.isArray(c.maps) || c.maps.some((m) => typeof m !== 'object' || m === null))
+    return `case ${c.id}: 'maps' is not a list of maps`;
+  if (
+    c.attach !== null &&
+    c.attach !== undefined &&
+    (typeof c.attach !== 'object' || Array.isArray(c.attach))
+  )
+    return `case ${c.id}: 'attach' is not an object or null`;
   const k = c.kernel as Record<string, unknown> | null | undefined;
   if (typeof k !== 'object' || k === null || Array.isArray(k))
     return `case ${c.id}: 'kernel' is not an object`;

@@ -68,6 +68,9 @@ describe('validate', () => {
       'jump into the middle of ldimm64 insn 1',
     );
     expect(checkProgram([insn(0x85, 0, 1, 0, 9), exit])[0]!.reason).toBe('call to invalid destination');
+    // A BPF_PSEUDO_FUNC ld_imm64 pointing before the program (found by npm run fuzz: was a TypeError).
+    const ldFunc = [insn(0x18, 2, 4, 0, -5), insn(0, 0, 0, 0, 0), exit];
+    expect(checkProgram(ldFunc, { kernel: true })[0]!.reason).toBe('call to invalid destination');
     expect(checkProgram([insn(0xb7, 11, 0, 0, 0), exit])[0]!.reason).toBe('R11 is invalid');
   });
 

@@ -460,11 +460,18 @@ function checkSubprogs(insns: readonly Insn[], errors: IsaError[]): void {
   const starts = new Set<number>([0]);
   for (let i = 0; i < n; i++) {
     const x = insns[i]!;
-    if (x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL) starts.add(i + x.imm + 1);
-    if (x.code === (BPF_LD | BPF_IMM | BPF_DW)) {
-      if (x.src === BPF_PSEUDO_FUNC) starts.add(i + x.imm + 1);
-      i++;
+    const pseudoCall = x.code === (BPF_JMP | BPF_CALL) && x.src === BPF_PSEUDO_CALL;
+    const pseudoFunc = x.code === (BPF_LD | BPF_IMM | BPF_DW) && x.src === BPF_PSEUDO_FUNC;
+    if (pseudoCall || pseudoFunc) {
+      const t = i + x.imm + 1;
+      // add_subprog refuses a target outside the program (a BPF_PSEUDO_FUNC one is not range-checked before).
+      if (t < 0 || t >= n) {
+        errors.push(new IsaError(i, 'call to invalid destination', 'jump-range'));
+        return;
+      }
+      starts.add(t);
     }
+    if (x.code === (BPF_LD | BPF_IMM | BPF_DW)) i++;
   }
   const sorted = [...starts].sort((a, b) => a - b);
   for (let k = 0; k < sorted.length; k++) {

@@ -52,6 +52,25 @@ describe('readInputFile', () => {
       );
     },
   );
+
+  it('reads a file exactly at its limit', () => {
+    const p = join(dir, 'at-limit.yaml');
+    writeFileSync(p, '');
+    truncateSync(p, INPUT_LIMITS.model);
+    expect(readInputFile(p, 'model').length).toBe(INPUT_LIMITS.model);
+  });
+
+  it('stops reading a pipe at the limit', async () => {
+    const fifo = join(dir, 'pipe');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const writer = spawn('sh', ['-c', `head -c ${INPUT_LIMITS.model + 4096} /dev/zero > ${fifo}`]);
+    const done = new Promise((r) => writer.on('exit', r));
+    expect(errorOf(() => readInputFile(fifo, 'model')).reason).toBe(
+      'larger than the 8 MiB limit for model files',
+    );
+    writer.kill();
+    await done;
+  });
 });
 
 describe('readInputText', () => {
