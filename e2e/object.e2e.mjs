@@ -114,6 +114,33 @@ export const tests = {
     );
   },
 
+  async "an object's program in the JIT view: C lines above the loaded insns, x86 drawn"({
+    page,
+    url,
+    root,
+  }) {
+    const source = readFileSync(join(root, SOURCE), 'utf8').split('\n');
+    await page.goto(`${url}#program`);
+    await page.setInputFiles('[data-testid=object-input]', join(root, OBJECT));
+    await page.waitForSelector('[data-testid=source-line]', { timeout: 60_000 });
+    await page.click('[data-testid=to-jit]');
+    await page.waitForSelector('[data-testid=jit-source-line]', { timeout: 60_000 });
+    const rows = await page.$$eval('[data-testid=jit-bpf] li', (lis) =>
+      lis.map((li) => ({
+        src: li.classList.contains('src'),
+        text: li.textContent.replace(/\s+/g, ' ').trim(),
+      })),
+    );
+    const src = rows.filter((r) => r.src);
+    assert(src.length >= 2, `only ${src.length} C lines`);
+    for (const r of src) {
+      const m = /^; (.*) cc_rate\.bpf\.c:(\d+)$/.exec(r.text);
+      assert(m && m[1] === source[Number(m[2]) - 1].trim().replace(/\s+/g, ' '), `C row '${r.text}'`);
+    }
+    assert(!rows[rows.length - 1].src, 'the listing ends with an insn');
+    assert((await page.locator('[data-testid=jit-x86] li').count()) > 5, 'x86 drawn');
+  },
+
   async 'a dropped .bpf.o opens in the Program view'({ page, url, root }) {
     await page.goto(`${url}#models`);
     await page.waitForSelector('[data-testid=model-list]', { timeout: 60_000 });

@@ -1,3 +1,5 @@
+import type { SourceLine } from '../../../main/api/types';
+
 // A BPF ELF object (clang `*.bpf.o`) handed to the Program view from wherever it
 // came in (File ▸ Open, a drop, the view's file input). The view may not be
 // mounted yet when it arrives, so the last one waits for it.
@@ -54,4 +56,16 @@ export function setCurrentObject(f: ObjectFile | null): void {
 export function objectProgramArg(arg: string | null): { base64: string; program: string } | null {
   const m = arg ? /^object\/(\w+)$/.exec(arg) : null;
   return m && current ? { base64: current.base64, program: m[1]! } : null;
+}
+
+/** The C line to show above each insn: where a record starts a different source line than the last one. */
+export function sourceRows(source: readonly SourceLine[]): Map<number, SourceLine> {
+  const at = new Map<number, SourceLine>();
+  let last = '';
+  for (const s of [...source].sort((a, b) => a.idx - b.idx)) {
+    const key = `${s.file}:${s.line}`;
+    if (key !== last) at.set(s.idx, s);
+    last = key;
+  }
+  return at;
 }
