@@ -68,7 +68,7 @@ export const schemas = {
     .strict()
     .refine(
       (p) => [p.id, p.model, p.object].filter((x) => x !== undefined).length === 1,
-      'give either id, model or object',
+      'give either id or model, or object',
     ),
   verify: z
     .object({
