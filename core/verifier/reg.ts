@@ -219,47 +219,66 @@ export function updateRegBounds(r: RegState): void {
   updateReg64Bounds(r);
 }
 
+// Each 32-bit view is computed once (a bigint conversion allocates); the same upper 32
+// bits is tested as 0 <= a ^ b < 2^32, one bigint instead of two shifts.
+const sameUpper32 = (a: bigint, b: bigint): boolean => {
+  const x = a ^ b;
+  return x >= 0n && x < U32_END;
+};
+
 function deduce32(r: RegState): void {
-  if (r.umin >> 32n === r.umax >> 32n) {
+  if (sameUpper32(r.umin, r.umax)) {
     r.u32min = max(r.u32min, u32(r.umin));
     r.u32max = min(r.u32max, u32(r.umax));
-    if (s32(r.umin) <= s32(r.umax)) {
-      r.s32min = max(r.s32min, s32(r.umin));
-      r.s32max = min(r.s32max, s32(r.umax));
+    const lo = s32(r.umin);
+    const hi = s32(r.umax);
+    if (lo <= hi) {
+      r.s32min = max(r.s32min, lo);
+      r.s32max = min(r.s32max, hi);
     }
   }
-  if (r.smin >> 32n === r.smax >> 32n) {
+  if (sameUpper32(r.smin, r.smax)) {
     r.u32min = max(r.u32min, u32(r.smin));
     r.u32max = min(r.u32max, u32(r.smax));
-    if (s32(r.smin) <= s32(r.smax)) {
-      r.s32min = max(r.s32min, s32(r.smin));
-      r.s32max = min(r.s32max, s32(r.smax));
+    const lo = s32(r.smin);
+    const hi = s32(r.smax);
+    if (lo <= hi) {
+      r.s32min = max(r.s32min, lo);
+      r.s32max = min(r.s32max, hi);
     }
   }
-  if (s32(r.u32min) <= s32(r.u32max)) {
-    r.s32min = max(r.s32min, s32(r.u32min));
-    r.s32max = min(r.s32max, s32(r.u32max));
+  const slo = s32(r.u32min);
+  const shi = s32(r.u32max);
+  if (slo <= shi) {
+    r.s32min = max(r.s32min, slo);
+    r.s32max = min(r.s32max, shi);
   }
-  if (u32(r.s32min) <= u32(r.s32max)) {
-    r.u32min = max(u32(r.s32min), r.u32min);
-    r.u32max = min(u32(r.s32max), r.u32max);
+  const ulo = u32(r.s32min);
+  const uhi = u32(r.s32max);
+  if (ulo <= uhi) {
+    r.u32min = max(ulo, r.u32min);
+    r.u32max = min(uhi, r.u32max);
   }
 }
 
 function deduce64(r: RegState): void {
-  if (s64(r.umin) <= s64(r.umax)) {
-    r.smin = max(r.smin, s64(r.umin));
-    r.smax = min(r.smax, s64(r.umax));
+  const slo = s64(r.umin);
+  const shi = s64(r.umax);
+  if (slo <= shi) {
+    r.smin = max(r.smin, slo);
+    r.smax = min(r.smax, shi);
   }
-  if (u64(r.smin) <= u64(r.smax)) {
-    r.umin = max(u64(r.smin), r.umin);
-    r.umax = min(u64(r.smax), r.umax);
-  } else if (r.umax < u64(r.smin)) {
+  const ulo = u64(r.smin);
+  const uhi = u64(r.smax);
+  if (ulo <= uhi) {
+    r.umin = max(ulo, r.umin);
+    r.umax = min(uhi, r.umax);
+  } else if (r.umax < ulo) {
     r.smin = s64(r.umin);
-    r.umax = min(r.umax, u64(r.smax));
-  } else if (u64(r.smax) < r.umin) {
+    r.umax = min(r.umax, uhi);
+  } else if (uhi < r.umin) {
     r.smax = s64(r.umax);
-    r.umin = max(r.umin, u64(r.smin));
+    r.umin = max(r.umin, ulo);
   }
 }
 
