@@ -398,8 +398,9 @@ export function checkStackRange(
     growStack(state, spi);
     const st = state.stack[spi]!;
     const j = slot % BPF_REG_SIZE;
-    v.scratch.slots.add(spi);
     if (t === 'write') {
+      // the helper's write is checked as stack writes (check_mem_access): those print; reads do not
+      v.scratch.slots.add(spi);
       // raw mode: the helper initializes the memory
       if (st.slotType[7] === STACK_SPILL) {
         for (let k = 0; k < 8; k++) st.slotType[k] = STACK_MISC;
