@@ -23,6 +23,7 @@ import type { BtfRegistry } from '../../core/btf/registry';
 import { type CheckResult, checkModel } from '../../core/model/check';
 import { summarizeModel } from '../../core/model/summary';
 import type { FileAccess } from '../host/documents';
+import { objectReaderBeside } from '../host/model-objects';
 import { makeProvenance, referenceBtfSha256 } from '../host/provenance';
 import { pushRecent, readRecent, writeRecent } from '../host/recent';
 import { findPackageRoot } from './handlers';
@@ -112,7 +113,10 @@ export class ModelStore {
     const stamp = `${st.mtimeMs}:${st.size}`;
     const hit = this.checked.get(at.path);
     if (hit && hit.stamp === stamp) return { at, result: hit.result };
-    const result = checkModel(at.file, readFileSync(at.path, 'utf8'), { btf: this.btf() });
+    const result = checkModel(at.file, readFileSync(at.path, 'utf8'), {
+      btf: this.btf(),
+      readObject: objectReaderBeside(at.path),
+    });
     this.checked.set(at.path, { stamp, result });
     return { at, result };
   }
