@@ -81,32 +81,40 @@ export function regTypeStr(r: RegState, p: PrintCtx): string {
 /** A 32-bit signed bound as print_scalar_ranges keeps it: sign-extended when decimal, else as u32. */
 const s32Shown = (v: bigint): bigint => (isSnumDecimal(v) ? v : BigInt.asUintN(32, v));
 
+// The eight bounds in print order; the signed ones are those whose name starts with 's'.
+const RANGE_NAMES = ['smin', 'smax', 'umin', 'umax', 'smin32', 'smax32', 'umin32', 'umax32'];
+const isSignedRange = (i: number): boolean => (i & 2) === 0;
+
+// Printed for every scratched scalar at level 1 and above: plain locals and a bit set of the
+// bounds already printed rather than an object per bound.
 function scalarRanges(r: RegState, parts: string[]): void {
-  const m = [
-    { name: 'smin', val: r.smin, omit: r.smin === S64_MIN },
-    { name: 'smax', val: r.smax, omit: r.smax === S64_MAX },
-    { name: 'umin', val: r.umin, omit: r.umin === 0n },
-    { name: 'umax', val: r.umax, omit: r.umax === U64 },
-    { name: 'smin32', val: s32Shown(r.s32min), omit: r.s32min === S32_MIN },
-    { name: 'smax32', val: s32Shown(r.s32max), omit: r.s32max === S32_MAX },
-    { name: 'umin32', val: r.u32min, omit: r.u32min === 0n },
-    { name: 'umax32', val: r.u32max, omit: r.u32max === U32 },
-  ];
-  for (let i = 0; i < m.length; i++) {
-    const m1 = m[i]!;
-    if (m1.omit) continue;
-    const neg1 = m1.name[0] === 's' && m1.val < 0n;
-    let s = `${m1.name}=`;
-    for (let j = i + 2; j < m.length; j += 2) {
-      const m2 = m[j]!;
-      if (m2.omit) continue;
-      const neg2 = m2.name[0] === 's' && m2.val < 0n;
-      if (neg1 === neg2 && BigInt.asUintN(64, m1.val) === BigInt.asUintN(64, m2.val)) {
-        s += `${m2.name}=`;
-        m2.omit = true;
+  const vals = [r.smin, r.smax, r.umin, r.umax, s32Shown(r.s32min), s32Shown(r.s32max), r.u32min, r.u32max];
+  let omit =
+    (r.smin === S64_MIN ? 1 : 0) |
+    (r.smax === S64_MAX ? 2 : 0) |
+    (r.umin === 0n ? 4 : 0) |
+    (r.umax === U64 ? 8 : 0) |
+    (r.s32min === S32_MIN ? 16 : 0) |
+    (r.s32max === S32_MAX ? 32 : 0) |
+    (r.u32min === 0n ? 64 : 0) |
+    (r.u32max === U32 ? 128 : 0);
+  for (let i = 0; i < 8; i++) {
+    if (omit & (1 << i)) continue;
+    const v = vals[i]!;
+    const signed = isSignedRange(i);
+    const neg1 = signed && v < 0n;
+    const bits1 = BigInt.asUintN(64, v);
+    let s = `${RANGE_NAMES[i]}=`;
+    for (let j = i + 2; j < 8; j += 2) {
+      if (omit & (1 << j)) continue;
+      const v2 = vals[j]!;
+      const neg2 = isSignedRange(j) && v2 < 0n;
+      if (neg1 === neg2 && bits1 === BigInt.asUintN(64, v2)) {
+        s += `${RANGE_NAMES[j]}=`;
+        omit |= 1 << j;
       }
     }
-    s += m1.name[0] === 's' ? snum(m1.val) : unum(m1.val);
+    s += signed ? snum(v) : unum(v);
     parts.push(s);
   }
 }
