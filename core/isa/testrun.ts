@@ -134,14 +134,28 @@ export function testRunSupported(
 const ETH_HLEN = 14;
 /** A syscall program's ctx: the user's ctx_in, copied back as ctx_out. */
 const SYSCALL_CTX = 'syscall_ctx';
-const PER_RUN = new Set(['packet', 'xdp_md', '__sk_buff', SYSCALL_CTX]);
+const PER_RUN = new Set(['packet', 'xdp_md', '__sk_buff', 'bpf_sock', SYSCALL_CTX]);
 
 /**
  * struct __sk_buff as the test-run skb fills it: plain fields live in a byte array that
  * writes (mark, priority, cb[], tc_classid…) update; data, data_end and data_meta read as
  * packet pointers.
  */
-function skb(mem: Memory, len: number, data: bigint, dataEnd: bigint): bigint {
+/**
+ * The socket bpf_prog_test_run_skb gives an IPv4 packet's skb, as struct bpf_sock reads it:
+ * family AF_INET, the addresses from the IPv4 header, everything else 0.
+ */
+function testRunSock(mem: Memory, ip: Uint8Array): bigint {
+  const b = new Uint8Array(80);
+  b[4] = 2; // family: AF_INET
+  if (ip.length >= 20) {
+    b.set(ip.subarray(12, 16), 24); // src_ip4 = sk_rcv_saddr = saddr
+    b.set(ip.subarray(16, 20), 52); // dst_ip4 = sk_daddr = daddr
+  }
+  return mem.map('bpf_sock', b, false);
+}
+
+function skb(mem: Memory, len: number, data: bigint, dataEnd: bigint, sk = 0n): bigint {
   const b = new Uint8Array(192);
   const put = (off: number, v: number) => {
     for (let k = 0; k < 4; k++) b[off + k] = (v >>> (8 * k)) & 0xff;
@@ -154,6 +168,7 @@ function skb(mem: Memory, len: number, data: bigint, dataEnd: bigint): bigint {
     load: (off, size) => {
       if (size === 4 && (off === 76 || off === 140)) return data;
       if (size === 4 && off === 80) return dataEnd;
+      if (size === 8 && off === 168) return sk;
       let v = 0n;
       for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[off + k]!);
       return v;
@@ -200,7 +215,7 @@ function setup(
     // eth_type_trans pulled the Ethernet header: the filter sees the packet from the IPv4
     // header on, only through ld_abs/ld_ind and bpf_skb_load_bytes.
     const pkt = data.slice(ETH_HLEN);
-    return { ctx: skb(mem, pkt.length, 0n, 0n), pkt, ldAbs: pkt };
+    return { ctx: skb(mem, pkt.length, 0n, 0n, testRunSock(mem, pkt)), pkt, ldAbs: pkt };
   }
   // cgroup_skb runs like a socket filter (from the IPv4 header on) but reads data/data_end.
   const pkt = type === 'cgroup_skb' ? data.slice(ETH_HLEN) : data.slice();
@@ -212,7 +227,8 @@ function setup(
     const ctx = mem.mapVirtual('xdp_md', 24, { load: (off) => fields[off / 4] ?? 0n });
     return { ctx, pkt };
   }
-  return { ctx: skb(mem, pkt.length, start, end), pkt };
+  const ip = type === 'cgroup_skb' ? pkt : pkt.subarray(ETH_HLEN);
+  return { ctx: skb(mem, pkt.length, start, end, testRunSock(mem, ip)), pkt };
 }
 
 /**

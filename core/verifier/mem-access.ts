@@ -38,6 +38,9 @@ import { EACCES, EINVAL } from './verifier-error';
 
 export const MAX_PACKET_OFF = 0xffff;
 
+import { kernelLayout } from './progtypes/layout';
+import { sockCommonIsValidAccess } from './progtypes/sock';
+
 const MAX_BPF_STACK = 512;
 
 export function checkMemAccess(
@@ -142,6 +145,22 @@ export function checkMemAccess(
     case 'CONST_PTR_TO_MAP':
       v.fail(EACCES, `R${regno} invalid mem access '${name()}'`);
       break;
+    case 'PTR_TO_SOCK_COMMON': {
+      // check_sock_access: the struct bpf_sock view, rewritten by convert_ctx_accesses
+      if (t === 'write') v.fail(EACCES, `R${regno} cannot write into ${name()}`);
+      if (reg.smin < 0n)
+        v.fail(
+          EACCES,
+          `R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`,
+        );
+      const info = sockCommonIsValidAccess(kernelLayout(v.env.btf!), off, size, t);
+      if (!info) v.fail(EACCES, `R${regno} invalid ${name()} access off=${off} size=${size}`);
+      const aux = v.env.aux[idx]!;
+      aux.ptrType = 'PTR_TO_SOCK_COMMON';
+      if (info.ctxFieldSize) aux.ctxFieldSize = info.ctxFieldSize;
+      if (valueRegno >= 0) regs[valueRegno] = v.newScalar();
+      break;
+    }
     default:
       v.fail(EACCES, `R${regno} invalid mem access '${name()}'`);
   }

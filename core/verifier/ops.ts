@@ -104,7 +104,7 @@ export interface BpfVerifierOps {
 export interface InsnAuxData {
   seen: boolean;
   /** For ctx loads/stores: which pointer type the memory operand had (PTR_TO_CTX → convert). */
-  ptrType?: 'PTR_TO_CTX' | 'PTR_TO_BTF_ID' | 'PTR_TO_SOCKET' | 'OTHER';
+  ptrType?: 'PTR_TO_CTX' | 'PTR_TO_BTF_ID' | 'PTR_TO_SOCKET' | 'PTR_TO_SOCK_COMMON' | 'OTHER';
   ctxFieldSize?: number;
   /** For map ld_imm64 and helper calls on maps: the map index into `maps`. */
   mapIndex?: number;

@@ -20,7 +20,8 @@ import {
   BPF_STX,
 } from '../../isa/opcodes';
 import type { BpfAccessType } from '../ops';
-import { CtxConvertError } from '../progtypes/narrow';
+import { CtxConvertError, convertWithNarrowing } from '../progtypes/narrow';
+import { sockConvertCtxAccess } from '../progtypes/sock';
 import type { FixupContext } from './context';
 import { addKfuncInInsns } from './kfunc';
 import { adjustJmpOff, FixupError, originsFor, type ProgState, patchInsnData, subprogStart } from './patch';
@@ -113,6 +114,17 @@ export function convertCtxAccesses(s: ProgState, ctx: FixupContext): ConvertCtxR
         if (!ops.convertCtxAccess) continue;
         try {
           patch = ops.convertCtxAccess(type, insn, aux.ctxFieldSize ?? 0);
+        } catch (e) {
+          if (e instanceof CtxConvertError) throw new FixupError(e.message, 22, 'ctx-convert');
+          throw e;
+        }
+        break;
+      }
+      case 'PTR_TO_SOCK_COMMON': {
+        try {
+          patch = convertWithNarrowing(type, insn, aux.ctxFieldSize ?? 0, (_t, si) =>
+            sockConvertCtxAccess(ctx.layout, si),
+          );
         } catch (e) {
           if (e instanceof CtxConvertError) throw new FixupError(e.message, 22, 'ctx-convert');
           throw e;
