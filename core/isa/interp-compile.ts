@@ -847,7 +847,9 @@ function runner(insns: readonly Insn[], factory: (env: Env) => RunBody): Run {
     try {
       if (from) {
         stacks = from.stacks;
-        from.regs.forEach((v, r) => setPair(init, 2 * r, v ?? 0n));
+        from.regs.forEach((v, r) => {
+          setPair(init, 2 * r, v ?? 0n);
+        });
         from.frames.forEach((f, k) => {
           const at = k * FRAME_INTS;
           for (let r = 0; r < NREGS; r++) setPair(env.F, at + 2 * r, f.regs[r] ?? 0n);

@@ -2,7 +2,6 @@
 // orders). Section headers come from core/btf/elf.ts; this adds what a loader
 // needs on top: the symbol table and SHT_REL entries.
 import { type ElfSection, elfSections } from '../btf/elf';
-import { BtfError } from '../btf/error';
 import { ObjectError, rethrowBtfError } from './error';
 
 export const SHT_PROGBITS = 1;

@@ -143,7 +143,8 @@ function writableRangeAccess(
   }
   const w = writable.find((x) => x.struct === name);
   if (!w) return 'write access to this struct is not supported';
-  if (off + size > sizeOf(types, sid)) return `write access for struct ${name} at off ${off} with size ${size}`;
+  if (off + size > sizeOf(types, sid))
+    return `write access for struct ${name} at off ${off} with size ${size}`;
   for (const f of w.fields) {
     const r = fieldRange(types, sid, f);
     const end = r ? r.end - (w.strings?.includes(f) ? 1 : 0) : 0;
