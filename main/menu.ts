@@ -36,12 +36,16 @@ const send = (command: string, arg?: string) =>
 
 /** The views of the View menu: label, route (renderer/src/lib/route.ts) and Alt+digit key. */
 export const MENU_VIEWS = [
-  ['Program', 'program'],
-  ['BTF', 'btf'],
-  ['Verifier', 'verifier'],
-  ['JIT', 'jit'],
-  ['Models', 'models'],
-  ['Graph', 'graph'],
+  ['Home', 'home', '0'],
+  ['Program', 'program', '1'],
+  ['BTF', 'btf', '2'],
+  ['Verifier', 'verifier', '3'],
+  ['JIT', 'jit', '4'],
+  ['Models', 'models', '5'],
+  ['Graph', 'graph', '6'],
+  ['Report', 'report', '7'],
+  ['Model editor', 'edit', '8'],
+  ['Stats', 'stats', '9'],
 ] as const;
 
 export function menuTemplate(actions: MenuActions, opts: MenuOptions): MenuItemConstructorOptions[] {
@@ -98,9 +102,9 @@ export function menuTemplate(actions: MenuActions, opts: MenuOptions): MenuItemC
       label: 'View',
       submenu: [
         ...MENU_VIEWS.map(
-          ([label, view], i): MenuItemConstructorOptions => ({
+          ([label, view, key]): MenuItemConstructorOptions => ({
             label,
-            accelerator: `Alt+${i + 1}`,
+            accelerator: `Alt+${key}`,
             click: send('view', view),
           }),
         ),
