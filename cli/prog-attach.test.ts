@@ -64,8 +64,8 @@ describe('program attach targets (--prog-type, --attach, --model)', () => {
     expect(() => progAttach({ progType: 'xdp', attach: undefined, model: 'qdisc', btf: btf() })).toThrow(
       /--model is for struct_ops/,
     );
-    expect(() => progAttach({ progType: 'kprobe', attach: undefined, model: undefined, btf: btf() })).toThrow(
-      /--prog-type must be one of/,
+    expect(() => progAttach({ progType: 'lsm', attach: undefined, model: undefined, btf: btf() })).toThrow(
+      /--prog-type must be one of .*syscall, got 'lsm'/,
     );
   });
 });

@@ -15,13 +15,13 @@ import { errorCount } from '../core/model/check';
 import { formatDiagnostic, loadModel } from '../core/model/load';
 import { modelAttach } from '../core/model/pipeline';
 import type { LoadAttr, VerifyEnv } from '../core/verifier/index';
-import type { ProgTypeName } from '../core/verifier/progtypes/index';
+import { PROG_TYPE_NAMES, type ProgTypeName } from '../core/verifier/progtypes/index';
 import { flagString, type ParsedArgs } from './args';
 import { checkModelFile, referenceRegistry } from './commands/model-load';
 import { CliError } from './errors';
 import { type ModelArg, resolveModelArg, shippedModelNames, shippedModelsDir } from './model-arg';
 
-export const PROG_TYPES: readonly ProgTypeName[] = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
+export const PROG_TYPES: readonly ProgTypeName[] = PROG_TYPE_NAMES;
 
 export interface AttachOptions {
   progType: string | undefined;

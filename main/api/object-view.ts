@@ -11,6 +11,7 @@ import { disasmLoadedProgram, loadBpfObject } from '../../core/object/index';
 import { logWithLineInfo } from '../../core/object/log-linfo';
 import type { BpfObject, LoadedProgram } from '../../core/object/types';
 import type { MapDef } from '../../core/verifier/index';
+import { PROG_TYPE_NAMES } from '../../core/verifier/progtypes/names';
 import type { X86Syntax } from '../host/x86-listing';
 import { x86ViewLines } from './jit-view';
 import { ApiError } from './schema';
@@ -83,7 +84,7 @@ export function objectView(
   return { name, license: obj.license, littleEndian: obj.littleEndian, programs };
 }
 
-const VERIFY_PROG_TYPES: readonly string[] = ['socket_filter', 'sched_cls', 'xdp', 'struct_ops'];
+const VERIFY_PROG_TYPES: readonly string[] = PROG_TYPE_NAMES;
 const VERIFY_MAP_TYPES: readonly string[] = ['array', 'hash', 'prog_array'];
 
 /** An object's program as the verifier takes it; ApiError when kmodel does not model its type or maps. */

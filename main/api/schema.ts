@@ -2,6 +2,7 @@
 // HTTP client of `kmodel serve`) is untrusted input.
 
 import { z } from 'zod';
+import { PROG_TYPE_NAMES } from '../../core/verifier/progtypes/names';
 import type { ApiErrorInfo, ApiMethod } from './types';
 
 // 1 MiB of program text is far beyond BPF_COMPLEXITY_LIMIT_INSNS * 16 digits.
@@ -40,7 +41,7 @@ const objectBase64 = z
   .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 text');
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
 // What a program loads as: verify, verifyStates and kernelLog take the same two.
-const progType = z.enum(['socket_filter', 'sched_cls', 'xdp', 'struct_ops']);
+const progType = z.enum(PROG_TYPE_NAMES);
 const structOpsAttach = z
   .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
   .strict()

@@ -11,11 +11,12 @@ import type { ModelDiagnostic } from '../../core/model/load';
 import type { ModelSummary } from '../../core/model/summary';
 import type { ParsedVerifierLog } from '../../core/verifier/debug/kernel-log';
 import type { StatePane } from '../../core/verifier/debug/state-pane';
+import type { ProgTypeName } from '../../core/verifier/progtypes/index';
 
 export type { ModelComparison, ModelDiagnostic, ModelSummary };
 
 export type Endian = 'le' | 'be';
-export type ProgType = 'socket_filter' | 'sched_cls' | 'xdp' | 'struct_ops';
+export type ProgType = ProgTypeName;
 
 export interface VersionResult {
   kmodel: string;

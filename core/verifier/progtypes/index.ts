@@ -21,6 +21,7 @@ import {
   xdpFuncProto,
 } from './func-protos';
 import { kernelLayout } from './layout';
+import type { ProgTypeName } from './names';
 import { convertWithNarrowing } from './narrow';
 import {
   bpfConvertCtxAccess,
@@ -46,16 +47,7 @@ import {
 } from './tracing';
 import { xdpConvertCtxAccess, xdpIsValidAccess } from './xdp';
 
-export type ProgTypeName =
-  | 'socket_filter'
-  | 'sched_cls'
-  | 'xdp'
-  | 'struct_ops'
-  | 'cgroup_skb'
-  | 'tracepoint'
-  | 'kprobe'
-  | 'raw_tracepoint'
-  | 'syscall';
+export { PROG_TYPE_NAMES, type ProgTypeName } from './names';
 
 /**
  * A struct_ops subsystem as the verifier sees it: its `struct bpf_struct_ops` (check_member)
