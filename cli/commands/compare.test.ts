@@ -1,3 +1,5 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compare } from './compare';
@@ -42,5 +44,14 @@ describe('kmodel compare', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('profile v6.12: the subsystem first appears in v6.16');
     expect(r.out).not.toContain('Totals');
+  });
+
+  it('a model that does not check is bad input: its diagnostics at file:line:col, exit 2', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'kmodel-compare-')), 'broken.yaml');
+    writeFileSync(file, 'subsystem: x\nstruct_ops: [\n');
+    let err = '';
+    const code = await compare.run({ argv: [file], stdout: () => {}, stderr: (t) => (err += t) });
+    expect(code).toBe(2);
+    expect(err).toMatch(/broken\.yaml:\d+:\d+: /);
   });
 });

@@ -37,7 +37,8 @@ export const compare: Command = {
     const r = checkModelFile(args.positional[0]!, profile === 'auto' ? undefined : profile, false);
     if (errorCount(r) > 0) {
       for (const d of r.diagnostics) ctx.stderr(`${formatDiagnostic(d)}\n`);
-      return 1;
+      // A model that does not check is bad input here (model check reports it with exit 1).
+      return 2;
     }
     const member = flagString(args, 'member');
     let c: ReturnType<typeof compareDesigns>;

@@ -23,7 +23,8 @@ export const modelShow: Command = {
     const r = checkModelFile(args.positional[0]!, undefined, false);
     if (errorCount(r) > 0 || !r.resolved) {
       for (const d of r.diagnostics) ctx.stderr(`${formatDiagnostic(d)}\n`);
-      return 1;
+      // A model that does not check is bad input here (model check reports it with exit 1).
+      return 2;
     }
     const s = summarizeModel(r);
     if (format === 'json') {
