@@ -21,7 +21,7 @@ const REACHED = {
   processed: 225,
   xlated: 226,
   runs: 168,
-  rejectLogs: 237,
+  rejectLogs: 286,
 };
 
 describe('public corpus fidelity: program types', () => {

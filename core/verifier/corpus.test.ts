@@ -26,7 +26,7 @@ const FLOORS = {
 };
 
 // Reached on this corpus (stop 9): raise these when the model gets better.
-const REACHED = { verdict: 1250, reason: 644, processed: 606, xlated: 604, rejectLogs: 475, runs: 1545 };
+const REACHED = { verdict: 1250, reason: 644, processed: 606, xlated: 604, rejectLogs: 616, runs: 1545 };
 
 describe('public corpus fidelity', () => {
   it('meets the targets (or the measured floors)', { timeout: 1_800_000 }, () => {

@@ -111,6 +111,33 @@ exit`;
   });
 });
 
+describe('the statistics line', () => {
+  const stats = (log: string) => /total_states (\d+) peak_states (\d+)/.exec(log)!.slice(1).map(Number);
+
+  it('peak_states counts kept checkpoints, not branches still waiting on the stack', () => {
+    // A checkpoint at the call (insn 9) while the branch of insn 6 is still pushed: the kernel's
+    // explored_states_size + free_list_size is 1, the pending branch is not a state it counts.
+    const r = check(
+      'r6 = r1\nr7 = *(u32 *)(r1 +0)\nr3 = *(u32 *)(r1 +4)\nr4 = r7\nr4 += 20\nr0 = 1\n' +
+        'if r4 > r3 goto pc+4\nr1 = r6\nr2 = 14\ncall bpf_xdp_adjust_head\nr0 = *(u8 *)(r7 +0)\nexit',
+      'xdp',
+    );
+    expect(r.error).toBe("R7 invalid mem access 'scalar'");
+    expect(stats(r.log)).toEqual([1, 1]);
+  });
+
+  it('a walk that keeps every checkpoint peaks at its total', () => {
+    const src = ['r0 = 0', 'r6 = 0'];
+    for (let i = 0; i < 6; i++) src.push('call bpf_get_prandom_u32', `if r0 > ${i} goto pc+1`, 'r6 += 1');
+    src.push('r0 = r6', 'exit');
+    const r = check(src.join('\n'));
+    expect(r.verdict).toBe('accept');
+    const [total, peak] = stats(r.log);
+    expect(total).toBeGreaterThan(1);
+    expect(peak).toBe(total);
+  });
+});
+
 describe('kfunc calls (btf_kfunc_id_set_contains and KF_* flags)', () => {
   const vm = btf.vmlinux.btf;
   const kcheck = (src: string, progType: LoadAttr['progType']) => {

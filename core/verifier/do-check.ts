@@ -154,6 +154,7 @@ export class Verifier {
   prevInsnProcessed = 0;
   totalStates = 0;
   peakStates = 0;
+  /** explored_states_size + free_list_size: checkpoints kept, evicted ones not yet freed (peak_states). */
   curStates = 0;
   maxStatesPerInsn = 0;
   seenDirectWrite = false;
@@ -281,7 +282,6 @@ export class Verifier {
     this.stackLive?.update();
     const e = this.stack.pop();
     if (!e) return true;
-    this.curStates--;
     if (this.log.level < 2) this.log.reset(e.logPos);
     this.cur = e.st;
     this.insnIdx = e.insnIdx;
@@ -295,6 +295,8 @@ export class Verifier {
     while (p) {
       const br = --p.branches;
       if (br > 0) break;
+      // maybe_free_verifier_state: an evicted checkpoint goes once nothing descends from it.
+      if (p.inFreeList) this.curStates--;
       p = p.parent;
     }
   }
@@ -303,7 +305,6 @@ export class Verifier {
     const st = copyState(this.cur);
     if (st.parent) st.parent.branches++;
     this.stack.push({ st, insnIdx, prevInsnIdx, logPos: this.log.pos });
-    this.curStates++;
     if (this.stack.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) {
       this.fail(EFAULT, `The sequence of ${this.stack.length} jumps is too complex.`);
     }

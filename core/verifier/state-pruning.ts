@@ -23,7 +23,8 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
     addNewState = true;
   const list = v.explored.get(idx) ?? [];
   let statesCnt = 0;
-  for (let k = 0; k < list.length; k++) {
+  // Newest first: the kernel adds each checkpoint at the head of its list.
+  for (let k = list.length - 1; k >= 0; k--) {
     const sl = list[k]!;
     statesCnt++;
     let miss = true;
@@ -50,7 +51,9 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
       const lim = v.env.forceCkpt[idx] && sl.branches > 0 ? 64 : 3;
       if (sl.missCnt > sl.hitCnt * lim + lim) {
         list.splice(k, 1);
-        k--;
+        // Moved to the free list; freed (and no longer counted) once it has no live branch.
+        sl.inFreeList = true;
+        if (sl.branches === 0) v.curStates--;
       }
     }
   }

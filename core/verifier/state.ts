@@ -44,6 +44,8 @@ export interface VerifierState {
   /** Checkpoint bookkeeping. */
   hitCnt: number;
   missCnt: number;
+  /** An evicted checkpoint still referenced as a parent (the kernel's free_list). */
+  inFreeList?: boolean;
 }
 
 export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
