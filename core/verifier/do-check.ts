@@ -54,7 +54,7 @@ import { checkAtomic, checkLdAbs, checkLdImm, checkMemAccess } from './mem-acces
 import type { BpfVerifierOps, InsnAuxData } from './ops';
 import { markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
 import { StackLiveness } from './stack-liveness';
-import { copyState, curFunc, newFuncState, type VerifierState } from './state';
+import { copyState, curFunc, InsnHistory, newFuncState, type VerifierState } from './state';
 import { isStateVisited } from './state-pruning';
 import { tnumIsAligned } from './tnum';
 import { E2BIG, EACCES, EFAULT, EINVAL, VerifierError } from './verifier-error';
@@ -145,6 +145,8 @@ export class Verifier {
   prevInsnIdx = -1;
   stack: StackElem[] = [];
   explored = new Map<number, VerifierState[]>();
+  /** Every path's insn history (states hold indices into it). */
+  readonly hist = new InsnHistory();
   idGen = 0;
   /** ctx offset of a refcounted struct_ops arg → the reference acquired at entry. */
   readonly ctxArgRefs = new Map<number, number>();
@@ -211,7 +213,7 @@ export class Verifier {
       parent: null,
       branches: 1,
       insnIdx: 0,
-      hist: null,
+      hist: -1,
       hitCnt: 0,
       missCnt: 0,
     };
@@ -242,7 +244,7 @@ export class Verifier {
         this.fail(E2BIG, `BPF program is too large. Processed ${this.insnProcessed} insn`);
       }
       this.cur.insnIdx = idx;
-      this.cur.hist = { idx, prev: this.cur.hist };
+      this.cur.hist = this.hist.push(idx, this.cur.hist);
       if (this.env.pruneP[idx]) {
         const r = isStateVisited(this, idx);
         if (r) {

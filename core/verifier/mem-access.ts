@@ -379,12 +379,9 @@ export function saveRegisterState(
   }
 }
 
-export function recordStack(v: Verifier, frame: number, spi: number): void {
+export function recordStack(v: Verifier, _frame: number, spi: number): void {
   const h = v.cur.hist;
-  if (h) {
-    h.stackSpi = spi;
-    h.stackFrame = frame;
-  }
+  if (h >= 0) v.hist.spi[h] = spi;
 }
 
 export function checkStackRead(

@@ -25,7 +25,7 @@ import {
   BPF_X,
 } from '../isa/opcodes';
 import type { Verifier } from './do-check';
-import { type HistNode, STACK_SPILL, type VerifierState } from './state';
+import { STACK_SPILL, type VerifierState } from './state';
 
 export function markChainPrecision(v: Verifier, regno: number): void {
   const reg = v.regs()[regno]!;
@@ -61,21 +61,22 @@ export function propagatePrecision(v: Verifier, old: VerifierState, cur: Verifie
 /** Walks the path history backwards (backtrack_insn), marking checkpoints precise. */
 export function backtrack(
   v: Verifier,
-  start: HistNode | null,
+  start: number,
   regsSet: Set<number>,
   slots: Set<number>,
   skipFirst: boolean,
 ): void {
   const insns = v.env.insns;
   let skip = skipFirst;
-  for (let h = start; h; h = h.prev) {
+  const hist = v.hist;
+  for (let h = start; h >= 0; h = hist.prev[h]!) {
     if (skip) {
       skip = false;
-    } else if (!backtrackInsn(insns[h.idx]!, h, regsSet, slots)) {
+    } else if (!backtrackInsn(insns[hist.idx[h]!]!, hist.spi[h]!, regsSet, slots)) {
       return;
     }
     if (!regsSet.size && !slots.size) return;
-    const ck = h.checkpoint;
+    const ck = hist.checkpoint.get(h);
     if (ck) {
       const f = ck.frames[ck.curframe]!;
       for (const r of [...regsSet]) {
@@ -94,7 +95,8 @@ export function backtrack(
   }
 }
 
-export function backtrackInsn(insn: Insn, h: HistNode, regs: Set<number>, slots: Set<number>): boolean {
+/** One step back over insn; `spi` is the stack slot it spilled to / filled from, or -1. */
+export function backtrackInsn(insn: Insn, spi: number, regs: Set<number>, slots: Set<number>): boolean {
   const cls = BPF_CLASS(insn.code);
   const op = BPF_OP(insn.code);
   const d = insn.dst;
@@ -110,14 +112,14 @@ export function backtrackInsn(insn: Insn, h: HistNode, regs: Set<number>, slots:
   } else if (cls === BPF_LDX) {
     if (!regs.has(d)) return true;
     regs.delete(d);
-    if (h.stackSpi !== undefined) slots.add(h.stackSpi);
+    if (spi >= 0) slots.add(spi);
   } else if (cls === BPF_STX || cls === BPF_ST) {
     if (BPF_MODE(insn.code) === BPF_ATOMIC) {
-      if (h.stackSpi !== undefined && slots.has(h.stackSpi)) return false;
+      if (spi >= 0 && slots.has(spi)) return false;
       return true;
     }
-    if (h.stackSpi === undefined || !slots.has(h.stackSpi)) return true;
-    slots.delete(h.stackSpi);
+    if (spi < 0 || !slots.has(spi)) return true;
+    slots.delete(spi);
     if (cls === BPF_STX) regs.add(s);
   } else if (cls === BPF_JMP || cls === BPF_JMP32) {
     if (op === BPF_CALL) {

@@ -17,7 +17,7 @@ import { EINVAL, VerifierError } from './verifier-error';
 
 export function isStateVisited(v: Verifier, idx: number): boolean {
   const cur = v.cur;
-  const forceNew = v.env.forceCkpt[idx] || histLen(cur) > 40;
+  const forceNew = v.env.forceCkpt[idx] || histLen(v, cur) > 40;
   let addNewState = forceNew;
   if (v.jmpsProcessed - v.prevJmpsProcessed >= 2 && v.insnProcessed - v.prevInsnProcessed >= 8)
     addNewState = true;
@@ -71,7 +71,7 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
   v.explored.set(idx, list);
   // The current state becomes the checkpoint's child; its scalars start imprecise again.
   cur.parent = ck;
-  if (cur.hist) cur.hist.checkpoint = ck;
+  if (cur.hist >= 0) v.hist.checkpoint.set(cur.hist, ck);
   for (const f of cur.frames) {
     for (const r of f.regs) if (r.type === 'SCALAR_VALUE') r.precise = false;
     for (const s of f.stack)
@@ -80,9 +80,10 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
   return false;
 }
 
-export function histLen(st: VerifierState): number {
+export function histLen(v: Verifier, st: VerifierState): number {
+  const { prev, checkpoint } = v.hist;
   let n = 0;
-  for (let h = st.hist; h && !h.checkpoint && n <= 41; h = h.prev) n++;
+  for (let h = st.hist; h >= 0 && n <= 41 && !checkpoint.has(h); h = prev[h]!) n++;
   return n;
 }
 

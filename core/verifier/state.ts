@@ -22,14 +22,40 @@ export interface FuncState {
   subprogno: number;
 }
 
-export interface HistNode {
-  idx: number;
-  prev: HistNode | null;
-  /** Checkpoint taken just before idx was executed on this path. */
-  checkpoint?: VerifierState;
-  /** Stack slot (frame, spi) this insn spilled to / filled from, for precision backtracking. */
-  stackSpi?: number;
-  stackFrame?: number;
+/**
+ * The path history of one walk (the kernel's jmp_history, here one entry per processed insn):
+ * entries in typed arrays, a state's `hist` is the index of its newest entry (-1 = none). A
+ * million-insn walk keeps 12 bytes an entry instead of an object each. Entries are never freed
+ * during a walk; processed insns bound their number.
+ */
+export class InsnHistory {
+  len = 0;
+  /** Insn index of each entry. */
+  idx = new Int32Array(1024);
+  /** The entry before it on its path, or -1. */
+  prev = new Int32Array(1024);
+  /** Stack slot (spi) the insn spilled to / filled from, for precision backtracking; -1 = none. */
+  spi = new Int32Array(1024);
+  /** Checkpoint taken just before the entry's insn was executed on its path. */
+  readonly checkpoint = new Map<number, VerifierState>();
+
+  push(idx: number, prev: number): number {
+    if (this.len === this.idx.length) {
+      const grow = (a: Int32Array): Int32Array<ArrayBuffer> => {
+        const b = new Int32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.idx = grow(this.idx);
+      this.prev = grow(this.prev);
+      this.spi = grow(this.spi);
+    }
+    const h = this.len++;
+    this.idx[h] = idx;
+    this.prev[h] = prev;
+    this.spi[h] = -1;
+    return h;
+  }
 }
 
 export interface VerifierState {
@@ -40,7 +66,8 @@ export interface VerifierState {
   parent: VerifierState | null;
   branches: number;
   insnIdx: number;
-  hist: HistNode | null;
+  /** Newest entry of this path in the walk's InsnHistory, or -1. */
+  hist: number;
   /** Checkpoint bookkeeping. */
   hitCnt: number;
   missCnt: number;

@@ -5,7 +5,7 @@ import { BPF_CLASS, BPF_ST, BPF_STX } from '../../isa/opcodes';
 import { helperProtoById } from '../../kernel/helpers';
 import type { Verifier } from '../do-check';
 import { insnUseDef } from '../load-checks';
-import type { HistNode, VerifierState } from '../state';
+import type { VerifierState } from '../state';
 import type { VerifierObserver } from './observer';
 import { type StateView, stateView } from './state-view';
 
@@ -46,7 +46,8 @@ const bits = (mask: number): number[] => {
 export class StateRecorder implements VerifierObserver {
   readonly visits: InsnVisit[] = [];
   truncated = false;
-  private readonly visitOf = new WeakMap<HistNode, number>();
+  /** Visit of each insn-history entry (Verifier.hist index). */
+  private readonly visitOf = new Map<number, number>();
   private lastState: VerifierState | null = null;
   private path = -1;
   private open: InsnVisit | null = null;
@@ -64,7 +65,8 @@ export class StateRecorder implements VerifierObserver {
       this.lastState = v.cur;
     }
     const h = v.cur.hist;
-    const prev = h?.prev ? this.visitOf.get(h.prev) : undefined;
+    const prevH = h >= 0 ? v.hist.prev[h]! : -1;
+    const prev = prevH >= 0 ? this.visitOf.get(prevH) : undefined;
     const visit: InsnVisit = {
       visit: this.visits.length,
       insn: idx,
@@ -79,7 +81,7 @@ export class StateRecorder implements VerifierObserver {
       rejected: null,
       stackSpi: null,
     };
-    if (h) this.visitOf.set(h, visit.visit);
+    if (h >= 0) this.visitOf.set(h, visit.visit);
     this.visits.push(visit);
     return visit;
   }
@@ -97,7 +99,9 @@ export class StateRecorder implements VerifierObserver {
     this.open = null;
     if (!visit || visit.insn !== idx) return;
     visit.after = stateView(v.cur, v.printCtx);
-    visit.stackSpi = v.cur.hist?.idx === idx ? (v.cur.hist.stackSpi ?? null) : null;
+    const h = v.cur.hist;
+    const spi = h >= 0 && v.hist.idx[h] === idx ? v.hist.spi[h]! : -1;
+    visit.stackSpi = spi >= 0 ? spi : null;
     // The slots the insn touched are the ones do_check marked for the log.
     const slots = [...v.scratch.slots].sort((a, b) => a - b);
     const cls = BPF_CLASS(v.env.insns[idx]!.code);

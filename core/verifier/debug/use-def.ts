@@ -44,12 +44,7 @@ export function useDef(run: VerifierDebugRun, at: number, operand: Operand): Use
         ? [slotName(p.stackSpi)]
         : []),
     ];
-    const ok = backtrackInsn(
-      insn,
-      { idx: p.insn, prev: null, stackSpi: p.stackSpi ?? undefined },
-      regs,
-      slots,
-    );
+    const ok = backtrackInsn(insn, p.stackSpi ?? -1, regs, slots);
     if (wrote.length) {
       const after = names(regs, slots);
       const from = [...after].filter((n) => !before.has(n) || wrote.includes(n));
