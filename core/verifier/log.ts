@@ -195,50 +195,90 @@ export function printFuncState(
   return `${out}\n`;
 }
 
+const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
+
 /**
- * The log buffer (bpf_verifier_log): appended to, and cut back to a saved position when a
- * branch is abandoned. Like the kernel's rotating buffer it keeps only the tail of a huge log.
+ * The log buffer (bpf_verifier_log) at its default, rotating mode: appended to, cut back to a
+ * saved position when a branch is abandoned, and keeping only the last `keep - 1` bytes (the
+ * kernel's log_size less the NUL). Bytes in one buffer rather than a string a write: a long
+ * walk writes hundreds of MB, and strings that outlive a few scavenges fill the old space.
  */
 export class VerifierLog {
-  // Pieces with the absolute start position of each; cutting back pops pieces, so a long
-  // walk with many abandoned branches stays linear.
-  private pieces: string[] = [];
-  private starts: number[] = [];
-  private head = 0;
+  // buf holds the bytes of absolute positions [base, end); the log is [start, end).
+  private buf: Uint8Array;
+  private base = 0;
+  private start = 0;
   private end = 0;
+  private readonly window: number;
   constructor(
     readonly level: number,
-    private readonly keep = 1 << 20,
-  ) {}
+    keep = 1 << 20,
+  ) {
+    this.window = Math.max(1, keep - 1);
+    this.buf = new Uint8Array(level > 0 ? Math.min(this.window, 1 << 16) : 0);
+  }
   get enabled(): boolean {
     return this.level > 0;
   }
   get text(): string {
-    return this.pieces.slice(this.head).join('');
+    return utf8Decoder.decode(this.buf.subarray(this.start - this.base, this.end - this.base));
   }
   set text(s: string) {
-    this.pieces = s ? [s] : [];
-    this.starts = s ? [0] : [];
-    this.head = 0;
-    this.end = s.length;
+    this.buf = new Uint8Array(Math.max(this.buf.length, 16));
+    this.base = this.start = this.end = 0;
+    this.writeBytes(utf8.encode(s));
   }
   /** True when the start of the log was dropped (the kernel keeps only the tail, too). */
   get truncated(): boolean {
-    return this.head > 0;
+    return this.start > 0;
   }
   write(s: string): void {
     if (this.level <= 0 || !s) return;
-    this.pieces.push(s);
-    this.starts.push(this.end);
-    this.end += s.length;
-    if (this.head < this.pieces.length - 1 && this.end - this.starts[this.head]! > 2 * this.keep) {
-      while (this.head < this.pieces.length - 1 && this.end - this.starts[this.head]! > this.keep)
-        this.head++;
-      if (this.head > 4096) {
-        this.pieces = this.pieces.slice(this.head);
-        this.starts = this.starts.slice(this.head);
-        this.head = 0;
-      }
+    const n = s.length;
+    if (n * 3 > this.window) {
+      this.writeBytes(utf8.encode(s));
+      return;
+    }
+    if (this.end - this.base + n * 3 > this.buf.length) this.makeRoom(n * 3);
+    const buf = this.buf;
+    let at = this.end - this.base;
+    let i = 0;
+    // ASCII byte by byte (no view object for a short write); anything else through the encoder.
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[at++] = c;
+    }
+    if (i < n) at += utf8.encodeInto(s.slice(i), buf.subarray(at)).written;
+    this.advance(at + this.base);
+  }
+  private writeBytes(bytes: Uint8Array): void {
+    const b = bytes.length > this.window ? bytes.subarray(bytes.length - this.window) : bytes;
+    const skipped = bytes.length - b.length;
+    if (skipped) {
+      // Everything before these bytes rotates out.
+      this.base = this.start = this.end = this.end + skipped;
+    }
+    if (this.end - this.base + b.length > this.buf.length) this.makeRoom(b.length);
+    this.buf.set(b, this.end - this.base);
+    this.advance(this.end + b.length);
+  }
+  private advance(end: number): void {
+    this.end = end;
+    if (end - this.start > this.window) this.start = end - this.window;
+  }
+  /** Drops the bytes before the log's start, then grows the buffer if `need` still does not fit. */
+  private makeRoom(need: number): void {
+    if (this.start > this.base) {
+      this.buf.copyWithin(0, this.start - this.base, this.end - this.base);
+      this.base = this.start;
+    }
+    const used = this.end - this.base;
+    if (used + need > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, used + need));
+      grown.set(this.buf.subarray(0, used));
+      this.buf = grown;
     }
   }
   get pos(): number {
@@ -246,23 +286,14 @@ export class VerifierLog {
   }
   reset(pos: number): void {
     if (pos >= this.end) return;
-    while (this.pieces.length > this.head && this.starts[this.starts.length - 1]! >= pos) {
-      this.pieces.pop();
-      this.starts.pop();
-    }
-    if (this.pieces.length > this.head) {
-      const i = this.pieces.length - 1;
-      this.pieces[i] = this.pieces[i]!.slice(0, pos - this.starts[i]!);
-    } else {
-      this.head = this.pieces.length;
-    }
     this.end = pos;
+    // Cut back past what rotated out: the log is empty from there (bpf_vlog_reset).
+    if (pos < this.start) this.base = this.start = pos;
   }
   /** The last `n` characters (for checks on what was just printed). */
   tail(n: number): string {
-    let out = '';
-    for (let i = this.pieces.length - 1; i >= this.head && out.length < n; i--) out = this.pieces[i]! + out;
-    return out.slice(-n);
+    const from = Math.max(this.start, this.end - n * 3);
+    return utf8Decoder.decode(this.buf.subarray(from - this.base, this.end - this.base)).slice(-n);
   }
 }
 
