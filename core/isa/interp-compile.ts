@@ -235,7 +235,7 @@ export function programSource(insns: readonly Insn[]): string {
   const out: string[] = [];
   out.push(
     '"use strict";',
-    'const { io, F, mulhu, ld1, ld2, ld4, ld8, st1, st2, st4, st8, slow, helper, kfunc, callx, pushStack, popStack, fault, overLimit, fellOff, finish, shl, shr, sar } = env;',
+    'const { io, F, mulhu, ld1, ld2, ld4, ld8, st1, st2, st4, st8, slow, helper, kfunc, callx, tailcall, pushStack, popStack, fault, overLimit, fellOff, finish, shl, shr, sar } = env;',
     'return function run(init, L, mayGoto, pc, steps, depth) {',
     `  let ${Array.from({ length: NREGS }, (_, r) => `${lo(r)} = init[${2 * r}], ${hi(r)} = init[${2 * r + 1}]`).join(', ')};`,
     '  let t = 0, u = 0;',
@@ -368,8 +368,10 @@ a10 = depth * ${STACK_STRIDE} + ${MAX_BPF_STACK}; b10 = ${STACK_HI}; ${go(i + 1 
         const fn = s === BPF_PSEUDO_KFUNC_CALL ? 'kfunc' : 'helper';
         return `if (${fn}(${i}, ${x.imm}, ${args})) ${after}`;
       }
-      if (op === BPF_TAIL_CALL)
-        return `return fault(${i}, 'invalid-insn', 'tail calls are not modelled by the interpreter');`;
+      if (op === BPF_TAIL_CALL) {
+        const args = [1, 2, 3, 4, 5].map((r) => `${lo(r)}, ${hi(r)}`).join(', ');
+        return `if (tailcall(${i}, ${args})) return finish(steps, ${END_HELPER_EXIT}, ${registerList}); a0 = io[0]; b0 = io[1]; ${go(next)}`;
+      }
       if (op === BPF_JCOND) return `if (mayGoto > 0) { mayGoto--; ${go(next)} } ${go(i + 1 + x.off)}`;
       const is64 = cls === BPF_JMP;
       const b: Operand = isX ? { lo: lo(s), hi: hi(s) } : { lo: lit(x.imm), hi: lit(is64 ? x.imm >> 31 : 0) };
@@ -800,6 +802,10 @@ function runner(insns: readonly Insn[], factory: (env: Env) => RunBody): Run {
       const h = lookupHelper(opts.kfuncs, id);
       if (!h) fault(index, 'unknown-kfunc', `call to unknown kfunc btf_id ${id}`);
       return callHelper(h!, `kfunc ${id}`, index, args);
+    },
+    tailcall: (index: number, ...args: number[]) => {
+      if (!opts.tailCall) fault(index, 'invalid-insn', 'tail calls are not modelled by the interpreter');
+      return callHelper(opts.tailCall!, 'tail call', index, args);
     },
     callx: (index: number, l: number, h: number, ...args: number[]) => {
       const id = big(l, h);

@@ -89,6 +89,12 @@ export interface RunOptions {
   helpers?: HelperTable;
   /** kfuncs by BTF id (BPF_CALL src 2). */
   kfuncs?: HelperTable;
+  /**
+   * The rewritten tail call (BPF_JMP | BPF_TAIL_CALL, r1 ctx, r2 prog_array, r3 index) as a
+   * helper: it returns to fall through (an empty slot), or ends the program with exit(r0)
+   * after running the target. Without it the instruction faults.
+   */
+  tailCall?: Helper;
   /** Packet for legacy LD_ABS / LD_IND (big-endian loads, r0 = 0 exit when out of range). */
   packet?: Uint8Array;
   /** Instructions executed before giving up. Default 1,000,000. */
@@ -293,7 +299,11 @@ function stepProgram(insns: readonly Insn[], opts: RunOptions, tierUp: boolean):
             }
             break;
           }
-          if (op === BPF_TAIL_CALL) fault('invalid-insn', 'tail calls are not modelled by the interpreter');
+          if (op === BPF_TAIL_CALL) {
+            if (!opts.tailCall) fault('invalid-insn', 'tail calls are not modelled by the interpreter');
+            callHelper(opts.tailCall!, 'tail call');
+            break;
+          }
           if (op === BPF_JCOND) {
             // may_goto: fall through while the loop budget lasts, then take the jump.
             if (mayGoto > 0) mayGoto--;

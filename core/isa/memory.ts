@@ -62,9 +62,13 @@ export class Memory {
     return at;
   }
 
-  /** Maps a region of `size` bytes whose loads and stores are computed by `access`. */
-  mapVirtual(name: string, size: number, access: RegionAccess, base?: bigint): bigint {
-    const at = this.map(name, new Uint8Array(size), access.store !== undefined, base);
+  /**
+   * Maps a region of `size` bytes (or over `bytes`, which helpers' read/write see) whose
+   * loads and stores by the program are computed by `access`.
+   */
+  mapVirtual(name: string, size: number | Uint8Array, access: RegionAccess, base?: bigint): bigint {
+    const bytes = typeof size === 'number' ? new Uint8Array(size) : size;
+    const at = this.map(name, bytes, access.store !== undefined, base);
     this.regions[this.regions.length - 1]!.access = access;
     return at;
   }

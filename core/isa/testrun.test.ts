@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from './asm';
-import { csumDiff, TestRunProgram, testRunSupported } from './testrun';
+import { csumDiff, csumReplace, TestRunProgram, testRunSupported } from './testrun';
 
 const pkt = Uint8Array.from({ length: 60 }, (_, i) => i);
 const arr = { type: 'array' as const, keySize: 4, valueSize: 8, maxEntries: 1 };
@@ -12,6 +12,48 @@ describe('csumDiff', () => {
     expect(csumDiff(x, x, 0x1234n)).toBe(0x1234n);
     expect(csumDiff(new Uint8Array(0), w(0xff, 0xff, 0xff, 0xff, 1, 0, 0, 0), 0n)).toBe(1n);
     expect(csumDiff(new Uint8Array(0), w(0, 0, 1, 0), 0xffffn)).toBe(1n);
+  });
+});
+
+describe('csumReplace (bpf_l3_csum_replace / bpf_l4_csum_replace on a CHECKSUM_NONE skb)', () => {
+  // An IPv4 header and its checksum computed from scratch (words as the program loads them: LE).
+  const ipSum = (h: Uint8Array): bigint => {
+    let s = 0;
+    for (let i = 0; i < 20; i += 2) if (i !== 10) s += h[i]! | (h[i + 1]! << 8);
+    while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+    return BigInt(~s & 0xffff);
+  };
+  const le = (h: Uint8Array, i: number, n: number) => {
+    let v = 0n;
+    for (let k = n - 1; k >= 0; k--) v = (v << 8n) | BigInt(h[i + k]!);
+    return v;
+  };
+  const hdr = Uint8Array.from([
+    0x45, 0, 0, 0x32, 0x12, 0x34, 0x40, 0, 0x40, 6, 0, 0, 0xc0, 0, 2, 1, 0xc6, 0x33, 0x64, 2,
+  ]);
+  hdr.set([Number(ipSum(hdr) & 0xffn), Number(ipSum(hdr) >> 8n)], 10);
+
+  it.each([
+    [false, 4],
+    [true, 4],
+    [false, 2],
+    [true, 2],
+  ])('l4=%s, a %d-byte field: the incremental update equals the checksum computed again', (l4, size) => {
+    const after = hdr.slice();
+    after.set(size === 4 ? [10, 1, 2, 3] : [0x11, 0x22], 16);
+    const got = csumReplace(l4, le(hdr, 10, 2), le(hdr, 16, size), le(after, 16, size), size);
+    expect(got).toBe(ipSum(after));
+  });
+
+  it('size 0 adds a precomputed diff (bpf_csum_diff of the old and new words)', () => {
+    const after = hdr.slice();
+    after.set([10, 1, 2, 3], 16);
+    const diff = csumDiff(hdr.subarray(16, 20), after.subarray(16, 20), 0n);
+    expect(csumReplace(true, le(hdr, 10, 2), 0n, diff, 0)).toBe(ipSum(after));
+  });
+
+  it('reproduces a kernel run: TCP dport 80 -> 8080 turns checksum 0x7efe into 0x5fbe', () => {
+    expect(csumReplace(true, 0xfe7en, 0x5000n, 0x901fn, 2)).toBe(0xbe5fn);
   });
 });
 
@@ -147,6 +189,58 @@ exit`),
     expect(r.retval).toBe(0);
     expect(r.dataOut[0]).toBe(0xff);
     expect(pkt[0]).toBe(0); // data_in is not modified
+  });
+
+  it('xdp: adjust_meta grows metadata before data, adjust_head moves data; data_out starts at data_meta', () => {
+    const run = (src: string) => new TestRunProgram('xdp', assemble(src), [], undefined, engine).run(pkt);
+    const r = run(`r6 = r1
+r2 = -8
+call bpf_xdp_adjust_meta
+r7 = r0
+r2 = *(u32 *)(r6 +8)
+*(u32 *)(r2 +0) = 0x11
+r1 = r6
+r2 = 14
+call bpf_xdp_adjust_head
+r7 += r0
+r2 = *(u32 *)(r6 +8)
+r3 = *(u32 *)(r6 +0)
+r3 -= r2
+r0 = *(u32 *)(r2 +0)
+r0 <<= 8
+r0 += r3
+r0 += r7
+exit`);
+    // both calls succeed; the 8 metadata bytes moved along with data
+    expect(r.retval).toBe(0x1108);
+    expect([...r.dataOut]).toEqual([0x11, 0, 0, 0, 0, 0, 0, 0, ...pkt.slice(14)]);
+    const errno = (src: string) => run(`r6 = r1\n${src}\nexit`).retval | 0;
+    expect(errno('r2 = -3\ncall bpf_xdp_adjust_meta')).toBe(-13); // not whole u32s: EACCES
+    expect(errno('r2 = -216\ncall bpf_xdp_adjust_meta')).toBe(0); // down to the xdp_frame's end
+    expect(errno('r2 = -220\ncall bpf_xdp_adjust_meta')).toBe(-22);
+    expect(errno('r2 = 4\ncall bpf_xdp_adjust_meta')).toBe(-22); // past data
+    expect(errno('r2 = -216\ncall bpf_xdp_adjust_head')).toBe(0); // 256 headroom - sizeof(xdp_frame)
+    expect(errno('r2 = -217\ncall bpf_xdp_adjust_head')).toBe(-22);
+    expect(errno('r2 = 47\ncall bpf_xdp_adjust_head')).toBe(-22); // leaves less than ETH_HLEN
+    expect(errno('r2 = 46\ncall bpf_xdp_adjust_head')).toBe(0);
+  });
+
+  it('sched_cls: bpf_l4_csum_replace updates the checksum in the packet, with the kernel checks', () => {
+    const run = (src: string) =>
+      new TestRunProgram('sched_cls', assemble(src), [], undefined, engine).run(pkt);
+    const r = run(`r2 = 10
+r3 = 0x0b0a
+r4 = 0x0b0c
+r5 = 2
+call bpf_l4_csum_replace
+exit`);
+    expect(r.retval).toBe(0);
+    // one's complement: the sum drops by the 16-bit word's increase (0x0002 in LE order)
+    expect([...r.dataOut.slice(10, 12)]).toEqual([10 - 2, 11]);
+    expect(run('r2 = 9\nr3 = 0\nr4 = 0\nr5 = 2\ncall bpf_l4_csum_replace\nexit').retval | 0).toBe(-14);
+    expect(run('r2 = 60\nr3 = 0\nr4 = 0\nr5 = 2\ncall bpf_l4_csum_replace\nexit').retval | 0).toBe(-14);
+    expect(run('r2 = 10\nr3 = 0\nr4 = 0\nr5 = 3\ncall bpf_l4_csum_replace\nexit').retval | 0).toBe(-22);
+    expect(run('r2 = 10\nr3 = 1\nr4 = 0\nr5 = 0\ncall bpf_l3_csum_replace\nexit').retval | 0).toBe(-22);
   });
 
   it('programs calling helpers the model lacks are not supported', () => {

@@ -1,8 +1,15 @@
-// BPF_PROG_TEST_RUN as Linux 6.18 runs xdp / sched_cls / socket_filter programs
-// (net/bpf/test_run.c, corpus README "Test runs"): one load keeps its maps (zeroed or
-// empty at load) across runs; each run gets a fresh packet and context. The context is
-// a virtual region whose pointer fields read as the verifier's ctx rewrite makes them
-// read, so the program runs on its original (pre-fixup) instructions.
+// BPF_PROG_TEST_RUN as Linux 6.18 runs xdp / sched_cls / socket_filter / cgroup_skb /
+// syscall programs (net/bpf/test_run.c, corpus README "Test runs"): one load keeps its
+// maps (zeroed or empty at load) across runs; each run gets a fresh packet and context.
+// The kernel side is one model: the packet buffer test_run allocates (headroom, data,
+// tailroom; data/data_end/data_meta move with the helpers), the maps laid out as the
+// kernel lays them out, the socket and device the run's skb points to, and the helpers,
+// each once, by kernel function. Two programs can run on it:
+// - the xlated one (after the verifier's fixups), given an `XlatedKernel`: r1 points to a
+//   struct sk_buff / xdp_buff laid out by the kernel's BTF offsets, helpers are reached by
+//   their call imm (BPF_CALL_IMM of the kernel function), map lookups may be inlined;
+// - the loaded one (no fixups): r1 points to a UAPI view (__sk_buff / xdp_md) of the same
+//   state, helpers are reached by id. Kept for programs the verifier model has not fixed up.
 import { bytesToHex } from './encoding';
 import type { Insn } from './insn';
 import { type Helper, type RunOptions, runProgram } from './interp';
@@ -23,18 +30,60 @@ export interface TestRunResult {
   errno?: number;
 }
 
+/** The struct layouts the xlated program's offsets come from (core/verifier's KernelLayout fits). */
+export interface StructLayout {
+  off(struct: string, member: string): number;
+  structSize(struct: string): number;
+  loc(
+    struct: string,
+    member: string,
+  ): { offset: number; size: number; bitOffset: number; bitfieldSize: number };
+}
+
+/** What running a program as the verifier fixed it up needs of the kernel it was fixed up for. */
+export interface XlatedKernel {
+  layout: StructLayout;
+  /** BPF_CALL_IMM of a kernel function; undefined when the modelled kernel has no such function. */
+  callImm(name: string): number | undefined;
+}
+
 const EEXIST = 17n;
 const ENOENT = 2n;
 const EINVAL = 22n;
 const E2BIG = 7n;
 const EFAULT = 14n;
 const ENOMEM = 12n;
+const EACCES = 13n;
+/** ENOTSUPP (kernel-internal, 524). */
+const ENOTSUPP = 524n;
 const neg = (e: bigint) => BigInt.asUintN(64, -e);
 
+const getLE = (b: Uint8Array, off: number, size: number): bigint => {
+  let v = 0n;
+  for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[off + k]!);
+  return v;
+};
+const putLE = (b: Uint8Array, off: number, size: number, v: bigint | number): void => {
+  let x = BigInt(v);
+  for (let k = 0; k < size; k++) {
+    b[off + k] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+};
+
+/** Where a map's values sit inside the kernel's objects (struct bpf_array, struct htab_elem). */
+interface MapLayout {
+  /** offsetof(struct bpf_array, value): the map pointer is the bpf_array. */
+  arrayValue: number;
+  /** offsetof(struct htab_elem, key); the value follows the key, 8-byte aligned. */
+  htabKey: number;
+}
+
 /**
- * Array and hash maps as the kernel keeps them, enough for bpf_map_lookup_elem /
- * update_elem / delete_elem: array values are round_up(value_size, 8) apart in one
- * region; each hash element gets its own value region.
+ * Array and hash maps as the kernel keeps them, enough for lookup / update / delete, the
+ * direct map-op calls and the inlined lookups: an array map is its struct bpf_array with
+ * values round_up(value_size, 8) apart from `value` on; each hash element is a struct
+ * htab_elem (key, then value).
  */
 class MapModel {
   readonly addr: bigint;
@@ -44,20 +93,31 @@ class MapModel {
     readonly def: TestRunMapDef,
     private readonly mem: Memory,
     index: number,
+    private readonly layout: MapLayout,
   ) {
-    this.addr = mem.map(`map${index}`, new Uint8Array(64), false);
     if (def.type === 'array') {
-      this.array = mem.map(`map${index}.values`, new Uint8Array(this.elemSize * def.maxEntries), true);
-    }
+      const bytes = new Uint8Array(layout.arrayValue + this.elemSize * def.maxEntries);
+      this.addr = mem.map(`map${index}`, bytes, true);
+      this.array = this.addr + BigInt(layout.arrayValue);
+    } else this.addr = mem.map(`map${index}`, new Uint8Array(64), false);
   }
   private get elemSize(): number {
     return (this.def.valueSize + 7) & ~7;
   }
+  private get valueInElem(): number {
+    return this.layout.htabKey + ((this.def.keySize + 7) & ~7);
+  }
+  /** The value's address, or 0. */
   lookup(key: Uint8Array): bigint {
     if (this.array !== undefined) {
       const k = new DataView(key.buffer, key.byteOffset, 4).getUint32(0, true);
       return k < this.def.maxEntries ? this.array + BigInt(k * this.elemSize) : 0n;
     }
+    const e = this.elems.get(bytesToHex(key));
+    return e === undefined ? 0n : e + BigInt(this.valueInElem);
+  }
+  /** __htab_map_lookup_elem: the element (struct htab_elem), or 0. */
+  lookupElem(key: Uint8Array): bigint {
     return this.elems.get(bytesToHex(key)) ?? 0n;
   }
   update(key: Uint8Array, value: Uint8Array, flags: bigint): bigint {
@@ -74,9 +134,14 @@ class MapModel {
     if (old !== undefined && flags === 1n) return neg(EEXIST);
     if (old === undefined && flags === 2n) return neg(ENOENT);
     if (old === undefined && this.elems.size >= this.def.maxEntries) return neg(E2BIG);
-    const at = old ?? this.mem.map(`elem${k}`, new Uint8Array(this.def.valueSize), true);
-    this.mem.write(at, value);
-    this.elems.set(k, at);
+    let elem = old;
+    if (elem === undefined) {
+      const bytes = new Uint8Array(this.valueInElem + this.def.valueSize);
+      bytes.set(key, this.layout.htabKey);
+      elem = this.mem.map(`elem${k}`, bytes, true);
+    }
+    this.mem.write(elem + BigInt(this.valueInElem), value);
+    this.elems.set(k, elem);
     return 0n;
   }
   delete(key: Uint8Array): bigint {
@@ -87,6 +152,21 @@ class MapModel {
     return 0n;
   }
 }
+
+/** csum_add: 32-bit one's-complement addition (end-around carry). */
+const csumAdd = (a: bigint, b: bigint): bigint => {
+  const r = (a + b) & 0xffffffffn;
+  return r < b ? (r + 1n) & 0xffffffffn : r;
+};
+/** csum_fold: the 32-bit sum folded to 16 bits and complemented. */
+const csumFold = (sum: bigint): bigint => {
+  const s = (sum + (((sum >> 16n) | (sum << 16n)) & 0xffffffffn)) & 0xffffffffn;
+  return ~(s >> 16n) & 0xffffn;
+};
+/** csum_partial over native little-endian 32-bit words. */
+const csumPartialWords = (words: readonly bigint[], sum: bigint): bigint =>
+  words.reduce((acc, w) => csumAdd(acc, w & 0xffffffffn), sum);
+const not32 = (v: bigint): bigint => ~v & 0xffffffffn;
 
 /**
  * bpf_csum_diff: csum_partial over ~from then to, starting from seed (the one's-complement
@@ -105,10 +185,57 @@ export function csumDiff(from: Uint8Array, to: Uint8Array, seed: bigint): bigint
 }
 
 /**
- * Helper ids the model runs: map lookup/update/delete, bpf_tail_call (into the loader's empty
- * prog_array), bpf_skb_store_bytes/load_bytes/pull_data, bpf_csum_diff, bpf_get_socket_uid.
+ * The checksum field `*sum` (native order) after bpf_l3_csum_replace / bpf_l4_csum_replace
+ * replaced `from` by `to` (field size 0: `to` is a precomputed diff), on a CHECKSUM_NONE skb
+ * as test_run builds it; `pseudo` (BPF_F_PSEUDO_HDR) only matters for other ip_summed states.
  */
-export const TEST_RUN_HELPERS: ReadonlySet<number> = new Set([1, 2, 3, 9, 12, 26, 28, 39, 47]);
+export function csumReplace(l4: boolean, sum: bigint, from: bigint, to: bigint, size: number): bigint {
+  if (size === 0) return csumFold(csumAdd(to & 0xffffffffn, not32(sum)));
+  if (!l4 && size === 2) {
+    // csum_replace2: 16-bit one's-complement arithmetic
+    const add16 = (a: bigint, b: bigint) => {
+      const r = (a + b) & 0xffffn;
+      return r < b ? (r + 1n) & 0xffffn : r;
+    };
+    return ~add16(add16(~sum & 0xffffn, ~from & 0xffffn), to & 0xffffn) & 0xffffn;
+  }
+  const mask = size === 2 ? 0xffffn : 0xffffffffn;
+  if (!l4) return csumFold(csumAdd(csumAdd(not32(sum), not32(from & mask)), to & mask)); // csum_replace4
+  return csumFold(csumPartialWords([not32(from & mask), to & mask], not32(sum)));
+}
+
+/**
+ * Helpers the model runs, by kernel function: the ids a loaded program calls them by (0:
+ * reached only from xlated programs, through the map-op rewrites, inlining or ld_abs).
+ */
+const HELPERS: Readonly<Record<string, number>> = {
+  bpf_map_lookup_elem: 1,
+  bpf_map_update_elem: 2,
+  bpf_map_delete_elem: 3,
+  bpf_skb_store_bytes: 9,
+  bpf_l3_csum_replace: 10,
+  bpf_l4_csum_replace: 11,
+  bpf_tail_call: 12,
+  bpf_skb_load_bytes: 26,
+  bpf_csum_diff: 28,
+  bpf_skb_pull_data: 39,
+  bpf_xdp_adjust_head: 44,
+  bpf_get_socket_uid: 47,
+  bpf_xdp_adjust_meta: 54,
+  array_map_lookup_elem: 0,
+  array_map_update_elem: 0,
+  array_map_delete_elem: 0,
+  htab_map_lookup_elem: 0,
+  htab_map_update_elem: 0,
+  htab_map_delete_elem: 0,
+  __htab_map_lookup_elem: 0,
+  bpf_skb_load_helper_8_no_cache: 0,
+  bpf_skb_load_helper_16_no_cache: 0,
+  bpf_skb_load_helper_32_no_cache: 0,
+};
+
+/** Helper ids a loaded program may call. */
+export const TEST_RUN_HELPERS: ReadonlySet<number> = new Set(Object.values(HELPERS).filter((id) => id > 0));
 export const TEST_RUN_PROG_TYPES: ReadonlySet<string> = new Set([
   'xdp',
   'sched_cls',
@@ -117,130 +244,132 @@ export const TEST_RUN_PROG_TYPES: ReadonlySet<string> = new Set([
   'syscall',
 ]);
 
+/** Call imm → kernel function, for the helpers the model runs that the kernel has. */
+function xlatedCallTable(kernel: XlatedKernel): Map<number, string> {
+  const t = new Map<number, string>();
+  for (const name of Object.keys(HELPERS)) {
+    const imm = kernel.callImm(name);
+    if (imm !== undefined) t.set(imm, name);
+  }
+  return t;
+}
+
 /**
  * Whether the model can test-run the program: a modelled type and modelled helpers only.
- * Every map type is modelled now (a prog_array starts empty), so `_maps` no longer decides.
+ * With `xlated`, `insns` is the fixed-up program (calls by kernel function); otherwise the
+ * loaded one (calls by helper id). Every map type is modelled (a prog_array starts empty).
  */
 export function testRunSupported(
   progType: string,
   insns: readonly Insn[],
   _maps: readonly TestRunMapDef[],
+  xlated?: XlatedKernel,
 ): boolean {
   if (!TEST_RUN_PROG_TYPES.has(progType)) return false;
-  // bpf-to-bpf calls (src 1) run in both engines; helpers must be modelled.
-  return insns.every((i) => i.code !== 0x85 || i.src === 1 || (i.src === 0 && TEST_RUN_HELPERS.has(i.imm)));
+  const table = xlated ? xlatedCallTable(xlated) : undefined;
+  for (let i = 0; i < insns.length; i++) {
+    const x = insns[i]!;
+    if (x.code === 0x18) {
+      // map (idx) and map value (idx) are resolved; other pseudo ld_imm64 are not modelled
+      if (x.src !== 0 && x.src !== 5 && x.src !== 6) return false;
+      i++;
+      continue;
+    }
+    if (x.code !== 0x85) continue;
+    if (x.src === 1) continue; // bpf-to-bpf calls run in both engines
+    if (x.src !== 0) return false;
+    if (table ? !table.has(x.imm) : !TEST_RUN_HELPERS.has(x.imm)) return false;
+  }
+  return true;
 }
 
 const ETH_HLEN = 14;
+/** NET_SKB_PAD + NET_IP_ALIGN on x86-64: the headroom bpf_prog_test_run_skb leaves. */
+const SKB_HEADROOM = 64;
+/** XDP_PACKET_HEADROOM. */
+const XDP_HEADROOM = 256;
+/** Kernel layout values the loaded program's run uses where no BTF is given (6.18, x86-64). */
+const DEFAULT_SIZES = { skbSharedInfo: 320, xdpFrame: 40 };
+/** PACKET_OTHERHOST: eth_type_trans on the loopback device, whose address is all zeroes. */
+const PACKET_OTHERHOST = 3;
+/** The loopback device's ifindex: test_run's skb->dev and xdp rxq device. */
+const LOOPBACK_IFINDEX = 1;
+/** TCP_CLOSE, which sock_init_data gives the run's socket. */
+const TCP_CLOSE = 7;
 /** A syscall program's ctx: the user's ctx_in, copied back as ctx_out. */
 const SYSCALL_CTX = 'syscall_ctx';
-const PER_RUN = new Set(['packet', 'xdp_md', '__sk_buff', 'bpf_sock', SYSCALL_CTX]);
 
 /**
- * struct __sk_buff as the test-run skb fills it: plain fields live in a byte array that
- * writes (mark, priority, cb[], tc_classid…) update; data, data_end and data_meta read as
- * packet pointers.
+ * The buffer test_run allocates for the packet: headroom, the data, tailroom (skb: the
+ * skb_shared_info). Offsets into `buf`; `addr` is the address of buf[0].
  */
-/**
- * The socket bpf_prog_test_run_skb gives an IPv4 packet's skb, as struct bpf_sock reads it:
- * family AF_INET, the addresses from the IPv4 header, everything else 0.
- */
-function testRunSock(mem: Memory, ip: Uint8Array): bigint {
-  const b = new Uint8Array(80);
-  b[4] = 2; // family: AF_INET
-  if (ip.length >= 20) {
-    b.set(ip.subarray(12, 16), 24); // src_ip4 = sk_rcv_saddr = saddr
-    b.set(ip.subarray(16, 20), 52); // dst_ip4 = sk_daddr = daddr
+class Packet {
+  constructor(
+    readonly buf: Uint8Array,
+    readonly addr: bigint,
+    public data: number,
+    public end: number,
+    public meta: number,
+    /** Where skb_shared_info starts (skb->end). */
+    readonly tail: number,
+  ) {}
+  ptr(o: number): bigint {
+    return this.addr + BigInt(o);
   }
-  return mem.map('bpf_sock', b, false);
-}
-
-function skb(mem: Memory, len: number, data: bigint, dataEnd: bigint, sk = 0n): bigint {
-  const b = new Uint8Array(192);
-  const put = (off: number, v: number) => {
-    for (let k = 0; k < 4; k++) b[off + k] = (v >>> (8 * k)) & 0xff;
-  };
-  put(0, len); // len
-  put(4, 3); // pkt_type: PACKET_OTHERHOST
-  put(16, 8); // protocol: htons(ETH_P_IP)
-  put(40, 1); // ifindex
-  return mem.mapVirtual('__sk_buff', 192, {
-    load: (off, size) => {
-      if (size === 4 && (off === 76 || off === 140)) return data;
-      if (size === 4 && off === 80) return dataEnd;
-      if (size === 8 && off === 168) return sk;
-      let v = 0n;
-      for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[off + k]!);
-      return v;
-    },
-    store: (off, size, v) => {
-      // tc_index and tc_classid are u16 in the kernel's skb; a wider write keeps 16 bits.
-      const keep = off === 44 || off === 72 ? 2 : size;
-      for (let k = 0; k < size; k++) b[off + k] = k < keep ? Number((v >> BigInt(8 * k)) & 0xffn) : 0;
-    },
-  });
+  /** skb->data .. skb->data + skb->len (the run's skb is linear). */
+  get bytes(): Uint8Array {
+    return this.buf.subarray(this.data, this.end);
+  }
+  get len(): number {
+    return this.end - this.data;
+  }
 }
 
 /** A syscall program reached past the ctx_in it was given (max_ctx_offset > ctx_size_in). */
 class CtxBeyondInput extends Error {}
 
-/** Memory for one run: r1 and the packet bytes the run may change. */
-function setup(
-  type: string,
-  data: Uint8Array,
+/**
+ * A region whose `dyn` fields are computed at each load (pointers the helpers move, as
+ * bpf_compute_data_pointers would store them).
+ */
+function structRegion(
   mem: Memory,
-  base?: bigint,
-): { ctx: bigint; pkt: Uint8Array; ldAbs?: Uint8Array } {
-  if (type === 'syscall') {
-    // The verifier allows offsets below U16_MAX; past ctx_in the kernel would not have run.
-    const b = data.slice();
-    const inside = (off: number, size: number) => {
-      if (off + size > b.length) throw new CtxBeyondInput();
-    };
-    const ctx = mem.mapVirtual(SYSCALL_CTX, 0xffff, {
-      load: (off, size) => {
-        inside(off, size);
-        let v = 0n;
-        for (let k = size - 1; k >= 0; k--) v = (v << 8n) | BigInt(b[off + k]!);
-        return v;
-      },
-      store: (off, size, v) => {
-        inside(off, size);
-        for (let k = 0; k < size; k++) b[off + k] = Number((v >> BigInt(8 * k)) & 0xffn);
-      },
-    });
-    return { ctx, pkt: b };
-  }
-  if (type === 'socket_filter') {
-    // eth_type_trans pulled the Ethernet header: the filter sees the packet from the IPv4
-    // header on, only through ld_abs/ld_ind and bpf_skb_load_bytes.
-    const pkt = data.slice(ETH_HLEN);
-    return { ctx: skb(mem, pkt.length, 0n, 0n, testRunSock(mem, pkt)), pkt, ldAbs: pkt };
-  }
-  // cgroup_skb runs like a socket filter (from the IPv4 header on) but reads data/data_end.
-  const pkt = type === 'cgroup_skb' ? data.slice(ETH_HLEN) : data.slice();
-  const start = mem.map('packet', pkt, true, base);
-  const end = start + BigInt(pkt.length);
-  if (type === 'xdp') {
-    // struct xdp_md: data, data_end, data_meta, ingress_ifindex, rx_queue_index, egress_ifindex
-    const fields = [start, end, start, 1n, 0n, 0n];
-    const ctx = mem.mapVirtual('xdp_md', 24, { load: (off) => fields[off / 4] ?? 0n });
-    return { ctx, pkt };
-  }
-  const ip = type === 'cgroup_skb' ? pkt : pkt.subarray(ETH_HLEN);
-  return { ctx: skb(mem, pkt.length, start, end, testRunSock(mem, ip)), pkt };
+  name: string,
+  bytes: Uint8Array,
+  dyn: readonly { off: number; size: number; get: () => bigint }[] = [],
+  /** Fields narrower in the kernel than in this view: a store keeps this many bytes. */
+  narrow: ReadonlyMap<number, number> = new Map(),
+): bigint {
+  return mem.mapVirtual(name, bytes, {
+    load: (off, size) => {
+      for (const d of dyn) {
+        // the field itself: its whole value (a UAPI ctx's 32-bit data field reads as the pointer)
+        if (d.off === off && d.size === size) return d.get();
+        putLE(bytes, d.off, d.size, d.get());
+      }
+      return getLE(bytes, off, size);
+    },
+    store: (off, size, v) => {
+      const keep = Math.min(size, narrow.get(off) ?? size);
+      putLE(bytes, off, size, BigInt.asUintN(8 * keep, v));
+    },
+  });
 }
 
 /**
  * One loaded program (bpf_prog_test_run_opts on one fd): `run` executes it on a packet;
- * maps persist across runs. `packetBase` places the packet (to spot results that depend
- * on kernel addresses). Throws InterpError / MemoryFault when the program faults.
+ * maps persist across runs. `packetBase` places the packet data (to spot results that
+ * depend on kernel addresses). `xlated`: `insns` is the verifier's fixed-up program for
+ * this kernel. Throws InterpError / MemoryFault when the program faults.
  */
 export class TestRunProgram {
   private readonly mem = new Memory();
-  private data: Uint8Array = new Uint8Array(0);
+  private pkt!: Packet;
+  private perRun: bigint[] = [];
+  private readonly maps: MapModel[];
   private readonly helpers: Map<number, Helper>;
   private readonly ldImm64: (insns: readonly Insn[], i: number) => bigint | undefined;
+  private readonly sizes: { skbSharedInfo: number; xdpFrame: number };
 
   constructor(
     readonly progType: string,
@@ -249,66 +378,21 @@ export class TestRunProgram {
     private readonly packetBase?: bigint,
     /** Which interpreter engine runs it (runProgram's default when unset). */
     private readonly engine?: RunOptions['engine'],
+    private readonly xlated?: XlatedKernel,
   ) {
-    const ms = maps.map((d, k) => new MapModel(d, this.mem, k));
-    const byAddr = (a: bigint) => {
-      const m = ms.find((x) => x.addr === a);
-      if (!m) throw new Error('not a map');
-      return m;
-    };
-    this.helpers = new Map<number, Helper>([
-      [1, ({ args, mem: m }) => byAddr(args[0]).lookup(m.read(args[1], byAddr(args[0]).def.keySize))],
-      [
-        2,
-        ({ args, mem: m }) => {
-          const map = byAddr(args[0]);
-          return map.update(m.read(args[1], map.def.keySize), m.read(args[2], map.def.valueSize), args[3]);
-        },
-      ],
-      [3, ({ args, mem: m }) => byAddr(args[0]).delete(m.read(args[1], byAddr(args[0]).def.keySize))],
-      [
-        26, // bpf_skb_load_bytes(skb, offset, to, len): from skb->data on; the buffer is zeroed on error
-        ({ args, mem: m }) => {
-          const data = this.data;
-          const off = Number(BigInt.asIntN(32, args[1]));
-          const len = Number(args[3] & 0xffffffffn);
-          const ok = off >= 0 && off <= 0xffff && off + len <= data.length;
-          m.write(args[2], ok ? data.slice(off, off + len) : new Uint8Array(len));
-          return ok ? 0n : neg(EFAULT);
-        },
-      ],
-      // bpf_tail_call: the corpus loader leaves every prog_array empty, so the call falls
-      // through to the next insn (r0..r5 are dead after it for the verifier).
-      [12, () => 0n],
-      [
-        9, // bpf_skb_store_bytes(skb, offset, from, len, flags): into the packet from skb->data on
-        ({ args, mem: m }) => {
-          if (args[4] & ~3n) return neg(EINVAL); // BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH
-          const off = Number(args[1] & 0xffffffffn);
-          const len = Number(args[3] & 0xffffffffn);
-          if (off > 0x7fffffff) return neg(EFAULT);
-          // skb_ensure_writable: pskb_may_pull fails past the packet's end
-          if (off + len > this.data.length) return neg(ENOMEM);
-          this.data.set(m.read(args[2], len), off);
-          return 0n;
-        },
-      ],
-      // bpf_skb_pull_data(skb, len): the test run's skb is linear; pulling past its end fails.
-      [39, ({ args }) => ((args[1] & 0xffffffffn) > BigInt(this.data.length) ? neg(ENOMEM) : 0n)],
-      // The test run's skb owns a socket made by sock_init_data without a file: uid 0.
-      [47, () => 0n],
-      [
-        28, // bpf_csum_diff(from, from_size, to, to_size, seed)
-        ({ args, mem: m }) => {
-          const fromSize = Number(args[1] & 0xffffffffn);
-          const toSize = Number(args[3] & 0xffffffffn);
-          if ((fromSize | toSize) & 3) return neg(EINVAL);
-          const from = fromSize ? m.read(args[0], fromSize) : new Uint8Array(0);
-          const to = toSize ? m.read(args[2], toSize) : new Uint8Array(0);
-          return csumDiff(from, to, args[4] & 0xffffffffn);
-        },
-      ],
-    ]);
+    const L = xlated?.layout;
+    this.sizes = L
+      ? { skbSharedInfo: L.structSize('skb_shared_info'), xdpFrame: L.structSize('xdp_frame') }
+      : DEFAULT_SIZES;
+    const mapLayout = L
+      ? { arrayValue: L.off('bpf_array', 'value'), htabKey: L.off('htab_elem', 'key') }
+      : { arrayValue: 0, htabKey: 0 };
+    this.maps = maps.map((d, k) => new MapModel(d, this.mem, k, mapLayout));
+    const impl = this.helperImpls();
+    this.helpers = new Map<number, Helper>();
+    if (xlated) for (const [imm, name] of xlatedCallTable(xlated)) this.helpers.set(imm, impl[name]!);
+    else for (const [name, id] of Object.entries(HELPERS)) if (id) this.helpers.set(id, impl[name]!);
+    const ms = this.maps;
     this.ldImm64 = (insns, i) => {
       const x = insns[i]!;
       if (x.src === 5) return ms[x.imm]!.addr; // BPF_PSEUDO_MAP_IDX
@@ -317,10 +401,315 @@ export class TestRunProgram {
     };
   }
 
+  private mapAt(a: bigint): MapModel {
+    const m = this.maps.find((x) => x.addr === a);
+    if (!m) throw new Error('not a map');
+    return m;
+  }
+
+  /** Each helper once, by kernel function; ctx arguments stand for this run's skb / xdp_buff. */
+  private helperImpls(): Record<string, Helper> {
+    const key = (m: MapModel, mem: Memory, at: bigint) => mem.read(at, m.def.keySize);
+    const lookup: Helper = ({ args, mem }) => {
+      const m = this.mapAt(args[0]);
+      return m.lookup(key(m, mem, args[1]));
+    };
+    const update: Helper = ({ args, mem }) => {
+      const m = this.mapAt(args[0]);
+      return m.update(key(m, mem, args[1]), mem.read(args[2], m.def.valueSize), args[3]);
+    };
+    const del: Helper = ({ args, mem }) => {
+      const m = this.mapAt(args[0]);
+      return m.delete(key(m, mem, args[1]));
+    };
+    // bpf_skb_load_helper_N_no_cache(skb, offset): ld_abs/ld_ind after bpf_gen_ld_abs; a
+    // load outside the linear data is -EFAULT (offsets below 0, SKF_*_OFF, are not modelled).
+    const ldAbs =
+      (size: number): Helper =>
+      ({ args }) => {
+        const off = Number(BigInt.asIntN(32, args[1]));
+        const d = this.pkt.bytes;
+        if (off < 0 || off + size > d.length) return neg(EFAULT);
+        let v = 0n;
+        for (let k = 0; k < size; k++) v = (v << 8n) | BigInt(d[off + k]!);
+        return v;
+      };
+    const csumReplaceHelper =
+      (l4: boolean): Helper =>
+      ({ args }) => {
+        const offset = args[1] & 0xffffffffn;
+        const flags = args[4];
+        // l4: BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE | BPF_F_PSEUDO_HDR | BPF_F_IPV6, and the size
+        if (flags & ~(l4 ? 0xffn : 0xfn)) return neg(EINVAL);
+        if (offset > 0xffffn || offset & 1n) return neg(EFAULT);
+        const off = Number(offset);
+        const d = this.pkt.bytes;
+        if (off + 2 > d.length) return neg(EFAULT); // bpf_try_make_writable
+        const sum = BigInt(d[off]! | (d[off + 1]! << 8));
+        const mangled0 = l4 && (flags & 0x20n) !== 0n;
+        if (mangled0 && !(flags & 0x40n) && sum === 0n) return 0n;
+        const size = Number(flags & 0xfn);
+        if (size !== 0 && size !== 2 && size !== 4) return neg(EINVAL);
+        if (size === 0 && args[2] !== 0n) return neg(EINVAL);
+        let out = csumReplace(l4, sum, args[2], args[3], size);
+        if (mangled0 && out === 0n) out = 0xffffn; // CSUM_MANGLED_0
+        d[off] = Number(out & 0xffn);
+        d[off + 1] = Number(out >> 8n);
+        return 0n;
+      };
+    return {
+      bpf_map_lookup_elem: lookup,
+      array_map_lookup_elem: lookup,
+      htab_map_lookup_elem: lookup,
+      __htab_map_lookup_elem: ({ args, mem }) => {
+        const m = this.mapAt(args[0]);
+        return m.lookupElem(key(m, mem, args[1]));
+      },
+      bpf_map_update_elem: update,
+      array_map_update_elem: update,
+      htab_map_update_elem: update,
+      bpf_map_delete_elem: del,
+      array_map_delete_elem: del,
+      htab_map_delete_elem: del,
+      // bpf_skb_load_bytes(skb, offset, to, len): from skb->data on; the buffer is zeroed on error
+      bpf_skb_load_bytes: ({ args, mem }) => {
+        const data = this.pkt.bytes;
+        const off = Number(BigInt.asIntN(32, args[1]));
+        const len = Number(args[3] & 0xffffffffn);
+        const ok = off >= 0 && off <= 0xffff && off + len <= data.length;
+        mem.write(args[2], ok ? data.slice(off, off + len) : new Uint8Array(len));
+        return ok ? 0n : neg(EFAULT);
+      },
+      // bpf_skb_store_bytes(skb, offset, from, len, flags): into the packet from skb->data on
+      bpf_skb_store_bytes: ({ args, mem }) => {
+        if (args[4] & ~3n) return neg(EINVAL); // BPF_F_RECOMPUTE_CSUM | BPF_F_INVALIDATE_HASH
+        const off = Number(args[1] & 0xffffffffn);
+        const len = Number(args[3] & 0xffffffffn);
+        if (off > 0x7fffffff) return neg(EFAULT);
+        // skb_ensure_writable: pskb_may_pull fails past the packet's end
+        if (off + len > this.pkt.len) return neg(ENOMEM);
+        this.pkt.bytes.set(mem.read(args[2], len), off);
+        return 0n;
+      },
+      // bpf_skb_pull_data(skb, len): the test run's skb is linear; pulling past its end fails.
+      bpf_skb_pull_data: ({ args }) => ((args[1] & 0xffffffffn) > BigInt(this.pkt.len) ? neg(ENOMEM) : 0n),
+      // The test run's skb owns a socket made by sock_init_data without a file: uid 0.
+      bpf_get_socket_uid: () => 0n,
+      // bpf_tail_call: the corpus loader leaves every prog_array empty, so the call falls
+      // through to the next insn (r0..r5 are dead after it for the verifier).
+      bpf_tail_call: () => 0n,
+      bpf_csum_diff: ({ args, mem }) => {
+        const fromSize = Number(args[1] & 0xffffffffn);
+        const toSize = Number(args[3] & 0xffffffffn);
+        if ((fromSize | toSize) & 3) return neg(EINVAL);
+        const from = fromSize ? mem.read(args[0], fromSize) : new Uint8Array(0);
+        const to = toSize ? mem.read(args[2], toSize) : new Uint8Array(0);
+        return csumDiff(from, to, args[4] & 0xffffffffn);
+      },
+      bpf_l3_csum_replace: csumReplaceHelper(false),
+      bpf_l4_csum_replace: csumReplaceHelper(true),
+      // bpf_xdp_adjust_head(xdp, offset): data moves within [data_hard_start + sizeof(struct
+      // xdp_frame) + metadata, data_end - ETH_HLEN]; the metadata moves with it.
+      bpf_xdp_adjust_head: ({ args }) => {
+        const p = this.pkt;
+        const offset = Number(BigInt.asIntN(32, args[1]));
+        const metalen = p.meta > p.data ? 0 : p.data - p.meta;
+        const data = p.data + offset;
+        if (data < this.sizes.xdpFrame + metalen || data > p.end - ETH_HLEN) return neg(EINVAL);
+        if (metalen) p.buf.copyWithin(p.meta + offset, p.meta, p.meta + metalen);
+        p.meta += offset;
+        p.data = data;
+        return 0n;
+      },
+      // bpf_xdp_adjust_meta(xdp, offset): data_meta moves within [data_hard_start +
+      // sizeof(struct xdp_frame), data]; the metadata is whole u32s, at most 255 bytes.
+      bpf_xdp_adjust_meta: ({ args }) => {
+        const p = this.pkt;
+        if (p.meta > p.data) return neg(ENOTSUPP);
+        const meta = p.meta + Number(BigInt.asIntN(32, args[1]));
+        if (meta < this.sizes.xdpFrame || meta > p.data) return neg(EINVAL);
+        const metalen = p.data - meta;
+        if (metalen & 3 || metalen > 255) return neg(EACCES);
+        p.meta = meta;
+        return 0n;
+      },
+      bpf_skb_load_helper_8_no_cache: ldAbs(1),
+      bpf_skb_load_helper_16_no_cache: ldAbs(2),
+      bpf_skb_load_helper_32_no_cache: ldAbs(4),
+    };
+  }
+
+  /** The packet buffer of one run, mapped so its data starts at packetBase when given. */
+  private packet(dataIn: Uint8Array): Packet {
+    const xdp = this.progType === 'xdp';
+    const head = xdp ? XDP_HEADROOM : SKB_HEADROOM;
+    const tailroom = (this.sizes.skbSharedInfo + 63) & ~63;
+    const buf = new Uint8Array(head + dataIn.length + tailroom);
+    buf.set(dataIn, head);
+    const at = this.packetBase === undefined ? undefined : this.packetBase - BigInt(head);
+    const addr = this.mem.map('packet', buf, true, at);
+    this.perRun.push(addr);
+    // socket filters and cgroup_skb see the skb after eth_type_trans pulled the Ethernet header
+    const data = xdp || this.progType === 'sched_cls' ? head : head + ETH_HLEN;
+    return new Packet(buf, addr, data, head + dataIn.length, data, head + dataIn.length);
+  }
+
+  private region(
+    name: string,
+    bytes: Uint8Array,
+    dyn?: Parameters<typeof structRegion>[3],
+    narrow?: ReadonlyMap<number, number>,
+  ): bigint {
+    const at = structRegion(this.mem, name, bytes, dyn, narrow);
+    this.perRun.push(at);
+    return at;
+  }
+
+  /**
+   * The socket bpf_prog_test_run_skb gives an IPv4 packet's skb: sock_init_data's
+   * TCP_CLOSE, family AF_INET, the addresses from the IPv4 header, everything else 0.
+   */
+  private sockFields(): { family: number; state: number; saddr: Uint8Array; daddr: Uint8Array } {
+    const ip = this.pkt.buf.subarray(this.pkt.data + (this.progType === 'sched_cls' ? ETH_HLEN : 0));
+    const ok = ip.length >= 20;
+    return {
+      family: 2, // AF_INET
+      state: TCP_CLOSE,
+      saddr: ok ? ip.slice(12, 16) : new Uint8Array(4),
+      daddr: ok ? ip.slice(16, 20) : new Uint8Array(4),
+    };
+  }
+
+  /** r1 of an skb program, the loaded program's view: struct __sk_buff. */
+  private uapiSkb(): bigint {
+    const p = this.pkt;
+    const s = this.sockFields();
+    const sk = new Uint8Array(80); // struct bpf_sock
+    sk[4] = s.family;
+    sk.set(s.saddr, 24); // src_ip4 = sk_rcv_saddr = saddr
+    sk.set(s.daddr, 52); // dst_ip4 = sk_daddr = daddr
+    sk[72] = s.state;
+    const skAddr = this.region('bpf_sock', sk);
+    const b = new Uint8Array(192);
+    putLE(b, 4, 4, PACKET_OTHERHOST); // pkt_type
+    putLE(b, 16, 4, 8); // protocol: htons(ETH_P_IP)
+    putLE(b, 40, 4, LOOPBACK_IFINDEX); // ifindex
+    putLE(b, 168, 8, skAddr); // sk
+    return this.region(
+      '__sk_buff',
+      b,
+      [
+        { off: 0, size: 4, get: () => BigInt(p.len) },
+        { off: 76, size: 4, get: () => p.ptr(p.data) }, // data
+        { off: 80, size: 4, get: () => p.ptr(p.end) }, // data_end
+        { off: 140, size: 4, get: () => p.ptr(p.meta) }, // data_meta
+      ],
+      // tc_index and tc_classid are u16 in the kernel's skb; a wider write keeps 16 bits.
+      new Map([
+        [44, 2],
+        [72, 2],
+      ]),
+    );
+  }
+
+  /** r1 of an skb program, the xlated program's view: struct sk_buff by the kernel's layout. */
+  private kernelSkb(L: StructLayout): bigint {
+    const p = this.pkt;
+    const s = this.sockFields();
+    const sk = new Uint8Array(L.structSize('sock'));
+    putLE(sk, L.off('sock_common', 'skc_family'), 2, s.family);
+    putLE(sk, L.off('sock_common', 'skc_state'), 1, s.state);
+    sk.set(s.saddr, L.off('sock_common', 'skc_rcv_saddr'));
+    sk.set(s.daddr, L.off('sock_common', 'skc_daddr'));
+    const skAddr = this.region('sock', sk);
+    const dev = new Uint8Array(L.structSize('net_device'));
+    putLE(dev, L.off('net_device', 'ifindex'), 4, LOOPBACK_IFINDEX);
+    const devAddr = this.region('net_device', dev);
+    const b = new Uint8Array(L.structSize('sk_buff'));
+    const f = (m: string) => L.off('sk_buff', m);
+    const pt = L.loc('sk_buff', 'pkt_type');
+    b[pt.bitOffset >> 3]! |= PACKET_OTHERHOST << (pt.bitOffset & 7);
+    putLE(b, f('protocol'), 2, 8); // htons(ETH_P_IP)
+    putLE(b, f('dev'), 8, devAddr);
+    putLE(b, f('sk'), 8, skAddr);
+    const cb = f('cb');
+    return this.region('sk_buff', b, [
+      { off: f('len'), size: 4, get: () => BigInt(p.len) },
+      { off: f('data'), size: 8, get: () => p.ptr(p.data) },
+      { off: f('head'), size: 8, get: () => p.addr },
+      { off: f('end'), size: 4, get: () => BigInt(p.tail) },
+      // bpf_compute_data_pointers: qdisc_skb_cb's bpf_skb_data_end
+      { off: cb + L.off('bpf_skb_data_end', 'data_meta'), size: 8, get: () => p.ptr(p.meta) },
+      { off: cb + L.off('bpf_skb_data_end', 'data_end'), size: 8, get: () => p.ptr(p.end) },
+    ]);
+  }
+
+  /** r1 of an xdp program: struct xdp_md (loaded) or struct xdp_buff (xlated). */
+  private xdpCtx(L: StructLayout | undefined): bigint {
+    const p = this.pkt;
+    if (!L) {
+      const b = new Uint8Array(24);
+      putLE(b, 12, 4, LOOPBACK_IFINDEX); // ingress_ifindex; rx_queue_index 0
+      return this.region('xdp_md', b, [
+        { off: 0, size: 4, get: () => p.ptr(p.data) },
+        { off: 4, size: 4, get: () => p.ptr(p.end) },
+        { off: 8, size: 4, get: () => p.ptr(p.meta) },
+      ]);
+    }
+    const dev = new Uint8Array(L.structSize('net_device'));
+    putLE(dev, L.off('net_device', 'ifindex'), 4, LOOPBACK_IFINDEX);
+    const rxq = new Uint8Array(L.structSize('xdp_rxq_info'));
+    putLE(rxq, L.off('xdp_rxq_info', 'dev'), 8, this.region('net_device', dev));
+    const b = new Uint8Array(L.structSize('xdp_buff'));
+    const f = (m: string) => L.off('xdp_buff', m);
+    putLE(b, f('rxq'), 8, this.region('xdp_rxq_info', rxq));
+    return this.region('xdp_buff', b, [
+      { off: f('data'), size: 8, get: () => p.ptr(p.data) },
+      { off: f('data_end'), size: 8, get: () => p.ptr(p.end) },
+      { off: f('data_meta'), size: 8, get: () => p.ptr(p.meta) },
+      { off: f('data_hard_start'), size: 8, get: () => p.addr },
+    ]);
+  }
+
+  /** A syscall program's ctx: ctx_in, which the verifier allows it to reach past (U16_MAX). */
+  private syscallCtx(data: Uint8Array): { ctx: bigint; bytes: Uint8Array } {
+    const b = data.slice();
+    const inside = (off: number, size: number) => {
+      if (off + size > b.length) throw new CtxBeyondInput();
+    };
+    const ctx = this.mem.mapVirtual(SYSCALL_CTX, 0xffff, {
+      load: (off, size) => {
+        inside(off, size);
+        return getLE(b, off, size);
+      },
+      store: (off, size, v) => {
+        inside(off, size);
+        putLE(b, off, size, v);
+      },
+    });
+    this.perRun.push(ctx);
+    return { ctx, bytes: b };
+  }
+
   run(dataIn: Uint8Array): TestRunResult {
-    for (const g of [...this.mem.regions]) if (PER_RUN.has(g.name)) this.mem.unmap(g.base);
-    const { ctx, pkt, ldAbs } = setup(this.progType, dataIn, this.mem, this.packetBase);
-    this.data = pkt;
+    for (const at of this.perRun) this.mem.unmap(at);
+    this.perRun = [];
+    const L = this.xlated?.layout;
+    let ctx: bigint;
+    let ctxOut: Uint8Array | undefined;
+    let ldAbs: Uint8Array | undefined;
+    if (this.progType === 'syscall') {
+      const s = this.syscallCtx(dataIn);
+      ctx = s.ctx;
+      ctxOut = s.bytes;
+      this.pkt = new Packet(new Uint8Array(0), 0n, 0, 0, 0, 0);
+    } else {
+      this.pkt = this.packet(dataIn);
+      if (this.progType === 'xdp') ctx = this.xdpCtx(L);
+      else ctx = L ? this.kernelSkb(L) : this.uapiSkb();
+      // legacy ld_abs/ld_ind of the loaded program read from skb->data
+      if (!L && this.progType === 'socket_filter') ldAbs = this.pkt.bytes;
+    }
     let res: ReturnType<typeof runProgram>;
     try {
       res = runProgram(this.insns, {
@@ -329,6 +718,9 @@ export class TestRunProgram {
         ...(ldAbs ? { packet: ldAbs } : {}),
         helpers: this.helpers,
         ldImm64: this.ldImm64,
+        // the rewritten tail call: every prog_array the corpus loads is empty
+        tailCall: () => 0n,
+        ...(this.xlated ? { validate: { internal: true } } : {}),
         ...(this.engine ? { engine: this.engine } : {}),
       });
     } catch (e) {
@@ -338,12 +730,16 @@ export class TestRunProgram {
         return { retval: 0, dataOut: new Uint8Array(0), errno: Number(EINVAL) };
       throw e;
     }
-    let dataOut = pkt;
-    if (this.progType === 'socket_filter' || this.progType === 'cgroup_skb') {
-      // data_out starts at the MAC header, which the skb no longer holds: 14 zero bytes.
-      dataOut = new Uint8Array(ETH_HLEN + pkt.length);
-      dataOut.set(pkt, ETH_HLEN);
-    }
-    return { retval: Number(res.r0 & 0xffffffffn), dataOut };
+    return { retval: Number(res.r0 & 0xffffffffn), dataOut: ctxOut ?? this.dataOut() };
+  }
+
+  /** data_out: xdp from data_meta on; an skb program from its MAC header on, zeroed when pulled. */
+  private dataOut(): Uint8Array {
+    const p = this.pkt;
+    if (this.progType === 'xdp') return p.buf.slice(p.meta, p.end);
+    if (this.progType === 'sched_cls') return p.buf.slice(p.data, p.end);
+    const out = new Uint8Array(ETH_HLEN + p.len);
+    out.set(p.bytes, ETH_HLEN);
+    return out;
   }
 }

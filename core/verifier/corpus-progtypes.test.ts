@@ -21,6 +21,7 @@ const REACHED = {
   processed: 225,
   xlated: 226,
   runs: 168,
+  runsOut: 120,
   rejectLogs: 286,
 };
 
@@ -41,6 +42,8 @@ describe('public corpus fidelity: program types', () => {
     expect(f.xlatedExact).toBeGreaterThanOrEqual(REACHED.xlated);
     expect(f.runsAgree).toBeGreaterThanOrEqual(REACHED.runs);
     expect(f.rejectLogsIdentical).toBeGreaterThanOrEqual(REACHED.rejectLogs);
+    expect(f.runsOutAgree).toBeGreaterThanOrEqual(REACHED.runsOut);
+    expect(f.runsOnLoaded).toBe(0); // every run executes kmodel's xlated program
     // Every kernel test run of an accepted case the test-run model covers is reproduced.
     const accepted = cmps.filter((c) => c.modelVerdict === 'accept' && c.runsModelled);
     expect(accepted.reduce((n, c) => n + (c.runsAgree ?? 0), 0)).toBe(

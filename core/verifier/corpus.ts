@@ -2,10 +2,11 @@
 // compare with what the kernel answered. Shared by `kmodel corpus check` and the corpus test.
 import { bytesFromHex, bytesToHex, insnsFromHex, insnsToHex } from '../isa/encoding';
 import type { Insn } from '../isa/insn';
-import { TestRunProgram, testRunSupported } from '../isa/testrun';
-import { x86_64AddressSpaceOfBuild } from '../kernel/address-space';
+import { TestRunProgram, testRunSupported, type XlatedKernel } from '../isa/testrun';
+import { type AddressSpace, x86_64AddressSpace, x86_64AddressSpaceOfBuild } from '../kernel/address-space';
 import { bpfCheck, type LoadAttr, reasonLine, type VerifyEnv, type VerifyResult } from './index';
 import type { ProgTypeName } from './progtypes/index';
+import { kernelLayout } from './progtypes/layout';
 
 export interface CorpusCase {
   id: string;
@@ -54,6 +55,8 @@ export interface CaseResult {
   jited_calls: { at: number; kind: string; symbol: string | null }[];
   /** BPF_PROG_TEST_RUN results of the model on the kernel's data_in (null: not run). */
   runs: { retval: number; data_out?: string }[] | null;
+  /** Which program the runs executed: kmodel's xlated one, or the loaded one (no fixups). */
+  runs_on?: 'xlated' | 'loaded';
 }
 
 export interface CaseComparison {
@@ -74,6 +77,12 @@ export interface CaseComparison {
   kernelRuns: number;
   /** False when the model accepted but its test-run model does not cover the program. */
   runsModelled: boolean | null;
+  /** Runs whose data_out the kernel recorded and the model reproduces byte for byte. */
+  runsOutAgree: number;
+  /** Runs with a recorded data_out. */
+  kernelRunsOut: number;
+  /** The model's runs executed its xlated program (true) or the loaded one (false); null: none ran. */
+  runsOnXlated: boolean | null;
   kernelReason: string | null;
   modelReason: string | null;
   /** The model's log (log level 1) equals the kernel's line for line (kernel rejects; else null). */
@@ -120,6 +129,9 @@ export function unmodelledCase(c: CorpusCase): {
       runsAgree: c.kernel.verdict === 'accept' && c.kernel.runs?.length ? 0 : null,
       kernelRuns: c.kernel.verdict === 'accept' ? (c.kernel.runs ?? []).filter(hasInput).length : 0,
       runsModelled: c.kernel.verdict === 'accept' && c.kernel.runs?.length ? false : null,
+      runsOutAgree: 0,
+      kernelRunsOut: 0,
+      runsOnXlated: null,
       kernelReason: c.kernel.verdict === 'reject' ? norm(reasonLine(c.kernel.log)) : null,
       modelReason: why,
       logMatch: null,
@@ -252,10 +264,18 @@ export function runCase(
   }
   const kernelRuns = k.verdict === 'accept' ? (k.runs ?? []).filter(hasInput) : [];
   let runsAgree: number | null = kernelRuns.length ? 0 : null;
+  let runsOutAgree = 0;
   if (kernelRuns.length && vr.verdict === 'accept') {
-    result.runs = testRunCase(c);
-    if (result.runs)
-      runsAgree = result.runs.filter((r, i) => r.retval === kernelRuns[i]!.retval && r.retval >= 0).length;
+    const t = testRunCase(c, { vr, env: buildEnv(c, env) });
+    if (t) {
+      result.runs = t.runs;
+      result.runs_on = t.on;
+      runsAgree = t.runs.filter((r, i) => r.retval === kernelRuns[i]!.retval && r.retval >= 0).length;
+      runsOutAgree = t.runs.filter((r, i) => {
+        const want = kernelRuns[i]!.data_out;
+        return want !== undefined && r.retval >= 0 && r.data_out === want;
+      }).length;
+    }
   }
   const kernelReason = k.verdict === 'reject' ? norm(reasonLine(k.log)) : null;
   const cmp: CaseComparison = {
@@ -275,6 +295,9 @@ export function runCase(
     runsAgree,
     kernelRuns: kernelRuns.length,
     runsModelled: kernelRuns.length && vr.verdict === 'accept' ? result.runs !== null : null,
+    runsOutAgree,
+    kernelRunsOut: kernelRuns.filter((r) => r.data_out !== undefined).length,
+    runsOnXlated: result.runs_on === undefined ? null : result.runs_on === 'xlated',
     processedMatch:
       k.verdict === 'accept' && vr.verdict === 'accept' ? k.processed_insns === vr.processedInsns : null,
     xlatedMatch:
@@ -288,7 +311,7 @@ export function runCase(
 }
 
 /** The case's kernel build: its own data addresses when the corpus part names another build. */
-function buildEnv(c: CorpusCase, env: VerifyEnv): VerifyEnv {
+export function buildEnv(c: CorpusCase, env: VerifyEnv): VerifyEnv {
   const as = !env.addressSpace && c.kernel.release ? x86_64AddressSpaceOfBuild(c.kernel.release) : undefined;
   return as ? { ...env, addressSpace: as } : env;
 }
@@ -327,35 +350,75 @@ export function caseDiffs(c: CorpusCase, run: ReturnType<typeof runCase>): strin
     const i = runs ? runs.findIndex((r, j) => r.retval !== kr[j]!.retval || r.retval < 0) : 0;
     out.push(
       runs
-        ? `test run ${i}: kernel retval ${kr[i]!.retval}, model ${runs[i]!.retval}`
+        ? `test run ${i}: kernel retval ${kr[i]!.retval}, model ${runs[i]!.retval} (on ${run.result.runs_on})`
         : 'test runs: not modelled',
+    );
+  } else if (cmp.runsOutAgree < cmp.kernelRunsOut && run.result.runs) {
+    const kr = (k.runs ?? []).filter(hasInput);
+    const i = run.result.runs.findIndex(
+      (r, j) => kr[j]!.data_out !== undefined && r.data_out !== kr[j]!.data_out,
+    );
+    const a = kr[i]!.data_out ?? '';
+    const b = run.result.runs[i]!.data_out ?? '';
+    let at = 0;
+    while (at < a.length && a[at] === b[at]) at++;
+    out.push(
+      `test run ${i} data_out byte ${at >> 1}: kernel ${a.slice(at & ~1, (at & ~1) + 16) || '(end)'} | model ${b.slice(at & ~1, (at & ~1) + 16) || '(end)'} (on ${run.result.runs_on})`,
     );
   }
   return out;
 }
 
+/** The kernel a fixed-up program was made for, as the test-run model reaches it. */
+export function xlatedKernel(env: VerifyEnv): XlatedKernel {
+  const as: AddressSpace = env.addressSpace ?? x86_64AddressSpace();
+  return {
+    layout: kernelLayout(env.btf),
+    callImm: (name) => (as.has(name) && as.reachableByCallImm(name) ? as.callImm(name) : undefined),
+  };
+}
+
 /**
  * BPF_PROG_TEST_RUN of the case on each kernel run's data_in (one load: maps persist across
- * runs). null when the test-run model does not cover the program; a faulting run reports -1.
+ * runs). With `loaded` (the model's accepted load and its env), the model's own xlated program
+ * runs, so the fixups are tested too; without it, or when the test-run model cannot run that
+ * form, the loaded program. null when the test-run model does not cover the program; a
+ * faulting run reports -1.
  */
-export function testRunCase(c: CorpusCase): { retval: number; data_out?: string }[] | null {
+export function testRunCase(
+  c: CorpusCase,
+  loaded?: { vr: VerifyResult; env: VerifyEnv },
+): { runs: { retval: number; data_out?: string }[]; on: 'xlated' | 'loaded' } | null {
   const maps = c.maps.map((m) => ({
     type: m.type,
     keySize: m.key_size,
     valueSize: m.value_size,
     maxEntries: m.max_entries,
   }));
-  const insns = insnsFromHex(c.insns);
-  if (!testRunSupported(c.prog_type, insns, maps)) return null;
-  const p = new TestRunProgram(c.prog_type, insns, maps);
-  return (c.kernel.runs ?? []).filter(hasInput).map((r) => {
+  let p: TestRunProgram | undefined;
+  let on: 'xlated' | 'loaded' = 'xlated';
+  const fx = loaded?.vr.fixups;
+  if (fx && loaded) {
+    const kernel = xlatedKernel(loaded.env);
+    if (testRunSupported(c.prog_type, fx.insns, maps, kernel))
+      p = new TestRunProgram(c.prog_type, fx.insns, maps, undefined, undefined, kernel);
+  }
+  if (!p) {
+    const insns = insnsFromHex(c.insns);
+    if (!testRunSupported(c.prog_type, insns, maps)) return null;
+    p = new TestRunProgram(c.prog_type, insns, maps);
+    on = 'loaded';
+  }
+  const prog = p;
+  const runs = (c.kernel.runs ?? []).filter(hasInput).map((r) => {
     try {
-      const x = p.run(bytesFromHex(r.data_in ?? r.ctx_in!));
+      const x = prog.run(bytesFromHex(r.data_in ?? r.ctx_in!));
       return { retval: x.retval, data_out: bytesToHex(x.dataOut) };
     } catch {
       return { retval: -1 };
     }
   });
+  return { runs, on };
 }
 
 export interface Fidelity {
@@ -376,6 +439,12 @@ export interface Fidelity {
   runsAgree: number;
   /** Kernel runs of cases the model accepts but cannot test-run. */
   runsNotModelled: number;
+  /** Kernel runs with a recorded data_out, and those whose packet the model reproduces. */
+  kernelRunsOut: number;
+  runsOutAgree: number;
+  /** Runs the model made on its own xlated program, and on the loaded one. */
+  runsOnXlated: number;
+  runsOnLoaded: number;
   /** Cases of a program type the model has no rules for (counted in `cases` only). */
   unmodelled: number;
   kernelRejects: number;
@@ -399,6 +468,10 @@ export function summarize(cmps: readonly CaseComparison[]): Fidelity {
     kernelRuns: 0,
     runsAgree: 0,
     runsNotModelled: 0,
+    kernelRunsOut: 0,
+    runsOutAgree: 0,
+    runsOnXlated: 0,
+    runsOnLoaded: 0,
     unmodelled: 0,
     kernelRejects: 0,
     rejectLogsIdentical: 0,
@@ -427,6 +500,10 @@ export function summarize(cmps: readonly CaseComparison[]): Fidelity {
     f.kernelRuns += c.kernelRuns;
     f.runsAgree += c.runsAgree ?? 0;
     if (c.kernelRuns && c.runsModelled === false) f.runsNotModelled += c.kernelRuns;
+    f.kernelRunsOut += c.kernelRunsOut;
+    f.runsOutAgree += c.runsOutAgree;
+    if (c.runsOnXlated === true) f.runsOnXlated += c.kernelRuns;
+    if (c.runsOnXlated === false) f.runsOnLoaded += c.kernelRuns;
   }
   return f;
 }
@@ -470,6 +547,16 @@ export function fidelityTable(f: Fidelity): string {
       `test-run retval agreement (${f.runsNotModelled} runs not modelled)`,
       `${f.runsAgree}/${f.kernelRuns}`,
       pct(f.runsAgree, f.kernelRuns),
+    ],
+    [
+      'test-run data_out agreement (runs recording it)',
+      `${f.runsOutAgree}/${f.kernelRunsOut}`,
+      pct(f.runsOutAgree, f.kernelRunsOut),
+    ],
+    [
+      "test runs on the model's xlated program / on the loaded one",
+      `${f.runsOnXlated} / ${f.runsOnLoaded}`,
+      '',
     ],
   ];
   if (f.unmodelled)

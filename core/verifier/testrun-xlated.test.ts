@@ -1,0 +1,150 @@
+// Test runs of kmodel's own xlated program (ctx conversions onto struct sk_buff / xdp_buff,
+// inlined map lookups, direct map-op calls, ld_abs helpers, the tc unclone prologue) against
+// the same run of the loaded program: one kernel model, two entry points, the same results.
+import { describe, expect, it } from 'vitest';
+import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
+import { BtfRegistry } from '../btf/registry';
+import { assemble } from '../isa/asm';
+import { bytesToHex, insnsToHex } from '../isa/encoding';
+import { type CorpusCase, caseToLoadAttr, testRunCase } from './corpus';
+import { bpfCheck } from './index';
+
+const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
+// Ethernet + IPv4 + TCP, as the corpus's first packet
+const pkt =
+  '0200000000020200000000010800450000321234400040063c5bc0000201c63364023039005000000001000000005002ffff7efe000000010203040506070809';
+
+function bothRuns(progType: CorpusCase['prog_type'], src: string, maps: CorpusCase['maps'] = [], n = 2) {
+  const c: CorpusCase = {
+    id: 'x',
+    prog_type: progType,
+    attach: null,
+    maps,
+    insns: insnsToHex(assemble(src)),
+    kernel: {
+      verdict: 'accept',
+      errno: 0,
+      log: '',
+      processed_insns: null,
+      xlated: null,
+      xlated_calls: null,
+      runs: Array.from({ length: n }, () => ({ retval: 0, data_in: pkt })),
+    },
+  };
+  const env = { btf };
+  const vr = bpfCheck(caseToLoadAttr(c), env);
+  expect(vr.error).toBeNull();
+  const xlated = testRunCase(c, { vr, env });
+  const loaded = testRunCase(c);
+  expect(xlated?.on).toBe('xlated');
+  expect(loaded?.on).toBe('loaded');
+  expect(xlated?.runs).toEqual(loaded?.runs);
+  return { runs: xlated!.runs, xlatedInsns: vr.fixups!.insns.length, loadedInsns: assemble(src).length };
+}
+
+const arr = { type: 'array' as const, key_size: 4, value_size: 8, max_entries: 2 };
+const hash = { type: 'hash' as const, key_size: 4, value_size: 8, max_entries: 4 };
+
+describe('test runs of the xlated program', () => {
+  it('sched_cls: converted ctx fields (narrow tc_classid, pkt_type bitfield, ifindex through skb->dev) and the unclone prologue', () => {
+    const { runs, xlatedInsns, loadedInsns } = bothRuns(
+      'sched_cls',
+      `r6 = r1
+r2 = *(u32 *)(r6 +76)
+r3 = *(u32 *)(r6 +80)
+r4 = r2
+r4 += 14
+if r4 > r3 goto pc+18
+*(u8 *)(r2 +0) = 0x42
+r2 = *(u32 *)(r6 +0)
+*(u32 *)(r6 +8) = r2
+r3 = 65541
+*(u32 *)(r6 +72) = r3
+r7 = *(u32 *)(r6 +72)
+r8 = *(u32 *)(r6 +8)
+r7 += r8
+r8 = *(u32 *)(r6 +40)
+r7 += r8
+r8 = *(u32 *)(r6 +16)
+r7 += r8
+r8 = *(u8 *)(r6 +4)
+r7 += r8
+r8 = *(u16 *)(r6 +4)
+r7 += r8
+r0 = r7
+exit
+r0 = 0
+exit`,
+    );
+    expect(xlatedInsns).toBeGreaterThan(loadedInsns); // the prologue and the conversions ran
+    // len 64 + tc_classid 5 (u16 in the skb) + ifindex 1 + protocol 8 + pkt_type 3 twice
+    expect(runs[0]!.retval).toBe(64 + 5 + 1 + 8 + 3 + 3);
+    expect(runs[0]!.data_out).toBe(`42${pkt.slice(2)}`);
+  });
+
+  it('inlined array lookups and hash lookups (__htab_map_lookup_elem + the value offset) keep their maps across runs', () => {
+    const { runs } = bothRuns(
+      'xdp',
+      `*(u32 *)(r10 -4) = 1
+r2 = r10
+r2 += -4
+r1 = map[idx:0]
+call bpf_map_lookup_elem
+if r0 == 0 goto pc+18
+r1 = *(u64 *)(r0 +0)
+r1 += 3
+*(u64 *)(r0 +0) = r1
+*(u64 *)(r10 -16) = r1
+r2 = r10
+r2 += -4
+r3 = r10
+r3 += -16
+r4 = 0
+r1 = map[idx:1]
+call bpf_map_update_elem
+r2 = r10
+r2 += -4
+r1 = map[idx:1]
+call bpf_map_lookup_elem
+if r0 != 0 goto pc+2
+r0 = 0
+exit
+r0 = *(u64 *)(r0 +0)
+exit`,
+      [arr, hash],
+      3,
+    );
+    expect(runs.map((r) => r.retval)).toEqual([3, 6, 9]);
+  });
+
+  it('xdp: ingress_ifindex and rx_queue_index through xdp_buff->rxq; bpf_xdp_adjust_head by call imm', () => {
+    const { runs } = bothRuns(
+      'xdp',
+      `r6 = r1
+r7 = *(u32 *)(r6 +12)
+r8 = *(u32 *)(r6 +16)
+r7 += r8
+r1 = r6
+r2 = 14
+call bpf_xdp_adjust_head
+r7 += r0
+r0 = r7
+exit`,
+    );
+    expect(runs[0]!.retval).toBe(1);
+    expect(runs[0]!.data_out).toBe(pkt.slice(28));
+  });
+
+  it('socket_filter: ld_abs becomes a call to bpf_skb_load_helper_*_no_cache; data_out zeroes the Ethernet header', () => {
+    const { runs } = bothRuns(
+      'socket_filter',
+      `r6 = r1
+r0 = *(u16 *)skb[2]
+r7 = r0
+r0 = *(u32 *)skb[200]
+exit`,
+    );
+    expect(runs[0]!.retval).toBe(0); // past the end: the program ends with 0
+    expect(runs[0]!.data_out).toBe(bytesToHex(new Uint8Array(14)) + pkt.slice(28));
+  });
+});
