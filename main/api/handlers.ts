@@ -238,7 +238,9 @@ export class ApiHandlers implements Handlers {
     const r = this.modelStore().result(name);
     if (!r.resolved)
       throw new ApiError('bad-request', `model '${name}' does not resolve; fix its errors first`);
-    return buildSubsystemGraph(name, r, this.reg().vmlinux.btf);
+    const g = buildSubsystemGraph(name, r, this.reg().vmlinux.btf);
+    // Its PNG and SVG exports say what drew them.
+    return { ...g, provenance: this.modelStore().provenance(name, [g.profile]) };
   }
 
   verify(p: VerifyParams): VerifyView {

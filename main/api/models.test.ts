@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -91,6 +92,12 @@ describe('models API: any model the host may read', () => {
     const g = served.subsystemGraph({ name: mine });
     expect(g.name).toBe(mine);
     expect(g.nodes.some((n) => n.kind === 'wrapper')).toBe(true);
+    // Its PNG/SVG exports name what drew them: this file (its sha256), under the model's profile.
+    expect(g.provenance).toMatchObject({
+      profiles: [g.profile],
+      model: { file: mine, sha256: createHash('sha256').update(readFileSync(mine)).digest('hex') },
+    });
+    expect(g.provenance!.kernel.btfSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(served.compare({ name: mine, member: 'init' }).tables.map((t) => t.member)).toEqual(['init']);
   });
 

@@ -19,6 +19,7 @@ import {
   totalsRows,
   whyNotLines,
 } from '../../core/analysis/format';
+import type { Provenance } from '../../core/analysis/provenance';
 import type { BtfRegistry } from '../../core/btf/registry';
 import { type CheckResult, checkModel } from '../../core/model/check';
 import { summarizeModel } from '../../core/model/summary';
@@ -251,7 +252,6 @@ export class ModelStore {
     const designs = c.totals.map((t) => t.design);
     const totalsWhy = whyNotLines(c.totals);
     const totals = totalsRows(c.totals);
-    const at = this.locate(name);
     return {
       comparison: c,
       tables: c.members.map((b) => {
@@ -281,11 +281,17 @@ export class ModelStore {
       },
       markdown: formatComparisonMarkdown(c),
       text: formatComparisonTable(c, { width: 72 }),
-      provenance: makeProvenance(
-        findPackageRoot(this.dir),
-        { file: at.file, text: readFileSync(at.path, 'utf8') },
-        Object.values(c.designProfiles),
-      ),
+      provenance: this.provenance(name, Object.values(c.designProfiles)),
     };
+  }
+
+  /** What an export of `ref` names: kmodel, the reference kernel, `profiles`, the date, the file's sha256. */
+  provenance(ref: string, profiles: readonly string[]): Provenance {
+    const at = this.locate(ref);
+    return makeProvenance(
+      findPackageRoot(this.dir),
+      { file: at.file, text: readFileSync(at.path, 'utf8') },
+      profiles,
+    );
   }
 }

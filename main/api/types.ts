@@ -13,7 +13,7 @@ import type { ParsedVerifierLog } from '../../core/verifier/debug/kernel-log';
 import type { StatePane } from '../../core/verifier/debug/state-pane';
 import type { ProgTypeName } from '../../core/verifier/progtypes/index';
 
-export type { ModelComparison, ModelDiagnostic, ModelSummary };
+export type { ModelComparison, ModelDiagnostic, ModelSummary, Provenance };
 
 export type Endian = 'le' | 'be';
 export type ProgType = ProgTypeName;
@@ -571,6 +571,8 @@ export interface SubsystemGraph {
   nodes: SubsystemNode[];
   edges: SubsystemEdge[];
   programs: SubsystemProgram[];
+  /** kmodel, reference kernel and BTF sha256, the model's profile, date, model sha256 (subsystemGraph only). */
+  provenance?: Provenance;
 }
 
 /** A model file opened for editing (openModelFile, newModel). */

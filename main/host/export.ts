@@ -2,8 +2,9 @@
 // Draws with the app itself, not a second drawing path: the API's HTTP host runs
 // in-process, headless Chromium opens the renderer's #report/<model> route, and the
 // files come from that page — SVG from the DOM (window.kmodelExport, the app's own
-// serializer), PNG as a screenshot of the graph element, PDF via page.pdf(),
-// Markdown from the report's data with the SVG written beside it.
+// serializer), PNG as the app's own PNG export (the SVG on a canvas, the provenance in a
+// band below it and in tEXt chunks: the same code as the app's PNG button), PDF via
+// page.pdf(), Markdown from the report's data with the SVG written beside it.
 
 import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -52,15 +53,7 @@ interface PageExport {
   graphSvg(): string;
   markdown(opts?: { svgHref?: string }): string;
   text(): string;
-  provenance(): string[];
-}
-
-/** The graph file names what it was drawn from: an XML comment after the prolog. */
-export function withProvenanceComment(svg: string, lines: readonly string[]): string {
-  if (!lines.length) return svg;
-  const comment = `<!--\n  ${lines.map((l) => l.replace(/--/g, '- -')).join('\n  ')}\n-->\n`;
-  const m = /^(<\?xml[^>]*\?>\s*)/.exec(svg);
-  return m ? `${m[1]}${comment}${svg.slice(m[1]!.length)}` : `${comment}${svg}`;
+  graphPng(): Promise<string>;
 }
 
 /** Width and height from a PNG's IHDR chunk; undefined when it is not a PNG. */
@@ -137,18 +130,20 @@ export async function exportModel(opts: ExportOptions): Promise<ExportedFile[]> 
         };
         const svgPath = `${base}-graph.svg`;
         if (opts.formats.includes('svg') || opts.formats.includes('md')) {
-          const [svg, prov] = await page.evaluate(() => {
-            const e = (globalThis as unknown as { kmodelExport: PageExport }).kmodelExport;
-            return [e.graphSvg(), e.provenance()] as const;
-          });
-          write('svg', svgPath, withProvenanceComment(svg, prov));
+          // The page's SVG names what drew it (an XML comment).
+          const svg = await page.evaluate(() =>
+            (globalThis as unknown as { kmodelExport: PageExport }).kmodelExport.graphSvg(),
+          );
+          write('svg', svgPath, svg);
         }
         if (opts.formats.includes('png')) {
           // On screen: in print a wide graph is drawn as strips instead (labels ≥ 7 pt).
           await page.emulateMedia({ media: 'screen' });
-          const el = page.locator('[data-testid=report] svg[data-testid=subsystem-graph]');
-          const png = await el.screenshot({ type: 'png' });
+          const url = await page.evaluate(() =>
+            (globalThis as unknown as { kmodelExport: PageExport }).kmodelExport.graphPng(),
+          );
           await page.emulateMedia({ media: 'print' });
+          const png = new Uint8Array(Buffer.from(url.slice(url.indexOf(',') + 1), 'base64'));
           write('png', `${base}-graph.png`, png, pngSize(png) ?? {});
         }
         if (opts.formats.includes('md')) {

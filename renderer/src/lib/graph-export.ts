@@ -1,11 +1,15 @@
 // Export of a drawn graph: the on-screen <svg> cloned with its computed styles
 // written as presentation attributes (the CSP forbids style attributes, and a
 // standalone file has no app stylesheet), the zoom undone, sized to its content.
-// PNG: that SVG drawn on a canvas. Both the app's export button and the
-// headless `kmodel export` (through window.kmodelExport) use these functions.
+// PNG: that SVG drawn on a canvas, a model graph's provenance in a band below and in
+// tEXt chunks. Both the app's export button and the headless `kmodel export` (through
+// window.kmodelExport) use these functions.
 
+import type { Provenance } from '../../../main/api/types';
 import { downloadHref } from './download';
 import { saveText } from './menu';
+import { bytesDataUrl, dataUrlBytes, withPngText } from './png-text';
+import { type PngStamp, provenanceLines, provenanceStamp, withProvenanceComment } from './provenance';
 
 /** Properties copied from the computed style; each is also an SVG presentation attribute. */
 const PROPS = [
@@ -92,19 +96,59 @@ export function serializeSvg(svg: SVGSVGElement, opts: SvgExportOptions): string
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(clone)}\n`;
 }
 
-/** Renders SVG text to a PNG data URL at `scale` device pixels per unit. */
-export function svgToPng(svgText: string, width: number, height: number, scale = 2): Promise<string> {
+const FOOTER_FONT = "11px ui-monospace, 'DejaVu Sans Mono', monospace";
+const FOOTER_LINE = 15;
+const FOOTER_PAD = 8;
+
+/**
+ * Renders SVG text to a PNG data URL at `scale` device pixels per unit; with a stamp, the
+ * provenance is drawn in a band below (the canvas widens when a line is wider than the
+ * picture) and written as tEXt chunks.
+ */
+export function svgToPng(
+  svgText: string,
+  width: number,
+  height: number,
+  opts: { scale?: number; stamp?: PngStamp | null } = {},
+): Promise<string> {
+  const scale = opts.scale ?? 2;
+  const stamp = opts.stamp ?? null;
   return new Promise((resolve, reject) => {
     const img = new Image();
     img.onload = () => {
       const canvas = document.createElement('canvas');
-      canvas.width = Math.ceil(width * scale);
-      canvas.height = Math.ceil(height * scale);
-      const ctx = canvas.getContext('2d');
+      let ctx = canvas.getContext('2d');
       if (!ctx) return reject(new Error('no 2d canvas'));
+      let w = width;
+      let h = height;
+      if (stamp) {
+        ctx.font = FOOTER_FONT;
+        const text = Math.max(...stamp.footer.map((l) => ctx!.measureText(l).width));
+        w = Math.max(width, text + 2 * FOOTER_PAD);
+        h = height + stamp.footer.length * FOOTER_LINE + 2 * FOOTER_PAD;
+      }
+      canvas.width = Math.ceil(w * scale);
+      canvas.height = Math.ceil(h * scale);
+      ctx = canvas.getContext('2d')!;
       ctx.scale(scale, scale);
+      if (stamp) {
+        ctx.fillStyle = '#ffffff';
+        ctx.fillRect(0, 0, w, h);
+      }
       ctx.drawImage(img, 0, 0, width, height);
-      resolve(canvas.toDataURL('image/png'));
+      if (stamp) {
+        ctx.fillStyle = '#f3f3f3';
+        ctx.fillRect(0, height, w, h - height);
+        ctx.fillStyle = '#bbbbbb';
+        ctx.fillRect(0, height, w, 1);
+        ctx.fillStyle = '#333333';
+        ctx.font = FOOTER_FONT;
+        ctx.textBaseline = 'top';
+        for (const [i, l] of stamp.footer.entries())
+          ctx.fillText(l, FOOTER_PAD, height + FOOTER_PAD + i * FOOTER_LINE);
+      }
+      const url = canvas.toDataURL('image/png');
+      resolve(stamp ? bytesDataUrl(withPngText(dataUrlBytes(url), stamp.text)) : url);
     };
     img.onerror = () => reject(new Error('the SVG did not render as an image'));
     // A data: URL (the CSP allows data: images, not blob:).
@@ -126,19 +170,34 @@ export interface ExportTarget {
   svg(): string;
   width: number;
   height: number;
+  /** What the graph was drawn from (a model's graph): in the SVG as a comment, on and in the PNG. */
+  provenance?: Provenance | null;
+  title?: string;
+}
+
+/** The target's SVG document, naming what drew it. */
+export function targetSvg(t: ExportTarget): string {
+  return withProvenanceComment(t.svg(), t.provenance ? provenanceLines(t.provenance) : []);
+}
+
+/** The target as a PNG data URL, with its provenance when it has one. */
+export function targetPng(t: ExportTarget): Promise<string> {
+  return svgToPng(t.svg(), t.width, t.height, {
+    stamp: t.provenance ? provenanceStamp(t.provenance, t.title) : null,
+  });
 }
 
 export async function exportTarget(t: ExportTarget, format: 'svg' | 'png'): Promise<void> {
-  const text = t.svg();
   // Text goes through the app's save path (Electron's dialog, or a download).
-  if (format === 'svg') await saveText({ text, name: t.name, ext: 'svg', as: true }, 'image/svg+xml');
-  else download(`${t.name}.png`, await svgToPng(text, t.width, t.height));
+  if (format === 'svg')
+    await saveText({ text: targetSvg(t), name: t.name, ext: 'svg', as: true }, 'image/svg+xml');
+  else download(`${t.name}.png`, await targetPng(t));
 }
 
 /** PNG of any standalone SVG text (e.g. the CFG's export), sized by its width/height. */
-export async function svgTextToPng(text: string, name: string): Promise<void> {
+export async function svgTextToPng(text: string, name: string, stamp?: PngStamp): Promise<void> {
   const root = new DOMParser().parseFromString(text, 'image/svg+xml').documentElement;
   const w = Number.parseFloat(root.getAttribute('width') ?? '') || 800;
   const h = Number.parseFloat(root.getAttribute('height') ?? '') || 600;
-  download(`${name}.png`, await svgToPng(text, w, h));
+  download(`${name}.png`, await svgToPng(text, w, h, { stamp }));
 }

@@ -3,6 +3,7 @@
 // Markdown tables, the graph as a link to an SVG file beside it; and as plain text.
 
 import type { CompareResult, ModelSummary, SubsystemGraph } from '../../../main/api/types';
+import { provenanceLines } from './provenance';
 
 export interface ReportData {
   name: string;
@@ -24,19 +25,6 @@ const gen = (g: ModelSummary['members'][number]['prologue']): string =>
   g
     ? `${g.insns} insns${g.design ? ` · ${g.design}` : ''}${g.calls.length ? ` · ${g.calls.join(', ')}` : ''}`
     : '';
-
-/** kmodel, reference kernel + BTF checksum, profiles, date, model file checksum: one line each. */
-export function provenanceLines(p: CompareResult['provenance']): string[] {
-  return [
-    `kmodel ${p.kmodel}`,
-    `reference kernel: Linux ${p.kernel.release} (${p.kernel.arch})`,
-    `reference BTF sha256: ${p.kernel.btfSha256}`,
-    `profiles: ${p.profiles.join(', ')}`,
-    `date: ${p.date}`,
-    `model: ${p.model.file}`,
-    `model sha256: ${p.model.sha256}`,
-  ];
-}
 
 type Capabilities = ModelSummary['capabilities'][number];
 
@@ -77,6 +65,9 @@ function capabilitiesMarkdown(caps: Capabilities[]): string[] {
   return [table, lists.join('\n'), `Helpers (get_func_proto, every member): ${helpers.join(', ') || 'none'}`];
 }
 
+/** The comparison's provenance (its design profiles), else the graph's (the model's profile). */
+const prov = (d: ReportData) => d.compare?.provenance ?? d.graph.provenance ?? null;
+
 const reviewLine = (n: ModelSummary['review'][number]): string =>
   `[${n.status}] ${n.on}${n.by ? ` (${n.by})` : ''}: ${n.note}`;
 
@@ -93,7 +84,7 @@ export function reportMarkdown(d: ReportData, graph: { href: string }): string {
     [
       `- model \`${d.name}\`, subsystem \`${s.subsystem}\`, \`struct ${s.structOps}\``,
       `- kernel ${s.kernel}, profile ${s.profile}, ${s.module ? `module \`${s.module}\`` : 'built into vmlinux'}, BTF +${s.btfBytes} bytes`,
-      ...(d.compare ? provenanceLines(d.compare.provenance).map((l) => `- ${l}`) : []),
+      ...(prov(d) ? provenanceLines(prov(d)!).map((l) => `- ${l}`) : []),
     ].join('\n'),
   );
   parts.push('## Members');
@@ -170,23 +161,24 @@ export function reportText(d: ReportData): string {
   parts.push(
     `Review notes\n${s.review.length ? s.review.map((n) => `  ${reviewLine(n)}`).join('\n') : '  none'}`,
   );
-  if (d.compare) parts.push(`-- \n${provenanceLines(d.compare.provenance).join('\n')}`);
+  const p = prov(d);
+  if (p) parts.push(`-- \n${provenanceLines(p).join('\n')}`);
   return `${parts.join('\n\n')}\n`;
 }
 
 /** What the report route offers headless `kmodel export` (and tests) once it is drawn. */
 export interface ReportExport {
   name: string;
-  /** The subsystem graph as a standalone SVG document. */
+  /** The subsystem graph as a standalone SVG document, its provenance in a comment. */
   graphSvg(): string;
   graphSize(): { width: number; height: number };
   /** The report as Markdown; the graph is linked (`svgHref`, default `<model>-graph.svg`), never inlined. */
   markdown(opts?: { svgHref?: string }): string;
   /** The report as plain text for a mail body. */
   text(): string;
-  /** kmodel version, reference kernel and BTF sha256, profiles, date, model sha256 (empty without a comparison). */
+  /** kmodel version, reference kernel and BTF sha256, profiles, date, model sha256. */
   provenance(): string[];
-  /** PNG data URL of the graph, drawn from the SVG on a canvas. */
+  /** PNG data URL of the graph, drawn from the SVG on a canvas; the provenance below it and in tEXt chunks. */
   graphPng(): Promise<string>;
 }
 
