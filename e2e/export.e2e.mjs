@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedFromYaml } from './graph.e2e.mjs';
 import { pdfPages, pdfStrings, pdfTitle } from './lib/pdf-text.mjs';
+import { pngText } from './lib/png-text.mjs';
 
 function assert(cond, msg) {
   if (!cond) throw new Error(msg);
@@ -44,6 +45,53 @@ const decodePng = (page, buf) =>
       }),
     buf.toString('base64'),
   );
+
+/** Dark pixels (text) in the bottom `rows` pixel rows of a PNG, decoded by the browser. */
+const darkPixelsAtFoot = (page, buf, rows) =>
+  page.evaluate(
+    ([b64, n]) =>
+      new Promise((res) => {
+        const img = new Image();
+        img.onload = () => {
+          const c = document.createElement('canvas');
+          c.width = img.naturalWidth;
+          c.height = img.naturalHeight;
+          const ctx = c.getContext('2d');
+          ctx.drawImage(img, 0, 0);
+          const d = ctx.getImageData(0, c.height - n, c.width, n).data;
+          let dark = 0;
+          for (let i = 0; i < d.length; i += 4) if (d[i] + d[i + 1] + d[i + 2] < 3 * 96) dark++;
+          res(dark);
+        };
+        img.onerror = () => res(-1);
+        img.src = `data:image/png;base64,${b64}`;
+      }),
+    [buf.toString('base64'), rows],
+  );
+
+/**
+ * A model graph's PNG names what drew it: tEXt chunks under the PNG keywords (valid CRCs)
+ * and the same facts drawn in a band under the graph (three lines at 2 px per unit).
+ */
+async function checkPngProvenance(page, buf, what, { profiles, model }) {
+  const { text, crcOk } = pngText(buf);
+  assert(crcOk, `${what}: chunk CRCs`);
+  assert(/^kmodel \d/.test(text.Software ?? ''), `${what}: Software ${text.Software}`);
+  assert(
+    /^Linux \S+ \(x86_64\), reference BTF sha256 [0-9a-f]{64}$/.test(text.Source ?? ''),
+    `${what}: Source ${text.Source}`,
+  );
+  assert(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(text['Creation Time'] ?? ''), `${what}: Creation Time`);
+  const comment = text.Comment ?? '';
+  assert(comment.includes(`profiles: ${profiles}`), `${what}: profiles in Comment: ${comment}`);
+  assert(
+    comment.includes(`model: ${model}`) && /model sha256: [0-9a-f]{64}/.test(comment),
+    `${what}: model in Comment`,
+  );
+  const dark = await darkPixelsAtFoot(page, buf, 2 * (3 * 15 + 8));
+  assert(dark > 500, `${what}: provenance drawn under the graph (${dark} dark pixels)`);
+  return text;
+}
 
 async function downloaded(page, selector) {
   const [d] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
@@ -86,9 +134,21 @@ export const tests = {
     assert(parsed.root === 'svg' && !parsed.error, `SVG parses with an <svg> root: ${parsed.root}`);
     for (const n of [...want.members, ...want.kfuncs, ...want.programs])
       assert(parsed.text.includes(n), `SVG names ${n}`);
+    assert(
+      /<!--\n {2}kmodel \d[\s\S]*profiles: v6\.18\n[\s\S]*model sha256: [0-9a-f]{64}\n-->/.test(
+        svg.data.toString('utf8'),
+      ),
+      'the SVG says what drew it',
+    );
     const png = await downloaded(page, '[data-testid=export-png]');
     assert(png.name === 'qdisc-graph.png', `png file name ${png.name}`);
     await checkPng(page, png.data, 'graph PNG');
+    // The graph view draws the model under its own profile.
+    const t = await checkPngProvenance(page, png.data, 'graph PNG', {
+      profiles: 'v6.18',
+      model: 'models/qdisc.yaml',
+    });
+    assert(t.Title === 'BPF qdisc (Qdisc_ops) - subsystem graph', `Title ${t.Title}`);
   },
 
   async 'CFG exports PNG from the app'({ page, url, corpus }) {
@@ -97,6 +157,16 @@ export const tests = {
     await page.waitForSelector('[data-testid=cfg] .cfg-node');
     const png = await downloaded(page, '[data-testid=export-png]');
     await checkPng(page, png.data, 'CFG PNG');
+    // No model behind a corpus program: kmodel, the reference kernel, when, and which case.
+    const { text, crcOk } = pngText(png.data);
+    assert(
+      crcOk && /^kmodel \d/.test(text.Software ?? '') && /^Linux \S/.test(text.Source ?? ''),
+      `CFG PNG text ${JSON.stringify(text)}`,
+    );
+    assert(
+      text.Title?.startsWith(`corpus case ${c.id}`) && text['Creation Time'],
+      `CFG PNG Title ${text.Title}`,
+    );
   },
 
   async 'review report: Markdown from the app; the print layout'({ page, url, root }) {
@@ -126,8 +196,29 @@ export const tests = {
       '- model sha256: ',
     ])
       assert(md.includes(h), `markdown has ${h}`);
+    // Each design's code per member, as on the page; every line of the Markdown within 100 columns.
+    const long = md.split('\n').filter((l) => l.length > 100);
+    assert(long.length === 0, `lines ≤ 100 columns: ${long[0]}`);
+    for (const m of ['init', 'reset', 'destroy'])
+      assert(md.includes(`#### \`${m}\` (program \`fifo_${m}\`)`), `code of ${m}`);
+    const caps =
+      md.match(
+        /^(patched program|x86-64 \(\d+ bytes\)), identical in kfunc \(profile v6\.18\) and wrapper \(profile bpf-next-2026\):$/gm,
+      ) ?? [];
+    assert(caps.length === 6, `both designs' listings per member: ${caps.length}`);
+    assert(md.includes('*  3: (85) call bpf_qdisc_init_prologue#'), 'generated call marked');
     const txt = (await downloaded(page, '[data-testid=export-txt]')).data.toString('utf8');
     assert(txt.includes('Takeaway') && txt.includes('reference BTF sha256'), 'text export for a mail body');
+    assert(
+      txt.includes("Each design's code") && txt.includes('    *  3: (85) call bpf_qdisc_init_prologue#'),
+      'code in the mail body',
+    );
+    // The report's graph PNG: the comparison's provenance (both designs' profiles).
+    const png = await downloaded(page, '[data-testid=report-export-png]');
+    await checkPngProvenance(page, png.data, 'report graph PNG', {
+      profiles: 'v6.18, bpf-next-2026',
+      model: 'models/qdisc.yaml',
+    });
     const prov = await page.textContent('[data-testid=report-provenance]');
     assert(/kmodel \d/.test(prov) && /sha256 [0-9a-f]{64}/.test(prov), `report page provenance: ${prov}`);
     for (const p of want.programs) assert(md.includes(`\`${p}\``), `program ${p} listed`);
@@ -293,7 +384,12 @@ export const tests = {
       const parsed = await parseSvg(page, svg);
       assert(parsed.root === 'svg' && !parsed.error, 'exported SVG parses');
       for (const n of want.members) assert(parsed.text.includes(n), `exported SVG names ${n}`);
-      await checkPng(page, readFileSync(join(out, 'qdisc-graph.png')), 'exported PNG');
+      const png = readFileSync(join(out, 'qdisc-graph.png'));
+      await checkPng(page, png, 'exported PNG');
+      await checkPngProvenance(page, png, 'exported PNG', {
+        profiles: 'v6.18, bpf-next-2026',
+        model: 'models/qdisc.yaml',
+      });
       const pdf = readFileSync(join(out, 'qdisc-report.pdf'));
       assert(pdf.subarray(0, 5).toString('latin1') === '%PDF-', 'PDF header');
       const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?![a-zA-Z])/g) ?? []).length;

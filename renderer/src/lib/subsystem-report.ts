@@ -3,7 +3,9 @@
 // Markdown tables, the graph as a link to an SVG file beside it; and as plain text.
 
 import type { CompareResult, ModelSummary, SubsystemGraph } from '../../../main/api/types';
+import { designCodeMarkdown, designCodeText, type MemberCode } from './design-code';
 import { provenanceLines } from './provenance';
+import { MAIL_WIDTH, wrapWords } from './wrap';
 
 export interface ReportData {
   name: string;
@@ -11,6 +13,8 @@ export interface ReportData {
   compare: CompareResult | null;
   compareError: string | null;
   graph: SubsystemGraph;
+  /** Each member's code per design (as the report page loaded it), shown after the comparison. */
+  code?: MemberCode[];
 }
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -56,13 +60,17 @@ function capabilitiesMarkdown(caps: Capabilities[]): string[] {
       )
       .join(', ');
     return [
-      `- \`${c.member}(${args})\``,
-      `  - kfuncs: ${kfuncNames(c)}`,
-      `  - writes: ${c.writable.join(', ') || 'none'}`,
+      wrapWords(`- \`${c.member}(${args})\``, '    '),
+      wrapWords(`  - kfuncs: ${kfuncNames(c)}`, '    '),
+      wrapWords(`  - writes: ${c.writable.join(', ') || 'none'}`, '    '),
     ].join('\n');
   });
   const helpers = caps[0]?.helpers ?? [];
-  return [table, lists.join('\n'), `Helpers (get_func_proto, every member): ${helpers.join(', ') || 'none'}`];
+  return [
+    table,
+    lists.join('\n'),
+    wrapWords(`Helpers (get_func_proto, every member): ${helpers.join(', ') || 'none'}`),
+  ];
 }
 
 /** The comparison's provenance (its design profiles), else the graph's (the model's profile). */
@@ -94,13 +102,17 @@ export function reportMarkdown(d: ReportData, graph: { href: string }): string {
       s.members.map((m) => [`\`${m.name}\``, gen(m.prologue), gen(m.epilogue)]),
     ),
   );
-  const protos = s.members.filter((m) => m.proto).map((m) => `${m.proto};`);
+  const protos = s.members.filter((m) => m.proto).map((m) => wrapWords(`${m.proto};`, '    '));
   if (protos.length) parts.push(`\`\`\`c\n${protos.join('\n')}\n\`\`\``);
   if (s.kfuncs.length) {
     parts.push('## Kfuncs');
     parts.push(
       `\`\`\`c\n${s.kfuncs
-        .map((k) => `${k.proto}; /* ${[k.set, ...k.flags, ...(k.hidden ? ['hidden'] : [])].join(' ')} */`)
+        .map((k) => {
+          const note = `/* ${[k.set, ...k.flags, ...(k.hidden ? ['hidden'] : [])].join(' ')} */`;
+          // The note on a line of its own when the two would pass 100 columns.
+          return `${wrapWords(`${k.proto};`, '    ')}${k.proto.length + 2 + note.length > MAIL_WIDTH ? '\n    ' : ' '}${note}`;
+        })
         .join('\n')}\n\`\`\``,
     );
   }
@@ -120,6 +132,7 @@ export function reportMarkdown(d: ReportData, graph: { href: string }): string {
   parts.push('## Call designs for generated code');
   if (d.compareError) parts.push(`_Comparison unavailable: ${d.compareError}_`);
   else if (d.compare) parts.push(d.compare.markdown.trimEnd());
+  if (d.compare && d.code?.length) parts.push(designCodeMarkdown(d.code).trimEnd());
   parts.push('## Review notes');
   parts.push(s.review.length ? s.review.map((n) => `- ${reviewLine(n)}`).join('\n') : '_No review notes._');
   parts.push('## Subsystem graph');
@@ -158,6 +171,7 @@ export function reportText(d: ReportData): string {
     );
   if (d.compareError) parts.push(`Comparison unavailable: ${d.compareError}`);
   else if (d.compare) parts.push(d.compare.text.trimEnd());
+  if (d.compare && d.code?.length) parts.push(designCodeText(d.code).trimEnd());
   parts.push(
     `Review notes\n${s.review.length ? s.review.map((n) => `  ${reviewLine(n)}`).join('\n') : '  none'}`,
   );
