@@ -310,7 +310,10 @@ export function formatComparisonMarkdown(c: ModelComparison, opts: { heading?: s
     statuses: VariantResult['status'][],
     why: string[],
   ) => {
-    out.push(`${h}# ${title}`, '');
+    // A heading cannot wrap: past 100 columns its parenthesis moves to a line of its own.
+    const cut = title.indexOf(' (');
+    if (`${h}# ${title}`.length <= 100 || cut < 0 || !title.endsWith(')')) out.push(`${h}# ${title}`, '');
+    else out.push(`${h}# ${title.slice(0, cut)}`, '', wrapText(`_${title.slice(cut + 2, -1)}_`, 100), '');
     const shown = rows.filter((r) => !r.same);
     if (shown.length)
       out.push(

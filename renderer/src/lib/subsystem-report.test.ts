@@ -122,3 +122,15 @@ describe('review report of the v2 kfunc proposal (bpf_testmod_v2_kfunc)', { time
     ]);
   });
 });
+
+describe('every shipped model’s report reads in a mail', { timeout: 120_000 }, () => {
+  it.each(['bpf_testmod', 'tcp_cc', 'sched_ext', 'hid_bpf'])('%s: Markdown lines within 100 columns', (m) => {
+    const d = reportData(m);
+    const md = reportMarkdown(d, { href: 'g.svg' });
+    expect(md.split('\n').filter((l) => l.length > 100)).toEqual([]);
+    if (d.code!.length) expect(md).toContain("### Each design's code");
+    const t = reportText(d);
+    const code = t.slice(t.indexOf("Each design's code"), t.indexOf('Review notes'));
+    expect(code.split('\n').filter((l) => l.length > 100)).toEqual([]);
+  });
+});
