@@ -5,8 +5,9 @@ import { isElf } from '../core/btf/elf';
 import type { Insn } from '../core/isa/insn';
 import { kernelVersionOf } from '../core/object/externs';
 import { loadBpfObject } from '../core/object/object';
+import { progBtfOf } from '../core/object/prog-btf';
 import type { BpfObject, LoadedProgram } from '../core/object/types';
-import type { MapDef } from '../core/verifier/index';
+import type { MapDef, ProgBtf } from '../core/verifier/index';
 import { loadReferenceVmlinuxBtf } from '../main/host/btf-files';
 import { CliError } from './errors';
 import { readInputBytesOrFail } from './input-file';
@@ -53,6 +54,8 @@ export interface ObjectProgramArg {
   maps: MapDef[];
   /** Its line_info (C source lines), for the log. */
   lineInfo: LoadedProgram['lineInfo'];
+  /** The object's BTF with the program's func_info, as BPF_PROG_LOAD receives them. */
+  progBtf: ProgBtf | undefined;
 }
 
 const VERIFIER_MAP_TYPES: readonly string[] = ['array', 'hash', 'prog_array'];
@@ -70,11 +73,12 @@ export async function objectProgramArg(
     return undefined;
   }
   const { obj } = await loadObjectOrFail(file);
-  return loadedProgramArg(file, programOrFail(obj, file, program));
+  const p = programOrFail(obj, file, program);
+  return { ...loadedProgramArg(file, p), progBtf: progBtfOf(obj, p) };
 }
 
 /** A loaded program of the object FILE as the verifier takes it (maps of the types it models). */
-export function loadedProgramArg(file: string, p: LoadedProgram): ObjectProgramArg {
+export function loadedProgramArg(file: string, p: LoadedProgram, obj?: BpfObject): ObjectProgramArg {
   const maps = p.maps.map((m) => {
     if (!VERIFIER_MAP_TYPES.includes(m.type))
       throw new CliError(
@@ -94,5 +98,6 @@ export function loadedProgramArg(file: string, p: LoadedProgram): ObjectProgramA
     attach: p.attach ? `${p.attach.struct}:${p.attach.member}` : undefined,
     maps,
     lineInfo: p.lineInfo,
+    progBtf: obj ? progBtfOf(obj, p) : undefined,
   };
 }

@@ -83,6 +83,7 @@ export const jit: Command = {
         const target = progAttachFromFlags(args, fromObject, ctx);
         const profile = chosenProfile(profileName, config, target.env.profile);
         const maps = fromObject ? { maps: fromObject.maps } : {};
+        if (fromObject?.progBtf) Object.assign(maps, { progBtf: fromObject.progBtf });
         const load = bpfProgLoad({ insns, ...target.attr, ...maps }, { ...target.env, profile });
         const vr = load.verifier;
         if (vr.verdict !== 'accept' || !vr.xlated) {

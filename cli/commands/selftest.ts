@@ -11,7 +11,7 @@ import {
   type SelftestSpec,
   selftestSpecs,
 } from '../../core/object/selftest-tags';
-import type { LoadedProgram } from '../../core/object/types';
+import type { BpfObject, LoadedProgram } from '../../core/object/types';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
@@ -36,13 +36,18 @@ function parseRetval(text: string): number | undefined {
   return Number.isInteger(n) ? n | 0 : undefined;
 }
 
-export function runSelftest(file: string, p: LoadedProgram, spec: SelftestSpec): SelftestOutcome {
+export function runSelftest(
+  file: string,
+  p: LoadedProgram,
+  spec: SelftestSpec,
+  obj?: BpfObject,
+): SelftestOutcome {
   const skip = (why: string): SelftestOutcome => ({ program: p.name, status: 'skip', why });
   const fail = (why: string): SelftestOutcome => ({ program: p.name, status: 'fail', why });
   const flags = spec.flags.filter((f) => !MODELLED_FLAGS.includes(f));
   if (flags.length) return skip(`flags not modelled: ${flags.join(', ')}`);
   if (spec.unmodelled.length) return skip(`annotations not modelled: ${spec.unmodelled.join(', ')}`);
-  const arg = loadedProgramArg(file, p);
+  const arg = loadedProgramArg(file, p, obj);
   const target = progAttach({
     progType: arg.progType,
     attach: arg.attach,
@@ -53,7 +58,14 @@ export function runSelftest(file: string, p: LoadedProgram, spec: SelftestSpec):
   const logLevel = Math.max(spec.logLevel ?? 0, spec.msgs.length ? 1 : 0) as 0 | 1 | 2;
   const sleepable = p.sleepable || spec.flags.includes('BPF_F_SLEEPABLE');
   const r = bpfProgLoad(
-    { insns: arg.insns, ...target.attr, maps: arg.maps, logLevel, ...(sleepable ? { sleepable } : {}) },
+    {
+      insns: arg.insns,
+      ...target.attr,
+      maps: arg.maps,
+      logLevel,
+      ...(sleepable ? { sleepable } : {}),
+      ...(arg.progBtf ? { progBtf: arg.progBtf } : {}),
+    },
     target.env,
     { jit: false },
   ).verifier;
@@ -107,7 +119,7 @@ export const selftest: Command = {
     const count = { pass: 0, fail: 0, skip: 0 };
     for (const p of tests) {
       const spec = specs.get(p.name)!;
-      const o = runSelftest(file, p, spec);
+      const o = runSelftest(file, p, spec, obj);
       count[o.status]++;
       const desc = spec.description ? ` (${spec.description})` : '';
       ctx.stdout(`${o.status.toUpperCase()} ${p.name}${desc}${o.why ? `: ${o.why}` : ''}\n`);

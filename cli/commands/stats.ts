@@ -146,7 +146,12 @@ export const stats: Command = {
             progStats(
               file,
               p.name,
-              { insns: prog!.insns, ...target.attr, maps: prog!.maps },
+              {
+                insns: prog!.insns,
+                ...target.attr,
+                maps: prog!.maps,
+                ...(prog!.progBtf ? { progBtf: prog!.progBtf } : {}),
+              },
               withProfile(target.env),
             ),
           );

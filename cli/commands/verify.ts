@@ -50,11 +50,12 @@ export const verify: Command = {
     if (!['0', '1', '2'].includes(levelStr)) throw new CliError('--log-level must be 0, 1 or 2');
     const target = progAttachFromFlags(args, fromObject, ctx);
     const insns = fromObject?.insns ?? readProgramArg(args.positional[0], flagString(args, 'hex'));
+    const progBtf = fromObject?.progBtf ? { progBtf: fromObject.progBtf } : {};
     const stateAt = flagString(args, 'state-at');
     if (stateAt !== undefined) {
       return printStateAt(
         ctx,
-        { insns, ...target.attr, maps },
+        { insns, ...target.attr, maps, ...progBtf },
         target.env,
         stateAt,
         flagString(args, 'format'),
@@ -62,7 +63,7 @@ export const verify: Command = {
     }
     if (flagString(args, 'format') !== undefined) throw new CliError('--format goes with --state-at');
     const r = bpfProgLoad(
-      { insns, ...target.attr, maps, logLevel: Number(levelStr) as 0 | 1 | 2 },
+      { insns, ...target.attr, maps, ...progBtf, logLevel: Number(levelStr) as 0 | 1 | 2 },
       target.env,
       {
         jit: false,

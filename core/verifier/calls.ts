@@ -4,6 +4,7 @@ import { KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, KF_SLEEPABLE, KF_TRUSTED_ARGS } fr
 import { BPF_FUNC_MAX_ID, funcIdName } from '../isa/helper-names';
 import type { Insn } from '../isa/insn';
 import { coerceRegToSize } from './alu';
+import { BTF_FUNC_GLOBAL, prepareFuncArgs, type SubprogArg } from './btf-func';
 import { forEachReg } from './cond-jmp';
 import type { Verifier } from './do-check';
 import { printFuncState, regTypeStr } from './log';
@@ -19,6 +20,7 @@ import {
 } from './mem-access';
 import type { BpfArgType, BpfFuncProto } from './ops';
 import { backtrack, markChainPrecision } from './precision';
+import type { ProgTypeName } from './progtypes/names';
 import { BPF_PROG_TYPE_ID } from './progtypes/prog-type-id';
 import { copyReg, markRegKnown, markRegUnknown, notInitReg, type RegState, regBoundsSync } from './reg';
 import {
@@ -109,6 +111,16 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
     case 'RET_PTR_TO_BTF_ID_OR_NULL':
       regs[0] = v.newScalar();
       break;
+  }
+  if (fn.name === 'bpf_tail_call' && v.cur.curframe > 0) {
+    // A tail call from a subprogram (needs func_info): if it jumps, the subprogram returns
+    // the other program's R0; the branch that falls through goes on after the call.
+    v.pushStack(idx + 1, idx);
+    clearAllPktPointers(v);
+    regs[0] = v.newScalar();
+    prepareFuncExit(v);
+    v.clearScratch();
+    v.insnIdx--;
   }
   checkMapFuncCompatibility(v, meta.mapIndex, fn);
   if (fn.changesPktData) clearAllPktPointers(v);
@@ -533,6 +545,23 @@ export function checkFuncCall(v: Verifier, insn: Insn, idx: number): void {
   const subprogno = v.env.subprogs.findIndex((s) => s.start === target);
   if (subprogno < 0) v.fail(EFAULT, `verifier bug. No program starts at insn ${target}`);
   const caller = curFunc(st);
+  const err = btfCheckSubprogCall(v, subprogno);
+  const fa = v.env.funcs?.[subprogno];
+  if (fa && fa.linkage === BTF_FUNC_GLOBAL) {
+    if (err) v.fail(err, `Caller passes invalid args into func#${subprogno} ('${fa.name}')`);
+    if (v.log.enabled) v.verbose(`Func#${subprogno} ('${fa.name}') is global and assumed valid.\n`);
+    if (v.env.subprogs[subprogno]!.changesPktData) clearAllPktPointers(v);
+    // Verified on its own after the main program; here its return is any scalar.
+    fa.called = true;
+    for (const r of CALLER_SAVED) {
+      caller.regs[r] = notInitReg();
+      caller.regs[r]!.frameno = caller.frameno;
+      v.markRegScratched(r);
+    }
+    caller.regs[0] = v.newScalar();
+    v.insnIdx = idx + 1;
+    return;
+  }
   const callee = newFuncState(st.curframe + 1, idx, subprogno);
   for (let i = 1; i <= 5; i++) callee.regs[i] = copyReg(caller.regs[i]!);
   const fp = notInitReg();
@@ -555,6 +584,67 @@ export function checkFuncCall(v: Verifier, insn: Insn, idx: number): void {
   v.insnIdx = target;
 }
 
+/**
+ * btf_check_subprog_call: the caller's R1-R5 against the callee's BTF-typed arguments
+ * (btf_check_func_arg_match). Returns 0 or the errno; the reason is in the log. A static
+ * callee whose BTF disagrees only loses its BTF (unreliable).
+ */
+function btfCheckSubprogCall(v: Verifier, subprogno: number): number {
+  const fa = v.env.funcs?.[subprogno];
+  const btf = v.env.progBtf;
+  if (!fa || !btf || !fa.typeId || fa.unreliable) return 0;
+  let errno = 0;
+  try {
+    const args = prepareFuncArgs(btf, fa, v.env.progType as ProgTypeName, (l) => v.verbose(`${l}\n`));
+    if (!args) errno = EINVAL;
+    else checkFuncArgMatch(v, args);
+  } catch (e) {
+    if (!(e instanceof VerifierError)) throw e;
+    if (!e.logged) v.verbose(`${e.message}\n`);
+    errno = e.errno === EFAULT ? EFAULT : EINVAL;
+  }
+  if (errno) fa.unreliable = true;
+  if (errno === EFAULT) throw new VerifierError(EFAULT, 'btf_check_subprog_call', true);
+  return errno;
+}
+
+function checkFuncArgMatch(v: Verifier, args: readonly SubprogArg[]): void {
+  const regs = v.regs();
+  for (const [i, arg] of args.entries()) {
+    const regno = i + 1;
+    const reg = regs[regno]!;
+    if (arg.kind === 'scalar') {
+      if (reg.type !== 'SCALAR_VALUE') v.fail(EINVAL, `R${regno} is not a scalar`);
+    } else if (arg.kind === 'ctx') {
+      checkFuncArgRegOff(v, reg, regno);
+      if (reg.type !== 'PTR_TO_CTX') v.fail(EINVAL, `arg#${i} expects pointer to ctx`);
+    } else {
+      checkFuncArgRegOff(v, reg, regno);
+      const isNull = reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n;
+      if (isNull) markChainPrecision(v, regno);
+      else {
+        // check_mem_reg: the pointee must be readable and writable for the whole size.
+        const saved = copyReg(reg);
+        reg.maybeNull = false;
+        try {
+          checkHelperMemAccess(v, regno, arg.size, 'read', true);
+          checkHelperMemAccess(v, regno, arg.size, 'write', true);
+        } finally {
+          regs[regno] = saved;
+        }
+      }
+      if (!arg.nullable && (isNull || reg.maybeNull)) v.fail(EINVAL, `arg#${i} is expected to be non-NULL`);
+    }
+  }
+}
+
+/** check_func_arg_reg_off for ARG_DONTCARE: a ctx pointer must not be moved. */
+function checkFuncArgRegOff(v: Verifier, reg: RegState, regno: number): void {
+  if (reg.type !== 'PTR_TO_CTX') return;
+  if (reg.off !== 0 || reg.varOff.mask !== 0n || reg.varOff.value !== 0n)
+    v.fail(EACCES, `dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
+}
+
 /** release_reference: drop the reference and invalidate every copy of the pointer. */
 export function releaseReference(v: Verifier, refObjId: number): void {
   const st = v.cur;
@@ -575,6 +665,18 @@ export function processBpfExit(v: Verifier): 'next' | 'exit' {
     if (leaked.length) v.fail(EINVAL, 'BPF_EXIT instruction in main prog would lead to reference leak');
   }
   if (st.curframe > 0) {
+    prepareFuncExit(v);
+    v.doPrintState = true;
+    v.scratch.all = true;
+    return 'next';
+  }
+  return checkMainExit(v);
+}
+
+/** prepare_func_exit: back to the caller with the callee's R0. */
+function prepareFuncExit(v: Verifier): void {
+  const st = v.cur;
+  {
     // prepare_func_exit copies R0 back unread: a void subprogram may leave it NOT_INIT.
     const callee = curFunc(st);
     const r0 = callee.regs[0]!;
@@ -592,9 +694,21 @@ export function processBpfExit(v: Verifier): 'next' | 'exit' {
       v.verbose(printFuncState(caller, true, v.scratch, v.printCtx, st.refs));
     }
     v.insnIdx = callee.callsite + 1;
-    v.doPrintState = true;
-    v.scratch.all = true;
-    return 'next';
+  }
+}
+
+function checkMainExit(v: Verifier): 'exit' {
+  const st = v.cur;
+  if (curFunc(st).subprogno !== 0) {
+    // check_return_code for a global function verified on its own: any scalar.
+    v.checkRegArg(0, 'src');
+    const r0 = v.regs()[0]!;
+    if (r0.type !== 'SCALAR_VALUE')
+      v.fail(
+        EINVAL,
+        `At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0, v.printCtx)})`,
+      );
+    return 'exit';
   }
   if (!v.env.ops.r0Optional) {
     v.checkRegArg(0, 'src');

@@ -39,6 +39,7 @@ import {
   sizeBytes,
 } from '../isa/opcodes';
 import { checkAluOp } from './alu';
+import type { FuncAux, SubprogArg } from './btf-func';
 import { checkFuncCall, checkHelperCall, checkKfuncCall, processBpfExit } from './calls';
 import { checkCondJmpOp } from './cond-jmp';
 import type { VerifierObserver } from './debug/observer';
@@ -76,6 +77,8 @@ export interface SubprogInfo {
   stackDepth: number;
   hasTailCall: boolean;
   hasLdAbs: boolean;
+  /** It (or a function it calls) calls a helper that changes packet data. */
+  changesPktData?: boolean;
 }
 
 /** Kfunc lookups the verifier needs: BTF FUNC by id, and membership in the hook's kfunc set. */
@@ -116,6 +119,9 @@ export interface DoCheckEnv {
   sleepable?: boolean;
   /** A debugger watching the walk (core/verifier/debug); absent in normal loads. */
   observer?: VerifierObserver;
+  /** Program BTF (func_info types) and each subprogram's func_info aux, when the load has them. */
+  progBtf?: Btf;
+  funcs?: FuncAux[];
 }
 
 interface StackElem {
@@ -228,6 +234,56 @@ export class Verifier {
       this.ctxArgRefs.set(arg * 8, id);
     }
     this.cur = st;
+    this.scratch.all = true;
+    this.doCheck();
+  }
+
+  /**
+   * do_check_common for a global function: its own walk from a fresh frame whose argument
+   * registers are what its BTF promises (btf_prepare_func_args), nothing about any caller.
+   */
+  runSubprog(subprog: number, args: readonly SubprogArg[]): void {
+    // Explored states stay (the kernel's counts show them kept): other functions' insns differ.
+    this.stack = [];
+    this.prevInsnIdx = -1;
+    this.doPrintState = false;
+    const fa = this.env.funcs![subprog]!;
+    if (this.log.enabled) this.verbose(`Validating ${fa.name}() func#${subprog}...\n`);
+    const frame = newFuncState(0, -1, subprog);
+    const st: VerifierState = {
+      frames: [frame],
+      curframe: 0,
+      refs: [],
+      parent: null,
+      branches: 1,
+      insnIdx: this.env.subprogs[subprog]!.start,
+      hist: null,
+      hitCnt: 0,
+      missCnt: 0,
+    };
+    const regs = frame.regs;
+    for (const [i, a] of args.entries()) {
+      const r = notInitReg();
+      if (a.kind === 'ctx') {
+        r.type = 'PTR_TO_CTX';
+        markRegKnown(r, 0n);
+      } else if (a.kind === 'scalar') {
+        r.type = 'SCALAR_VALUE';
+      } else {
+        r.type = 'PTR_TO_MEM';
+        markRegKnown(r, 0n);
+        r.memSize = a.size;
+        if (a.nullable) {
+          r.maybeNull = true;
+          r.id = ++this.idGen;
+        }
+      }
+      regs[i + 1] = r;
+    }
+    regs[10] = { ...notInitReg(), type: 'PTR_TO_STACK' };
+    markRegKnown(regs[10], 0n);
+    this.cur = st;
+    this.insnIdx = st.insnIdx;
     this.scratch.all = true;
     this.doCheck();
   }

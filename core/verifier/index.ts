@@ -8,6 +8,14 @@ import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
 import { helperProtoById } from '../kernel/helpers';
 import type { KernelProfile } from '../kernel/profiles';
 import { REFERENCE_STRUCT_OPS } from '../kernel/struct-ops-rules';
+import {
+  BTF_FUNC_GLOBAL,
+  checkBtfFunc,
+  type FuncAux,
+  type ProgBtf,
+  prepareFuncArgs,
+  returnsScalar,
+} from './btf-func';
 import type { VerifierObserver } from './debug/observer';
 import {
   type DoCheckStats,
@@ -42,6 +50,7 @@ import {
 } from './progtypes/index';
 import { structOpsFromRules } from './progtypes/struct-ops-rules';
 
+export type { BtfFuncInfo, ProgBtf } from './btf-func';
 export type { MapDef, SubprogInfo } from './do-check';
 export { VerifierError } from './do-check';
 
@@ -61,6 +70,8 @@ export interface LoadAttr {
   sleepable?: boolean;
   /** The load passes BTF func_info (an object's .BTF.ext); raw loads do not. */
   btfFuncInfo?: boolean;
+  /** Program BTF and func_info (an object's .BTF and .BTF.ext as libbpf sends them); implies btfFuncInfo. */
+  progBtf?: ProgBtf;
   /** BPF_PROG_LOAD's expected_attach_type (cgroup_skb: 0 ingress, 1 egress); default 0. */
   expectedAttachType?: number;
   /** Kfuncs of a model (module BTF via fd_array); without it only the built-in sets apply. */
@@ -224,7 +235,15 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
         k.btf,
       );
     } else subprogs = checkSubprogs(insns, vmBtf);
-    if (!attr.btfFuncInfo) checkAbnormalReturn(subprogs);
+    // check_btf_info: with func_info each subprogram is a BTF FUNC; without, no abnormal returns.
+    const funcs = attr.progBtf
+      ? checkBtfFunc(
+          attr.progBtf,
+          subprogs.map((s) => s.start),
+        )
+      : undefined;
+    if (funcs) checkIntReturns(attr.progBtf!.btf, funcs, subprogs);
+    else if (!attr.btfFuncInfo) checkAbnormalReturn(subprogs);
     checkAttachSleepable(attr.progType, !!attr.sleepable);
     // check_struct_ops_btf_id
     if (attr.progType === 'struct_ops') {
@@ -285,6 +304,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
     const helperArgs = (id: number): number =>
       ops.getFuncProto(id)?.args.length ?? helperProtoById(id)?.args.length ?? 5;
     const liveIn = computeLiveRegisters(insns, helperArgs, kfuncArgs);
+    markChangesPktData(insns, subprogs, (id) => !!ops.getFuncProto(id)?.changesPktData);
     const refcounted = [
       ...(attr.ctxAccess?.refcountedArgs ?? []),
       ...(member ? (stOps?.refcountedArgs?.(member) ?? []) : []),
@@ -312,9 +332,12 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
       forceCkpt: cfg.forceCkpt,
+      ...(funcs ? { funcs, progBtf: attr.progBtf!.btf } : {}),
     });
+    let safeLine = false;
     try {
       v.run();
+      if (funcs) safeLine = doCheckSubprogs(v, funcs, attr.progBtf!.btf, attr.progType, log);
     } finally {
       stats = v.stats();
     }
@@ -355,7 +378,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
         xlatedCalls.push({ insn: i, kind, symbol: sym ? sym.name : null });
       }
     }
-    if (level === 1) log.text = '';
+    if (level === 1 && !safeLine) log.text = '';
     log.write(statsLine(stats));
     return {
       verdict: 'accept',
@@ -384,6 +407,76 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       return reject(EINVAL);
     }
     throw e;
+  }
+}
+
+/**
+ * do_check_subprogs: every global function a verified path called, each on its own, until
+ * no new one is called. At level 1 each success resets the log, as the kernel does, so the
+ * last one's "safe" line is what remains. Returns whether such a line was written.
+ */
+function doCheckSubprogs(
+  v: Verifier,
+  funcs: FuncAux[],
+  btf: Btf,
+  progType: ProgTypeName,
+  log: VerifierLog,
+): boolean {
+  if (log.level === 1) log.text = '';
+  let wrote = false;
+  for (let again = true; again; ) {
+    again = false;
+    for (let i = 1; i < funcs.length; i++) {
+      const fa = funcs[i]!;
+      if (fa.linkage !== BTF_FUNC_GLOBAL || !fa.called || fa.verified) continue;
+      const args = prepareFuncArgs(btf, fa, progType, (l) => log.write(`${l}\n`))!;
+      v.runSubprog(i, args);
+      if (log.level === 1) log.text = '';
+      log.write(`Func#${i} ('${fa.name}') is safe for any args that match its prototype\n`);
+      wrote = true;
+      fa.verified = true;
+      again = true;
+    }
+  }
+  return wrote && log.enabled;
+}
+
+/** check_btf_func: LD_ABS and tail calls may end a subprogram only if it returns int. */
+function checkIntReturns(btf: Btf, funcs: readonly FuncAux[], subprogs: readonly SubprogInfo[]): void {
+  for (let i = 1; i < subprogs.length; i++) {
+    if (returnsScalar(btf, funcs[i]!.typeId)) continue;
+    if (subprogs[i]!.hasLdAbs)
+      throw new VerifierError(EINVAL, "LD_ABS is only allowed in functions that return 'int'.");
+    if (subprogs[i]!.hasTailCall)
+      throw new VerifierError(EINVAL, "BPF_CALL is only allowed in functions that return 'int'.");
+  }
+}
+
+/** The subprograms that change packet data themselves or through a function they call. */
+function markChangesPktData(
+  insns: readonly Insn[],
+  subprogs: SubprogInfo[],
+  changes: (helperId: number) => boolean,
+): void {
+  const at = (insn: number) => {
+    let k = 0;
+    while (k + 1 < subprogs.length && subprogs[k + 1]!.start <= insn) k++;
+    return k;
+  };
+  const calls: [number, number][] = [];
+  for (let i = 0; i < insns.length; i++) {
+    const x = insns[i]!;
+    if (x.code !== (BPF_JMP | BPF_CALL)) continue;
+    if (x.src === 0 && changes(x.imm)) subprogs[at(i)]!.changesPktData = true;
+    if (x.src === BPF_PSEUDO_CALL) calls.push([at(i), at(i + x.imm + 1)]);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const [from, to] of calls)
+      if (subprogs[to]!.changesPktData && !subprogs[from]!.changesPktData) {
+        subprogs[from]!.changesPktData = true;
+        changed = true;
+      }
   }
 }
 

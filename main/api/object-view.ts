@@ -9,6 +9,7 @@ import { bpfProgLoad } from '../../core/kernel/prog-load';
 import { kernelVersionOf } from '../../core/object/externs';
 import { disasmLoadedProgram, loadBpfObject } from '../../core/object/index';
 import { logWithLineInfo } from '../../core/object/log-linfo';
+import { progBtfOf } from '../../core/object/prog-btf';
 import type { BpfObject, LoadedProgram } from '../../core/object/types';
 import type { MapDef } from '../../core/verifier/index';
 import { PROG_TYPE_NAMES } from '../../core/verifier/progtypes/names';
@@ -104,7 +105,7 @@ function verifiable(method: string, name: string, bytes: Uint8Array, btf: BtfReg
       maxEntries: m.maxEntries,
     };
   });
-  return { prog, progType: prog.progType as ProgType, maps };
+  return { prog, progType: prog.progType as ProgType, maps, progBtf: progBtfOf(obj, prog) };
 }
 
 /** The Verifier view of one program of an object: as loaded, its C lines in the log. */
@@ -114,7 +115,7 @@ export function objectVerifyView(
   p: VerifyParams,
   btf: BtfRegistry,
 ): VerifyView {
-  const { prog, progType, maps } = verifiable('verify', name, bytes, btf);
+  const { prog, progType, maps, progBtf } = verifiable('verify', name, bytes, btf);
   const v = verifyView(
     {
       hex: bytesToHex(encodeInsns(prog.insns, 'le')),
@@ -125,6 +126,7 @@ export function objectVerifyView(
     btf,
     undefined,
     maps,
+    progBtf,
   );
   return { ...v, model: { ...v.model, log: logWithLineInfo(v.model.log, prog.lineInfo) } };
 }
@@ -136,7 +138,7 @@ export function objectJitView(
   btf: BtfRegistry,
   syntax?: X86Syntax,
 ): JitView {
-  const { prog, progType, maps } = verifiable('jit', name, bytes, btf);
+  const { prog, progType, maps, progBtf } = verifiable('jit', name, bytes, btf);
   const source = sourceLines(prog.lineInfo);
   // Maps and kfuncs by name, as the Program view lists them.
   const bpf = disasmLoadedProgram(prog, btf.vmlinux.btf).flatMap((line) => {
@@ -149,6 +151,7 @@ export function objectJitView(
       progType,
       attach: prog.attach ? { struct: prog.attach.struct, member: prog.attach.member } : null,
       ...(maps.length ? { maps } : {}),
+      ...(progBtf ? { progBtf } : {}),
     },
     { btf },
   );

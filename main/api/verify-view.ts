@@ -7,7 +7,7 @@ import { type DisasmResolver, formatInsn } from '../../core/isa/disasm';
 import { insnsFromHex, insnsToHex } from '../../core/isa/encoding';
 import type { Insn } from '../../core/isa/insn';
 import { type CorpusCase, caseToLoadAttr, runCase } from '../../core/verifier/corpus';
-import { bpfCheck, type MapDef, reasonLine } from '../../core/verifier/index';
+import { bpfCheck, type MapDef, type ProgBtf, reasonLine } from '../../core/verifier/index';
 import { typedFields } from './typed-fields';
 import type { PlainLine, VerifierAnswer, VerifyParams, VerifyView } from './types';
 
@@ -50,6 +50,8 @@ export function verifyView(
   corpusCase?: CorpusCase,
   /** An object's program: the maps it references (BPF_PSEUDO_MAP_IDX order). */
   maps?: MapDef[],
+  /** An object's program: its BTF and func_info. */
+  progBtf?: ProgBtf,
 ): VerifyView {
   let vr: ReturnType<typeof bpfCheck>;
   let level2: () => ReturnType<typeof bpfCheck>;
@@ -85,6 +87,7 @@ export function verifyView(
       progType: p.progType ?? 'socket_filter',
       attach: p.attach ? { struct: p.attach.struct, member: p.attach.member } : null,
       ...(maps?.length ? { maps } : {}),
+      ...(progBtf ? { progBtf } : {}),
     };
     vr = bpfCheck({ ...attr, logLevel: p.logLevel ?? 1 }, { btf });
     level2 = () => bpfCheck({ ...attr, logLevel: 2 }, { btf });
