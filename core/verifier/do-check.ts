@@ -257,7 +257,7 @@ export class Verifier {
       parent: null,
       branches: 1,
       insnIdx: this.env.subprogs[subprog]!.start,
-      hist: null,
+      hist: -1,
       hitCnt: 0,
       missCnt: 0,
     };
