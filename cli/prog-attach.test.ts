@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { referenceRegistry } from './commands/model-load';
 import { CliError } from './errors';
-import { btfOpsMembers, progAttach, shippedModelsOf } from './prog-attach';
+import { btfOpsMembers, parseAttach, progAttach, shippedModelsOf } from './prog-attach';
 
 const btf = () => referenceRegistry();
 const byoModel = () => {
@@ -44,6 +44,27 @@ describe('program attach targets (--prog-type, --attach, --model)', () => {
     expect(t.model?.name).toBe('qdisc');
     expect(t.attr.structOps?.genPrologue).toBeTypeOf('function');
     expect(notes.join('\n')).toMatch(/Qdisc_ops loads with the shipped model 'qdisc'/);
+  });
+
+  it('STRUCT:#INDEX is expected_attach_type: an op member loads as by name, any other index is the kernel’s to refuse', () => {
+    expect(parseAttach('tcp_congestion_ops:#8')).toEqual({
+      struct: 'tcp_congestion_ops',
+      member: null,
+      memberIndex: 8,
+    });
+    expect(() => parseAttach('tcp_congestion_ops:#-1')).toThrow(/STRUCT:MEMBER or STRUCT:#INDEX/);
+    expect(() => parseAttach('tcp_congestion_ops:#4294967296')).toThrow(/u32/);
+    const at = (attach: string) =>
+      progAttach({ progType: 'struct_ops', attach, model: undefined, btf: btf(), note: () => {} });
+    const byName = at('tcp_congestion_ops:undo_cwnd');
+    const byIndex = at('tcp_congestion_ops:#8');
+    expect(byIndex.attr.attach).toEqual(byName.attr.attach);
+    expect(byIndex.model?.name).toBe('tcp_cc');
+    // past the members, or a data member (name, #11): passed on for check_struct_ops_btf_id
+    expect(at('tcp_congestion_ops:#40')).toMatchObject({
+      attr: { attach: { struct: 'tcp_congestion_ops', member: null, memberIndex: 40 } },
+    });
+    expect(at('tcp_congestion_ops:#11').model).toBeUndefined();
   });
 
   it('an attach naming no such struct or member is bad input listing the members', () => {

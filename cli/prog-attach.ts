@@ -1,5 +1,6 @@
 // What `kmodel verify` and `kmodel jit` load a program with: --prog-type, --attach
-// STRUCT:MEMBER and --model M.yaml|NAME. A struct_ops program attached to a modeled
+// STRUCT:MEMBER (or STRUCT:#INDEX, BPF_PROG_LOAD's expected_attach_type as the member index)
+// and --model M.yaml|NAME. A struct_ops program attached to a modeled
 // member gets that model's ctx access, generated prologue/epilogue, kfuncs and writable
 // fields (core/model/pipeline.ts modelAttach), as the model's own programs do.
 //
@@ -25,7 +26,7 @@ export const PROG_TYPES: readonly ProgTypeName[] = PROG_TYPE_NAMES;
 
 export interface AttachOptions {
   progType: string | undefined;
-  /** STRUCT:MEMBER */
+  /** STRUCT:MEMBER or STRUCT:#INDEX */
   attach: string | undefined;
   /** --model: a path or a shipped name. */
   model: string | undefined;
@@ -41,10 +42,37 @@ export interface ProgAttach {
   model?: ModelArg;
 }
 
-export function parseAttach(text: string): { struct: string; member: string } {
+/** A struct_ops attach target: by member name, or by member index (expected_attach_type). */
+export type AttachTarget =
+  | { struct: string; member: string }
+  | { struct: string; member: null; memberIndex: number };
+
+export function parseAttach(text: string): AttachTarget {
+  const byIndex = /^(\w+):#(\d+)$/.exec(text);
+  if (byIndex) {
+    const memberIndex = Number(byIndex[2]);
+    // expected_attach_type is a u32
+    if (memberIndex > 0xffffffff) throw new CliError(`--attach member index must fit in u32, got '${text}'`);
+    return { struct: byIndex[1]!, member: null, memberIndex };
+  }
   const m = /^(\w+):(\w+)$/.exec(text);
-  if (!m) throw new CliError(`--attach must be STRUCT:MEMBER, got '${text}'`);
+  if (!m) throw new CliError(`--attach must be STRUCT:MEMBER or STRUCT:#INDEX, got '${text}'`);
   return { struct: m[1]!, member: m[2]! };
+}
+
+/** The name of member `index` of a BTF struct when it is a function pointer (an op), else undefined. */
+function opMemberAt(btf: BtfRegistry, struct: string, index: number): string | undefined {
+  const ref = btf.findByName(struct, 'STRUCT');
+  if (!ref) return undefined;
+  const t = ref.obj.btf.type(ref.id);
+  if (t.kind !== 'STRUCT') return undefined;
+  const m = t.members[index];
+  if (!m) return undefined;
+  try {
+    return funcProtoOf(ref.obj.btf, m.type) !== undefined ? m.name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Shipped models whose struct_ops type is `struct` (read without checking them). */
@@ -86,12 +114,21 @@ export function progAttach(o: AttachOptions): ProgAttach {
     | ProgTypeName
     | undefined;
   if (!progType) throw new CliError(`--prog-type is required (${PROG_TYPES.join(', ')})`);
-  const attach = o.attach !== undefined ? parseAttach(o.attach) : undefined;
+  const target = o.attach !== undefined ? parseAttach(o.attach) : undefined;
   if (progType !== 'struct_ops') {
     if (o.model !== undefined) throw new CliError(`--model is for struct_ops programs, not ${progType}`);
-    return { attr: { progType, attach: attach ?? null }, env: { btf: o.btf } };
+    return { attr: { progType, attach: target ?? null }, env: { btf: o.btf } };
   }
-  if (!attach) throw new CliError('struct_ops needs --attach STRUCT:MEMBER');
+  if (!target) throw new CliError('struct_ops needs --attach STRUCT:MEMBER');
+  let attach: { struct: string; member: string };
+  if (target.member === null) {
+    // By index: an op member loads as by its name; any other index (past the struct's
+    // members, a data member, an unknown struct) is check_struct_ops_btf_id's to refuse,
+    // with the kernel's log, as BPF_PROG_LOAD would.
+    const name = opMemberAt(o.btf, target.struct, target.memberIndex);
+    if (name === undefined) return { attr: { progType, attach: target }, env: { btf: o.btf } };
+    attach = { struct: target.struct, member: name };
+  } else attach = target;
 
   let modelRef = o.model;
   if (modelRef === undefined) {

@@ -49,7 +49,7 @@ export const commands: CommandEntry[] = [
   {
     words: ['jit'],
     usage:
-      'jit FILE|OBJ.o [--program NAME]|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--profile v6.18] [--config return_thunk=none,ibt=on,…] [--syntax intel|gas] [--bytes] [--xlated]',
+      'jit FILE|OBJ.o [--program NAME]|--hex HEX --prog-type T [--attach S:M|S:#INDEX] [--model M.yaml|NAME] [--profile v6.18] [--config return_thunk=none,ibt=on,…] [--syntax intel|gas] [--bytes] [--xlated]',
     summary: 'verify and JIT a program for x86-64, print the listing',
     load: async () => (await import('./jit')).jit,
   },
@@ -81,7 +81,7 @@ export const commands: CommandEntry[] = [
   {
     words: ['stats'],
     usage:
-      'stats FILES… [--format table|csv|json] [--profile P] [--prog-type T --attach S:M --model M], or stats --compare A.csv B.csv',
+      'stats FILES… [--format table|csv|json] [--profile P] [--prog-type T --attach S:M|S:#INDEX --model M], or stats --compare A.csv B.csv',
     summary:
       'veristat-style verifier statistics, one row per program (corpus .jsonl, objects, model files, program files); compare two runs',
     load: async () => (await import('./stats')).stats,
@@ -96,7 +96,7 @@ export const commands: CommandEntry[] = [
   {
     words: ['verify'],
     usage:
-      'verify FILE|OBJ.o [--program NAME]|--hex HEX --prog-type T [--attach S:M] [--model M.yaml|NAME] [--log-level 1|2] [--map array:4:8:1 …]',
+      'verify FILE|OBJ.o [--program NAME]|--hex HEX --prog-type T [--attach S:M|S:#INDEX] [--model M.yaml|NAME] [--log-level 1|2] [--map array:4:8:1 …]',
     summary: 'run the verifier model: log, verdict, xlated program',
     load: async () => (await import('./verify')).verify,
   },

@@ -10,6 +10,23 @@ const run = async (argv: string[]) => {
   return { code, out };
 };
 
+describe('kmodel verify --attach STRUCT:#INDEX', () => {
+  it('a member index past the struct’s members gets the kernel’s attach error and log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kmodel-verify-'));
+    const prog = join(dir, 'p.s');
+    writeFileSync(prog, 'r0 = 0\nexit\n');
+    const r = await run([prog, '--prog-type', 'struct_ops', '--attach', 'tcp_congestion_ops:#40']);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /^attach to invalid member idx 40 of struct tcp_congestion_ops\nprocessed 0 insns (.|\n)*verdict: reject \(errno 22\)/,
+    );
+    const data = await run([prog, '--prog-type', 'struct_ops', '--attach', 'tcp_congestion_ops:#11']);
+    expect(data.out).toMatch(/^attach to invalid member name\(@idx 11\) of struct tcp_congestion_ops\n/);
+    const op = await run([prog, '--prog-type', 'struct_ops', '--attach', 'tcp_congestion_ops:#8']);
+    expect(op.code).toBe(0);
+  });
+});
+
 describe('kmodel verify --model', () => {
   it('a program on a model file’s member gets its writable fields and its epilogue', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kmodel-verify-'));

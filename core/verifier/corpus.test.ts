@@ -110,6 +110,23 @@ describe('corpus reports', () => {
     ]);
   });
 
+  it('a struct_ops case loaded with a member index past the struct (member null) gets the kernel’s attach error and log', () => {
+    const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
+    const named = cases.find((c) => c.kernel.log.startsWith('attach to invalid member name(@idx 11)'))!;
+    const c: CorpusCase = {
+      ...named,
+      attach: { ...named.attach!, member: null, member_index: 40 },
+      kernel: {
+        ...named.kernel,
+        log: named.kernel.log.replace('member name(@idx 11)', 'member idx 40'),
+      },
+    };
+    const r = runCase(c, { btf });
+    expect(r.vr.log).toBe(c.kernel.log);
+    expect(r.cmp).toMatchObject({ modelVerdict: 'reject', reasonMatch: true, logMatch: true });
+    expect(runCase(named, { btf }).cmp.logMatch).toBe(true);
+  });
+
   it('first differences: log line, xlated insn, processed count', { timeout: 120_000 }, () => {
     const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
     expect(firstLineDiff('a\nb\nc\n', 'a\nb\nc')).toBeUndefined();

@@ -42,9 +42,14 @@ const objectBase64 = z
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 hex digest');
 // What a program loads as: verify, verifyStates and kernelLog take the same two.
 const progType = z.enum(PROG_TYPE_NAMES);
+// A struct_ops member by name, or by index (BPF_PROG_LOAD's expected_attach_type, a u32).
 const structOpsAttach = z
-  .object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) })
-  .strict()
+  .union([
+    z.object({ struct: z.string().regex(/^\w+$/), member: z.string().regex(/^\w+$/) }).strict(),
+    z
+      .object({ struct: z.string().regex(/^\w+$/), memberIndex: z.number().int().min(0).max(0xffffffff) })
+      .strict(),
+  ])
   .nullable();
 
 export const schemas = {

@@ -262,13 +262,21 @@ export interface JitView {
   reason?: string;
 }
 
+/**
+ * A struct_ops program's member: by name, or by index as BPF_PROG_LOAD's expected_attach_type
+ * takes it (an index past the struct's members gets the kernel's attach error and log).
+ */
+export type StructOpsAttachParam =
+  | { struct: string; member: string }
+  | { struct: string; memberIndex: number };
+
 export interface VerifyParams {
   /** A corpus case: verified as it was loaded, and shown beside the kernel's answer. */
   id?: string;
   /** Or a program of your own. */
   hex?: string;
   progType?: ProgType;
-  attach?: { struct: string; member: string } | null;
+  attach?: StructOpsAttachParam | null;
   logLevel?: 1 | 2;
   /** Or a model's member program, with the model's context, prologue and epilogue. */
   model?: ModelProgramParams;
@@ -281,7 +289,7 @@ export interface VerifyStatesParams {
   id?: string;
   hex?: string;
   progType?: ProgType;
-  attach?: { struct: string; member: string } | null;
+  attach?: StructOpsAttachParam | null;
   /** The insn to show (default: the rejected one, else 0). */
   insn?: number;
 }
@@ -305,7 +313,7 @@ export interface KernelLogParams {
   id?: string;
   hex?: string;
   progType?: ProgType;
-  attach?: { struct: string; member: string } | null;
+  attach?: StructOpsAttachParam | null;
   logLevel?: 1 | 2;
 }
 

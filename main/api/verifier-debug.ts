@@ -9,6 +9,7 @@ import { parseVerifierLog } from '../../core/verifier/debug/kernel-log';
 import { statePane } from '../../core/verifier/debug/state-pane';
 import { type VerifierDebugRun, verifierDebugRun } from '../../core/verifier/debug/states-at';
 import { bpfCheck, type LoadAttr } from '../../core/verifier/index';
+import { loadAttachOf } from './attach';
 import type {
   KernelLogParams,
   KernelLogView,
@@ -22,7 +23,7 @@ function loadAttrOf(p: VerifyStatesParams | KernelLogParams, corpusCase?: Corpus
   return {
     insns: insnsFromHex(p.hex ?? ''),
     progType: p.progType ?? 'socket_filter',
-    attach: p.attach ? { struct: p.attach.struct, member: p.attach.member } : null,
+    attach: p.attach ? loadAttachOf(p.attach) : null,
     logLevel: 2,
   };
 }

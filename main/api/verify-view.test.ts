@@ -22,6 +22,24 @@ describe('verify view', () => {
     expect(v.kernel).toBeUndefined();
   });
 
+  it('a struct_ops member by index (expected_attach_type): past the members, the kernel’s attach error', () => {
+    const hex = 'b700000000000000' + '9500000000000000';
+    const past = h.verify({
+      hex,
+      progType: 'struct_ops',
+      attach: { struct: 'tcp_congestion_ops', memberIndex: 40 },
+    });
+    expect(past.model.verdict).toBe('reject');
+    expect(past.model.errno).toBe(22);
+    expect(past.model.log).toMatch(/^attach to invalid member idx 40 of struct tcp_congestion_ops\n/);
+    const ok = h.verify({
+      hex,
+      progType: 'struct_ops',
+      attach: { struct: 'tcp_congestion_ops', memberIndex: 0 },
+    });
+    expect(ok.model.verdict).toBe('accept');
+  });
+
   it('names the struct field of a load through a typed pointer (r1 +1444 → tcp_sock.snd_cwnd)', () => {
     const v = h.verify({ id: 'clang-0002' });
     expect(v.fields).toContainEqual({ idx: 1, field: 'tcp_sock.snd_cwnd' });

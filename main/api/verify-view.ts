@@ -8,6 +8,7 @@ import { insnsFromHex, insnsToHex } from '../../core/isa/encoding';
 import type { Insn } from '../../core/isa/insn';
 import { type CorpusCase, caseToLoadAttr, runCase } from '../../core/verifier/corpus';
 import { bpfCheck, type MapDef, type ProgBtf, reasonLine } from '../../core/verifier/index';
+import { loadAttachOf } from './attach';
 import { typedFields } from './typed-fields';
 import type { PlainLine, VerifierAnswer, VerifyParams, VerifyView } from './types';
 
@@ -85,7 +86,7 @@ export function verifyView(
     const attr = {
       insns,
       progType: p.progType ?? 'socket_filter',
-      attach: p.attach ? { struct: p.attach.struct, member: p.attach.member } : null,
+      attach: p.attach ? loadAttachOf(p.attach) : null,
       ...(maps?.length ? { maps } : {}),
       ...(progBtf ? { progBtf } : {}),
     };
