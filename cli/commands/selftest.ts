@@ -12,6 +12,7 @@ import {
   selftestSpecs,
 } from '../../core/object/selftest-tags';
 import type { BpfObject, LoadedProgram } from '../../core/object/types';
+import { xlatedKernel } from '../../core/verifier/corpus';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
@@ -89,11 +90,19 @@ export function runSelftest(
     const want = parseRetval(spec.retval);
     if (want === undefined) return skip(`__retval(${spec.retval}) is not a number`);
     const progType = arg.progType ?? '';
-    if (!testRunSupported(progType, arg.insns, arg.maps))
+    // kmodel's own xlated program runs, so the fixups are tested too; the loaded one only
+    // when the test-run model cannot run that form.
+    const kernel = xlatedKernel(target.env);
+    const xlated =
+      r.fixups && testRunSupported(progType, r.fixups.insns, arg.maps, kernel) ? r.fixups : undefined;
+    if (!xlated && !testRunSupported(progType, arg.insns, arg.maps))
       return skip(`test run of ${progType || 'this program'} not modelled`);
     let got: number;
     try {
-      got = new TestRunProgram(progType, arg.insns, arg.maps).run(new Uint8Array(TEST_DATA_LEN)).retval | 0;
+      const prog = xlated
+        ? new TestRunProgram(progType, xlated.insns, arg.maps, undefined, undefined, kernel)
+        : new TestRunProgram(progType, arg.insns, arg.maps);
+      got = prog.run(new Uint8Array(TEST_DATA_LEN)).retval | 0;
     } catch (e) {
       return fail(`test run faulted: ${(e as Error).message}`);
     }
