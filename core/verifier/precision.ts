@@ -76,7 +76,7 @@ export function backtrack(
       return;
     }
     if (!regsSet.size && !slots.size) return;
-    const ck = hist.checkpoint.get(h);
+    const ck = hist.hasCheckpoint[h] ? hist.checkpoint.get(h) : undefined;
     if (ck) {
       const f = ck.frames[ck.curframe]!;
       for (const r of [...regsSet]) {

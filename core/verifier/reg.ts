@@ -82,6 +82,9 @@ export interface RegState {
   subregDef: number;
 }
 
+// flags arrays are replaced, never changed in place (see copyReg): an empty one can be shared.
+const NO_FLAGS: string[] = [];
+
 export function notInitReg(): RegState {
   return {
     type: 'NOT_INIT',
@@ -175,10 +178,22 @@ export function markReg32Known(r: RegState, imm: bigint): void {
 
 /** __mark_reg_unknown: an unbounded scalar (precision kept off as for a fresh value). */
 export function markRegUnknown(r: RegState): void {
-  const frameno = r.frameno;
-  Object.assign(r, notInitReg());
+  // Field by field, as notInitReg sets them: no register object per call (it runs per insn).
   r.type = 'SCALAR_VALUE';
-  r.frameno = frameno;
+  r.maybeNull = false;
+  r.flags = NO_FLAGS;
+  r.off = 0;
+  r.varOff = tnumUnknown;
+  markReg64Unbounded(r);
+  markReg32Unbounded(r);
+  r.id = 0;
+  r.refObjId = 0;
+  r.range = 0;
+  r.mapIndex = -1;
+  r.btfId = 0;
+  r.memSize = 0;
+  r.precise = false;
+  r.subregDef = -1;
 }
 
 export function scalarKnown(imm: bigint): RegState {

@@ -71,7 +71,7 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
   v.explored.set(idx, list);
   // The current state becomes the checkpoint's child; its scalars start imprecise again.
   cur.parent = ck;
-  if (cur.hist >= 0) v.hist.checkpoint.set(cur.hist, ck);
+  if (cur.hist >= 0) v.hist.setCheckpoint(cur.hist, ck);
   for (const f of cur.frames) {
     for (const r of f.regs) if (r.type === 'SCALAR_VALUE') r.precise = false;
     for (const s of f.stack)
@@ -81,9 +81,9 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
 }
 
 export function histLen(v: Verifier, st: VerifierState): number {
-  const { prev, checkpoint } = v.hist;
+  const { prev, hasCheckpoint } = v.hist;
   let n = 0;
-  for (let h = st.hist; h >= 0 && n <= 41 && !checkpoint.has(h); h = prev[h]!) n++;
+  for (let h = st.hist; h >= 0 && n <= 41 && !hasCheckpoint[h]; h = prev[h]!) n++;
   return n;
 }
 

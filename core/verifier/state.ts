@@ -38,6 +38,8 @@ export class InsnHistory {
   spi = new Int32Array(1024);
   /** Checkpoint taken just before the entry's insn was executed on its path. */
   readonly checkpoint = new Map<number, VerifierState>();
+  /** 1 where checkpoint has the entry: is_state_visited counts back to it at every prune point. */
+  hasCheckpoint = new Uint8Array(1024);
 
   push(idx: number, prev: number): number {
     if (this.len === this.idx.length) {
@@ -49,12 +51,20 @@ export class InsnHistory {
       this.idx = grow(this.idx);
       this.prev = grow(this.prev);
       this.spi = grow(this.spi);
+      const flags = new Uint8Array(this.hasCheckpoint.length * 2);
+      flags.set(this.hasCheckpoint);
+      this.hasCheckpoint = flags;
     }
     const h = this.len++;
     this.idx[h] = idx;
     this.prev[h] = prev;
     this.spi[h] = -1;
     return h;
+  }
+
+  setCheckpoint(h: number, st: VerifierState): void {
+    this.checkpoint.set(h, st);
+    this.hasCheckpoint[h] = 1;
   }
 }
 

@@ -1,5 +1,5 @@
 // Tracked numbers (kernel/bpf/tnum.c): a 64-bit value where each bit is known (mask 0) or unknown
-// (mask 1). Held as unsigned bigints in [0, 2^64).
+// (mask 1). Held as unsigned bigints in [0, 2^64): so ~x within 64 bits is x ^ U64, one bigint op.
 
 export interface Tnum {
   value: bigint;
@@ -28,7 +28,7 @@ export function tnumRange(min: bigint, max: bigint): Tnum {
   const bits = chi >= 0n ? bitLength64(chi) : chi.toString(2).length;
   if (bits > 63) return tnumUnknown;
   const delta = (1n << BigInt(bits)) - 1n;
-  return { value: min & ~delta & U64, mask: delta };
+  return { value: min & (delta ^ U64), mask: delta };
 }
 
 export const tnumIsConst = (a: Tnum): boolean => a.mask === 0n;
@@ -60,7 +60,7 @@ export function tnumAdd(a: Tnum, b: Tnum): Tnum {
   const sigma = u64(sm + sv);
   const chi = sigma ^ sv;
   const mu = chi | a.mask | b.mask;
-  return { value: sv & ~mu & U64, mask: mu };
+  return { value: sv & (mu ^ U64), mask: mu };
 }
 
 export function tnumSub(a: Tnum, b: Tnum): Tnum {
@@ -69,7 +69,7 @@ export function tnumSub(a: Tnum, b: Tnum): Tnum {
   const beta = u64(dv - b.mask);
   const chi = alpha ^ beta;
   const mu = chi | a.mask | b.mask;
-  return { value: dv & ~mu & U64, mask: mu };
+  return { value: dv & (mu ^ U64), mask: mu };
 }
 
 export function tnumNeg(a: Tnum): Tnum {
@@ -80,19 +80,19 @@ export function tnumAnd(a: Tnum, b: Tnum): Tnum {
   const alpha = a.value | a.mask;
   const beta = b.value | b.mask;
   const v = a.value & b.value;
-  return { value: v, mask: alpha & beta & ~v & U64 };
+  return { value: v, mask: alpha & beta & (v ^ U64) };
 }
 
 export function tnumOr(a: Tnum, b: Tnum): Tnum {
   const v = a.value | b.value;
   const mu = a.mask | b.mask;
-  return { value: v, mask: mu & ~v & U64 };
+  return { value: v, mask: mu & (v ^ U64) };
 }
 
 export function tnumXor(a: Tnum, b: Tnum): Tnum {
   const v = a.value ^ b.value;
   const mu = a.mask | b.mask;
-  return { value: v & ~mu & U64, mask: mu };
+  return { value: v & (mu ^ U64), mask: mu };
 }
 
 /** tnum_mul as in the kernel (half-multiply accumulation). */
@@ -115,7 +115,7 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
 export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
   const v = a.value | b.value;
   const mu = a.mask & b.mask;
-  return { value: v & ~mu & U64, mask: mu };
+  return { value: v & (mu ^ U64), mask: mu };
 }
 
 // Masks of 1, 2, 4 and 8 bytes, made once rather than per cast.
@@ -137,8 +137,9 @@ export const tnumIsAligned = (a: Tnum, size: number): boolean => {
 
 /** tnum_in: every value b can take is one a can take. */
 export const tnumIn = (a: Tnum, b: Tnum): boolean => {
-  if (b.mask & ~a.mask & U64) return false;
-  return a.value === (b.value & ~a.mask & U64);
+  const notA = a.mask ^ U64;
+  if (b.mask & notA) return false;
+  return a.value === (b.value & notA);
 };
 
 export const tnumSubreg = (a: Tnum): Tnum => tnumCast(a, 4);
