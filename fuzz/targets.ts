@@ -28,7 +28,7 @@ import { InterpError } from '../core/isa/interp-ops';
 import { TestRunProgram, testRunSupported } from '../core/isa/testrun';
 import { checkProgram } from '../core/isa/validate';
 import { checkModel } from '../core/model/check';
-import { type CorpusCase, caseToLoadAttr } from '../core/verifier/corpus';
+import { type CorpusCase, caseToLoadAttr, xlatedKernel } from '../core/verifier/corpus';
 import { bpfCheck } from '../core/verifier/index';
 import type { ApiHandlers } from '../main/api/handlers';
 import { parseJsonBody } from '../main/api/json-body';
@@ -376,8 +376,15 @@ const verifierTarget: FuzzTarget = {
       valueSize: m.value_size,
       maxEntries: m.max_entries,
     }));
-    if (!testRunSupported(c.prog_type, insns, maps)) return 'accepted-not-runnable';
-    const p = new TestRunProgram(c.prog_type, insns, maps);
+    // kmodel's xlated program, so a fixup that breaks memory safety shows too; the loaded one
+    // only when the test-run model cannot run that form.
+    const kernel = xlatedKernel({ btf: registry() });
+    const fx =
+      vr.fixups && testRunSupported(c.prog_type, vr.fixups.insns, maps, kernel) ? vr.fixups : undefined;
+    if (!fx && !testRunSupported(c.prog_type, insns, maps)) return 'accepted-not-runnable';
+    const p = fx
+      ? new TestRunProgram(c.prog_type, fx.insns, maps, undefined, undefined, kernel)
+      : new TestRunProgram(c.prog_type, insns, maps);
     for (const run of c.kernel.runs ?? []) {
       if (run.data_in === undefined) continue;
       try {

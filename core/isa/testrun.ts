@@ -589,6 +589,7 @@ export class TestRunProgram {
     sk.set(s.saddr, 24); // src_ip4 = sk_rcv_saddr = saddr
     sk.set(s.daddr, 52); // dst_ip4 = sk_daddr = daddr
     sk[72] = s.state;
+    putLE(sk, 76, 4, 0xffffffff); // rx_queue_mapping: -1, no queue recorded
     const skAddr = this.region('bpf_sock', sk);
     const b = new Uint8Array(192);
     putLE(b, 4, 4, PACKET_OTHERHOST); // pkt_type

@@ -148,3 +148,53 @@ exit`,
     expect(runs[0]!.data_out).toBe(bytesToHex(new Uint8Array(14)) + pkt.slice(28));
   });
 });
+
+describe('one kernel model behind both views', () => {
+  it('every ctx field a program may read (and bpf_sock through skb->sk) reads the same converted as through the UAPI view', () => {
+    let compared = 0;
+    const sweep = (
+      progType: CorpusCase['prog_type'],
+      prog: (off: number, size: string) => string,
+      end: number,
+    ) => {
+      for (let off = 0; off < end; off += 4)
+        for (const size of ['u64', 'u32', 'u16', 'u8']) {
+          const c: CorpusCase = {
+            id: 'x',
+            prog_type: progType,
+            attach: null,
+            maps: [],
+            insns: insnsToHex(assemble(prog(off, size))),
+            kernel: {
+              verdict: 'accept',
+              errno: 0,
+              log: '',
+              processed_insns: null,
+              xlated: null,
+              xlated_calls: null,
+              runs: [{ retval: 0, data_in: pkt }],
+            },
+          };
+          const vr = bpfCheck(caseToLoadAttr(c), { btf });
+          if (vr.verdict !== 'accept') continue;
+          const x = testRunCase(c, { vr, env: { btf } })!;
+          const l = testRunCase(c)!;
+          expect(x.on).toBe('xlated');
+          // data/data_end/data_meta are pointers: the same in both, the packet sits elsewhere
+          if (x.runs[0]!.retval !== l.runs[0]!.retval && x.runs[0]!.retval >>> 0 > 0xffff) continue;
+          expect([progType, off, size, x.runs]).toEqual([progType, off, size, l.runs]);
+          compared++;
+        }
+    };
+    const field = (off: number, size: string) => `r0 = *(${size} *)(r1 +${off})\nexit`;
+    for (const t of ['sched_cls', 'socket_filter', 'cgroup_skb'] as const) sweep(t, field, 192);
+    sweep('xdp', field, 24);
+    sweep(
+      'sched_cls',
+      (off, size) =>
+        `r1 = *(u64 *)(r1 +168)\nr0 = 0\nif r1 == 0 goto pc+1\nr0 = *(${size} *)(r1 +${off})\nexit`,
+      80,
+    );
+    expect(compared).toBeGreaterThan(150);
+  });
+});

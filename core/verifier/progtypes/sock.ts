@@ -100,6 +100,8 @@ export function sockConvertCtxAccess(L: KernelLayout, si: Insn): ConvertResult {
     case 'dst_port':
       return load('sock_common', 'skc_dport');
     case 'rx_queue_mapping': {
+      // Without CONFIG_SOCK_RX_QUEUE_MAPPING (no such member in BTF) the field reads as -1.
+      if (!L.has('sock', 'sk_rx_queue_mapping')) return { insns: [BPF_MOV64_IMM(si.dst, -1)], targetSize: 2 };
       const r = load('sock', 'sk_rx_queue_mapping');
       r.insns.push(BPF_JMP_IMM(BPF_JNE, si.dst, NO_QUEUE_MAPPING, 1), BPF_MOV64_IMM(si.dst, -1));
       return r;
