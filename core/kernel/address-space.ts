@@ -226,6 +226,12 @@ const TEXT_IMMS: Record<string, number> = {
   bpf_xdp_event_output: 10260992,
   bpf_tcp_send_ack: 11994368,
   tcp_reno_init: 11977968,
+  // bpf_tcp_ca's socket helpers: filter.c's bpf_sk_{set,get}sockopt beside the other
+  // socket helpers, bpf_sk_storage.c right after filter.c
+  bpf_sk_setsockopt: 10262016,
+  bpf_sk_getsockopt: 10262272,
+  bpf_sk_storage_get: 10301440,
+  bpf_sk_storage_delete: 10301696,
   // measured on the progtypes build (-v1272); its helpers.c sits ~19 KiB later, so the
   // helpers.c ones are placed beside bpf_ktime_get_ns by the same distance
   bpf_get_current_pid_tgid: 262016,

@@ -14,6 +14,7 @@ interface ProtoSpec {
   pkt?: boolean;
   mightSleep?: boolean;
   argFlags?: string[][];
+  argBtfStruct?: (string | undefined)[];
 }
 
 const I: BpfReturnType = 'RET_INTEGER';
@@ -97,7 +98,40 @@ const SPECS: ProtoSpec[] = [
   { name: 'xdp_adjust_head', symbol: 'bpf_xdp_adjust_head', ret: I, args: [CTX, A], pkt: true },
   { name: 'xdp_adjust_meta', symbol: 'bpf_xdp_adjust_meta', ret: I, args: [CTX, A], pkt: true },
   { name: 'xdp_adjust_tail', symbol: 'bpf_xdp_adjust_tail', ret: I, args: [CTX, A], pkt: true },
-  { name: 'tcp_send_ack', symbol: 'bpf_tcp_send_ack', ret: I, args: ['ARG_PTR_TO_BTF_ID', A] },
+  {
+    name: 'tcp_send_ack',
+    symbol: 'bpf_tcp_send_ack',
+    ret: I,
+    args: ['ARG_PTR_TO_BTF_ID', A],
+    argBtfStruct: ['tcp_sock'],
+  },
+  // net/core/filter.c bpf_sk_setsockopt_proto / bpf_sk_getsockopt_proto (what bpf_tcp_ca's
+  // get_func_proto hands out) and net/core/bpf_sk_storage.c bpf_sk_storage_{get,delete}_proto.
+  {
+    name: 'setsockopt',
+    symbol: 'bpf_sk_setsockopt',
+    ret: I,
+    args: ['ARG_PTR_TO_BTF_ID_SOCK_COMMON', A, A, MEM_RO, SZ],
+  },
+  {
+    name: 'getsockopt',
+    symbol: 'bpf_sk_getsockopt',
+    ret: I,
+    args: ['ARG_PTR_TO_BTF_ID_SOCK_COMMON', A, A, UMEM, SZ],
+  },
+  {
+    name: 'sk_storage_get',
+    symbol: 'bpf_sk_storage_get',
+    ret: 'RET_PTR_TO_MAP_VALUE_OR_NULL',
+    args: [MAP, 'ARG_PTR_TO_BTF_ID_SOCK_COMMON', VAL, A],
+    argFlags: [[], [], ['PTR_MAYBE_NULL'], []],
+  },
+  {
+    name: 'sk_storage_delete',
+    symbol: 'bpf_sk_storage_delete',
+    ret: I,
+    args: [MAP, 'ARG_PTR_TO_BTF_ID_SOCK_COMMON'],
+  },
   // Tracing and syscall helpers (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c, kernel/bpf/syscall.c).
   { name: 'get_current_pid_tgid', symbol: 'bpf_get_current_pid_tgid', ret: I, args: [] },
   { name: 'get_current_comm', symbol: 'bpf_get_current_comm', ret: I, args: [UMEM, SZ] },
@@ -129,6 +163,7 @@ function toProto(s: ProtoSpec): BpfFuncProto {
   if (s.pkt) p.changesPktData = true;
   if (s.mightSleep) p.mightSleep = true;
   if (s.argFlags) p.argFlags = s.argFlags;
+  if (s.argBtfStruct) p.argBtfStruct = s.argBtfStruct;
   return p;
 }
 

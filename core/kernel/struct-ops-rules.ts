@@ -80,6 +80,19 @@ export const REFERENCE_STRUCT_OPS: readonly StructOpsRules[] = [
         to: 'tcp_sock',
       },
     ],
-    helpers: ['tcp_send_ack', 'ktime_get_coarse_ns'],
+    helpers: [
+      'tcp_send_ack',
+      'sk_storage_get',
+      'sk_storage_delete',
+      'setsockopt',
+      'getsockopt',
+      'ktime_get_coarse_ns',
+    ],
+    helperRule: {
+      kind: 'per_member',
+      deny: {
+        release: ['setsockopt', 'getsockopt'],
+      },
+    },
   },
 ];

@@ -2,6 +2,7 @@
 // block (under every design it can be expressed with) and every program, then hand each
 // program to the verifier when one is supplied. Pure: file reading is the caller's job.
 import type { Btf } from '../btf/btf';
+import { findMember } from '../btf/layout';
 import type { BtfRegistry } from '../btf/registry';
 import type { Insn } from '../isa/insn';
 import { type AddressSpace, x86_64AddressSpace } from '../kernel/address-space';
@@ -13,7 +14,7 @@ import {
   placeModelSymbols,
 } from './build';
 import { checkGeneratedCode } from './generated-check';
-import { checkInstances, type InstanceCheck } from './instances';
+import { checkInstances, type InstanceCheck, type MemberSize } from './instances';
 import { formatDiagnostic, loadModel, type ModelDiagnostic, type ModelSource } from './load';
 import { objectRefExpander } from './object-refs';
 import { InsnTextError, slotsOf, type TextLine } from './program';
@@ -249,10 +250,32 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
     }
     result.programs.push(pc);
   });
-  const inst = checkInstances(loaded.model, source, result.programs);
+  const inst = checkInstances(loaded.model, source, result.programs, dataMemberSize(resolved, target));
   result.instances = inst.instances;
   result.diagnostics.push(...inst.diagnostics);
   return finish(result);
+}
+
+/** A data member's size: from the reference BTF's struct, or a char array's length in `types`. */
+function dataMemberSize(model: ResolvedModel, vmlinux: Btf | undefined): MemberSize {
+  const name = model.model.struct_ops.name;
+  if (model.structFrom === 'btf') {
+    const id = vmlinux?.findByName(name, 'STRUCT');
+    return (member) => {
+      if (!vmlinux || id === undefined) return undefined;
+      try {
+        return findMember(vmlinux, id, member)?.size;
+      } catch {
+        return undefined;
+      }
+    };
+  }
+  const decl = model.decls.find((d) => d.kind === 'struct' && d.name === name);
+  return (member) => {
+    if (decl?.kind !== 'struct') return undefined;
+    const f = decl.fields?.find((x) => x.name === member);
+    return f?.type.kind === 'array' ? f.type.len : undefined;
+  };
 }
 
 /**

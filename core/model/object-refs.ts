@@ -5,7 +5,7 @@
 // libbpf loads them, an instance its bindings, and an instance's programs the model
 // does not list are added. The bytes come from the caller (core reads no files).
 import type { Btf } from '../btf/btf';
-import { modelProgramText, structOpsMapOf } from '../object/model-skeleton';
+import { modelProgramText, structOpsDataValues, structOpsMapOf } from '../object/model-skeleton';
 import { loadBpfObject } from '../object/object';
 import type { BpfObject } from '../object/types';
 import type { ModelDiagnostic, ModelSource } from './load';
@@ -120,6 +120,7 @@ function expandObjectRefs(
       throw new RefError([...at, 'map'], `object ${object}: ${(e as Error).message}`);
     }
     const bound: Record<string, string> = {};
+    const data = structOpsDataValues(map, target!);
     for (const m of map.structOps!.members) {
       if (!m.program) continue;
       bound[m.member] = m.program;
@@ -133,6 +134,13 @@ function expandObjectRefs(
         { name: p.name, member: m.member, ...(p.sleepable ? { sleepable: true } : {}), insns },
       ];
     }
-    instances[i] = { name: map.name, ...rest, programs: bound };
+    const given = isRecord(rest.data) ? rest.data : {};
+    const values = { ...data, ...given };
+    instances[i] = {
+      name: map.name,
+      ...rest,
+      programs: bound,
+      ...(Object.keys(values).length ? { data: values } : {}),
+    };
   });
 }

@@ -155,6 +155,27 @@ const writable = z.strictObject({
   strings: z.array(z.string()).optional().describe('fields that are C strings: the NUL byte stays read-only'),
 });
 
+/** Errnos map update and registration answer with. */
+export const ERRNO_NAMES = ['EINVAL', 'E2BIG', 'EEXIST', 'ENOTSUPP', 'EACCES'] as const;
+const errnoName = z.enum(ERRNO_NAMES);
+
+/** One case of a subsystem's init_member: what it does with a data member's value. */
+const initMemberRule = z.strictObject({
+  check: z
+    .enum(['copy', 'obj_name', 'mask', 'max', 'zero'])
+    .describe(
+      'copy: taken as is; obj_name: bpf_obj_name_cpy() <= 0 refuses it (empty, a char outside ' +
+        '[A-Za-z0-9_.], no NUL in the array); mask: value & ~mask refuses it; max: value > max refuses it; ' +
+        'zero: a non-zero value refuses it (the kernel fills the member)',
+    ),
+  mask: z.int().min(0).optional().describe('check: mask — the bits allowed'),
+  max: z.int().min(0).optional().describe('check: max — the largest value taken'),
+  name: z.string().optional().describe("the kernel's name for mask or max, e.g. TCP_CONG_MASK"),
+  errno: errnoName.default('EINVAL'),
+  message: z.string().optional().describe('what the kernel logs when it refuses (none: an errno only)'),
+  source: z.string().optional(),
+});
+
 export const modelSchema = z.strictObject({
   subsystem: ident.describe('short id, e.g. bpf_qdisc'),
   title: z.string(),
@@ -179,6 +200,15 @@ export const modelSchema = z.strictObject({
       .array(ident)
       .optional()
       .describe('helpers get_func_proto adds to bpf_base_func_proto (enum bpf_func_id names, no bpf_)'),
+    helper_rule: z
+      .strictObject({
+        kind: z.literal('per_member'),
+        deny: z
+          .record(ident, z.array(ident).min(1))
+          .describe('member → helpers of `helpers` it does not get'),
+      })
+      .optional()
+      .describe("get_func_proto's answer per member (bpf_struct_ops_prog_moff(prog) compared with a member)"),
     sleepable: z
       .enum(['any', 'listed'])
       .optional()
@@ -194,6 +224,22 @@ export const modelSchema = z.strictObject({
       .describe(
         'members every instance implements (compulsory ops of init_member, validate, reg); a list: one of them',
       ),
+    init_member: z
+      .record(ident, initMemberRule)
+      .optional()
+      .describe(
+        "init_member's cases: data member → how map update takes its value (others must be zero, -EINVAL)",
+      ),
+    unique_name: z
+      .strictObject({
+        member: ident.describe('the data member holding the name'),
+        registered: z.array(z.string()).describe('names the reference kernel has registered already'),
+        errno: errnoName.default('EEXIST'),
+        message: z.string().optional().describe('what the kernel logs; {name} is the name'),
+        source: z.string().optional(),
+      })
+      .optional()
+      .describe('reg refuses a name already registered'),
     writable: z.array(writable).optional().describe('fields btf_struct_access lets programs write'),
     writable_style: z
       .enum(['offset', 'range'])
@@ -216,6 +262,10 @@ export const modelSchema = z.strictObject({
       z.strictObject({
         name: ident,
         programs: z.record(ident, ident).describe('member → the program (of programs:) that implements it'),
+        data: z
+          .record(ident, z.union([z.int(), z.string()]))
+          .optional()
+          .describe('data member → its value in the map (strings for char arrays); absent: zero'),
         expect: z
           .strictObject({ error: z.string().describe('what map update / registration refuses') })
           .optional(),
@@ -233,6 +283,8 @@ export type ModelKfunc = ModelKfuncSet['kfuncs'][number];
 export type ModelWrapper = Model['wrappers'][number];
 export type ModelProgram = Model['programs'][number];
 export type ModelGenerated = NonNullable<ModelMember['prologue']>;
+export type InitMemberRule = z.output<typeof initMemberRule>;
+export type ErrnoName = (typeof ERRNO_NAMES)[number];
 export type ModelOwner = Model['owner'];
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 export type CallDesign = (typeof CALL_DESIGNS)[number];

@@ -21,6 +21,7 @@ export function modelStructOpsRules(model: Model): StructOpsRules {
   if (so.writable_style) rules.writableStyle = so.writable_style;
   if (so.promote?.length) rules.promote = so.promote;
   if (so.helpers?.length) rules.helpers = so.helpers;
+  if (so.helper_rule) rules.helperRule = so.helper_rule;
   const filters = model.kfunc_sets.flatMap((s) =>
     s.filter_rule ? [{ kfuncs: s.kfuncs.map((k) => kfuncName(k.decl)), filter: s.filter_rule }] : [],
   );

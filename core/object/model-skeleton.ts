@@ -6,7 +6,7 @@
 // written as a default and marked for review.
 import { parseDocument } from 'yaml';
 import type { Btf } from '../btf/btf';
-import { funcProtoOf, resolveType, typeString } from '../btf/layout';
+import { findMember, funcProtoOf, resolveType, typeString } from '../btf/layout';
 import { disasmLoadedProgram } from './describe';
 import { ObjectError } from './error';
 import type { BpfMap, BpfObject, LoadedProgram } from './types';
@@ -170,8 +170,57 @@ export function modelWithObjectPrograms(
   // The base's instances name its own programs: the object's map is the one instance now.
   if (doc.has('instances')) {
     const bound = Object.fromEntries(programs.map((p) => [p.member, p.name]));
-    doc.set('instances', doc.createNode([{ name: map.name, programs: bound }]));
+    const data = structOpsDataValues(map, target);
+    const inst = Object.keys(data).length
+      ? { name: map.name, programs: bound, data }
+      : { name: map.name, programs: bound };
+    doc.set('instances', doc.createNode([inst]));
   }
   doc.commentBefore = ` Programs from ${source} (struct_ops map '${map.name}'), written by \`kmodel model from-object\`;\n the rest is the shipped model of ${map.structOps!.struct}.\n${doc.commentBefore ?? ''}`;
   return doc.toString();
+}
+
+/** The data members of a struct_ops map that are not all zero, as a model instance's `data`. */
+export function structOpsDataValues(map: BpfMap, target: Btf): Record<string, number | string> {
+  const data: Record<string, number | string> = {};
+  for (const m of map.structOps?.members ?? []) {
+    if (!m.value) continue;
+    const v = dataValue(target, map.structOps!.btfId, m.member, m.value);
+    if (v !== undefined) data[m.member] = v;
+  }
+  return data;
+}
+
+/**
+ * A data member's bytes as an instance's `data` value: a char array's text up to its NUL
+ * (all of it when there is none), an integer of up to 8 bytes (little-endian), else the
+ * bytes in hex; undefined when they are all zero (what an absent value means).
+ */
+function dataValue(
+  target: Btf,
+  structId: number,
+  member: string,
+  bytes: Uint8Array,
+): number | string | undefined {
+  if (bytes.every((b) => b === 0)) return undefined;
+  let type: number | undefined;
+  try {
+    type = findMember(target, structId, member)?.type;
+  } catch {
+    type = undefined;
+  }
+  const t = type === undefined ? undefined : target.type(resolveType(target, type));
+  if (t?.kind === 'ARRAY') {
+    const elem = target.type(resolveType(target, t.type));
+    if (elem.kind === 'INT' && elem.size === 1) {
+      const end = bytes.indexOf(0);
+      return String.fromCharCode(...bytes.subarray(0, end < 0 ? bytes.length : end));
+    }
+  }
+  if ((t?.kind === 'INT' || t?.kind === 'ENUM' || t?.kind === 'ENUM64') && bytes.length <= 8) {
+    let v = 0n;
+    for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]!);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : `0x${v.toString(16)}`;
+  }
+  return `0x${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
 }

@@ -160,6 +160,10 @@ export function checkMapFuncCompatibility(v: Verifier, mapIndex: number, fn: Bpf
   if (map.type === 'prog_array' && fn.name !== 'bpf_tail_call') {
     v.fail(EINVAL, `cannot pass map_type ${tname} into func ${fn.name}#${fn.id}`);
   }
+  // check_map_func_compatibility: the socket-storage helpers take only a BPF_MAP_TYPE_SK_STORAGE
+  // map, a type the modelled loads do not create yet.
+  if (fn.name === 'bpf_sk_storage_get' || fn.name === 'bpf_sk_storage_delete')
+    v.fail(EINVAL, `cannot pass map_type ${tname} into func ${fn.name}#${fn.id}`);
   if (fn.name === 'bpf_tail_call' && map.type !== 'prog_array') {
     // The kernel's message has no newline: the statistics line follows on the same line.
     v.log.write('expected prog array map for tail call');
@@ -201,7 +205,7 @@ export function checkFuncArg(v: Verifier, arg: number, fn: BpfFuncProto, meta: C
   if (argType === 'ARG_ANYTHING') return;
   const maybeNullArg = flags.includes('PTR_MAYBE_NULL') || argType.endsWith('_OR_NULL');
   const isNull = reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n;
-  if (!(isNull && maybeNullArg)) checkRegType(v, regno, reg, argType, flags);
+  if (!(isNull && maybeNullArg)) checkRegType(v, regno, reg, argType, flags, fn.argBtfStruct?.[arg]);
   switch (argType) {
     case 'ARG_CONST_MAP_PTR':
       meta.mapIndex = reg.mapIndex;
@@ -214,6 +218,7 @@ export function checkFuncArg(v: Verifier, arg: number, fn: BpfFuncProto, meta: C
       break;
     }
     case 'ARG_PTR_TO_MAP_VALUE': {
+      if (isNull && maybeNullArg) break;
       if (meta.mapIndex < 0) v.fail(EACCES, 'invalid map_ptr to access map->value');
       checkHelperMemAccess(v, regno, v.env.maps[meta.mapIndex]!.valueSize, 'read', false);
       break;
@@ -265,10 +270,33 @@ export function checkRegType(
   reg: RegState,
   argType: BpfArgType,
   flags: string[],
+  btfStruct?: string,
 ): void {
   let types: RegState['type'][];
   let names: string[];
   switch (argType) {
+    case 'ARG_PTR_TO_BTF_ID':
+    case 'ARG_PTR_TO_BTF_ID_SOCK_COMMON': {
+      // btf_ptr_types / btf_id_sock_common_types, then btf_struct_ids_match against the
+      // proto's arg btf id (sock_common for the SOCK_COMMON kind).
+      const sockCommon = argType === 'ARG_PTR_TO_BTF_ID_SOCK_COMMON';
+      const ok: RegState['type'][] = sockCommon
+        ? ['PTR_TO_SOCK_COMMON', 'PTR_TO_SOCKET', 'PTR_TO_BTF_ID']
+        : ['PTR_TO_BTF_ID'];
+      const expected = sockCommon
+        ? ['sock_common', 'sock', 'tcp_sock', 'xdp_sock', 'ptr_', 'trusted_ptr_']
+        : ['ptr_', 'trusted_ptr_', 'rcu_ptr_'];
+      if (!ok.includes(reg.type) || reg.maybeNull || reg.flags.includes('untrusted'))
+        v.fail(EACCES, `R${regno} type=${regTypeStr(reg, v.printCtx)} expected=${expected.join(', ')}`);
+      const want = sockCommon ? 'sock_common' : btfStruct;
+      const btf = v.env.btf?.vmlinux.btf;
+      if (reg.type === 'PTR_TO_BTF_ID' && want && btf) {
+        const wantId = btf.findByName(want, 'STRUCT');
+        if (wantId === undefined || reg.off !== 0 || !btfStructIdsMatch(btf, reg.btfId, wantId))
+          v.fail(EACCES, `R${regno} is of type ${v.printCtx.btfName(reg.btfId)} but ${want} is expected`);
+      }
+      return;
+    }
     case 'ARG_CONST_MAP_PTR':
       types = ['CONST_PTR_TO_MAP'];
       names = ['map_ptr'];

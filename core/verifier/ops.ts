@@ -22,6 +22,7 @@ export type BpfArgType =
   | 'ARG_PTR_TO_LONG'
   | 'ARG_PTR_TO_INT'
   | 'ARG_PTR_TO_BTF_ID'
+  | 'ARG_PTR_TO_BTF_ID_SOCK_COMMON'
   | 'ARG_PTR_TO_SOCK_COMMON'
   | 'ARG_PTR_TO_FUNC'
   | 'ARG_PTR_TO_STACK_OR_NULL'
@@ -45,6 +46,8 @@ export interface BpfFuncProto {
   args: BpfArgType[]; // up to 5, trailing ARG_DONTCARE omitted
   /** Arg flags like MEM_RDONLY / MEM_UNINIT / PTR_MAYBE_NULL when they matter. */
   argFlags?: string[][];
+  /** ARG_PTR_TO_BTF_ID arguments' struct (.arg*_btf_id), by argument index. */
+  argBtfStruct?: (string | undefined)[];
   /** Helper writes packet data, so direct packet pointers are invalidated after it. */
   changesPktData?: boolean;
   /** The helper may sleep: only sleepable programs may call it (fn->might_sleep). */

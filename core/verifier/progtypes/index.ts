@@ -6,7 +6,7 @@ import type { BtfRegistry } from '../../btf/registry';
 import type { Insn } from '../../isa/insn';
 import { type AddressSpace, x86_64AddressSpace } from '../../kernel/address-space';
 import { type KernelProfile, REFERENCE_PROFILE } from '../../kernel/profiles';
-import type { BpfAccessType, BpfVerifierOps, CtxAccessInfo, CtxAccessOpts } from '../ops';
+import type { BpfAccessType, BpfFuncProto, BpfVerifierOps, CtxAccessInfo, CtxAccessOpts } from '../ops';
 import { cgSkbIsValidAccess, cgSkbRetRange } from './cgroup-skb';
 import {
   bpfBaseFuncProto,
@@ -71,7 +71,8 @@ export interface BpfStructOps {
   btfStructAccess?(btfId: number, off: number, size: number): string | null;
   genPrologue?(member: StructOpsMember, directWrite: boolean): Insn[];
   genEpilogue?(member: StructOpsMember, ctxStackOff: number): Insn[];
-  getFuncProto?: FuncProtoFn;
+  /** get_func_proto(func_id, prog): the prog's member may change the answer. */
+  getFuncProto?(funcId: number, member: StructOpsMember): BpfFuncProto | undefined;
   /** Argument indices whose CFI-stub names end in __nullable (PTR_MAYBE_NULL). */
   nullableArgs?(member: StructOpsMember): number[];
   /** Argument indices whose CFI-stub names end in __ref: referenced at entry. */
@@ -254,7 +255,7 @@ function structOpsOps(ctx: ProgTypeContext): ProgTypeOps {
     directPacketWrite: false,
     gplRequired: true,
     member,
-    getFuncProto: hooks?.getFuncProto ?? bpfBaseFuncProto,
+    getFuncProto: hooks?.getFuncProto ? (id) => hooks.getFuncProto!(id, member) : bpfBaseFuncProto,
     isValidAccess,
   };
   if (hooks?.btfStructAccess) ops.btfStructAccess = hooks.btfStructAccess;

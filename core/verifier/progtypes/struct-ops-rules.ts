@@ -7,7 +7,7 @@
 import type { Btf } from '../../btf/btf';
 import { findMember, resolveType, sizeOf } from '../../btf/layout';
 import type { CtxAccessInfo } from '../ops';
-import { baseFuncProtoWith } from './func-protos';
+import { baseFuncProtoWith, type FuncProtoFn } from './func-protos';
 import type { BpfStructOps } from './index';
 import type { StructOpsMember } from './struct-ops';
 
@@ -48,6 +48,15 @@ export interface KfuncFilterRule {
   default?: 'allow' | 'deny' | undefined;
 }
 
+/**
+ * get_func_proto's per-member rule: helpers of `helpers` that programs of the listed members
+ * do not get (the kernel compares bpf_struct_ops_prog_moff(prog) with the member's offset).
+ */
+export interface HelperRule {
+  kind: 'per_member';
+  deny: Readonly<Record<string, readonly string[]>>;
+}
+
 /** A subsystem's struct_ops rules as data. */
 export interface StructOpsRules {
   name: string;
@@ -65,6 +74,8 @@ export interface StructOpsRules {
   promote?: readonly { from: string; to: string }[] | undefined;
   /** get_func_proto: helpers added to bpf_base_func_proto (by name without `bpf_`). */
   helpers?: readonly string[] | undefined;
+  /** get_func_proto: which members do not get some of `helpers`. */
+  helperRule?: HelperRule | undefined;
   /** btf_kfunc_id_set filters of the subsystem's kfunc sets: kfunc name → filter. */
   kfuncFilters?: readonly { kfuncs: readonly string[]; filter: KfuncFilterRule }[] | undefined;
 }
@@ -199,7 +210,21 @@ export function structOpsFromRules(rules: StructOpsRules, types: Btf): BpfStruct
   if (writable?.length)
     hooks.btfStructAccess = (btfId, off, size) =>
       writableFieldAccess(writable, types, btfId, off, size, rules.writableStyle);
-  if (rules.helpers?.length) hooks.getFuncProto = baseFuncProtoWith(rules.helpers);
+  const helpers = rules.helpers;
+  if (helpers?.length) {
+    const all = baseFuncProtoWith(helpers);
+    const perMember = new Map<string, FuncProtoFn>();
+    hooks.getFuncProto = (id, m) => {
+      const denied = rules.helperRule?.deny[m.name];
+      if (!denied?.length) return all(id);
+      let fn = perMember.get(m.name);
+      if (!fn) {
+        fn = baseFuncProtoWith(helpers.filter((h) => !denied.includes(h)));
+        perMember.set(m.name, fn);
+      }
+      return fn(id);
+    };
+  }
   const filters = rules.kfuncFilters;
   if (filters?.length)
     hooks.kfuncAllowed = (m, name) =>
