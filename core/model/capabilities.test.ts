@@ -44,6 +44,22 @@ describe('member capability sheet', () => {
     expect(t.get('ssthresh')!.writable).toContain('tcp_sock.snd_cwnd');
   });
 
+  it('tcp_cc: setsockopt/getsockopt for every member but release (helper_rule)', () => {
+    const t = sheet('tcp_cc.yaml');
+    expect(t.get('init')!.helpers).toEqual(expect.arrayContaining(['bpf_setsockopt', 'bpf_getsockopt']));
+    expect(t.get('release')!.helpers).not.toContain('bpf_setsockopt');
+    expect(t.get('release')!.helpers).not.toContain('bpf_getsockopt');
+    expect(t.get('release')!.helpers).toContain('bpf_sk_storage_get');
+  });
+
+  it('sched_ext: writes inside task_struct.scx', () => {
+    expect(sheet('sched_ext.yaml').get('enqueue')!.writable).toEqual([
+      'task_struct.scx.slice',
+      'task_struct.scx.dsq_vtime',
+      'task_struct.scx.disallow',
+    ]);
+  });
+
   it('hid_bpf: sleepable only where check_member allows it; sleepable-only kfuncs marked', () => {
     const h = sheet('hid_bpf.yaml');
     expect(h.get('hid_device_event')!.sleepable).toBe('no');

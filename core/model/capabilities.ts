@@ -28,12 +28,18 @@ export interface MemberCapabilities {
 
 export function memberCapabilities(m: ResolvedModel): MemberCapabilities[] {
   const so = m.model.struct_ops;
-  const proto = so.helpers?.length ? baseFuncProtoWith(so.helpers) : bpfBaseFuncProto;
-  const helpers: string[] = [];
-  for (let id = 1; id < BPF_FUNC_MAX_ID; id++) {
-    const p = proto(id);
-    if (p) helpers.push(p.name);
-  }
+  // get_func_proto per member: helper_rule takes some of `helpers` from some members.
+  const helpersOf = (member: string): string[] => {
+    const denied = so.helper_rule?.deny[member] ?? [];
+    const own = (so.helpers ?? []).filter((h) => !denied.includes(h));
+    const proto = own.length ? baseFuncProtoWith(own) : bpfBaseFuncProto;
+    const out: string[] = [];
+    for (let id = 1; id < BPF_FUNC_MAX_ID; id++) {
+      const p = proto(id);
+      if (p) out.push(p.name);
+    }
+    return out;
+  };
   const writable = (so.writable ?? []).flatMap((w) => w.fields.map((f) => `${w.struct}.${f}`));
   const filters = m.model.kfunc_sets.filter((s) => s.filter_rule);
   const promoted = new Map((so.promote ?? []).map((p) => [p.from, p.to]));
@@ -71,7 +77,7 @@ export function memberCapabilities(m: ResolvedModel): MemberCapabilities[] {
         args,
         returns: mem.func ? typeToString(mem.func.ret, '').trim() : 'void',
         kfuncs,
-        helpers,
+        helpers: helpersOf(mem.name),
         writable,
         prologue: !!mem.prologue,
         epilogue: !!mem.epilogue,

@@ -242,11 +242,12 @@ export const modelSchema = z.strictObject({
       .describe('reg refuses a name already registered'),
     writable: z.array(writable).optional().describe('fields btf_struct_access lets programs write'),
     writable_style: z
-      .enum(['offset', 'range'])
+      .enum(['offset', 'range', 'silent'])
       .optional()
       .describe(
         'offset: a write starts at a listed field (arrays/structs anywhere inside), else "no write support to S at off N"; ' +
-          'range: a write lies inside a field, else "write access at off N with size Z on read-only part of S"',
+          'range: a write lies inside a field, else "write access at off N with size Z on read-only part of S"; ' +
+          'silent: a write lies inside a field, else -EACCES with nothing logged',
       ),
   }),
   call_design: z

@@ -34,7 +34,7 @@ import {
 } from './state';
 import { markStackRead } from './state-pruning';
 import { tnumAdd, tnumConst, tnumIsAligned } from './tnum';
-import { EACCES, EINVAL } from './verifier-error';
+import { EACCES, EINVAL, VerifierError } from './verifier-error';
 
 export const MAX_PACKET_OFF = 0xffff;
 
@@ -495,6 +495,8 @@ export function checkPtrToBtfAccess(
     // btf_struct_access: only the subsystem's verifier_ops may let a program write.
     const access = v.env.ops.btfStructAccess;
     const err = access ? access(reg.btfId, off, size) : 'only read is supported';
+    // An empty reason: the subsystem refuses with -EACCES and logs nothing.
+    if (err === '') throw new VerifierError(EACCES, '', true);
     if (err) v.fail(EACCES, err);
     return;
   }

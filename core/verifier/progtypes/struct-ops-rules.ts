@@ -57,6 +57,13 @@ export interface HelperRule {
   deny: Readonly<Record<string, readonly string[]>>;
 }
 
+/**
+ * How btf_struct_access matches and refuses a write: `offset` (it starts at a field; "no write
+ * support to S at off N"), `range` (it lies inside one; "write access at off N with size Z on
+ * read-only part of S") or `silent` (it lies inside one; else -EACCES, nothing logged).
+ */
+export type WritableStyle = 'offset' | 'range' | 'silent';
+
 /** A subsystem's struct_ops rules as data. */
 export interface StructOpsRules {
   name: string;
@@ -69,7 +76,7 @@ export interface StructOpsRules {
    * How writes are matched and refused: `offset` (a write starts at a field, arrays and
    * structs anywhere inside) or `range` (a write lies inside a field; strings keep their NUL).
    */
-  writableStyle?: 'offset' | 'range' | undefined;
+  writableStyle?: WritableStyle | undefined;
   /** is_valid_access: a pointer argument to struct `from` reads as a pointer to struct `to`. */
   promote?: readonly { from: string; to: string }[] | undefined;
   /** get_func_proto: helpers added to bpf_base_func_proto (by name without `bpf_`). */
@@ -106,16 +113,17 @@ export function fieldRange(
   return { off, end: off + size, ranged: k === 3 || k === 4 || k === 5 };
 }
 
-/** btf_struct_access for writes: null = allowed, else the kernel's log line. */
+/** btf_struct_access for writes: null = allowed, else the kernel's log line ('' = -EACCES, no line). */
 export function writableFieldAccess(
   writable: readonly WritableStruct[],
   types: Btf,
   btfId: number,
   off: number,
   size: number,
-  style: 'offset' | 'range' = 'offset',
+  style: WritableStyle = 'offset',
 ): string | null {
   if (style === 'range') return writableRangeAccess(writable, types, btfId, off, size);
+  if (style === 'silent') return writableRangeAccess(writable, types, btfId, off, size) === null ? null : '';
   let name = '';
   let sid = btfId;
   try {
