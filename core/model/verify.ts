@@ -3,6 +3,7 @@
 // depths, convert_ctx_accesses with the pro/epilogue, do_misc_fixups, fixup_kfunc_call),
 // then the x86-64 JIT, then the interpreter when the model expects a retval.
 import { disasmProgram } from '../isa/disasm';
+import { xlatedForListing } from '../verifier/fixups/dump';
 import type { VerifyOutcome, VerifyRequest } from './check';
 import { runModelPipeline } from './pipeline';
 import { simulateProgram } from './simulate';
@@ -39,7 +40,7 @@ export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
   const out: VerifyOutcome = {
     ok: true,
     stage: 'bpf_check',
-    xlated: disasmProgram(run.fixups.insns),
+    xlated: disasmProgram(xlatedForListing(run.fixups.insns)),
     ...processed,
   };
   if (run.jit) out.jitBytes = run.jit.size;

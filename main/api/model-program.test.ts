@@ -52,6 +52,18 @@ describe("a model's member programs in the Verifier and JIT views", () => {
     expect(j.x86.some((l) => /call/.test(l.text))).toBe(true);
   });
 
+  // A load through a BTF pointer is BPF_PROBE_MEM in the JIT's input; the listing shows it as
+  // bpftool's xlated dump does (bpf_testmod's subprogram reads st_ops_args->a that way).
+  it('shows probe loads in the patched program as plain loads', async () => {
+    const j = await ok<JitView>('jit', { model: { name: 'bpf_testmod', program: 'test_prologue' } });
+    const v = await ok<VerifyView>('verify', { model: { name: 'bpf_testmod', program: 'test_prologue' } });
+    for (const listing of [j.xlated, v.model.xlated!]) {
+      const text = listing.map((l) => l.text).join('\n');
+      expect(text).not.toMatch(/BUG_/);
+      expect(text).toMatch(/r2 = \*\(u64 \*\)\(r1 \+0\)/);
+    }
+  });
+
   it('a design the model cannot express is a rejection with the reason, not a failure', async () => {
     const v = await ok<VerifyView>('verify', {
       model: { name: 'qdisc', program: 'fifo_init', design: 'helper' },

@@ -13,6 +13,7 @@ import { assembleProgram } from '../../core/model/build';
 import type { CheckResult } from '../../core/model/check';
 import { type PipelineRun, runModelPipeline } from '../../core/model/pipeline';
 import type { CallDesign, ProfileName } from '../../core/model/schema';
+import { xlatedForListing } from '../../core/verifier/fixups/dump';
 import { x86ViewLines } from './jit-view';
 import { ApiError } from './schema';
 import { typedFields } from './typed-fields';
@@ -107,7 +108,7 @@ function listing(insns: readonly Insn[], resolver: DisasmResolver): PlainLine[] 
 
 export function memberVerifyView(r: MemberRun): VerifyView {
   const { run } = r;
-  const xlated = run.ok && run.fixups ? run.fixups.insns : null;
+  const xlated = run.ok && run.fixups ? xlatedForListing(run.fixups.insns) : null;
   return {
     id: null,
     program: r.info,
@@ -134,7 +135,7 @@ export function memberJitView(r: MemberRun, syntax: 'intel' | 'gas' = 'intel'): 
       id: r.info.program,
       program: r.info,
       bpf,
-      xlated: run.fixups ? listing(run.fixups.insns, r.patchedResolver) : [],
+      xlated: run.fixups ? listing(xlatedForListing(run.fixups.insns), r.patchedResolver) : [],
       x86: [],
       jitted: false,
       reason: run.error ?? 'the modeled kernel did not JIT this program',
@@ -144,7 +145,7 @@ export function memberJitView(r: MemberRun, syntax: 'intel' | 'gas' = 'intel'): 
     program: r.info,
     ...(r.fields.length ? { fields: r.fields } : {}),
     bpf,
-    xlated: listing(run.fixups.insns, r.patchedResolver),
+    xlated: listing(xlatedForListing(run.fixups.insns), r.patchedResolver),
     x86: x86ViewLines(run.jit, run.fixups.insns.length, syntax),
     jitted: true,
     size: run.jit.size,

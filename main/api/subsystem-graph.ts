@@ -12,6 +12,7 @@ import { assembleProgram } from '../../core/model/build';
 import type { CheckResult } from '../../core/model/check';
 import { runModelPipeline } from '../../core/model/pipeline';
 import { type ResolvedModel, wrapperFor } from '../../core/model/resolve';
+import { xlatedForListing } from '../../core/verifier/fixups/dump';
 import type {
   SubsystemCluster,
   SubsystemEdge,
@@ -386,7 +387,7 @@ function programListing(
       callName: (insn: { src: number; imm: number }) =>
         insn.src === 0 || insn.src === BPF_PSEUDO_KFUNC_CALL ? as.symbolForImm(insn.imm)?.name : undefined,
     };
-    if (run.ok && run.fixups) out.patched = disasmProgram(run.fixups.insns, resolver);
+    if (run.ok && run.fixups) out.patched = disasmProgram(xlatedForListing(run.fixups.insns), resolver);
     else out.error = run.error ?? 'pipeline failed';
   } catch (e) {
     out.error = (e as Error).message;

@@ -30,10 +30,8 @@ export function bpfInsnPrepareDump(insns: readonly Insn[], subprogStarts: readon
     if (insn.code === (BPF_JMP | BPF_TAIL_CALL)) {
       insn.code = BPF_JMP | BPF_CALL;
       insn.imm = BPF_FUNC_TAIL_CALL;
-    } else if (BPF_CLASS(insn.code) === BPF_LDX && BPF_MODE(insn.code) === BPF_PROBE_MEM) {
-      insn.code = BPF_LDX | BPF_MEM | BPF_SIZE(insn.code);
-    } else if (BPF_CLASS(insn.code) === BPF_LDX && BPF_MODE(insn.code) === BPF_PROBE_MEMSX) {
-      insn.code = BPF_LDX | BPF_MEMSX | BPF_SIZE(insn.code);
+    } else if (isProbeLoad(insn)) {
+      insn.code = plainLoadCode(insn.code);
     } else if (insn.code === (BPF_JMP | BPF_CALL) && insn.src === BPF_PSEUDO_CALL) {
       const target = i + insn.imm + 1;
       const sub = subprogStarts.indexOf(target);
@@ -50,4 +48,22 @@ export function bpfInsnPrepareDump(insns: readonly Insn[], subprogStarts: readon
     out.push(insn);
   }
   return out;
+}
+
+function isProbeLoad(insn: Insn): boolean {
+  const mode = BPF_MODE(insn.code);
+  return BPF_CLASS(insn.code) === BPF_LDX && (mode === BPF_PROBE_MEM || mode === BPF_PROBE_MEMSX);
+}
+
+function plainLoadCode(code: number): number {
+  return BPF_LDX | (BPF_MODE(code) === BPF_PROBE_MEM ? BPF_MEM : BPF_MEMSX) | BPF_SIZE(code);
+}
+
+/**
+ * The fixed-up program for a listing: BPF_PROBE_MEM(SX) loads shown as the plain loads
+ * bpftool shows (the kernel's disassembler has no text for them), everything else as is,
+ * so instruction indices and call offsets stay those of the JIT's input.
+ */
+export function xlatedForListing(insns: readonly Insn[]): Insn[] {
+  return insns.map((insn) => (isProbeLoad(insn) ? { ...insn, code: plainLoadCode(insn.code) } : insn));
 }

@@ -114,7 +114,7 @@ export function runFixups(input: FixupInput): FixupOutput {
 export type { FixupContext, MapDesc, PokeDesc } from './context';
 export { BPF_PROBE_MEM, BPF_PROBE_MEMSX, convertCtxAccesses, INSN_BUF_SIZE } from './convert-ctx';
 export { optHardWireDeadCodeBranches, optRemoveDeadCode, optRemoveNops, sanitizeDeadCode } from './dead-code';
-export { bpfInsnPrepareDump } from './dump';
+export { bpfInsnPrepareDump, xlatedForListing } from './dump';
 export { addKfuncInInsns, fixupKfuncCall, type KfuncDesc, KfuncDescTab, type KfuncResolver } from './kfunc';
 export { BPF_ADDR_PERCPU, BPF_TAIL_CALL, doMiscFixups, optSubregZextLo32RndHi32 } from './misc';
 export {
