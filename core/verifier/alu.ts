@@ -18,6 +18,8 @@ import { markChainPrecision } from './precision';
 import {
   adjustScalarMinMaxVals,
   BPF_ADD_CONST,
+  BPF_ADD_CONST32,
+  BPF_ADD_CONST64,
   copyReg,
   markReg32Unbounded,
   markRegKnown,
@@ -35,7 +37,7 @@ import {
   zext32To64,
 } from './reg';
 import { curFunc } from './state';
-import { tnumAdd, tnumCast, tnumRange, tnumSub, U32, U64 } from './tnum';
+import { tnumAdd, tnumCast, tnumConst, tnumRange, tnumSub, tnumSubreg, tnumUnknown, U32, U64 } from './tnum';
 import { EACCES, EINVAL } from './verifier-error';
 
 export const BPF_MAX_VAR_OFF = 1n << 29n;
@@ -84,15 +86,11 @@ export function checkAluOp(v: Verifier, insn: Insn): void {
     }
     if (op === BPF_NEG) {
       adjustScalarMinMaxVals(dst, scalarKnown(0n), BPF_NEG, !alu64);
+      // The kernel computes 0 - dst into a register it first marks known 0: no id survives.
+      dst.id = 0;
+      dst.off = 0;
     } else {
-      // BPF_END: truncation (to_le on a little-endian host) or a byte swap, tracked bit-exactly.
-      const bits = insn.imm;
-      const swap = alu64 || BPF_SRC(insn.code) !== 0;
-      const t = tnumCast(dst.varOff, bits / 8);
-      const swapped = swap ? { value: bswap(t.value, bits), mask: bswap(t.mask, bits) } : t;
-      markRegUnknown(dst);
-      dst.varOff = swapped;
-      regBoundsSync(dst);
+      scalarByteSwap(dst, insn.imm, alu64 || BPF_SRC(insn.code) !== 0);
     }
     return;
   }
@@ -213,13 +211,15 @@ export function adjustRegMinMaxVals(v: Verifier, insn: Insn): void {
     }
   }
   const srcCopy = copyReg(src);
+  // A 32-bit link needs the upper half zero before the op (the result is zero-extended).
+  const dstUmax = dst.umax;
   adjustScalarMinMaxVals(dst, srcCopy, op, alu32);
   // BPF_ADD_CONST linking of rX += const to the scalar it was copied from.
   if ((op === 0x00 || op === 0x10) && dst.id && (alu32 ? regIsConst32(src) : regIsConst(src))) {
     const val = alu32 ? BigInt.asIntN(32, src.varOff.value) : BigInt.asIntN(64, src.varOff.value);
     let clear = false;
     if (!alu32 && (val < S32_MIN || val > S32_MAX)) clear = true;
-    if (alu32) clear = true; // ALU32 linking is not modeled: drop the link (conservative)
+    if (alu32 && dstUmax > U32) clear = true;
     let off = Number(val);
     if (op === 0x10) {
       if (off === -0x80000000) clear = true;
@@ -229,7 +229,7 @@ export function adjustRegMinMaxVals(v: Verifier, insn: Insn): void {
       dst.off = 0;
       dst.id = 0;
     } else {
-      dst.id = (dst.id | BPF_ADD_CONST) >>> 0;
+      dst.id = (dst.id | (alu32 ? BPF_ADD_CONST32 : BPF_ADD_CONST64)) >>> 0;
       dst.off = off;
     }
   } else {
@@ -413,6 +413,26 @@ export function coerceRegToSize(r: RegState, size: number): void {
   regBoundsSync(r);
 }
 
+/**
+ * scalar_byte_swap: a swap (bswap, or to_be on this little-endian host) scrambles the range, so
+ * only the swapped tnum is kept; to_le16/32 truncate keeping what fits; to_le64 changes nothing.
+ * A value that changes loses its id (it no longer equals its copies).
+ */
+function scalarByteSwap(dst: RegState, bits: number, swap: boolean): void {
+  if (swap || bits < 64) dst.id = 0;
+  if (swap) {
+    const t = tnumCast(dst.varOff, bits / 8);
+    const frameno = dst.frameno;
+    const precise = dst.precise;
+    markRegUnknown(dst);
+    dst.frameno = frameno;
+    dst.precise = precise;
+    dst.varOff = { value: bswap(t.value, bits), mask: bswap(t.mask, bits) };
+  }
+  if (bits < 64) coerceRegToSize(dst, bits / 8);
+  else regBoundsSync(dst);
+}
+
 /** Reverses the byte order of the low `bits` bits. */
 function bswap(x: bigint, bits: number): bigint {
   let out = 0n;
@@ -466,18 +486,40 @@ export function coerceRegToSizeSx(r: RegState, size: number): void {
   regBoundsSync(r);
 }
 
-/** coerce_subreg_to_size_sx (movsx32). */
+/**
+ * coerce_subreg_to_size_sx (movsx32): only the 32-bit view changes (the caller zero-extends). A
+ * range whose bits above the width agree and whose sign-extended ends share a sign is kept.
+ */
 function coerceSubregToSizeSx(r: RegState, size: number): void {
-  if ((r.varOff.mask & U32) === 0n) {
-    const v = BigInt.asIntN(size * 8, r.varOff.value);
-    markRegKnown(r, BigInt.asUintN(32, v));
+  const bits = size * 8;
+  if (r.varOff.mask === 0n) {
+    const v = BigInt.asIntN(bits, r.varOff.value);
+    r.varOff = tnumConst(v);
+    r.s32min = r.s32max = BigInt.asIntN(32, v);
+    r.u32min = r.u32max = BigInt.asUintN(32, v);
     return;
   }
+  const top = (x: bigint): bigint => BigInt.asUintN(32, x) >> BigInt(bits);
+  if (top(r.s32max) === top(r.s32min)) {
+    const a = BigInt.asIntN(bits, r.s32max);
+    const b = BigInt.asIntN(bits, r.s32min);
+    const hi = a > b ? a : b;
+    const lo = a > b ? b : a;
+    if (hi >= 0n === lo >= 0n) {
+      r.s32min = lo;
+      r.s32max = hi;
+      r.u32min = BigInt.asUintN(32, lo);
+      r.u32max = BigInt.asUintN(32, hi);
+      r.varOff = tnumSubreg(tnumRange(BigInt.asUintN(64, lo), BigInt.asUintN(64, hi)));
+      return;
+    }
+  }
   const [lo, hi] = sextBounds(size);
-  markRegUnknownKeep(r);
   r.s32min = lo;
   r.s32max = hi;
-  regBoundsSync(r);
+  r.u32min = 0n;
+  r.u32max = U32;
+  r.varOff = tnumSubreg(tnumUnknown);
 }
 
 function markRegUnknownKeep(r: RegState): void {

@@ -3,7 +3,6 @@
 import { KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, KF_SLEEPABLE, KF_TRUSTED_ARGS } from '../btf/kfuncs';
 import { BPF_FUNC_MAX_ID, funcIdName } from '../isa/helper-names';
 import type { Insn } from '../isa/insn';
-import { coerceRegToSize } from './alu';
 import { BTF_FUNC_GLOBAL, prepareFuncArgs, type SubprogArg } from './btf-func';
 import { forEachReg } from './cond-jmp';
 import type { Verifier } from './do-check';
@@ -543,9 +542,8 @@ export function checkKfuncCall(v: Verifier, insn: Insn, idx: number): void {
   }
   const rt = proto.ret ? btf.type(skipMods(btf, proto.ret)) : undefined;
   if (rt && (rt.kind === 'INT' || rt.kind === 'ENUM' || rt.kind === 'ENUM64')) {
+    // mark_reg_unknown: the return's width only decides zero-extension, not bounds.
     regs[0] = v.newScalar();
-    const size = (rt as { size?: number }).size ?? 8;
-    if (size < 8) coerceRegToSize(regs[0]!, size);
   } else if (rt && rt.kind === 'PTR') {
     const pointee = skipMods(btf, rt.type);
     const r = v.markKnownZeroPtr(0, 'PTR_TO_BTF_ID');

@@ -9,6 +9,7 @@ import { markChainPrecision } from './precision';
 import {
   adjustScalarMinMaxVals,
   BPF_ADD_CONST,
+  BPF_ADD_CONST32,
   copyReg,
   markReg32Unbounded,
   type RegState,
@@ -16,6 +17,7 @@ import {
   S64_MAX,
   S64_MIN,
   scalarKnown,
+  zext32To64,
 } from './reg';
 import { STACK_SPILL, type VerifierState } from './state';
 import { type Tnum, tnumAdd, tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, U32, U64 } from './tnum';
@@ -437,6 +439,7 @@ function syncLinkedRegs(st: VerifierState, known: RegState): void {
       const savedVar = tnumAdd(n.varOff, delta.varOff);
       adjustScalarMinMaxVals(n, delta, 0x00, false);
       n.varOff = savedVar;
+      if (known.id & BPF_ADD_CONST32) zext32To64(n);
       regBoundsSync(n);
       set(n);
     }

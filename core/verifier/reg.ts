@@ -50,7 +50,10 @@ const U64_END = 1n << 64n;
 const S32_END = 1n << 31n;
 const U32_END = 1n << 32n;
 /** BPF_ADD_CONST: id flag of a scalar that is another scalar plus a constant (linked regs). */
-export const BPF_ADD_CONST = 1 << 31;
+export const BPF_ADD_CONST64 = 1 << 31;
+/** The link was made by a 32-bit add/sub: a value synced through it is zero-extended. */
+export const BPF_ADD_CONST32 = 1 << 30;
+export const BPF_ADD_CONST = BPF_ADD_CONST64 | BPF_ADD_CONST32;
 
 export interface RegState {
   type: RegType;
@@ -241,6 +244,9 @@ const sameUpper32 = (a: bigint, b: bigint): boolean => {
   return x >= 0n && x < U32_END;
 };
 
+/** (u32)(a >> 32) + 1 == (u32)(b >> 32), in 32-bit arithmetic (0xffffffff is followed by 0). */
+const nextUpper32 = (a: bigint, b: bigint): boolean => u32((u64(a) >> 32n) + 1n) === u64(b) >> 32n;
+
 function deduce32(r: RegState): void {
   if (sameUpper32(r.umin, r.umax)) {
     r.u32min = max(r.u32min, u32(r.umin));
@@ -261,6 +267,16 @@ function deduce32(r: RegState): void {
       r.s32min = max(r.s32min, lo);
       r.s32max = min(r.s32max, hi);
     }
+  }
+  // Upper halves two consecutive values with the low halves going from negative to
+  // non-negative: the two s32 pieces join into one s32 range.
+  if (nextUpper32(r.umin, r.umax) && s32(r.umin) < 0n && s32(r.umax) >= 0n) {
+    r.s32min = max(r.s32min, s32(r.umin));
+    r.s32max = min(r.s32max, s32(r.umax));
+  }
+  if (nextUpper32(r.smin, r.smax) && s32(r.smin) < 0n && s32(r.smax) >= 0n) {
+    r.s32min = max(r.s32min, s32(r.smin));
+    r.s32max = min(r.s32max, s32(r.smax));
   }
   const slo = s32(r.u32min);
   const shi = s32(r.u32max);
