@@ -22,6 +22,7 @@ import {
   BPF_ADD_CONST64,
   copyReg,
   markReg32Unbounded,
+  markReg64Unbounded,
   markRegKnown,
   markRegUnknown,
   type RegState,
@@ -422,12 +423,9 @@ function scalarByteSwap(dst: RegState, bits: number, swap: boolean): void {
   if (swap || bits < 64) dst.id = 0;
   if (swap) {
     const t = tnumCast(dst.varOff, bits / 8);
-    const frameno = dst.frameno;
-    const precise = dst.precise;
-    markRegUnknown(dst);
-    dst.frameno = frameno;
-    dst.precise = precise;
     dst.varOff = { value: bswap(t.value, bits), mask: bswap(t.mask, bits) };
+    markReg64Unbounded(dst);
+    markReg32Unbounded(dst);
   }
   if (bits < 64) coerceRegToSize(dst, bits / 8);
   else regBoundsSync(dst);
