@@ -148,6 +148,14 @@ describe('buildSubsystemGraph on the shipped models', () => {
     expect(deq.patched).toHaveLength(deq.bpf.length);
   });
 
+  it('a program pinned as rejected shows the pinned rejection, not a fixup failure', () => {
+    const g = h.subsystemGraph({ name: 'tcp_cc' });
+    const p = g.programs.find((x) => x.name === 'release_sets_nodelay')!;
+    expect(p.patched).toBeNull();
+    expect(p.error).toBe('rejected at load as pinned: program of this type cannot use helper bpf_setsockopt#49');
+    expect(g.programs.find((x) => x.name === 'init_sets_nodelay')!.patched).not.toBeNull();
+  });
+
   it('refuses an unknown model', () => {
     expect(() => h.subsystemGraph({ name: 'nope' })).toThrow(/no model/);
   });

@@ -368,6 +368,11 @@ function programListing(
     out.bpf = disasmProgram(insns).map((line, k) =>
       p.lines[k]?.callName ? line.replace(/call .*$/, `call ${p.lines[k]!.callName}`) : line,
     );
+    // A program pinned as rejected has no xlated form: say what the kernel answers instead.
+    if (p.spec.expect?.verdict === 'reject') {
+      out.error = `rejected at load as pinned${p.spec.expect.error ? `: ${p.spec.expect.error}` : ''}`;
+      return out;
+    }
     const b = base ?? check.build.emitter.base;
     if (!b) {
       out.error = 'no reference BTF';

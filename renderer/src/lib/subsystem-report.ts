@@ -147,7 +147,7 @@ export function reportMarkdown(d: ReportData, graph: { href: string }): string {
           p.patched.join('\n') +
           '\n```',
       );
-    else if (p.error) parts.push(`_Patched listing unavailable: ${p.error}_`);
+    else if (p.error) parts.push(wrapWords(`_No patched listing: ${p.error}_`, ''));
   }
   return `${parts.join('\n\n')}\n`;
 }
@@ -177,7 +177,9 @@ export function reportText(d: ReportData): string {
   );
   const p = prov(d);
   if (p) parts.push(`-- \n${provenanceLines(p).join('\n')}`);
-  return `${parts.join('\n\n')}\n`;
+  // A mail client would break a longer line anywhere: wrap prose at word boundaries instead.
+  const lines = parts.join('\n\n').split('\n');
+  return `${lines.map((l) => (l.length > MAIL_WIDTH ? wrapWords(l, `${/^\s*/.exec(l)![0]}  `) : l)).join('\n')}\n`;
 }
 
 /** What the report route offers headless `kmodel export` (and tests) once it is drawn. */
