@@ -8,6 +8,26 @@ describe('did you mean', () => {
     expect(editDistance('abc', 'xyzxyz', 2)).toBe(3);
   });
 
+  it('the bounded distance (a band of the table) is the full one capped at max + 1', () => {
+    const words = [
+      '',
+      'a',
+      'ab',
+      'ba',
+      'abc',
+      'acb',
+      'tcp_sock',
+      'tcp_sok',
+      'sock_tcp',
+      'qdisc',
+      'Qdisc_ops',
+    ];
+    for (const a of words)
+      for (const b of words)
+        for (let max = 0; max <= 4; max++)
+          expect(editDistance(a, b, max)).toBe(Math.min(editDistance(a, b), max + 1));
+  });
+
   it('nearest names: other case first, then closest, within a third of the length', () => {
     expect(nearestNames('qdisc', ['Qdisc', 'qdisc_ops', 'sk_buff'])).toEqual(['Qdisc']);
     expect(nearestNames('tcp_sok', ['tcp_sock', 'udp_sock', 'tcp_seq', 'sock'])).toEqual([

@@ -2,6 +2,7 @@
 // struct_ops type, calls name something callable, generated code fits the verifier's
 // 16-insn buffer, designs are feasible. Produces the resolved form the checker and the
 // design comparison work on. Every problem is a positioned diagnostic.
+import type { Btf } from '../btf/btf';
 import type { BtfRegistry } from '../btf/registry';
 import { helperId } from '../isa/helper-names';
 import {
@@ -418,6 +419,23 @@ export function resolveModel(
   return { resolved, diagnostics: diags };
 }
 
+const aggregateNamesCache = new WeakMap<Btf, readonly string[]>();
+
+/** The distinct struct and union names of a BTF, walked once per BTF object (vmlinux: ~126k types). */
+function aggregateNames(base: Btf): readonly string[] {
+  let names = aggregateNamesCache.get(base);
+  if (!names) {
+    const set = new Set<string>();
+    for (let id = 1; id < base.typeCount; id++) {
+      const k = base.kindNameOf(id);
+      if (k === 'STRUCT' || k === 'UNION') set.add(base.nameOf(id));
+    }
+    names = [...set];
+    aggregateNamesCache.set(base, names);
+  }
+  return names;
+}
+
 /**
  * A struct named but neither declared with a body in `types` nor in the reference BTF
  * becomes a BTF forward declaration: programs then cannot read its fields, and the
@@ -435,17 +453,7 @@ function unknownStructWarnings(
   // `struct x;` in types: an opaque type on purpose.
   const opaque = new Set(sites.flatMap((s) => s.refs.filter((r) => r.opaque).map((r) => r.name)));
   let known: string[] | undefined;
-  const knownNames = (): string[] => {
-    if (!known) {
-      const base = btf.vmlinux.btf;
-      known = [...declared];
-      for (let id = 1; id < base.typeCount; id++) {
-        const k = base.kindNameOf(id);
-        if (k === 'STRUCT' || k === 'UNION') known.push(base.nameOf(id));
-      }
-    }
-    return known;
-  };
+  const knownNames = (): string[] => (known ??= [...declared, ...aggregateNames(btf.vmlinux.btf)]);
   const out: ModelDiagnostic[] = [];
   const warned = new Set<string>();
   for (const site of sites)
