@@ -1,4 +1,4 @@
-// `npm run fuzz [-- --target btf|elf|insn|model|jsonl|api|verifier --count N --seed S --until HH:MM]`,
+// `npm run fuzz [-- --target btf|elf|insn|model|jsonl|api|verifier --count N --from I --seed S --until HH:MM]`,
 // `npm run fuzz:ci` (--ci: seed 1, CI_COUNTS inputs per target):
 // seeded mutational fuzzing, one worker thread per target under a watchdog.
 // Crashes and hangs are kept under test/fixtures/fuzz/<target>/ (test/fuzz.test.ts
@@ -23,6 +23,8 @@ export const CI_COUNTS: Record<string, number> = {
 interface Args {
   targets: FuzzTarget[];
   count: number;
+  /** First input index: inputs are a function of (seed, index), so one run can be split into ranges run apart. */
+  from: number;
   seed: number;
   /** Wall-clock end (ms since epoch): each target stops there, its count reached or not. */
   until: number;
@@ -31,7 +33,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { targets: [...TARGETS], count: 10_000, seed: 1, until: Number.POSITIVE_INFINITY };
+  const a: Args = { targets: [...TARGETS], count: 10_000, from: 0, seed: 1, until: Number.POSITIVE_INFINITY };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i]!;
     if (k === '--ci') {
@@ -42,6 +44,7 @@ function parseArgs(argv: string[]): Args {
     if (v === undefined) throw new Error(`${k} needs a value`);
     if (k === '--target') a.targets = v.split(',').map(targetByName);
     else if (k === '--count') a.count = Number(v);
+    else if (k === '--from') a.from = Number(v);
     else if (k === '--seed') a.seed = Number(v);
     else if (k === '--until') {
       const [h, m] = v.split(':').map(Number);
@@ -51,8 +54,8 @@ function parseArgs(argv: string[]): Args {
       a.until = d.getTime();
     } else throw new Error(`unknown option ${k}`);
   }
-  if (!(a.count > 0) || !Number.isInteger(a.seed))
-    throw new Error('--count must be > 0 and --seed an integer');
+  if (!(a.count > 0) || !Number.isInteger(a.seed) || !(Number.isInteger(a.from) && a.from >= 0))
+    throw new Error('--count must be > 0, --from ≥ 0 and --seed an integer');
   return a;
 }
 
@@ -84,6 +87,7 @@ function runWorker(
   const data: FuzzWorkerData = { target: target.name, seed: args.seed, from, to, current };
   const w = tsWorker(new URL('./worker.ts', import.meta.url), data);
   let last = newStats(target.name);
+  let lastLine = Date.now();
   return new Promise((done, fail) => {
     let seen = from;
     let since = Date.now();
@@ -109,8 +113,16 @@ function runWorker(
     }, 250);
     w.on('message', (m: FuzzWorkerMessage) => {
       if (m.type === 'crash') report({ index: m.index, kind: 'crash', message: m.message, input: m.input });
-      else if (m.type === 'progress') last = m.stats;
-      else finish({ next: to, hung: false, timedOut: false }, m.stats);
+      else if (m.type === 'progress') {
+        last = m.stats;
+        // A line a minute, so a long run's log says how far it got even if it is killed.
+        if (Date.now() - lastLine > 60_000) {
+          lastLine = Date.now();
+          console.log(
+            `fuzz ${target.name}: at input ${Atomics.load(cur, 0)}, ${total.inputs + m.stats.inputs} inputs so far (${new Date().toISOString().slice(11, 19)}) ${JSON.stringify(m.stats.outcomes)}`,
+          );
+        }
+      } else finish({ next: to, hung: false, timedOut: false }, m.stats);
     });
     w.on('error', (e) => {
       clearInterval(watch);
@@ -137,9 +149,9 @@ async function main(): Promise<number> {
       const kept = n <= 3 ? ` (kept as ${keepRegression(target.name, c)})` : '';
       console.log(`fuzz ${target.name}: ${c.kind} at input ${c.index}: ${c.message}${kept}`);
     };
-    let from = 0;
+    let from = args.from;
     let timedOut = false;
-    const count = args.counts?.[target.name] ?? args.count;
+    const count = from + (args.counts?.[target.name] ?? args.count);
     while (from < count && !timedOut) {
       let r: Awaited<ReturnType<typeof runWorker>>;
       try {
@@ -159,7 +171,7 @@ async function main(): Promise<number> {
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
     console.log(
-      `fuzz ${target.name}: ${total.inputs} inputs (seed ${args.seed}${timedOut ? ', stopped at --until' : ''}) in ${secs.toFixed(1)} s: ${total.crashes} crashes, ${total.hangs} hangs; ${outcomes}`,
+      `fuzz ${target.name}: ${total.inputs} inputs (seed ${args.seed}${args.from ? `, from index ${args.from}` : ''}${timedOut ? ', stopped at --until' : ''}) in ${secs.toFixed(1)} s: ${total.crashes} crashes, ${total.hangs} hangs; ${outcomes}`,
     );
   }
   return bad ? 1 : 0;
