@@ -53,6 +53,7 @@ import {
 } from './log';
 import { checkAtomic, checkLdAbs, checkLdImm, checkMemAccess } from './mem-access';
 import type { BpfVerifierOps, InsnAuxData } from './ops';
+import { PROGRESS_EVERY_INSNS, type VerifierProgressSink } from './progress';
 import { markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
 import { StackLiveness } from './stack-liveness';
 import { copyState, curFunc, InsnHistory, newFuncState, type VerifierState } from './state';
@@ -122,6 +123,8 @@ export interface DoCheckEnv {
   /** Program BTF (func_info types) and each subprogram's func_info aux, when the load has them. */
   progBtf?: Btf;
   funcs?: FuncAux[];
+  /** Told how far the walk is every `every` processed insns. */
+  progress?: VerifierProgressSink;
 }
 
 interface StackElem {
@@ -291,6 +294,9 @@ export class Verifier {
   doCheck(): void {
     const insns = this.env.insns;
     const limit = (globalThis as { __KLIMIT?: number }).__KLIMIT ?? BPF_COMPLEXITY_LIMIT_INSNS;
+    const progress = this.env.progress;
+    const progressEvery = Math.max(1, Math.floor(progress?.every ?? PROGRESS_EVERY_INSNS));
+    let progressLeft = progressEvery;
     for (;;) {
       const idx = this.insnIdx;
       if (idx < 0 || idx >= insns.length)
@@ -298,6 +304,16 @@ export class Verifier {
       const insn = insns[idx]!;
       if (++this.insnProcessed > limit) {
         this.fail(E2BIG, `BPF program is too large. Processed ${this.insnProcessed} insn`);
+      }
+      if (progress && --progressLeft === 0) {
+        progressLeft = progressEvery;
+        progress.report({
+          processed: this.insnProcessed,
+          limit,
+          states: this.totalStates,
+          peakStates: this.peakStates,
+          insn: idx,
+        });
       }
       this.cur.insnIdx = idx;
       this.cur.hist = this.hist.push(idx, this.cur.hist);

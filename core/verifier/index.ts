@@ -40,6 +40,7 @@ import {
 } from './load-checks';
 import { VerifierLog } from './log';
 import type { BpfAccessType, CtxAccessInfo, InsnAuxData } from './ops';
+import type { VerifierProgressSink } from './progress';
 import { BPF_CGROUP_INET_EGRESS, BPF_CGROUP_INET_INGRESS } from './progtypes/cgroup-skb';
 import {
   type BpfStructOps,
@@ -53,6 +54,11 @@ import { structOpsFromRules } from './progtypes/struct-ops-rules';
 export type { BtfFuncInfo, ProgBtf } from './btf-func';
 export type { MapDef, SubprogInfo } from './do-check';
 export { VerifierError } from './do-check';
+export {
+  PROGRESS_EVERY_INSNS,
+  type VerifierProgress,
+  type VerifierProgressSink,
+} from './progress';
 
 export interface LoadAttr {
   insns: Insn[];
@@ -137,6 +143,8 @@ export interface VerifyEnv {
   addressSpace?: AddressSpace;
   /** Kernel build the load runs against (default: the reference profile). */
   profile?: KernelProfile;
+  /** Told how far do_check is while it runs (core/verifier/progress.ts); a report that throws ends the call with that error. */
+  progress?: VerifierProgressSink;
 }
 
 /** The reason line of a verifier log: the last line before the statistics line. */
@@ -329,6 +337,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       ...(refcounted.length ? { refcountedCtxArgs: refcounted } : {}),
       ...(attr.sleepable ? { sleepable: true } : {}),
       ...(attr.observer ? { observer: attr.observer } : {}),
+      ...(env.progress ? { progress: env.progress } : {}),
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
       forceCkpt: cfg.forceCkpt,
