@@ -29,7 +29,7 @@ import { TestRunProgram, testRunSupported } from '../core/isa/testrun';
 import { checkProgram } from '../core/isa/validate';
 import { checkModel } from '../core/model/check';
 import { type CorpusCase, caseToLoadAttr, xlatedKernel } from '../core/verifier/corpus';
-import { bpfCheck } from '../core/verifier/index';
+import { bpfCheck, type MapDef, type VerifierProgress } from '../core/verifier/index';
 import type { ApiHandlers } from '../main/api/handlers';
 import { parseJsonBody } from '../main/api/json-body';
 import { envelopeOf } from '../main/api/worker';
@@ -336,6 +336,25 @@ function backwardJumps(insns: Uint8Array): number {
 }
 
 let runnable: CorpusCase[] | undefined;
+/** The kernel layout and call addresses the xlated program runs against, made once. */
+let kernelCache: ReturnType<typeof xlatedKernel> | undefined;
+/** Per runnable case, parsed once: its maps and its recorded input packets. */
+let runnableFixtures: { maps: MapDef[]; packets: Uint8Array[] }[] | undefined;
+
+/**
+ * Past this many processed insns a mutated program is set aside, counted as 'skipped: long walk'
+ * and not run: such walks (mostly new loops bound for the 1M-insn limit, 5–40 s each) took nine
+ * tenths of the target's time for under 1 % of its inputs. The hang watchdog still covers the rest.
+ */
+export const VERIFIER_FUZZ_MAX_PROCESSED = 50_000;
+
+class LongWalk extends Error {}
+const longWalkCap = {
+  every: 2048,
+  report(p: VerifierProgress): void {
+    if (p.processed >= VERIFIER_FUZZ_MAX_PROCESSED) throw new LongWalk();
+  },
+};
 
 /** Input layout: u16 case index, then the program's bytes. */
 const verifierTarget: FuzzTarget = {
@@ -364,31 +383,44 @@ const verifierTarget: FuzzTarget = {
   },
   run(input) {
     runnable ??= runnableCases();
-    const c = runnable[new DataView(input.buffer, input.byteOffset).getUint16(0, true) % runnable.length]!;
+    runnableFixtures ??= runnable.map((c) => ({
+      maps: c.maps.map((m) => ({
+        type: m.type,
+        keySize: m.key_size,
+        valueSize: m.value_size,
+        maxEntries: m.max_entries,
+      })),
+      packets: (c.kernel.runs ?? []).flatMap((r) =>
+        r.data_in === undefined ? [] : [Uint8Array.from(Buffer.from(r.data_in, 'hex'))],
+      ),
+    }));
+    const k = new DataView(input.buffer, input.byteOffset).getUint16(0, true) % runnable.length;
+    const c = runnable[k]!;
+    const { maps, packets } = runnableFixtures[k]!;
     if ((input.length - 2) % 8 !== 0) return 'rejected';
     const insns = decodeInsns(input.subarray(2));
     const mutated: CorpusCase = { ...c, insns: insnsToHex(insns) };
-    const vr = bpfCheck(caseToLoadAttr(mutated, 0), { btf: registry() });
+    let vr: ReturnType<typeof bpfCheck>;
+    try {
+      vr = bpfCheck(caseToLoadAttr(mutated, 0), { btf: registry(), progress: longWalkCap });
+    } catch (e) {
+      if (e instanceof LongWalk) return 'skipped: long walk';
+      throw e;
+    }
     if (vr.verdict !== 'accept') return 'rejected';
-    const maps = c.maps.map((m) => ({
-      type: m.type,
-      keySize: m.key_size,
-      valueSize: m.value_size,
-      maxEntries: m.max_entries,
-    }));
     // kmodel's xlated program, so a fixup that breaks memory safety shows too; the loaded one
     // only when the test-run model cannot run that form.
-    const kernel = xlatedKernel({ btf: registry() });
+    kernelCache ??= xlatedKernel({ btf: registry() });
+    const kernel = kernelCache;
     const fx =
       vr.fixups && testRunSupported(c.prog_type, vr.fixups.insns, maps, kernel) ? vr.fixups : undefined;
     if (!fx && !testRunSupported(c.prog_type, insns, maps)) return 'accepted-not-runnable';
     const p = fx
       ? new TestRunProgram(c.prog_type, fx.insns, maps, undefined, undefined, kernel)
       : new TestRunProgram(c.prog_type, insns, maps);
-    for (const run of c.kernel.runs ?? []) {
-      if (run.data_in === undefined) continue;
+    for (const packet of packets) {
       try {
-        p.run(Uint8Array.from(Buffer.from(run.data_in, 'hex')));
+        p.run(packet);
       } catch (e) {
         if (e instanceof InterpError && e.kind === 'memory')
           throw new Error(`soundness: the verifier accepted a program that faults: ${e.message}`);
