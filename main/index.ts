@@ -7,7 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, net, protocol, session } from 'electron';
 import { workerBackend } from './api/backend';
 import { findPackageRoot } from './api/handlers';
-import { API_METHODS } from './api/types';
+import { API_METHODS, type CallProgress } from './api/types';
 import { APP_SCHEME, APP_URL, appFilePath, trustedSender as isAppPage } from './app-scheme';
 import { CLOSE_PROMPT, CloseGuard, closeChoice } from './close-guard';
 import { ChosenPaths, writeRefusal } from './host/chosen-paths';
@@ -127,7 +127,14 @@ function wireIpc(): void {
       const abort = new AbortController();
       const mine = inFlight.get(e.sender.id) ?? new Set<AbortController>();
       inFlight.set(e.sender.id, mine.add(abort));
-      return backend.call(method, params, { signal: abort.signal }).finally(() => mine.delete(abort));
+      // How far a long call is goes to the window that made it (its Verifier view's progress bar).
+      const sender = e.sender;
+      const onProgress = (p: CallProgress) => {
+        if (!sender.isDestroyed()) sender.send('kmodel:progress', p);
+      };
+      return backend
+        .call(method, params, { signal: abort.signal, onProgress })
+        .finally(() => mine.delete(abort));
     });
   }
   // Save / Save As / Export: the renderer hands over the text, main asks where.

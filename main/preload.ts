@@ -38,8 +38,14 @@ contextBridge.exposeInMainWorld('kmodelDocs', {
 });
 
 // Cancel: stops this window's long API calls (the worker running them is stopped).
+// onProgress: how far they are (one listener at a time; null stops listening).
+let progressListener: ((p: unknown) => void) | null = null;
+ipcRenderer.on('kmodel:progress', (_e, p: unknown) => progressListener?.(p));
 contextBridge.exposeInMainWorld('kmodelCalls', {
   cancel: () => ipcRenderer.send('kmodel:cancel'),
+  onProgress: (listener: ((p: unknown) => void) | null) => {
+    progressListener = typeof listener === 'function' ? listener : null;
+  },
 });
 
 // The review report as a PDF file: main asks where, then prints this window (printToPDF).

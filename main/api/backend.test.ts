@@ -55,6 +55,16 @@ describe('workerBackend', () => {
     expect(await b.call('verify', { do: 'echo' })).toMatchObject({ ok: true });
   });
 
+  it("passes a long call's progress messages to its caller, then its answer", async () => {
+    const b = make();
+    const seen: number[] = [];
+    const r = await b.call('verify', { do: 'progress' }, { onProgress: (p) => seen.push(p.processed) });
+    expect(seen).toEqual([8192, 16384, 24576]);
+    expect(r).toMatchObject({ ok: true, result: { method: 'verify' } });
+    // A caller that does not listen is not sent any.
+    expect(await b.call('verify', { do: 'progress' })).toMatchObject({ ok: true });
+  });
+
   it('ends a long call that outgrows its heap with an error, not a dead process', async () => {
     const b = make({ heapMb: 64 });
     const r = await b.call('compare', { do: 'hog' });

@@ -3,12 +3,14 @@
 
 import { Worker } from 'node:worker_threads';
 import { ApiHandlers } from './handlers';
-import type { ApiEnvelope, ApiErrorInfo } from './types';
+import type { ApiEnvelope, ApiErrorInfo, CallProgress } from './types';
 import { type ApiWorkerData, envelopeOf, type WorkerReply, type WorkerRequest } from './worker';
 
 export interface CallOptions {
   /** Aborting it ends the call at once with a 'cancelled' error (a running long call's worker is stopped). */
   signal?: AbortSignal;
+  /** Hears how far the call is while it runs (the verifier's processed insns), a few times a second. */
+  onProgress?: (p: CallProgress) => void;
 }
 
 export interface ApiBackend {
@@ -41,7 +43,10 @@ export const LONG_CALL_LIMITS = {
 
 export function inProcessBackend(root: string, fileRoots: readonly string[] | null = []): ApiBackend {
   const h = new ApiHandlers(root, fileRoots);
-  return { call: (method, params) => envelopeOf(h, method, params), close: async () => {} };
+  return {
+    call: (method, params, opts) => envelopeOf(h, method, params, opts?.onProgress),
+    close: async () => {},
+  };
 }
 
 export interface WorkerBackendOptions {
@@ -69,6 +74,7 @@ interface Job {
   params: unknown;
   resolve: (e: ApiEnvelope) => void;
   signal: AbortSignal | undefined;
+  onProgress: ((p: CallProgress) => void) | undefined;
   onAbort?: () => void;
   timer?: ReturnType<typeof setTimeout>;
   worker?: Worker;
@@ -123,7 +129,9 @@ function workerLane(opts: WorkerBackendOptions, bounds?: typeof LONG_CALL_LIMITS
     };
     w.on('message', (r: WorkerReply) => {
       const job = jobs.get(r.id);
-      if (job) finish(job, r.envelope);
+      if (!job) return;
+      if ('progress' in r) job.onProgress?.(r.progress);
+      else finish(job, r.envelope);
     });
     w.on('error', (e: Error & { code?: string }) =>
       failAll(
@@ -148,7 +156,12 @@ function workerLane(opts: WorkerBackendOptions, bounds?: typeof LONG_CALL_LIMITS
     job.worker = w;
     running.get(w)!.set(job.id, job);
     try {
-      w.postMessage({ id: job.id, method: job.method, params: job.params } satisfies WorkerRequest);
+      w.postMessage({
+        id: job.id,
+        method: job.method,
+        params: job.params,
+        ...(job.onProgress ? { progress: true } : {}),
+      } satisfies WorkerRequest);
     } catch (e) {
       finish(job, failure('bad-request', `${job.method}: params cannot be sent: ${(e as Error).message}`));
       return;
@@ -175,9 +188,10 @@ function workerLane(opts: WorkerBackendOptions, bounds?: typeof LONG_CALL_LIMITS
   }
 
   return {
-    call(method: string, params: unknown, signal?: AbortSignal): Promise<ApiEnvelope> {
+    call(method: string, params: unknown, opts: CallOptions = {}): Promise<ApiEnvelope> {
+      const { signal, onProgress } = opts;
       return new Promise((resolve) => {
-        const job: Job = { id: nextId++, method, params, resolve, signal };
+        const job: Job = { id: nextId++, method, params, resolve, signal, onProgress };
         if (signal?.aborted) return resolve(failure('cancelled', `${method}: cancelled`));
         if (signal) {
           job.onAbort = () => {
@@ -214,8 +228,11 @@ export function workerBackend(opts: WorkerBackendOptions): ApiBackend {
   const quick = workerLane(opts);
   const long = workerLane(opts, { ...LONG_CALL_LIMITS, ...opts.longCall });
   return {
+    // Only the long lane runs one call at a time, as progress reporting needs.
     call: (method, params, callOpts) =>
-      (LONG_METHODS.has(method) ? long : quick).call(method, params, callOpts?.signal),
+      LONG_METHODS.has(method)
+        ? long.call(method, params, callOpts)
+        : quick.call(method, params, callOpts?.signal ? { signal: callOpts.signal } : {}),
     async close() {
       await Promise.all([quick.close(), long.close()]);
     },

@@ -9,6 +9,7 @@ import { type DisasmResolver, formatInsn } from '../../core/isa/disasm';
 import { bytesToHex, encodeInsns, insnsFromHex } from '../../core/isa/encoding';
 import { isLdImm64 } from '../../core/isa/insn';
 import type { CorpusCase as VerifierCorpusCase } from '../../core/verifier/corpus';
+import type { VerifierProgressSink } from '../../core/verifier/index';
 import { loadReferenceVmlinuxBtfSync } from '../host/btf-files';
 import { FileAccess } from '../host/documents';
 import { BtfIndex } from './btf-index';
@@ -27,6 +28,7 @@ import type {
   ApiResult,
   BtfNameIndex,
   BtfTypeDetail,
+  CallProgress,
   CompareParams,
   CompareResult,
   CorpusStatsParams,
@@ -119,6 +121,9 @@ export class ApiHandlers implements Handlers {
    * (folders or files); null = any .yaml path (the desktop app, whose paths
    * come from native dialogs).
    */
+  /** Told how far the running call's verification is (set by the worker for one call at a time). */
+  progress: ((p: CallProgress) => void) | undefined;
+
   constructor(
     readonly root: string,
     readonly fileRoots: readonly string[] | null = [],
@@ -243,6 +248,11 @@ export class ApiHandlers implements Handlers {
     return { ...g, provenance: this.modelStore().provenance(name, [g.profile]) };
   }
 
+  private progressSink(): VerifierProgressSink | undefined {
+    const report = this.progress;
+    return report ? { report } : undefined;
+  }
+
   verify(p: VerifyParams): VerifyView {
     if (p.model) return memberVerifyView(this.memberRun(p.model));
     if (p.object) {
@@ -262,10 +272,10 @@ export class ApiHandlers implements Handlers {
     this.reg();
     if (p.id !== undefined) {
       const c = this.corpusCase('verify', p.id) as unknown as VerifierCorpusCase;
-      return verifyView(p, this.reg(), c);
+      return verifyView(p, this.reg(), c, undefined, undefined, this.progressSink());
     }
     try {
-      return verifyView(p, this.reg());
+      return verifyView(p, this.reg(), undefined, undefined, undefined, this.progressSink());
     } catch (e) {
       throw new ApiError('bad-request', `verify: ${(e as Error).message}`);
     }

@@ -143,3 +143,43 @@ describe('HTTP host hardening', () => {
     expect(Date.now() - t0).toBeLessThan(5_000);
   });
 });
+
+describe('progress of long calls', () => {
+  // r0 = 0; l: r0 += 1; if r0 < 100000 goto l; r0 = 0; exit — a bounded loop the verifier walks
+  // iteration by iteration (200,003 processed insns).
+  const LOOP = 'b700000000000000 0700000001000000 a500feffa0860100 b700000000000000 9500000000000000';
+
+  it("streams the verifier's progress as ndjson lines when asked, then the envelope", async () => {
+    const r = await fetch(new URL('api/verify', srv.url), {
+      method: 'POST',
+      headers: { Accept: 'application/x-ndjson, application/json' },
+      body: JSON.stringify({ hex: LOOP, progType: 'socket_filter' }),
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+    const lines = (await r.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const progress = lines.slice(0, -1).map((l) => l.progress);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (const [i, p] of progress.entries()) {
+      expect(p.limit).toBe(1_000_000);
+      expect(p.processed % 8192).toBe(0);
+      expect([1, 2]).toContain(p.insn);
+      if (i) expect(p.processed).toBeGreaterThan(progress[i - 1].processed);
+    }
+    const env = lines.at(-1);
+    expect(env.ok).toBe(true);
+    expect([env.result.model.verdict, env.result.model.processedInsns]).toEqual(['accept', 200003]);
+  }, 60_000);
+
+  it('answers plain JSON to a caller that does not ask for the stream', async () => {
+    const r = await fetch(new URL('api/verify', srv.url), {
+      method: 'POST',
+      body: JSON.stringify({ hex: LOOP, progType: 'socket_filter' }),
+    });
+    expect(r.headers.get('content-type')).toMatch(/^application\/json/);
+    expect((await r.json()).result.model.processedInsns).toBe(200003);
+  }, 60_000);
+});

@@ -19,7 +19,7 @@ import {
 } from '../host/report-pdf';
 import type { ApiBackend } from './backend';
 import { parseJsonBody } from './json-body';
-import type { ApiEnvelope, ApiErrorInfo } from './types';
+import type { ApiEnvelope, ApiErrorInfo, CallProgress } from './types';
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -138,7 +138,28 @@ async function handleApi(req: IncomingMessage, res: ServerResponse, method: stri
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
-  const env = await backend.call(method, params, { signal: abort.signal });
+  // `Accept: application/x-ndjson`: once the call reports progress, the answer becomes a stream of
+  // lines, {"progress": …} while it runs, then the envelope (its status is then in the envelope only).
+  const streaming = /\bapplication\/x-ndjson\b/.test(String(req.headers.accept ?? ''));
+  const onProgress = streaming
+    ? (p: CallProgress) => {
+        if (res.writableEnded || res.destroyed) return;
+        if (!res.headersSent)
+          res.writeHead(200, {
+            'Content-Type': 'application/x-ndjson; charset=utf-8',
+            'Cache-Control': 'no-store',
+          });
+        res.write(`${JSON.stringify({ progress: p })}\n`);
+      }
+    : undefined;
+  const env = await backend.call(method, params, {
+    signal: abort.signal,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  if (res.headersSent) {
+    if (!res.writableEnded) res.end(`${JSON.stringify(env)}\n`);
+    return;
+  }
   sendJson(res, env.ok ? 200 : STATUS_OF_ERROR[env.error.code], env);
 }
 

@@ -711,6 +711,18 @@ export type ApiMethod = keyof KmodelApi;
 export type ApiParams<M extends ApiMethod> = Parameters<KmodelApi[M]>[0];
 export type ApiResult<M extends ApiMethod> = Awaited<ReturnType<KmodelApi[M]>>;
 
+/**
+ * How far a long call is, sent while it runs (the verifier: processed insns against the
+ * 1M-insn limit, states kept so far, the insn being checked; core/verifier/progress.ts).
+ */
+export interface CallProgress {
+  processed: number;
+  limit: number;
+  states: number;
+  peakStates: number;
+  insn: number;
+}
+
 /** The wire form of every answer (IPC and HTTP alike). */
 export type ApiEnvelope<T = unknown> = { ok: true; result: T } | { ok: false; error: ApiErrorInfo };
 

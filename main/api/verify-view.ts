@@ -7,7 +7,13 @@ import { type DisasmResolver, formatInsn } from '../../core/isa/disasm';
 import { insnsFromHex, insnsToHex } from '../../core/isa/encoding';
 import type { Insn } from '../../core/isa/insn';
 import { type CorpusCase, caseToLoadAttr, runCase } from '../../core/verifier/corpus';
-import { bpfCheck, type MapDef, type ProgBtf, reasonLine } from '../../core/verifier/index';
+import {
+  bpfCheck,
+  type MapDef,
+  type ProgBtf,
+  reasonLine,
+  type VerifierProgressSink,
+} from '../../core/verifier/index';
 import { loadAttachOf } from './attach';
 import { typedFields } from './typed-fields';
 import type { PlainLine, VerifierAnswer, VerifyParams, VerifyView } from './types';
@@ -53,6 +59,8 @@ export function verifyView(
   maps?: MapDef[],
   /** An object's program: its BTF and func_info. */
   progBtf?: ProgBtf,
+  /** Told how far the (first) verification is while it runs. */
+  progress?: VerifierProgressSink,
 ): VerifyView {
   let vr: ReturnType<typeof bpfCheck>;
   let level2: () => ReturnType<typeof bpfCheck>;
@@ -60,7 +68,7 @@ export function verifyView(
   let insns: Insn[];
   let comparison: VerifyView['comparison'];
   if (corpusCase) {
-    const run = runCase(corpusCase, { btf });
+    const run = runCase(corpusCase, progress ? { btf, progress } : { btf });
     vr = run.vr;
     level2 = () => bpfCheck(caseToLoadAttr(corpusCase, 2), { btf });
     insns = insnsFromHex(corpusCase.insns);
@@ -90,7 +98,7 @@ export function verifyView(
       ...(maps?.length ? { maps } : {}),
       ...(progBtf ? { progBtf } : {}),
     };
-    vr = bpfCheck({ ...attr, logLevel: p.logLevel ?? 1 }, { btf });
+    vr = bpfCheck({ ...attr, logLevel: p.logLevel ?? 1 }, progress ? { btf, progress } : { btf });
     level2 = () => bpfCheck({ ...attr, logLevel: 2 }, { btf });
   }
   const fields = fieldsOf(insns, vr, level2, btf);
