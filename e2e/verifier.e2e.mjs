@@ -58,7 +58,7 @@ export const tests = {
     assert(reason.includes('R0 !read_ok'), `reason: ${reason}`);
   },
 
-  async 'shows a long verification running and cancels it on the host'({ page, url }) {
+  async "shows a long verification's processed-insn progress and cancels it on the host"({ page, url }) {
     await page.goto(`${url}#verifier`);
     // r0 = 0; l: r0 += 1; if r0 > 0 goto l; exit — the verifier walks it to its 1M-insn limit.
     await page.fill(
@@ -67,6 +67,22 @@ export const tests = {
     );
     await page.click('[data-testid=verify-run]');
     await page.waitForSelector('[data-testid=verify-running]');
+    // The verifier's own progress: processed insns against the 1M limit, growing while it runs.
+    const processed = async () =>
+      Number((await page.textContent('[data-testid=verify-processed]')).replace(/,/g, ''));
+    await page.waitForSelector('[data-testid=verify-progress]', { timeout: 30_000 });
+    const first = await processed();
+    await page.waitForFunction(
+      (n) =>
+        Number(document.querySelector('[data-testid=verify-processed]')?.textContent.replace(/,/g, '')) > n,
+      first,
+      { timeout: 30_000 },
+    );
+    const text = (await page.textContent('[data-testid=verify-progress]')).replace(/\s+/g, ' ');
+    assert(/of 1,000,000 insns processed/.test(text), `progress: ${text}`);
+    const bar = page.locator('[data-testid=verify-progress-bar]');
+    assert((await bar.getAttribute('max')) === '1000000', 'the bar runs to the 1M-insn limit');
+    assert(Number(await bar.evaluate((b) => b.value)) > first, 'the bar moves');
     await page.click('[data-testid=verify-cancel]');
     await page.waitForFunction(
       () => document.querySelector('.error')?.textContent === 'verification cancelled',

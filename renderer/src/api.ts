@@ -1,7 +1,14 @@
 // The renderer's one way to the core: Electron's preload (window.kmodel, IPC)
 // when present, else `kmodel serve`'s HTTP API on the page's own origin.
 
-import type { ApiEnvelope, ApiMethod, ApiParams, ApiResult, KmodelApi } from '../../main/api/types';
+import type {
+  ApiEnvelope,
+  ApiMethod,
+  ApiParams,
+  ApiResult,
+  CallProgress,
+  KmodelApi,
+} from '../../main/api/types';
 import { downloadBlob } from './lib/download';
 
 declare global {
@@ -12,8 +19,33 @@ declare global {
 
 declare global {
   interface Window {
-    /** Electron's preload: stops this window's long calls (verify, jit, …) in main's worker. */
-    kmodelCalls?: { cancel(): void };
+    /**
+     * Electron's preload: stops this window's long calls (verify, jit, …) in main's worker;
+     * `onProgress` hears how far they are (one listener, null to stop listening).
+     */
+    kmodelCalls?: { cancel(): void; onProgress?(listener: ((p: CallProgress) => void) | null): void };
+  }
+}
+
+/** The envelope of a streamed answer (`application/x-ndjson`): progress lines, then the envelope line. */
+async function streamedEnvelope<T>(
+  res: Response,
+  onProgress: (p: CallProgress) => void,
+): Promise<ApiEnvelope<T>> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buf += value;
+    let nl = buf.indexOf('\n');
+    while (nl >= 0) {
+      const line = JSON.parse(buf.slice(0, nl)) as { progress?: CallProgress } & Partial<ApiEnvelope<T>>;
+      buf = buf.slice(nl + 1);
+      if (line.progress) onProgress(line.progress);
+      else if ('ok' in line) return line as ApiEnvelope<T>;
+      nl = buf.indexOf('\n');
+    }
+    if (done) throw new Error('the answer ended early');
   }
 }
 
@@ -21,17 +53,25 @@ async function overHttp<M extends ApiMethod>(
   method: M,
   params: ApiParams<M>,
   signal?: AbortSignal,
+  onProgress?: (p: CallProgress) => void,
 ): Promise<ApiResult<M>> {
   const res = await fetch(`./api/${method}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: {
+      'Content-Type': 'application/json',
+      ...(onProgress ? { Accept: 'application/x-ndjson, application/json' } : {}),
+    },
     body: JSON.stringify(params ?? {}),
     ...(signal ? { signal } : {}),
   });
   let env: ApiEnvelope<ApiResult<M>>;
   try {
-    env = (await res.json()) as ApiEnvelope<ApiResult<M>>;
-  } catch {
+    env =
+      onProgress && res.headers.get('content-type')?.startsWith('application/x-ndjson')
+        ? await streamedEnvelope<ApiResult<M>>(res, onProgress)
+        : ((await res.json()) as ApiEnvelope<ApiResult<M>>);
+  } catch (e) {
+    if (signal?.aborted) throw e;
     throw new Error(`${method}: HTTP ${res.status}`);
   }
   if (!env.ok) throw new Error(env.error.message);
@@ -47,16 +87,22 @@ export function call<M extends ApiMethod>(method: M, params: ApiParams<M>): Prom
 /**
  * A call its caller may give up on: aborting `signal` stops the work on the host
  * (`kmodel serve` sees the request go away; Electron's main is told) and rejects.
+ * `onProgress` hears how far it is while it runs (the verifier's processed insns).
  */
 export function callCancellable<M extends ApiMethod>(
   method: M,
   params: ApiParams<M>,
   signal: AbortSignal,
+  onProgress?: (p: CallProgress) => void,
 ): Promise<ApiResult<M>> {
-  if (!window.kmodel) return overHttp(method, params, signal);
+  if (!window.kmodel) return overHttp(method, params, signal, onProgress);
   const onAbort = () => window.kmodelCalls?.cancel();
   signal.addEventListener('abort', onAbort, { once: true });
-  return call(method, params).finally(() => signal.removeEventListener('abort', onAbort));
+  if (onProgress) window.kmodelCalls?.onProgress?.(onProgress);
+  return call(method, params).finally(() => {
+    signal.removeEventListener('abort', onAbort);
+    if (onProgress) window.kmodelCalls?.onProgress?.(null);
+  });
 }
 
 /** Typed facade: api.disasm({ hex }) etc., over whichever transport exists. */
