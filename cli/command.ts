@@ -8,6 +8,8 @@ export interface CommandContext {
    * write(2) (the `kmodel` process: 1), so big outputs need not become JS strings.
    */
   stdoutFd?: number;
+  /** stderr is a terminal: a long command may show its progress there (never when piped). */
+  stderrIsTTY?: boolean;
 }
 
 /** A command's implementation: one module in cli/commands, loaded only when it runs. */

@@ -15,6 +15,7 @@ dispatch(process.argv.slice(2), {
   stdout: (t) => process.stdout.write(t),
   stderr: (t) => process.stderr.write(t),
   stdoutFd: 1,
+  stderrIsTTY: process.stderr.isTTY === true,
 }).then((code) => {
   process.exitCode = code;
 });

@@ -84,3 +84,38 @@ describe('kmodel verify --log-level', () => {
     );
   });
 });
+
+describe('kmodel verify progress', () => {
+  // A bounded loop walked iteration by iteration: 20,003 processed insns, two progress reports.
+  const loop = () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'kmodel-verify-')), 'loop.s');
+    writeFileSync(f, 'r0 = 0\nr0 += 1\nif r0 < 10000 goto pc-2\nr0 = 0\nexit\n');
+    return f;
+  };
+  const runIo = async (stderrIsTTY: boolean) => {
+    let out = '';
+    let err = '';
+    const code = await verify.run({
+      argv: [loop(), '--prog-type', 'socket_filter'],
+      stdout: (t) => (out += t),
+      stderr: (t) => (err += t),
+      stderrIsTTY,
+    });
+    return { code, out, err };
+  };
+
+  it('shows processed insns on a terminal’s stderr and erases the line when done', async () => {
+    const r = await runIo(true);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(
+      /^\r\x1b\[Kverifying: 8,192 of 1,000,000 insns processed, \d+ states, at insn [12]/,
+    );
+    expect(r.err.endsWith('\r\x1b[K')).toBe(true);
+    expect(r.out).toMatch(/verdict: accept/);
+  });
+
+  it('writes nothing to stderr when it is not a terminal', async () => {
+    const r = await runIo(false);
+    expect([r.code, r.err]).toEqual([0, '']);
+  });
+});

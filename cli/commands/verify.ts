@@ -2,7 +2,7 @@
 import { disasmProgram } from '../../core/isa/disasm';
 import { bpfProgLoad } from '../../core/kernel/prog-load';
 import { logWithLineInfo } from '../../core/object/log-linfo';
-import type { MapDef } from '../../core/verifier/index';
+import type { MapDef, VerifierProgress, VerifierProgressSink } from '../../core/verifier/index';
 import { checkFlags, flagString, parseArgs } from '../args';
 import type { Command } from '../command';
 import { CliError } from '../errors';
@@ -12,6 +12,31 @@ import { readProgramArg } from '../read-program';
 import { printStateAt } from './verify-state-at';
 
 const MAP_TYPES = ['array', 'hash', 'prog_array'];
+
+const count = (n: number) => n.toLocaleString('en-US');
+
+/**
+ * Progress on a terminal's stderr: one line rewritten in place at most every 200 ms while the
+ * verifier runs (the first report comes after 8192 processed insns), erased by `done`.
+ */
+export function terminalProgress(write: (t: string) => void): VerifierProgressSink & { done(): void } {
+  let last = Number.NEGATIVE_INFINITY;
+  let shown = false;
+  return {
+    report(p: VerifierProgress) {
+      const now = Date.now();
+      if (now - last < 200) return;
+      last = now;
+      shown = true;
+      write(
+        `\r\x1b[Kverifying: ${count(p.processed)} of ${count(p.limit)} insns processed, ${count(p.states)} states, at insn ${p.insn}`,
+      );
+    },
+    done() {
+      if (shown) write('\r\x1b[K');
+    },
+  };
+}
 
 /** `array:4:8:1` = type:key_size:value_size:max_entries. */
 export function parseMapSpec(spec: string): MapDef {
@@ -62,13 +87,17 @@ export const verify: Command = {
       );
     }
     if (flagString(args, 'format') !== undefined) throw new CliError('--format goes with --state-at');
-    const r = bpfProgLoad(
-      { insns, ...target.attr, maps, ...progBtf, logLevel: Number(levelStr) as 0 | 1 | 2 },
-      target.env,
-      {
-        jit: false,
-      },
-    ).verifier;
+    const progress = ctx.stderrIsTTY ? terminalProgress(ctx.stderr) : undefined;
+    let r: ReturnType<typeof bpfProgLoad>['verifier'];
+    try {
+      r = bpfProgLoad(
+        { insns, ...target.attr, maps, ...progBtf, logLevel: Number(levelStr) as 0 | 1 | 2 },
+        progress ? { ...target.env, progress } : target.env,
+        { jit: false },
+      ).verifier;
+    } finally {
+      progress?.done();
+    }
     // An object's program: its C lines in the log, as the kernel prints them with line_info.
     const log = fromObject ? logWithLineInfo(r.log, fromObject.lineInfo) : r.log;
     if (log) ctx.stdout(log.endsWith('\n') ? log : `${log}\n`);
