@@ -243,6 +243,54 @@ exit`);
     expect(run('r2 = 10\nr3 = 1\nr4 = 0\nr5 = 0\ncall bpf_l3_csum_replace\nexit').retval | 0).toBe(-22);
   });
 
+  it('xdp: bpf_xdp_adjust_tail grows (zeroed) up to the page less the shared-info tailroom, shrinks down to ETH_HLEN', () => {
+    const run = (src: string) => new TestRunProgram('xdp', assemble(src), [], undefined, engine).run(pkt);
+    const grow = run('r2 = 4\ncall bpf_xdp_adjust_tail\nexit');
+    expect(grow.retval).toBe(0);
+    expect([...grow.dataOut]).toEqual([...pkt, 0, 0, 0, 0]);
+    // one page: 256 headroom + 60 bytes + growth up to 4096 - 320
+    expect(run(`r2 = ${4096 - 320 - 256 - 60}\ncall bpf_xdp_adjust_tail\nexit`).retval).toBe(0);
+    expect(run(`r2 = ${4096 - 320 - 256 - 60 + 1}\ncall bpf_xdp_adjust_tail\nexit`).retval | 0).toBe(-22);
+    const shrink = run('r2 = -46\ncall bpf_xdp_adjust_tail\nexit');
+    expect(shrink.retval).toBe(0);
+    expect([...shrink.dataOut]).toEqual([...pkt.slice(0, 14)]);
+    expect(run('r2 = -47\ncall bpf_xdp_adjust_tail\nexit').retval | 0).toBe(-22);
+  });
+
+  it('bpf_redirect: tc TC_ACT_REDIRECT (SHOT for a flag besides BPF_F_INGRESS), xdp XDP_REDIRECT (ABORTED for any flag)', () => {
+    const run = (t: string, flags: number) =>
+      new TestRunProgram(
+        t,
+        assemble(`r1 = 1\nr2 = ${flags}\ncall bpf_redirect\nexit`),
+        [],
+        undefined,
+        engine,
+      ).run(pkt).retval;
+    expect([run('sched_cls', 0), run('sched_cls', 1), run('sched_cls', 2)]).toEqual([7, 7, 2]);
+    expect([run('xdp', 0), run('xdp', 1)]).toEqual([4, 0]);
+  });
+
+  it('bpf_skb_load_bytes_relative reads from the MAC or network header, also for a socket filter', () => {
+    const prog = (hdr: number, off: number) =>
+      assemble(`r6 = r1
+r2 = ${off}
+r3 = r10
+r3 += -4
+r4 = 2
+r5 = ${hdr}
+call bpf_skb_load_bytes_relative
+r0 <<= 16
+r1 = *(u16 *)(r10 -4)
+r0 |= r1
+exit`);
+    const run = (t: string, hdr: number, off: number) =>
+      new TestRunProgram(t, prog(hdr, off), [], undefined, engine).run(pkt).retval;
+    expect(run('socket_filter', 0, 12)).toBe(12 | (13 << 8));
+    expect(run('sched_cls', 1, 0)).toBe(14 | (15 << 8));
+    expect(run('sched_cls', 1, 45) >>> 16).toBe(0xfff2); // -EFAULT past the tail, buffer zeroed
+    expect(run('sched_cls', 2, 0) >>> 16).toBe(0xfff2);
+  });
+
   it('programs calling helpers the model lacks are not supported', () => {
     expect(testRunSupported('sched_cls', assemble('call bpf_ktime_get_ns\nexit'), [])).toBe(false);
     expect(testRunSupported('struct_ops', assemble('r0 = 0\nexit'), [])).toBe(false);

@@ -222,6 +222,11 @@ const HELPERS: Readonly<Record<string, number>> = {
   bpf_xdp_adjust_head: 44,
   bpf_get_socket_uid: 47,
   bpf_xdp_adjust_meta: 54,
+  bpf_redirect: 23,
+  bpf_xdp_adjust_tail: 65,
+  bpf_skb_load_bytes_relative: 68,
+  // bpf_redirect's id in an xdp program
+  bpf_xdp_redirect: 0,
   array_map_lookup_elem: 0,
   array_map_update_elem: 0,
   array_map_delete_elem: 0,
@@ -288,6 +293,8 @@ const ETH_HLEN = 14;
 const SKB_HEADROOM = 64;
 /** XDP_PACKET_HEADROOM. */
 const XDP_HEADROOM = 256;
+/** An xdp test run's frame_sz: one page (headroom + max_data_sz + tailroom). */
+const XDP_FRAME_SIZE = 4096;
 /** Kernel layout values the loaded program's run uses where no BTF is given (6.18, x86-64). */
 const DEFAULT_SIZES = { skbSharedInfo: 320, xdpFrame: 40 };
 /** PACKET_OTHERHOST: eth_type_trans on the loopback device, whose address is all zeroes. */
@@ -307,6 +314,8 @@ class Packet {
   constructor(
     readonly buf: Uint8Array,
     readonly addr: bigint,
+    /** Where the packet as given starts (skb: its MAC header). */
+    readonly head: number,
     public data: number,
     public end: number,
     public meta: number,
@@ -392,6 +401,7 @@ export class TestRunProgram {
     this.helpers = new Map<number, Helper>();
     if (xlated) for (const [imm, name] of xlatedCallTable(xlated)) this.helpers.set(imm, impl[name]!);
     else for (const [name, id] of Object.entries(HELPERS)) if (id) this.helpers.set(id, impl[name]!);
+    if (!xlated && progType === 'xdp') this.helpers.set(HELPERS.bpf_redirect!, impl.bpf_xdp_redirect!);
     const ms = this.maps;
     this.ldImm64 = (insns, i) => {
       const x = insns[i]!;
@@ -533,25 +543,64 @@ export class TestRunProgram {
         p.meta = meta;
         return 0n;
       },
+      // bpf_xdp_adjust_tail(xdp, offset): data_end moves within [data + ETH_HLEN, the frame's
+      // end less the skb_shared_info tailroom]; grown bytes are zeroed.
+      bpf_xdp_adjust_tail: ({ args }) => {
+        const p = this.pkt;
+        const offset = Number(BigInt.asIntN(32, args[1]));
+        const end = p.end + offset;
+        if (end > p.buf.length - this.tailroom() || end < p.data + ETH_HLEN) return neg(EINVAL);
+        if (offset > 0) p.buf.fill(0, p.end, end);
+        p.end = end;
+        return 0n;
+      },
+      // bpf_redirect(ifindex, flags) in tc: TC_ACT_REDIRECT, or TC_ACT_SHOT for flags other
+      // than BPF_F_INGRESS; in xdp: XDP_REDIRECT, or XDP_ABORTED for any flag. The test run
+      // only reports the verdict.
+      bpf_redirect: ({ args }) => (args[1] & ~1n ? 2n : 7n),
+      bpf_xdp_redirect: ({ args }) => (args[1] ? 0n : 4n),
+      // bpf_skb_load_bytes_relative(skb, offset, to, len, start_header): from the MAC (0) or
+      // network (1) header up to the skb's tail; the buffer is zeroed on error.
+      bpf_skb_load_bytes_relative: ({ args, mem }) => {
+        const p = this.pkt;
+        const len = Number(args[3] & 0xffffffffn);
+        const offset = args[1] & 0xffffffffn;
+        const mac = this.progType === 'xdp' ? p.data : p.head;
+        const start = args[4] === 0n ? mac : args[4] === 1n ? mac + ETH_HLEN : undefined;
+        const at = start === undefined || offset > 0xffffn ? undefined : start + Number(offset);
+        const ok = at !== undefined && at + len <= p.end;
+        mem.write(args[2], ok ? p.buf.slice(at, at + len) : new Uint8Array(len));
+        return ok ? 0n : neg(EFAULT);
+      },
       bpf_skb_load_helper_8_no_cache: ldAbs(1),
       bpf_skb_load_helper_16_no_cache: ldAbs(2),
       bpf_skb_load_helper_32_no_cache: ldAbs(4),
     };
   }
 
-  /** The packet buffer of one run, mapped so its data starts at packetBase when given. */
+  /** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)): the tailroom test_run leaves. */
+  private tailroom(): number {
+    return (this.sizes.skbSharedInfo + 63) & ~63;
+  }
+
+  /**
+   * The packet buffer of one run, mapped so its data starts at packetBase when given: xdp
+   * gets a page (XDP_PACKET_HEADROOM, the data, room to grow, the shared-info tailroom).
+   */
   private packet(dataIn: Uint8Array): Packet {
     const xdp = this.progType === 'xdp';
     const head = xdp ? XDP_HEADROOM : SKB_HEADROOM;
-    const tailroom = (this.sizes.skbSharedInfo + 63) & ~63;
-    const buf = new Uint8Array(head + dataIn.length + tailroom);
+    const size = xdp
+      ? Math.max(XDP_FRAME_SIZE, head + dataIn.length + this.tailroom())
+      : head + dataIn.length + this.tailroom();
+    const buf = new Uint8Array(size);
     buf.set(dataIn, head);
     const at = this.packetBase === undefined ? undefined : this.packetBase - BigInt(head);
     const addr = this.mem.map('packet', buf, true, at);
     this.perRun.push(addr);
     // socket filters and cgroup_skb see the skb after eth_type_trans pulled the Ethernet header
     const data = xdp || this.progType === 'sched_cls' ? head : head + ETH_HLEN;
-    return new Packet(buf, addr, data, head + dataIn.length, data, head + dataIn.length);
+    return new Packet(buf, addr, head, data, head + dataIn.length, data, head + dataIn.length);
   }
 
   private region(
@@ -703,7 +752,7 @@ export class TestRunProgram {
       const s = this.syscallCtx(dataIn);
       ctx = s.ctx;
       ctxOut = s.bytes;
-      this.pkt = new Packet(new Uint8Array(0), 0n, 0, 0, 0, 0);
+      this.pkt = new Packet(new Uint8Array(0), 0n, 0, 0, 0, 0, 0);
     } else {
       this.pkt = this.packet(dataIn);
       if (this.progType === 'xdp') ctx = this.xdpCtx(L);

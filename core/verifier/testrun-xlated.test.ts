@@ -135,6 +135,20 @@ exit`,
     expect(runs[0]!.data_out).toBe(pkt.slice(28));
   });
 
+  it('xdp: bpf_xdp_adjust_tail and bpf_redirect (bpf_xdp_redirect in xdp) by call imm', () => {
+    const { runs } = bothRuns(
+      'xdp',
+      `r1 = r1
+r2 = 4
+call bpf_xdp_adjust_tail
+r1 = 1
+r2 = 0
+call bpf_redirect
+exit`,
+    );
+    expect(runs[0]).toEqual({ retval: 4, data_out: `${pkt}00000000` });
+  });
+
   it('socket_filter: ld_abs becomes a call to bpf_skb_load_helper_*_no_cache; data_out zeroes the Ethernet header', () => {
     const { runs } = bothRuns(
       'socket_filter',
