@@ -197,23 +197,31 @@ export function printFuncState(
 
 const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder();
+// Writes wait as strings until this many characters are joined and encoded at once: a push a
+// write is the cheapest append, and the bytes of the buffer are no garbage for the collector.
+const CHUNK = 1 << 14;
 
 /**
  * The log buffer (bpf_verifier_log) at its default, rotating mode: appended to, cut back to a
  * saved position when a branch is abandoned, and keeping only the last `keep - 1` bytes (the
  * kernel's log_size less the NUL). Bytes in one buffer rather than a string a write: a long
  * walk writes hundreds of MB, and strings that outlive a few scavenges fill the old space.
+ * Positions count characters as bytes: the kernel's logs are ASCII (BTF and map names too).
  */
 export class VerifierLog {
-  // buf holds the bytes of absolute positions [base, end); the log is [start, end).
+  // buf holds the bytes of absolute positions [base, pendAt); the newest writes wait in `pend`
+  // and cover [pendAt, end). The log is [start, end).
   private buf: Uint8Array;
   private base = 0;
   private start = 0;
+  private pend: string[] = [];
+  private pendAt = 0;
   private end = 0;
   private readonly window: number;
   constructor(
     readonly level: number,
     keep = 1 << 20,
+    private readonly chunk = CHUNK,
   ) {
     this.window = Math.max(1, keep - 1);
     this.buf = new Uint8Array(level > 0 ? Math.min(this.window, 1 << 16) : 0);
@@ -222,62 +230,56 @@ export class VerifierLog {
     return this.level > 0;
   }
   get text(): string {
+    this.flush();
     return utf8Decoder.decode(this.buf.subarray(this.start - this.base, this.end - this.base));
   }
   set text(s: string) {
-    this.buf = new Uint8Array(Math.max(this.buf.length, 16));
-    this.base = this.start = this.end = 0;
-    this.writeBytes(utf8.encode(s));
+    this.base = this.start = this.pendAt = this.end = 0;
+    this.pend = [];
+    this.write(s);
   }
   /** True when the start of the log was dropped (the kernel keeps only the tail, too). */
   get truncated(): boolean {
+    this.rotate();
     return this.start > 0;
   }
   write(s: string): void {
     if (this.level <= 0 || !s) return;
-    const n = s.length;
-    if (n * 3 > this.window) {
-      this.writeBytes(utf8.encode(s));
-      return;
-    }
-    if (this.end - this.base + n * 3 > this.buf.length) this.makeRoom(n * 3);
-    const buf = this.buf;
-    let at = this.end - this.base;
-    let i = 0;
-    // ASCII byte by byte (no view object for a short write); anything else through the encoder.
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      buf[at++] = c;
-    }
-    if (i < n) at += utf8.encodeInto(s.slice(i), buf.subarray(at)).written;
-    this.advance(at + this.base);
+    this.pend.push(s);
+    this.end += s.length;
+    if (this.end - this.pendAt >= this.chunk) this.flush();
   }
-  private writeBytes(bytes: Uint8Array): void {
-    const b = bytes.length > this.window ? bytes.subarray(bytes.length - this.window) : bytes;
-    const skipped = bytes.length - b.length;
-    if (skipped) {
-      // Everything before these bytes rotates out.
-      this.base = this.start = this.end = this.end + skipped;
-    }
-    if (this.end - this.base + b.length > this.buf.length) this.makeRoom(b.length);
-    this.buf.set(b, this.end - this.base);
-    this.advance(this.end + b.length);
+  private flush(): void {
+    if (!this.pend.length) return;
+    const p = this.pend;
+    const s = p.length === 1 ? p[0]! : p.join('');
+    this.pend = [];
+    this.rotate();
+    // What rotated out of the window is not encoded at all.
+    const skip = Math.max(0, this.start - this.pendAt);
+    const need = (s.length - skip) * 3;
+    if (this.pendAt + skip - this.base + need > this.buf.length) this.makeRoom(this.pendAt + skip, need);
+    const at = this.pendAt + skip - this.base;
+    const written = utf8.encodeInto(skip ? s.slice(skip) : s, this.buf.subarray(at)).written;
+    // Non-ASCII text (none is printed) takes more bytes than characters.
+    this.end = this.pendAt = this.pendAt + skip + written;
+    this.rotate();
   }
-  private advance(end: number): void {
-    this.end = end;
-    if (end - this.start > this.window) this.start = end - this.window;
+  // The window moves on at flushes, cut-backs and reads: the end was at its highest just before.
+  private rotate(): void {
+    if (this.end - this.start > this.window) this.start = this.end - this.window;
   }
-  /** Drops the bytes before the log's start, then grows the buffer if `need` still does not fit. */
-  private makeRoom(need: number): void {
+  /** Drops the bytes before the log's start and grows the buffer so that `need` bytes fit at `from`. */
+  private makeRoom(from: number, need: number): void {
     if (this.start > this.base) {
-      this.buf.copyWithin(0, this.start - this.base, this.end - this.base);
+      const keep = Math.max(0, Math.min(this.pendAt, from) - this.start);
+      this.buf.copyWithin(0, this.start - this.base, this.start - this.base + keep);
       this.base = this.start;
     }
-    const used = this.end - this.base;
+    const used = from - this.base;
     if (used + need > this.buf.length) {
       const grown = new Uint8Array(Math.max(this.buf.length * 2, used + need));
-      grown.set(this.buf.subarray(0, used));
+      grown.set(this.buf.subarray(0, Math.min(used, this.pendAt - this.base)));
       this.buf = grown;
     }
   }
@@ -286,12 +288,34 @@ export class VerifierLog {
   }
   reset(pos: number): void {
     if (pos >= this.end) return;
+    this.rotate();
+    if (pos < this.start) {
+      // Cut back past what rotated out: the log is empty from there (bpf_vlog_reset).
+      this.pend = [];
+      this.base = this.start = this.pendAt = this.end = pos;
+      return;
+    }
+    if (pos >= this.pendAt) {
+      const p = this.pend;
+      let at = this.end;
+      while (p.length) {
+        const last = p[p.length - 1]!;
+        at -= last.length;
+        if (at >= pos) p.pop();
+        else {
+          p[p.length - 1] = last.slice(0, pos - at);
+          break;
+        }
+      }
+    } else {
+      this.pend = [];
+      this.pendAt = pos;
+    }
     this.end = pos;
-    // Cut back past what rotated out: the log is empty from there (bpf_vlog_reset).
-    if (pos < this.start) this.base = this.start = pos;
   }
   /** The last `n` characters (for checks on what was just printed). */
   tail(n: number): string {
+    this.flush();
     const from = Math.max(this.start, this.end - n * 3);
     return utf8Decoder.decode(this.buf.subarray(from - this.base, this.end - this.base)).slice(-n);
   }
