@@ -271,14 +271,16 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
     }
     return run;
   }
-  const hooks = modelStructOpsHooks(model, build, as, rm, design, run);
+  // The same struct_ops as a load gets (rules and generated code): fixups ask its
+  // get_func_proto for the helpers the subsystem adds.
+  const { attr } = modelAttach(check, base, member, design, input.profile, { arch, registry, as, sink: run });
   try {
     const ops = verifierOpsFor('struct_ops', {
       btf: registry,
-      attach: { struct: model.model.struct_ops.name, member },
+      attach: attr.attach!,
       profile,
       addressSpace: as,
-      structOps: hooks,
+      structOps: attr.structOps!,
     });
     const starts = subprogStarts(input.insns);
     const aux: InsnAuxData[] = input.insns.map(() => ({ seen: true }));
