@@ -243,6 +243,8 @@ const TEXT_IMMS: Record<string, number> = {
   bpf_get_attach_cookie_tracing: -78560,
   bpf_get_func_ip_tracing: -78400,
   bpf_sys_bpf: 82544,
+  // kernel/bpf/bpf_iter.c: the reference kernel's xlated call imm (a bpf_loop with variable flags)
+  bpf_loop: 337104,
 };
 
 /** Non-call symbols: x86 thunks (JIT targets) and data the inline sequences address. */

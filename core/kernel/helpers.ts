@@ -51,6 +51,7 @@ const SPECS: ProtoSpec[] = [
   { name: 'get_smp_processor_id', symbol: 'bpf_get_smp_processor_id', ret: I, args: [] },
   { name: 'get_numa_node_id', symbol: 'bpf_get_numa_node_id', ret: I, args: [] },
   { name: 'tail_call', symbol: '', ret: 'RET_VOID', args: [CTX, MAP, A] },
+  { name: 'loop', symbol: 'bpf_loop', ret: I, args: [A, 'ARG_PTR_TO_FUNC', 'ARG_PTR_TO_STACK_OR_NULL', A] },
   {
     name: 'skb_store_bytes',
     symbol: 'bpf_skb_store_bytes',

@@ -45,6 +45,8 @@ interface CallMeta {
   constSizeRegs: number[];
   /** get_constant_map_key: the key when it is a known constant on the stack. */
   constMapKey?: bigint;
+  /** ARG_PTR_TO_FUNC: the callback's subprogram. */
+  subprogno?: number;
 }
 
 export const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
@@ -77,6 +79,7 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
       // Tail calls from subprograms need program BTF (func_info) in the kernel.
     }
   }
+  if (fn.name === 'bpf_loop') checkLoopCall(v, idx, meta.subprogno!);
   const regs = v.regs();
   for (const r of CALLER_SAVED) {
     regs[r] = notInitReg();
@@ -209,6 +212,9 @@ export function checkFuncArg(v: Verifier, arg: number, fn: BpfFuncProto, meta: C
     case 'ARG_CONST_MAP_PTR':
       meta.mapIndex = reg.mapIndex;
       break;
+    case 'ARG_PTR_TO_FUNC':
+      meta.subprogno = reg.btfId;
+      break;
     case 'ARG_PTR_TO_MAP_KEY': {
       if (meta.mapIndex < 0) v.fail(EACCES, 'invalid map_ptr to access map->key');
       const keySize = v.env.maps[meta.mapIndex]!.keySize;
@@ -316,6 +322,10 @@ export function checkRegType(
     case 'ARG_PTR_TO_STACK_OR_NULL':
       types = ['PTR_TO_STACK'];
       names = ['fp'];
+      break;
+    case 'ARG_PTR_TO_FUNC':
+      types = ['PTR_TO_FUNC'];
+      names = ['func'];
       break;
     default:
       types = [
@@ -699,9 +709,83 @@ export function processBpfExit(v: Verifier): 'next' | 'exit' {
   return checkMainExit(v);
 }
 
-/** prepare_func_exit: back to the caller with the callee's R0. */
+/**
+ * bpf_loop: the callback is a path of its own (push_callback_call) that comes back to this
+ * call, which schedules it again until its states converge or R1's bound is reached; the
+ * current path goes on as if the loop had finished.
+ */
+function checkLoopCall(v: Verifier, idx: number, subprogno: number): void {
+  const regs = v.regs();
+  // update_loop_inline_state: inlined when every visit has flags 0 and the same callback.
+  const flagsZero =
+    regs[4]!.type === 'SCALAR_VALUE' && regs[4]!.varOff.mask === 0n && regs[4]!.varOff.value === 0n;
+  if (flagsZero) markChainPrecision(v, 4);
+  const aux = v.env.aux[idx]!;
+  if (!aux.loopInline) aux.loopInline = { fit: flagsZero, subprogno };
+  else if (aux.loopInline.fit) aux.loopInline.fit = flagsZero && aux.loopInline.subprogno === subprogno;
+  // The iteration count decides when the loop is finished: R1 must be precise.
+  markChainPrecision(v, 1);
+  const caller = curFunc(v.cur);
+  if ((caller.callbackDepth ?? 0) < regs[1]!.umax) pushCallbackCall(v, idx, subprogno);
+  else {
+    caller.callbackDepth = 0;
+    if (v.log.level >= 2) v.verbose(`frame${v.cur.curframe} bpf_loop iteration limit reached\n`);
+  }
+}
+
+/** push_callback_call with set_loop_callback_state: callback(u32 index, void *ctx), R0 in [0, 1]. */
+function pushCallbackCall(v: Verifier, idx: number, subprogno: number): void {
+  const st = v.cur;
+  const caller = curFunc(st);
+  btfCheckSubprogCall(v, subprogno);
+  if (st.curframe + 1 >= MAX_CALL_FRAMES)
+    v.fail(E2BIG, `the call stack of ${st.curframe + 2} frames is too deep`);
+  const cb = v.pushStack(v.env.subprogs[subprogno]!.start, idx);
+  const callee = newFuncState(cb.curframe + 1, idx, subprogno);
+  callee.inCallbackFn = true;
+  callee.regs[1] = v.newScalar();
+  callee.regs[1]!.frameno = callee.frameno;
+  callee.regs[2] = copyReg(caller.regs[3]!);
+  const fp = notInitReg();
+  fp.type = 'PTR_TO_STACK';
+  markRegKnown(fp, 0n);
+  fp.frameno = callee.frameno;
+  callee.regs[10] = fp;
+  const cbCaller = cb.frames[cb.curframe]!;
+  cbCaller.callbackDepth = (cbCaller.callbackDepth ?? 0) + 1;
+  cb.frames.push(callee);
+  cb.curframe++;
+  cb.callbackUnrollDepth = (cb.callbackUnrollDepth ?? 0) + 1;
+  caller.callbackDepth = 0;
+}
+
+/** prepare_func_exit: back to the caller with the callee's R0 (a callback: back to the call). */
 function prepareFuncExit(v: Verifier): void {
   const st = v.cur;
+  const cbExit = curFunc(st);
+  if (cbExit.inCallbackFn) {
+    const r0 = cbExit.regs[0]!;
+    if (r0.type !== 'SCALAR_VALUE') v.fail(EACCES, 'R0 not a scalar value');
+    markChainPrecision(v, 0);
+    if (r0.smin < 0n || r0.smax > 1n) {
+      let msg = 'At callback return the register R0 has';
+      if (r0.smin > S64_MIN) msg += ` smin=${r0.smin}`;
+      if (r0.smax < S64_MAX) msg += ` smax=${r0.smax}`;
+      if (r0.smin <= S64_MIN && r0.smax >= S64_MAX) msg += ' unknown scalar value';
+      v.fail(EINVAL, `${msg} should have been in [0, 1]`);
+    }
+    st.frames.pop();
+    st.curframe--;
+    const caller = curFunc(st);
+    if (v.log.enabled) {
+      v.verbose('returning from callee:\n');
+      v.verbose(printFuncState(cbExit, true, v.scratch, v.printCtx, st.refs));
+      v.verbose(`to caller at ${cbExit.callsite}:\n`);
+      v.verbose(printFuncState(caller, true, v.scratch, v.printCtx, st.refs));
+    }
+    v.insnIdx = cbExit.callsite;
+    return;
+  }
   {
     // prepare_func_exit copies R0 back unread: a void subprogram may leave it NOT_INIT.
     const callee = curFunc(st);

@@ -27,6 +27,7 @@ import {
   BPF_MODE,
   BPF_OP,
   BPF_PSEUDO_CALL,
+  BPF_PSEUDO_FUNC,
   BPF_PSEUDO_KFUNC_CALL,
   BPF_PSEUDO_MAP_FD,
   BPF_PSEUDO_MAP_IDX,
@@ -403,6 +404,10 @@ export class Verifier {
   private formatInsnText(idx: number): string {
     const insns = this.env.insns;
     const insn = insns[idx]!;
+    if (insn.code === 0x18 && insn.src === BPF_PSEUDO_FUNC) {
+      const imm = (BigInt(insns[idx + 1]!.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0);
+      return `(18) r${insn.dst} = 0x${imm.toString(16)}`;
+    }
     if (insn.code === 0x18 && insn.src !== 0) {
       // The kernel prints the map's kernel address; the corpus replaces it by <map:N>.
       const mi = this.env.aux[idx]?.mapIndex ?? insn.imm;

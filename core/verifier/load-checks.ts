@@ -144,9 +144,12 @@ export function resolvePseudoLdimm64(
         i++;
         continue;
       }
-      if (insn.src === 3 || insn.src === BPF_PSEUDO_FUNC) {
-        fail(EINVAL, 'unrecognized bpf_ld_imm64 insn');
+      if (insn.src === BPF_PSEUDO_FUNC) {
+        // A function's address (a callback): do_check types it from func_info.
+        i++;
+        continue;
       }
+      if (insn.src === 3) fail(EINVAL, 'unrecognized bpf_ld_imm64 insn');
       const s = insn.src;
       const isValue = s === BPF_PSEUDO_MAP_VALUE || s === BPF_PSEUDO_MAP_IDX_VALUE;
       if (!isValue && !((s === BPF_PSEUDO_MAP_FD || s === BPF_PSEUDO_MAP_IDX) && next.imm === 0)) {
@@ -203,6 +206,12 @@ export function checkCfg(insns: readonly Insn[]): CfgInfo {
   const succs = (t: number): { w: number; branch: boolean }[] => {
     const insn = insns[t]!;
     const cls = BPF_CLASS(insn.code);
+    // visit_func_call_insn: an ld_imm64 of a function also reaches the function.
+    if (insn.code === 0x18 && insn.src === BPF_PSEUDO_FUNC)
+      return [
+        { w: t + 2, branch: false },
+        { w: t + insn.imm + 1, branch: true },
+      ];
     if (cls !== BPF_JMP && cls !== BPF_JMP32) return [{ w: t + (insn.code === 0x18 ? 2 : 1), branch: false }];
     const op = BPF_OP(insn.code);
     if (op === BPF_EXIT) return [];
@@ -223,6 +232,14 @@ export function checkCfg(insns: readonly Insn[]): CfgInfo {
   const markPoints = (t: number): void => {
     const insn = insns[t]!;
     const cls = BPF_CLASS(insn.code);
+    if (insn.code === 0x18 && insn.src === BPF_PSEUDO_FUNC) {
+      pruneP[t] = true;
+      if (t + 2 < n) {
+        pruneP[t + 2] = true;
+        jmpP[t + 2] = true;
+      }
+      return;
+    }
     if (cls !== BPF_JMP && cls !== BPF_JMP32) return;
     const op = BPF_OP(insn.code);
     if (op === BPF_EXIT) return;
@@ -230,6 +247,12 @@ export function checkCfg(insns: readonly Insn[]): CfgInfo {
       if (t + 1 < n) {
         pruneP[t + 1] = true;
         jmpP[t + 1] = true;
+      }
+      // A helper running a callback (bpf_loop): a checkpoint before each visit of the call.
+      if (insn.src === 0 && insn.imm === 181) {
+        pruneP[t] = true;
+        forceCkpt[t] = true;
+        jmpP[t] = true;
       }
       if (insn.src === BPF_PSEUDO_CALL) pruneP[t] = true;
       return;

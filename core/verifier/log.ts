@@ -192,6 +192,7 @@ export function printFuncState(
     }
   }
   if (refs.length && refs[0]!.id) out += ` refs=${refs.map((r) => r.id).join(',')}`;
+  if (f.inCallbackFn) out += ' cb';
   return `${out}\n`;
 }
 

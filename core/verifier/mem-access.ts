@@ -9,6 +9,7 @@ import {
   BPF_FETCH,
   BPF_IND,
   BPF_MODE,
+  BPF_PSEUDO_FUNC,
   BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE,
   BPF_SIZE,
@@ -17,6 +18,7 @@ import {
   sizeBytes,
 } from '../isa/opcodes';
 import { BPF_MAX_VAR_OFF, coerceRegToSize, coerceRegToSizeSx } from './alu';
+import { BTF_FUNC_STATIC } from './btf-func';
 import { CALLER_SAVED } from './calls';
 import type { Verifier } from './do-check';
 import { regTypeStr } from './log';
@@ -554,6 +556,17 @@ export function checkLdImm(v: Verifier, insn: Insn, idx: number): void {
     const r = v.newScalar();
     markRegKnown(r, (hi << 32n) | lo);
     v.regs()[insn.dst] = r;
+    return;
+  }
+  if (insn.src === BPF_PSEUDO_FUNC) {
+    // A callback's address: only a static function of a load with func_info.
+    const target = idx + insn.imm + 1;
+    const subprogno = v.env.subprogs.findIndex((s) => s.start === target);
+    const fa = v.env.funcs?.[subprogno];
+    if (!v.env.funcs) v.fail(EINVAL, 'missing btf func_info');
+    if (fa?.linkage !== BTF_FUNC_STATIC) v.fail(EINVAL, 'callback function not static');
+    const r = v.markKnownZeroPtr(insn.dst, 'PTR_TO_FUNC');
+    r.btfId = subprogno;
     return;
   }
   const aux = v.env.aux[idx]!;

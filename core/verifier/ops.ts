@@ -106,6 +106,8 @@ export interface BpfVerifierOps {
 /** struct bpf_insn_aux_data, the part fixups read. */
 export interface InsnAuxData {
   seen: boolean;
+  /** A bpf_loop call (loop_inline_state): inlinable while every visit had flags 0 and one callback. */
+  loopInline?: { fit: boolean; subprogno: number };
   /** For ctx loads/stores: which pointer type the memory operand had (PTR_TO_CTX → convert). */
   ptrType?: 'PTR_TO_CTX' | 'PTR_TO_BTF_ID' | 'PTR_TO_SOCKET' | 'PTR_TO_SOCK_COMMON' | 'OTHER';
   ctxFieldSize?: number;

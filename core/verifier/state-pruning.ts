@@ -29,14 +29,30 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
     statesCnt++;
     let miss = true;
     if (sl.branches > 0) {
-      if (statesMaybeLooping(sl, cur) && statesEqual(v, sl, cur, true, idx)) {
+      if (callsCallback(v, idx)) {
+        // A callback came back to its call: pruned once its states converge (RANGE_WITHIN).
+        if (statesEqual(v, sl, cur, false, idx, true)) {
+          sl.hitCnt++;
+          propagatePrecision(v, sl, cur);
+          v.env.observer?.pruned(v, idx, sl);
+          return true;
+        }
+      } else if (
+        statesMaybeLooping(sl, cur) &&
+        statesEqual(v, sl, cur, true, idx) &&
+        (sl.callbackUnrollDepth ?? 0) === (cur.callbackUnrollDepth ?? 0)
+      ) {
         v.verbose(`infinite loop detected at insn ${idx}\n`);
         v.verbose(`cur state:${v.stateString(cur)}`);
         v.verbose(`old state:${v.stateString(sl)}`);
         const line = `old state:${v.stateString(sl).trimEnd()}`;
         throw new VerifierError(EINVAL, line, true);
       }
-      if (v.jmpsProcessed - v.prevJmpsProcessed < 20 && v.insnProcessed - v.prevInsnProcessed < 100)
+      if (
+        !v.env.forceCkpt[idx] &&
+        v.jmpsProcessed - v.prevJmpsProcessed < 20 &&
+        v.insnProcessed - v.prevInsnProcessed < 100
+      )
         addNewState = false;
     } else if (statesEqual(v, sl, cur, false, idx)) {
       sl.hitCnt++;
@@ -80,6 +96,13 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
   return false;
 }
 
+/** bpf_calls_callback: a helper call that runs a callback synchronously (bpf_loop). */
+export const callsCallback = (v: Verifier, idx: number): boolean => {
+  const x = v.env.insns[idx]!;
+  return x.code === 0x85 && x.src === 0 && x.imm === BPF_FUNC_LOOP;
+};
+const BPF_FUNC_LOOP = 181;
+
 export function histLen(v: Verifier, st: VerifierState): number {
   const { prev, hasCheckpoint } = v.hist;
   let n = 0;
@@ -105,6 +128,8 @@ export function statesEqual(
   cur: VerifierState,
   exact: boolean,
   idx: number,
+  /** RANGE_WITHIN: imprecise scalars are compared by range too. */
+  rangeMode = false,
 ): boolean {
   if (old.curframe !== cur.curframe) return false;
   if (old.refs.length !== cur.refs.length) return false;
@@ -115,9 +140,9 @@ export function statesEqual(
     const live = i === old.curframe ? v.env.liveIn[idx]! : 0x3c0;
     for (let r = 0; r < 11; r++) {
       if (!exact && r !== 10 && !(live & (1 << r))) continue;
-      if (!regsafe(fo.regs[r]!, fc.regs[r]!, exact)) return false;
+      if (!regsafe(fo.regs[r]!, fc.regs[r]!, exact, rangeMode)) return false;
     }
-    if (!stacksafe(v, fo, fc, exact, idx)) return false;
+    if (!stacksafe(v, fo, fc, exact, idx, rangeMode)) return false;
   }
   return true;
 }
@@ -131,7 +156,14 @@ export function stackSlotAlive(v: Verifier, spi: number, idx: number): boolean {
   return v.stackLive ? v.stackLive.alive(idx, spi) : v.stackRead.has(spi);
 }
 
-export function stacksafe(v: Verifier, old: FuncState, cur: FuncState, exact: boolean, idx: number): boolean {
+export function stacksafe(
+  v: Verifier,
+  old: FuncState,
+  cur: FuncState,
+  exact: boolean,
+  idx: number,
+  rangeMode = false,
+): boolean {
   for (let spi = 0; spi < old.stack.length; spi++) {
     const os = old.stack[spi]!;
     const cs = cur.stack[spi];
@@ -149,14 +181,14 @@ export function stacksafe(v: Verifier, old: FuncState, cur: FuncState, exact: bo
       const oScalar = scalarForStack(os);
       const cScalar = scalarForStack(cs);
       if (oScalar && cScalar) {
-        if (!regsafe(oScalar, cScalar, exact)) return false;
+        if (!regsafe(oScalar, cScalar, exact, rangeMode)) return false;
         break;
       }
       const ct = cs.slotType[j]!;
       if (ot === STACK_MISC && ct === STACK_ZERO) continue;
       if (ot !== ct) return false;
       if (j !== 7) continue;
-      if (ot === STACK_SPILL && !regsafe(os.spilled, cs.spilled, exact)) return false;
+      if (ot === STACK_SPILL && !regsafe(os.spilled, cs.spilled, exact, rangeMode)) return false;
     }
     if (exact && os.slotType[7] === STACK_SPILL && cs && !regsExact(os.spilled, cs.spilled)) return false;
   }
@@ -212,14 +244,14 @@ function rangeWithin(old: RegState, cur: RegState): boolean {
   );
 }
 
-function regsafe(old: RegState, cur: RegState, exact: boolean): boolean {
+function regsafe(old: RegState, cur: RegState, exact: boolean, rangeMode = false): boolean {
   if (exact) return regsExact(old, cur);
   if (old.type === 'NOT_INIT') return true;
   if (old.type !== cur.type || old.maybeNull !== cur.maybeNull || old.flags.join() !== cur.flags.join())
     return false;
   switch (old.type) {
     case 'SCALAR_VALUE':
-      if (!old.precise) return true;
+      if (!old.precise && !rangeMode) return true;
       if ((old.id & BPF_ADD_CONST) !== (cur.id & BPF_ADD_CONST)) return false;
       if (old.id & BPF_ADD_CONST && old.off !== cur.off) return false;
       return rangeWithin(old, cur) && tnumIn(old.varOff, cur.varOff);

@@ -20,6 +20,10 @@ export interface FuncState {
   frameno: number;
   callsite: number;
   subprogno: number;
+  /** A bpf_loop callback's frame: its exit goes back to the helper call (in_callback_fn). */
+  inCallbackFn?: boolean;
+  /** Callbacks scheduled from this frame's current helper call (callback_depth). */
+  callbackDepth?: number;
 }
 
 /**
@@ -83,6 +87,8 @@ export interface VerifierState {
   missCnt: number;
   /** An evicted checkpoint still referenced as a parent (the kernel's free_list). */
   inFreeList?: boolean;
+  /** Callback bodies this path has entered (callback_unroll_depth): unrolled visits are no loop. */
+  callbackUnrollDepth?: number;
 }
 
 export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
@@ -103,6 +109,8 @@ const copyFuncWith = (f: FuncState, copyRegister: (r: RegState) => RegState): Fu
   frameno: f.frameno,
   callsite: f.callsite,
   subprogno: f.subprogno,
+  ...(f.inCallbackFn ? { inCallbackFn: true } : {}),
+  ...(f.callbackDepth ? { callbackDepth: f.callbackDepth } : {}),
 });
 
 export function copyState(s: VerifierState): VerifierState {
@@ -120,6 +128,7 @@ function copyStateWith(s: VerifierState, copyRegister: (r: RegState) => RegState
     hist: s.hist,
     hitCnt: 0,
     missCnt: 0,
+    ...(s.callbackUnrollDepth ? { callbackUnrollDepth: s.callbackUnrollDepth } : {}),
   };
 }
 

@@ -37,6 +37,12 @@ export function bpfInsnPrepareDump(insns: readonly Insn[], subprogStarts: readon
       const sub = subprogStarts.indexOf(target);
       insn.off = insn.imm;
       insn.imm = sub;
+    } else if (insn.code === 0x18 && insn.src === 4 && i + 1 < insns.length) {
+      // jit_subprogs leaves a callback's ld_imm64 as imm = relative offset, next imm = subprog.
+      const sub = subprogStarts.indexOf(i + insn.imm + 1);
+      out.push(insn, { ...insns[i + 1]!, imm: sub });
+      i++;
+      continue;
     } else if (insn.code === 0x18 && i + 1 < insns.length) {
       // BPF_PSEUDO_MAP_IDX(_VALUE) → BPF_PSEUDO_MAP_FD / BPF_PSEUDO_MAP_VALUE.
       if (insn.src === 5) insn.src = 1;

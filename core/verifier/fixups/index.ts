@@ -1,12 +1,14 @@
 // The post-do_check rewrites of bpf_check(), in the kernel's order: dead-code passes,
 // convert_ctx_accesses (pro/epilogue + ctx rewrites), do_misc_fixups. Pure functions over
 // explicit data; the input is never mutated.
+
 import type { BtfRegistry } from '../../btf/registry';
 import type { Insn } from '../../isa/insn';
 import { type AddressSpace, x86_64AddressSpace } from '../../kernel/address-space';
 import { type KernelProfile, REFERENCE_PROFILE } from '../../kernel/profiles';
 import type { BpfVerifierOps, InsnAuxData } from '../ops';
 import { kernelLayout } from '../progtypes/layout';
+import { optimizeBpfLoop } from './bpf-loop';
 import type { FixupContext, MapDesc, PokeDesc } from './context';
 import { convertCtxAccesses } from './convert-ctx';
 import { optHardWireDeadCodeBranches, optRemoveDeadCode, optRemoveNops, sanitizeDeadCode } from './dead-code';
@@ -92,6 +94,7 @@ export function runFixups(input: FixupInput): FixupOutput {
     bpfCapable: input.bpfCapable ?? true,
     pokeDescs: [],
   };
+  optimizeBpfLoop(s);
   if (ctx.bpfCapable) {
     optHardWireDeadCodeBranches(s);
     optRemoveDeadCode(s);

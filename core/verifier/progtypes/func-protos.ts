@@ -25,6 +25,8 @@ const BASE = [
   // 6.18 also gives every type these (current task's ids; CAP_PERFMON's probe reads)
   'get_current_pid_tgid',
   'probe_read_kernel',
+  // bpf_capable: callbacks (the callback's address needs program BTF)
+  'loop',
 ];
 
 const SK_BASE = [...BASE, 'ktime_get_coarse_ns'];
