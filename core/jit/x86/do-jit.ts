@@ -466,14 +466,6 @@ export function doJit(
   const n = insns.length;
   for (let i = 1; i <= n; i++) {
     const idx = i - 1;
-    const insn = insns[idx]!;
-    const code = insn.code;
-    const imm32 = insn.imm | 0;
-    let dst = insn.dst;
-    let src = insn.src;
-    const cls = code & 7;
-    const op = code & 0xf0;
-    const is64Alu = cls === BPF_ALU64;
     const kind = kinds[idx]!;
     let copied = false;
     if (reuseEmitted) {
@@ -497,7 +489,16 @@ export function doJit(
     } else {
       starts[idx] = proglen;
     }
-    if (!copied)
+    if (!copied) {
+      // The insn itself is read only where it is emitted (later passes copy most insns' bytes).
+      const insn = insns[idx]!;
+      const code = insn.code;
+      const imm32 = insn.imm | 0;
+      let dst = insn.dst;
+      let src = insn.src;
+      const cls = code & 7;
+      const op = code & 0xf0;
+      const is64Alu = cls === BPF_ALU64;
       switch (kind) {
         case 1: // ALU reg: add, sub, and, or, xor
           maybeEmitMod(e, dst, src, is64Alu);
@@ -869,6 +870,7 @@ export function doJit(
         default:
           throw new JitError(`bpf_jit: unknown opcode ${code.toString(16).padStart(2, '0')}`, EINVAL);
       }
+    }
 
     const ilen = e.length;
     if (ilen > BPF_MAX_INSN_SIZE) throw new JitError('bpf_jit: fatal insn size error', EFAULT);
