@@ -307,7 +307,7 @@ function btfCost(check: CheckResult, base: Btf, names: readonly string[]): numbe
 
 function btfCostUncached(check: CheckResult, base: Btf, names: readonly string[]): number {
   const model = check.resolved!;
-  const e = new ModelBtfEmitter(base, model.decls);
+  const e = new ModelBtfEmitter(base, model.decls, model.configMembers);
   const so = model.model.struct_ops.name;
   if (model.structFrom === 'decl') e.typeId({ kind: 'struct', name: so });
   const gen = new Set(names);
@@ -330,7 +330,7 @@ function wrapperBtfBytes(check: CheckResult, base: Btf, names: readonly string[]
 
 function wrapperBtfBytesUncached(check: CheckResult, base: Btf, names: readonly string[]): number {
   const model = check.resolved!;
-  const e = new ModelBtfEmitter(base, model.decls);
+  const e = new ModelBtfEmitter(base, model.decls, model.configMembers);
   const u64: CType = { kind: 'int', name: 'long long unsigned int', size: 8, signed: false };
   for (const n of names) {
     const w = wrapperFor(model, n);

@@ -4,9 +4,10 @@
 // FWD. Kfunc prototypes become FUNC + FUNC_PROTO, so their ids are what a kfunc call's
 // imm holds and their bytes are what a kfunc design costs in BTF.
 import type { Btf } from '../btf/btf';
+import { sizeOf } from '../btf/layout';
 import { BtfBuilder } from '../btf/writer';
 import { ANON_PREFIX, type CDecl, type CType } from './cdecl';
-import type { FuncType } from './resolve';
+import type { ConfigMember, FuncType } from './resolve';
 
 const BTF_INT_SIGNED = 1;
 const BTF_INT_CHAR = 2;
@@ -20,10 +21,15 @@ export class ModelBtfEmitter {
   /** Struct/union/enum names being laid out (recursion through pointers is fine, by value is not). */
   private readonly building = new Set<string>();
 
+  /** Reference structs with members a kernel config adds (config_members), by struct name. */
+  private readonly grafts = new Map<string, ConfigMember[]>();
+
   constructor(
     readonly base: Btf | undefined,
     decls: readonly CDecl[] = [],
+    configMembers: readonly ConfigMember[] = [],
   ) {
+    for (const c of configMembers) this.grafts.set(c.struct, [...(this.grafts.get(c.struct) ?? []), c]);
     this.builder = new BtfBuilder(base ? { base } : {});
     for (const d of decls)
       if (d.kind !== 'object' && d.kind !== 'typedef') this.structs.set(`${d.kind} ${d.name}`, d);
@@ -150,6 +156,8 @@ export class ModelBtfEmitter {
     if (!defined) {
       const baseKind = kind === 'struct' ? 'STRUCT' : kind === 'union' ? 'UNION' : 'ENUM';
       const fromBase = this.fromBase(name, baseKind);
+      const grafts = kind === 'struct' ? this.grafts.get(name) : undefined;
+      if (fromBase !== undefined && grafts) return this.grafted(name, fromBase, grafts);
       if (fromBase !== undefined) return fromBase;
       return kind === 'enum'
         ? this.builder.addEnum(name, 4, [], false)
@@ -180,6 +188,40 @@ export class ModelBtfEmitter {
     return kind === 'struct'
       ? this.builder.addStruct(btfName, layout.size, members)
       : this.builder.addUnion(btfName, layout.size, members);
+  }
+
+  /**
+   * The reference struct `baseId` with config members inserted after the members they follow;
+   * the members after each move by a multiple of 64 bytes, so every alignment holds.
+   */
+  private grafted(name: string, baseId: number, grafts: readonly ConfigMember[]): number {
+    const base = this.base!;
+    const t = base.type(baseId);
+    if (t.kind !== 'STRUCT') throw new Error(`config_members: ${name} is not a struct in the reference BTF`);
+    this.memo.set(keyOf({ kind: 'struct', name }), -1);
+    const members: { name: string; type: number; bitOffset: number; bitfieldSize?: number }[] = [];
+    let shift = 0;
+    t.members.forEach((m, i) => {
+      members.push({
+        name: m.name,
+        type: m.type,
+        bitOffset: m.bitOffset + shift * 8,
+        ...(m.bitfieldSize ? { bitfieldSize: m.bitfieldSize } : {}),
+      });
+      for (const g of grafts.filter((x) => x.after === m.name)) {
+        const end = members[members.length - 1]!.bitOffset / 8 + sizeOf(base, m.type);
+        const { size, align } = this.sizeAlign(g.type);
+        const at = Math.ceil(end / align) * align;
+        const next = (t.members[i + 1]?.bitOffset ?? t.size * 8) / 8 + shift;
+        const grow = Math.max(0, Math.ceil((at + size - next) / 64) * 64);
+        members.push({ name: g.name, type: this.typeId(g.type), bitOffset: at * 8 });
+        shift += grow;
+      }
+    });
+    for (const g of grafts)
+      if (!t.members.some((m) => m.name === g.after))
+        throw new Error(`config_members: struct ${name} has no member ${g.after}`);
+    return this.builder.addStruct(name, t.size + shift, members);
   }
 
   /** Size and alignment of a C type under the x86-64 / LP64 ABI. */

@@ -27,7 +27,7 @@ export interface ModelBuild {
 
 /** Emits the model's types, its struct_ops type and every kfunc into BTF. */
 export function buildModelBtf(model: ResolvedModel, base: Btf | undefined): ModelBuild {
-  const emitter = new ModelBtfEmitter(base, model.decls);
+  const emitter = new ModelBtfEmitter(base, model.decls, model.configMembers);
   const kfuncIds = new Map<string, number>();
   const inBaseBtf = new Set<string>();
   let structId: number | undefined;

@@ -107,6 +107,16 @@ export interface ResolvedModel {
   kfuncs: Map<string, ResolvedKfunc>;
   wrappers: Map<string, ResolvedWrapper>;
   programs: ResolvedProgram[];
+  /** Members the model adds to reference structs (config_members), parsed. */
+  configMembers: ConfigMember[];
+}
+
+/** A member a kernel config adds to a reference struct, after `after`. */
+export interface ConfigMember {
+  struct: string;
+  after: string;
+  name: string;
+  type: CType;
 }
 
 export interface ResolveOptions {
@@ -402,6 +412,17 @@ export function resolveModel(
     programs.push({ spec: p, member, lines, path });
   });
 
+  const configMembers: ConfigMember[] = [];
+  model.config_members.forEach((c, i) => {
+    const d = parseOne(c.decl, ['config_members', i, 'decl']);
+    if (!d) return;
+    if (d.kind !== 'object' || d.type.kind === 'func') {
+      diags.push(source.diag(['config_members', i, 'decl'], 'a member declaration, e.g. `struct x name`'));
+      return;
+    }
+    configMembers.push({ struct: c.struct, after: c.after, name: d.name, type: d.type });
+  });
+
   const resolved: ResolvedModel = {
     model,
     source,
@@ -412,6 +433,7 @@ export function resolveModel(
     kfuncs,
     wrappers,
     programs,
+    configMembers,
   };
   const mod = ownerModule(model.owner);
   if (mod) resolved.module = mod;

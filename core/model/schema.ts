@@ -187,6 +187,20 @@ export const modelSchema = z.strictObject({
   owner,
   sources: z.array(z.string()).min(1).describe('kernel source paths the facts come from'),
   types: z.string().optional().describe('C declarations of the structs/enums the model needs'),
+  config_members: z
+    .array(
+      z.strictObject({
+        struct: ident.describe('a struct of the reference BTF'),
+        after: ident.describe('the member it follows'),
+        decl: z.string().describe('C member declaration, e.g. `struct sched_ext_entity scx`'),
+        config: z.string().optional().describe('the Kconfig option that adds it'),
+      }),
+    )
+    .default([])
+    .describe(
+      "members a kernel config the reference build lacks adds to one of its structs: the model's BTF " +
+        'carries the struct with them (later members move by a multiple of 64 bytes)',
+    ),
   struct_ops: z.strictObject({
     name: ident.describe('bpf_struct_ops .name / the BTF struct name'),
     btf: ident.optional().describe('take the struct from the BTF registry (reference vmlinux)'),
