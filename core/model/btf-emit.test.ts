@@ -11,6 +11,25 @@ const root = resolve(__dirname, '../..');
 const base = parseBtf(gunzipSync(readFileSync(join(root, 'assets/vmlinux.btf.gz'))));
 
 describe('ModelBtfEmitter', () => {
+  it('config_members: a reference struct with a member its config lacks, later members moved by 64s', () => {
+    const decls = parseDecls('struct ent { u64 slice; u64 vtime; bool disallow; };');
+    const e = new ModelBtfEmitter(base, decls, [
+      { struct: 'task_struct', after: 'dl_server', name: 'scx', type: { kind: 'struct', name: 'ent' } },
+    ]);
+    const task = e.typeId({ kind: 'ptr', to: { kind: 'struct', name: 'task_struct' } });
+    const btf = parseBtf(e.builder.build(), { base });
+    const id = btf.type(task).kind === 'PTR' ? (btf.type(task) as { type: number }).type : 0;
+    expect(id).toBeGreaterThanOrEqual(base.typeCount);
+    const off = (name: string) => membersOf(btf, id).find((m) => m.name === name)!.bitOffset / 8;
+    const baseId = base.findByName('task_struct', 'STRUCT')!;
+    const baseOff = (name: string) => membersOf(base, baseId).find((m) => m.name === name)!.bitOffset / 8;
+    expect(off('scx')).toBe(baseOff('dl_server') + 8);
+    expect(off('sched_class') - baseOff('sched_class')).toBe(64);
+    expect(off('pid') - baseOff('pid')).toBe(64);
+    expect(sizeOf(btf, id)).toBe(sizeOf(base, baseId) + 64);
+    expect(off('prio')).toBe(baseOff('prio'));
+  });
+
   it('lays out declared structs and round-trips through the BTF parser as split BTF', () => {
     const decls = parseDecls(`
       struct st_ops_args { u64 a; };
