@@ -6,7 +6,7 @@
 // (struct_ops.init_member) in struct order, the others must be zero; then validate's required
 // members, then reg (a name already registered).
 import type { ProgramCheck } from './check';
-import { initMemberError, uniqueNameError, zeroMemberError } from './init-member';
+import { errnoText, initMemberError, uniqueNameError, zeroMemberError } from './init-member';
 import type { ModelDiagnostic, ModelSource } from './load';
 import type { Model } from './schema';
 
@@ -44,10 +44,18 @@ export function instanceError(
   for (const req of so.required ?? []) {
     const any = typeof req === 'string' ? [req] : req;
     if (!any.some((m) => instance.programs[m] !== undefined))
-      return `${so.name} requires ${any.join(' or ')} (-EINVAL)`;
+      return `${so.name} requires ${any.join(' or ')} ${errnoText('EINVAL', fill(so.required_message, data))}`;
   }
   if (so.unique_name) return uniqueNameError(so.unique_name, data[so.unique_name.member]);
   return null;
+}
+
+/** A kernel message with `{member}` replaced by that data member's value. */
+function fill(
+  message: string | undefined,
+  data: Readonly<Record<string, string | number>>,
+): string | undefined {
+  return message?.replace(/\{(\w+)\}/g, (_, m: string) => String(data[m] ?? ''));
 }
 
 /** The init_member and unique_name rules name data members and carry their parameters. */

@@ -238,6 +238,10 @@ export const modelSchema = z.strictObject({
       .describe(
         'members every instance implements (compulsory ops of init_member, validate, reg); a list: one of them',
       ),
+    required_message: z
+      .string()
+      .optional()
+      .describe("what the kernel logs when a required member is missing ({member}: a data member's value)"),
     init_member: z
       .record(ident, initMemberRule)
       .optional()
