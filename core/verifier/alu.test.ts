@@ -44,8 +44,9 @@ describe('scalar ids and bounds as 6.18 keeps them', () => {
   it('a branch on the copy refines the linked register by the link', () => {
     // learning r2 >= 3 makes r3 = r2 - 3 in [0, 252] (it wrapped below 0 before).
     const r = verify(`${prologue}r3 = r2\nw3 -= 3\nif r2 < 3 goto pc+1\nr0 = r3\nr0 = 0\nexit`);
+    // (r0 = r3 gives both a new id: a linked register is not copied with its link.)
     expect(stateAfter(r.log, 5, 0)).toBe(
-      'scalar(id=1-3,smin=smin32=0,smax=umax=smax32=umax32=252,var_off=(0x0;',
+      'scalar(id=2,smin=smin32=0,smax=umax=smax32=umax32=252,var_off=(0x0;',
     );
   });
 
@@ -68,5 +69,16 @@ describe('scalar ids and bounds as 6.18 keeps them', () => {
   it('s>>= 56 of a 64-bit value: the s32 range joins the two halves across the sign', () => {
     const r = verify('r2 = *(u32 *)(r1 +12)\nr2 <<= 32\nr2 s>>= 56\nr0 = 0\nexit');
     expect(stateAfter(r.log, 2, 2)).toBe('scalar(smin=smin32=-128,smax=smax32=127)');
+  });
+
+  it('copying a linked register starts a new link (assign_scalar_id_before_mov)', () => {
+    const r = verify(`${prologue}r3 = r2\nr3 += 7\nr4 = r3\nr0 = 0\nexit`);
+    expect(stateAfter(r.log, 3, 3)).toMatch(/^scalar\(id=1\+7,/);
+    expect(stateAfter(r.log, 4, 4)).toMatch(/^scalar\(id=2,/);
+  });
+
+  it('a 4-byte fill of a value that fits in 32 bits keeps its link to the spilled register', () => {
+    const r = verify(`${prologue}*(u64 *)(r10 -8) = r2\nr3 = *(u32 *)(r10 -8)\nr0 = 0\nexit`);
+    expect(stateAfter(r.log, 3, 3)).toMatch(/^scalar\(id=1,/);
   });
 });

@@ -113,7 +113,7 @@ export function checkAluOp(v: Verifier, insn: Insn): void {
       const src = regs()[insn.src]!;
       if (alu64) {
         if (insn.off === 0) {
-          if (src.type === 'SCALAR_VALUE' && !src.id && src.varOff.mask !== 0n) src.id = ++v.idGen;
+          v.assignScalarIdBeforeMov(src);
           regs()[insn.dst] = copyReg(src);
         } else if (src.type !== 'SCALAR_VALUE') {
           // is_pointer_value is false for a root load (allow_ptr_leaks): the result is unknown.
@@ -121,7 +121,7 @@ export function checkAluOp(v: Verifier, insn: Insn): void {
         } else {
           const r = copyReg(src);
           const noSext = regWidth(src) < insn.off;
-          if (noSext && src.type === 'SCALAR_VALUE' && !src.id && src.varOff.mask !== 0n) src.id = ++v.idGen;
+          if (noSext) v.assignScalarIdBeforeMov(src);
           r.id = noSext ? src.id : 0;
           coerceRegToSizeSx(r, insn.off / 8);
           if (!noSext) r.id = 0;
@@ -133,14 +133,14 @@ export function checkAluOp(v: Verifier, insn: Insn): void {
           regs()[insn.dst] = r;
         } else if (insn.off === 0) {
           const isU32 = regWidth(src) <= 32;
-          if (isU32 && !src.id && src.varOff.mask !== 0n) src.id = ++v.idGen;
+          if (isU32) v.assignScalarIdBeforeMov(src);
           const r = copyReg(src);
           if (!isU32) r.id = 0;
           regs()[insn.dst] = r;
         } else {
           const r = copyReg(src);
           const noSext = regWidth(src) < insn.off;
-          if (noSext && !src.id && src.varOff.mask !== 0n) src.id = ++v.idGen;
+          if (noSext) v.assignScalarIdBeforeMov(src);
           r.id = noSext ? src.id : 0;
           coerceSubregToSizeSx(r, insn.off / 8);
           regs()[insn.dst] = r;

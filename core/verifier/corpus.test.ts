@@ -31,7 +31,7 @@ const REACHED = {
   reason: 644,
   processed: 606,
   xlated: 604,
-  rejectLogs: 636,
+  rejectLogs: 637,
   runs: 1554,
   runsOut: 1554,
 };

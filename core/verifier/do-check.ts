@@ -55,7 +55,7 @@ import {
 import { checkAtomic, checkLdAbs, checkLdImm, checkMemAccess } from './mem-access';
 import type { BpfVerifierOps, InsnAuxData } from './ops';
 import { PROGRESS_EVERY_INSNS, type VerifierProgressSink } from './progress';
-import { markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
+import { BPF_ADD_CONST, markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
 import { StackLiveness } from './stack-liveness';
 import { copyState, curFunc, InsnHistory, newFuncState, type VerifierState } from './state';
 import { isStateVisited } from './state-pruning';
@@ -490,6 +490,19 @@ export class Verifier {
       return BPF_SIZE(insn.code) === BPF_DW;
     }
     return true;
+  }
+
+  /**
+   * assign_scalar_id_before_mov: a copied scalar shares an id with its copy (for sync_linked_regs);
+   * one already linked by rX += const loses that link first (links do not chain).
+   */
+  assignScalarIdBeforeMov(r: RegState): void {
+    if (r.type !== 'SCALAR_VALUE') return;
+    if (r.id & BPF_ADD_CONST) {
+      r.id = 0;
+      r.off = 0;
+    }
+    if (!r.id && r.varOff.mask !== 0n) r.id = ++this.idGen;
   }
 
   newScalar(): RegState {

@@ -312,7 +312,7 @@ export function checkStackWrite(
     const st = state.stack[spi]!;
     if (value && off % BPF_REG_SIZE === 0 && value.type === 'SCALAR_VALUE') {
       const fits = regWidth(value) <= 8 * size;
-      if (fits && !value.id && value.varOff.mask !== 0n) value.id = ++v.idGen;
+      if (fits) v.assignScalarIdBeforeMov(value);
       saveRegisterState(st, value, size);
       if (!fits) st.spilled.id = 0;
       recordStack(v, state.frameno, spi);
@@ -432,12 +432,11 @@ export function checkStackRead(
       if (dstRegno < 0) return;
       const narrowOk = off % BPF_REG_SIZE === 0 || false;
       if (size <= spillSize && narrowOk) {
-        if (size === 4 && spillSize === 4 && regWidth(sreg) <= 32 && !sreg.id && sreg.varOff.mask !== 0n)
-          sreg.id = ++v.idGen;
+        if (size === 4 && spillSize === 4 && regWidth(sreg) <= 32) v.assignScalarIdBeforeMov(sreg);
         const r = copyReg(sreg);
         r.frameno = curFunc(v.cur).frameno;
-        if (!(size === 4 && spillSize === 4 && regWidth(sreg) <= 32) && !(size === spillSize && size === 8))
-          r.id = 0;
+        // A narrowing fill breaks the link; one that keeps every bit of the value does not.
+        if (regWidth(sreg) > size * 8) r.id = 0;
         v.regs()[dstRegno] = r;
         recordStack(v, state.frameno, spi);
       } else {
