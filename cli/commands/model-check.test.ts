@@ -104,6 +104,10 @@ describe('kmodel model show', () => {
     );
     expect(r.out).toContain('[prologue 8 insns (kfunc)]');
     expect(r.out).toContain('qdisc_kfunc_ids [STRUCT_OPS]: 8 kfuncs, 2 hidden');
+    expect(r.out).toContain(
+      '  init_member: priv_size zero (-EINVAL); id obj_name (-EINVAL); other data members must be zero (-EINVAL)\n',
+    );
+    expect(r.out).toMatch(/\n {2}reg: id not already registered \(pfifo_fast, pfifo, .*\) \(-EEXIST\)\n/);
   });
 
   it('prints JSON with the kfuncs and their BTF ids', async () => {

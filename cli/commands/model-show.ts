@@ -55,6 +55,25 @@ export const modelShow: Command = {
       const t = tags.filter(Boolean);
       lines.push(`    ${fn}${t.length ? `  [${t.join('; ')}]` : ''}`);
     }
+    const so = r.model!.struct_ops;
+    const rules = Object.entries(so.init_member ?? {});
+    if (rules.length || so.unique_name) {
+      // What map update (init_member) and registration do with the data members' values.
+      const what = rules.map(([name, x]) => {
+        const limit =
+          x.check === 'mask'
+            ? ` ${x.name ?? ''} 0x${(x.mask ?? 0).toString(16)}`
+            : x.check === 'max'
+              ? ` ${x.name ?? ''} ${x.max}`
+              : '';
+        return `${name} ${x.check}${limit.replace(/ +/g, ' ')}${x.check === 'copy' ? '' : ` (-${x.errno})`}`;
+      });
+      lines.push(`  init_member: ${what.join('; ') || 'none'}; other data members must be zero (-EINVAL)`);
+      if (so.unique_name)
+        lines.push(
+          `  reg: ${so.unique_name.member} not already registered (${so.unique_name.registered.join(', ')}) (-${so.unique_name.errno})`,
+        );
+    }
     lines.push('  capability sheet:');
     for (const c of s.capabilities) {
       if (!c.supported) {
