@@ -245,6 +245,7 @@ const TEXT_IMMS: Record<string, number> = {
   bpf_sys_bpf: 82544,
   // kernel/bpf/bpf_iter.c: the reference kernel's xlated call imm (a bpf_loop with variable flags)
   bpf_loop: 337104,
+  bpf_for_each_map_elem: 379952,
 };
 
 /** Non-call symbols: x86 thunks (JIT targets) and data the inline sequences address. */

@@ -53,6 +53,12 @@ const SPECS: ProtoSpec[] = [
   { name: 'tail_call', symbol: '', ret: 'RET_VOID', args: [CTX, MAP, A] },
   { name: 'loop', symbol: 'bpf_loop', ret: I, args: [A, 'ARG_PTR_TO_FUNC', 'ARG_PTR_TO_STACK_OR_NULL', A] },
   {
+    name: 'for_each_map_elem',
+    symbol: 'bpf_for_each_map_elem',
+    ret: I,
+    args: [MAP, 'ARG_PTR_TO_FUNC', 'ARG_PTR_TO_STACK_OR_NULL', A],
+  },
+  {
     name: 'skb_store_bytes',
     symbol: 'bpf_skb_store_bytes',
     ret: I,

@@ -25,6 +25,7 @@ import { copyReg, markRegKnown, markRegUnknown, notInitReg, type RegState, regBo
 import {
   BPF_REG_SIZE,
   curFunc,
+  type FuncState,
   growStack,
   newFuncState,
   STACK_INVALID,
@@ -80,6 +81,7 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
     }
   }
   if (fn.name === 'bpf_loop') checkLoopCall(v, idx, meta.subprogno!);
+  if (fn.name === 'bpf_for_each_map_elem') pushCallbackCall(v, idx, meta.subprogno!, setMapElemCallbackState);
   const regs = v.regs();
   for (const r of CALLER_SAVED) {
     regs[r] = notInitReg();
@@ -726,15 +728,43 @@ function checkLoopCall(v: Verifier, idx: number, subprogno: number): void {
   // The iteration count decides when the loop is finished: R1 must be precise.
   markChainPrecision(v, 1);
   const caller = curFunc(v.cur);
-  if ((caller.callbackDepth ?? 0) < regs[1]!.umax) pushCallbackCall(v, idx, subprogno);
+  if ((caller.callbackDepth ?? 0) < regs[1]!.umax) pushCallbackCall(v, idx, subprogno, setLoopCallbackState);
   else {
     caller.callbackDepth = 0;
     if (v.log.level >= 2) v.verbose(`frame${v.cur.curframe} bpf_loop iteration limit reached\n`);
   }
 }
 
-/** push_callback_call with set_loop_callback_state: callback(u32 index, void *ctx), R0 in [0, 1]. */
-function pushCallbackCall(v: Verifier, idx: number, subprogno: number): void {
+type CallbackState = (v: Verifier, caller: FuncState, callee: FuncState) => void;
+
+/** set_loop_callback_state: callback(u32 index, void *ctx). */
+const setLoopCallbackState: CallbackState = (v, caller, callee) => {
+  callee.regs[1] = v.newScalar();
+  callee.regs[1]!.frameno = callee.frameno;
+  callee.regs[2] = copyReg(caller.regs[3]!);
+};
+
+/** map_set_for_each_callback_args: callback(map, key, value, ctx) over array and hash maps. */
+const setMapElemCallbackState: CallbackState = (v, caller, callee) => {
+  const map = caller.regs[1]!;
+  callee.regs[1] = copyReg(map);
+  for (const [r, type] of [
+    [2, 'PTR_TO_MAP_KEY'],
+    [3, 'PTR_TO_MAP_VALUE'],
+  ] as const) {
+    const p = notInitReg();
+    p.type = type;
+    markRegKnown(p, 0n);
+    p.mapIndex = map.mapIndex;
+    p.frameno = callee.frameno;
+    callee.regs[r] = p;
+  }
+  callee.regs[3]!.id = ++v.idGen;
+  callee.regs[4] = copyReg(caller.regs[3]!);
+};
+
+/** push_callback_call: the callback's frame as a path of its own, R0 in [0, 1] at its exit. */
+function pushCallbackCall(v: Verifier, idx: number, subprogno: number, setState: CallbackState): void {
   const st = v.cur;
   const caller = curFunc(st);
   btfCheckSubprogCall(v, subprogno);
@@ -743,9 +773,7 @@ function pushCallbackCall(v: Verifier, idx: number, subprogno: number): void {
   const cb = v.pushStack(v.env.subprogs[subprogno]!.start, idx);
   const callee = newFuncState(cb.curframe + 1, idx, subprogno);
   callee.inCallbackFn = true;
-  callee.regs[1] = v.newScalar();
-  callee.regs[1]!.frameno = callee.frameno;
-  callee.regs[2] = copyReg(caller.regs[3]!);
+  setState(v, caller, callee);
   const fp = notInitReg();
   fp.type = 'PTR_TO_STACK';
   markRegKnown(fp, 0n);

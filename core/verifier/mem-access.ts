@@ -85,6 +85,13 @@ export function checkMemAccess(
       if (t === 'read' && valueRegno >= 0) regs[valueRegno] = v.newScalar();
       break;
     }
+    case 'PTR_TO_MAP_KEY': {
+      // A for_each_map_elem callback's key: read-only.
+      if (t === 'write') v.fail(EACCES, `write to change key R${regno} not allowed`);
+      checkMemRegionAccess(v, regno, reg, off, size, v.env.maps[reg.mapIndex]!.keySize, 'map_key');
+      if (valueRegno >= 0) regs[valueRegno] = v.newScalar();
+      break;
+    }
     case 'PTR_TO_CTX': {
       if (reg.off < 0) v.fail(EACCES, `negative offset ${name()} ptr R${regno} off=${reg.off} disallowed`);
       if (reg.off)
@@ -220,6 +227,8 @@ export function memErr(
 ): void {
   if (kind === 'map_value')
     v.verbose(`invalid access to map value, value_size=${memSize} off=${off} size=${size}\n`);
+  else if (kind === 'map_key')
+    v.verbose(`invalid access to map key, key_size=${memSize} off=${off} size=${size}\n`);
   else if (kind === 'packet') {
     v.verbose(
       `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${memSize})\n`,

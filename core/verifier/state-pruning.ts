@@ -99,9 +99,10 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
 /** bpf_calls_callback: a helper call that runs a callback synchronously (bpf_loop). */
 export const callsCallback = (v: Verifier, idx: number): boolean => {
   const x = v.env.insns[idx]!;
-  return x.code === 0x85 && x.src === 0 && x.imm === BPF_FUNC_LOOP;
+  return x.code === 0x85 && x.src === 0 && (x.imm === BPF_FUNC_LOOP || x.imm === BPF_FUNC_FOR_EACH_MAP_ELEM);
 };
 const BPF_FUNC_LOOP = 181;
+const BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
 
 export function histLen(v: Verifier, st: VerifierState): number {
   const { prev, hasCheckpoint } = v.hist;

@@ -27,6 +27,7 @@ const BASE = [
   'probe_read_kernel',
   // bpf_capable: callbacks (the callback's address needs program BTF)
   'loop',
+  'for_each_map_elem',
 ];
 
 const SK_BASE = [...BASE, 'ktime_get_coarse_ns'];
