@@ -6,7 +6,8 @@ import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
 import { BtfRegistry } from '../btf/registry';
 import { assemble } from '../isa/asm';
 import { bytesToHex, insnsToHex } from '../isa/encoding';
-import { type CorpusCase, caseToLoadAttr, testRunCase } from './corpus';
+import { testRunSupported } from '../isa/testrun';
+import { type CorpusCase, caseToLoadAttr, testRunCase, xlatedKernel } from './corpus';
 import { bpfCheck } from './index';
 
 const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
@@ -210,5 +211,18 @@ describe('one kernel model behind both views', () => {
       80,
     );
     expect(compared).toBeGreaterThan(150);
+  });
+
+  it('an inlined bpf_get_smp_processor_id (a per-CPU address) is not run: the model has no per-CPU memory', () => {
+    // Found by the fuzzer: the xlated form read &cpu_number with no region behind it (no verifier fault).
+    const env = { btf };
+    const vr = bpfCheck(
+      { insns: assemble('call bpf_get_smp_processor_id\nr0 = 0\nexit'), progType: 'xdp', logLevel: 0 },
+      env,
+    );
+    expect(vr.verdict).toBe('accept');
+    const fx = vr.fixups!.insns;
+    expect(fx.some((x) => x.code === 0xbf && x.off === -1)).toBe(true);
+    expect(testRunSupported('xdp', fx, [], xlatedKernel(env))).toBe(false);
   });
 });
