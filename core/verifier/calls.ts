@@ -453,8 +453,9 @@ export function checkStackRange(
       // the helper's write is checked as stack writes (check_mem_access): those print; reads do not
       v.scratch.slots.add(spi);
       // raw mode: the helper initializes the memory
+      // scrub_spilled_slot: a spill's written bytes become misc, never-written ones stay invalid
       if (st.slotType[7] === STACK_SPILL) {
-        for (let k = 0; k < 8; k++) st.slotType[k] = STACK_MISC;
+        for (let k = 0; k < 8; k++) if (st.slotType[k] !== STACK_INVALID) st.slotType[k] = STACK_MISC;
         st.spilled = notInitReg();
       }
       st.slotType[j] = STACK_MISC;
@@ -532,7 +533,7 @@ export function checkKfuncCall(v: Verifier, insn: Insn, idx: number): void {
       }
       continue;
     }
-    if (ref.kind === 'STRUCT' && !isScalarStruct(btf, refId)) {
+    if (ref.kind === 'STRUCT' && !isScalarStruct(btf, refId, (s) => v.verbose(s))) {
       v.fail(EINVAL, `arg#${i} pointer type STRUCT ${ref.name} must point to scalar, or struct with scalar`);
     }
     // memory argument: the pointee size must be accessible

@@ -31,7 +31,7 @@ const REACHED = {
   reason: 644,
   processed: 606,
   xlated: 604,
-  rejectLogs: 637,
+  rejectLogs: 639,
   runs: 1554,
   runsOut: 1554,
 };

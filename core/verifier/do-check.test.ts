@@ -243,3 +243,29 @@ exit`;
     expect(bpfCheck(caseToLoadAttr(c), { btf }).processedInsns).toBe(c.kernel.processed_insns);
   });
 });
+
+describe('log lines the kernel prints on the way to a reject', () => {
+  const corpusCase = (id: string): CorpusCase =>
+    JSON.parse(
+      readFileSync('test/fixtures/corpus/cases.jsonl', 'utf8')
+        .split('\n')
+        .find((l) => l.includes(`"id":"${id}"`))!,
+    ) as CorpusCase;
+
+  it('a kfunc argument struct nested too deep says so before the reason (random-0169)', () => {
+    const c = corpusCase('random-0169');
+    const r = bpfCheck(caseToLoadAttr(c), { btf });
+    expect(r.log).toContain(
+      'max struct nesting depth exceeded\narg#0 pointer type STRUCT tcp_sock must point to scalar, or struct with scalar\n',
+    );
+    expect(r.log).toBe(c.kernel.log);
+  });
+
+  it("a helper's write into a 4-byte spill: the spilled bytes become misc, the unwritten stay invalid", () => {
+    const r = check(
+      '*(u32 *)(r10 -8) = 0\nr2 = 0\nr3 = r10\nr3 += -8\nr4 = 1\ncall bpf_skb_load_bytes\nr0 = r2\nexit',
+    );
+    expect(r.log).toMatch(/^0: \(62\) \*\(u32 \*\)\(r10 -8\) = 0 +; R10=fp0 fp-8=\?\?\?\?0$/m);
+    expect(r.log).toMatch(/^5: \(85\) call bpf_skb_load_bytes#26 +; R0=scalar\(\) fp-8=\?\?\?\?mmmm$/m);
+  });
+});

@@ -336,7 +336,9 @@ export function checkStackWrite(
       let type = STACK_MISC;
       st.spilled = notInitReg();
       st.spilled.frameno = state.frameno;
-      for (let i = 0; i < 8; i++) if (st.slotType[i] === STACK_SPILL) st.slotType[i] = STACK_MISC;
+      // scrub_spilled_slot: in a spilled slot every written byte becomes misc (invalid ones stay)
+      if (st.slotType[7] === STACK_SPILL)
+        for (let i = 0; i < 8; i++) if (st.slotType[i] !== STACK_INVALID) st.slotType[i] = STACK_MISC;
       const isZero =
         (value && value.type === 'SCALAR_VALUE' && value.varOff.mask === 0n && value.varOff.value === 0n) ||
         (!value && stInsn && stInsn.imm === 0);
@@ -630,18 +632,28 @@ export function sizeOfType(btf: Btf, id: number): number {
   return 0;
 }
 
-export function isScalarStruct(btf: Btf, id: number, depth = 0): boolean {
+/**
+ * __btf_type_is_scalar_struct: every member an int/enum, an array of them, or a struct of them,
+ * nested at most three deep (deeper says so in the log and fails).
+ */
+export function isScalarStruct(btf: Btf, id: number, log?: (s: string) => void, depth = 0): boolean {
   const t = btf.type(skipMods(btf, id));
   if (t.kind !== 'STRUCT' && t.kind !== 'UNION') return false;
   for (const m of t.members) {
     const mt = btf.type(skipMods(btf, m.type));
+    if (mt.kind === 'STRUCT' || mt.kind === 'UNION') {
+      if (depth >= 3) {
+        log?.('max struct nesting depth exceeded\n');
+        return false;
+      }
+      if (!isScalarStruct(btf, m.type, log, depth + 1)) return false;
+      continue;
+    }
     if (mt.kind === 'INT' || mt.kind === 'ENUM' || mt.kind === 'ENUM64') continue;
     if (mt.kind === 'ARRAY') {
       const et = btf.type(skipMods(btf, mt.type));
       if (et.kind === 'INT' || et.kind === 'ENUM') continue;
     }
-    if ((mt.kind === 'STRUCT' || mt.kind === 'UNION') && depth < 4 && isScalarStruct(btf, m.type, depth + 1))
-      continue;
     return false;
   }
   return true;
