@@ -152,3 +152,34 @@ describe('check_btf_func: func_info must describe the subprograms', () => {
     expect(load([main!, { ...sub!, typeId: 1 }]).error).toBe('invalid type id 1 in func info');
   });
 });
+
+describe('typed ksyms (ld_imm64 BPF_PSEUDO_BTF_ID of vmlinux)', () => {
+  const hexLe = (n: number) => Buffer.from(new Uint32Array([n]).buffer).toString('hex');
+  /** r1 = ksym(id); `then` (one insn, hex); exit. */
+  const ldKsym = (id: number, then: string) =>
+    bpfProgLoad(
+      {
+        insns: insnsFromHex(`18310000${hexLe(id)}0000000000000000${then}9500000000000000`),
+        progType: 'sched_cls',
+        logLevel: 1,
+      },
+      { btf: registry },
+      { jit: false },
+    ).verifier;
+
+  it('refuses a variable: the reference build has no data symbols in kallsyms (no CONFIG_KALLSYMS_ALL)', () => {
+    const id = target.findByName('runqueues', 'VAR')!;
+    const r = ldKsym(id, 'b700000000000000');
+    expect([r.errno, r.error]).toEqual([
+      2,
+      "ldimm64 failed to find the address for kernel symbol 'runqueues'.",
+    ]);
+  });
+
+  it('gives a function as read-only memory of size 0', () => {
+    const id = target.findByName('bpf_loop', 'FUNC')!;
+    expect(ldKsym(id, 'b700000000000000').verdict).toBe('accept');
+    const r = ldKsym(id, '6110000000000000');
+    expect(r.log).toContain('invalid access to memory, mem_size=0 off=0 size=4');
+  });
+});

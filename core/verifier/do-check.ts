@@ -408,7 +408,7 @@ export class Verifier {
       const imm = (BigInt(insns[idx + 1]!.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0);
       return `(18) r${insn.dst} = 0x${imm.toString(16)}`;
     }
-    if (insn.code === 0x18 && insn.src !== 0) {
+    if (insn.code === 0x18 && insn.src !== 0 && insn.src !== 3) {
       // The kernel prints the map's kernel address; the corpus replaces it by <map:N>.
       const mi = this.env.aux[idx]?.mapIndex ?? insn.imm;
       const tag =

@@ -280,7 +280,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       const err = stOps?.checkMember?.(member, { sleepable: !!attr.sleepable }) ?? 0;
       if (err) throw new VerifierError(-err, `attach to unsupported member ${m.name} of struct ${a.struct}`);
     }
-    resolvePseudoLdimm64(insns, maps, aux);
+    resolvePseudoLdimm64(insns, maps, aux, vmBtf);
     const cfg = checkCfg(insns);
     const ops = verifierOpsFor(attr.progType, {
       btf: env.btf,

@@ -120,11 +120,31 @@ export function checkAbnormalReturn(subprogs: readonly SubprogInfo[]): void {
   }
 }
 
+const BPF_PSEUDO_BTF_ID = 3;
+const ENOENT = 2;
+
+/**
+ * check_pseudo_btf_id: a typed ksym (ld_imm64 of a vmlinux VAR or FUNC by BTF id). Its
+ * address comes from kallsyms, which in the reference build (no CONFIG_KALLSYMS_ALL) has
+ * no data symbols: every variable is refused. A function is kept as read-only memory of size 0.
+ */
+function checkPseudoBtfId(id: number, btfFd: number, vmlinux: Btf | undefined): void {
+  if (btfFd !== 0) fail(EINVAL, 'invalid module BTF object FD specified.');
+  if (!vmlinux || id <= 0 || !vmlinux.hasType(id))
+    fail(ENOENT, `ldimm64 insn specifies invalid btf_id ${id}.`);
+  const kind = vmlinux.kindNameOf(id);
+  if (kind !== 'VAR' && kind !== 'FUNC')
+    fail(EINVAL, `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC`);
+  if (kind === 'VAR')
+    fail(ENOENT, `ldimm64 failed to find the address for kernel symbol '${vmlinux.nameOf(id)}'.`);
+}
+
 /** resolve_pseudo_ldimm64: map references and the reserved-field / opcode checks of the same loop. */
 export function resolvePseudoLdimm64(
   insns: readonly Insn[],
   maps: readonly MapDef[],
   aux: InsnAuxData[],
+  vmlinux?: Btf,
 ): void {
   const n = insns.length;
   for (let i = 0; i < n; i++) {
@@ -149,7 +169,11 @@ export function resolvePseudoLdimm64(
         i++;
         continue;
       }
-      if (insn.src === 3) fail(EINVAL, 'unrecognized bpf_ld_imm64 insn');
+      if (insn.src === BPF_PSEUDO_BTF_ID) {
+        checkPseudoBtfId(insn.imm, next.imm, vmlinux);
+        i++;
+        continue;
+      }
       const s = insn.src;
       const isValue = s === BPF_PSEUDO_MAP_VALUE || s === BPF_PSEUDO_MAP_IDX_VALUE;
       if (!isValue && !((s === BPF_PSEUDO_MAP_FD || s === BPF_PSEUDO_MAP_IDX) && next.imm === 0)) {

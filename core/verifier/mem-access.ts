@@ -568,6 +568,13 @@ export function checkLdImm(v: Verifier, insn: Insn, idx: number): void {
     v.regs()[insn.dst] = r;
     return;
   }
+  if (insn.src === 3) {
+    // A kernel function's address by BTF id (check_pseudo_btf_id let only FUNCs through).
+    const r = v.markKnownZeroPtr(insn.dst, 'PTR_TO_MEM');
+    r.flags = ['rdonly'];
+    r.memSize = 0;
+    return;
+  }
   if (insn.src === BPF_PSEUDO_FUNC) {
     // A callback's address: only a static function of a load with func_info.
     const target = idx + insn.imm + 1;
