@@ -49,6 +49,7 @@ import {
   printFuncState,
   printRegState,
   type Scratch,
+  ScratchSet,
   type VerifierLog,
   vlogAlignment,
 } from './log';
@@ -170,7 +171,7 @@ export class Verifier {
   curStates = 0;
   maxStatesPerInsn = 0;
   seenDirectWrite = false;
-  scratch: Scratch = { regs: new Set(), slots: new Set(), all: true };
+  scratch: Scratch = { regs: new ScratchSet(), slots: new ScratchSet(), all: true };
   prevLogPos = 0;
   prevInsnPrintPos = 0;
   doPrintState = false;
@@ -438,9 +439,8 @@ export class Verifier {
 
   clearScratch(): void {
     this.scratch.all = false;
-    // Set.clear allocates a fresh table even when the set is empty; this runs on every insn.
-    if (this.scratch.regs.size) this.scratch.regs.clear();
-    if (this.scratch.slots.size) this.scratch.slots.clear();
+    this.scratch.regs.clear();
+    this.scratch.slots.clear();
   }
 
   printInsnState(): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VerifierLog } from './log';
+import { ScratchSet, VerifierLog } from './log';
 
 // A reference rotating log: the whole text, cut to its last keep-1 bytes (ASCII here).
 class Reference {
@@ -109,5 +109,23 @@ describe('VerifierLog', () => {
     off.write('abc');
     expect(off.text).toBe('');
     expect(off.pos).toBe(0);
+  });
+});
+
+describe('ScratchSet', () => {
+  it('holds registers and slots as a Set would, and clears', () => {
+    const s = new ScratchSet();
+    const ref = new Set<number>();
+    for (const i of [0, 10, 31, 32, 40, 63, 64, 100, -1, 10, 63]) {
+      s.add(i);
+      ref.add(i);
+    }
+    for (let i = -2; i < 130; i++) expect(s.has(i)).toBe(ref.has(i));
+    expect(s.size).toBe(ref.size);
+    expect([...s]).toEqual([...ref].sort((a, b) => a - b));
+    s.clear();
+    expect(s.size).toBe(0);
+    expect([...s]).toEqual([]);
+    expect(s.has(31)).toBe(false);
   });
 });

@@ -154,9 +154,53 @@ export function printRegState(r: RegState, frameno: number, p: PrintCtx): string
   return `${out}(${parts.join(',')})`;
 }
 
+/**
+ * Scratched registers or stack slots (the kernel's scratched_regs / scratched_stack_slots bit
+ * masks): 0-63 in two 32-bit words, anything else in a Set. Cleared after every printed insn,
+ * which for a Set allocated a fresh table each time.
+ */
+export class ScratchSet {
+  private lo = 0;
+  private hi = 0;
+  private more: Set<number> | null = null;
+  add(i: number): this {
+    if (i >= 0 && i < 32) this.lo |= 1 << i;
+    else if (i >= 32 && i < 64) this.hi |= 1 << (i - 32);
+    else {
+      this.more ??= new Set();
+      this.more.add(i);
+    }
+    return this;
+  }
+  has(i: number): boolean {
+    if (i >= 0 && i < 32) return ((this.lo >>> i) & 1) === 1;
+    if (i >= 32 && i < 64) return ((this.hi >>> (i - 32)) & 1) === 1;
+    return this.more?.has(i) ?? false;
+  }
+  get size(): number {
+    return popcount32(this.lo) + popcount32(this.hi) + (this.more?.size ?? 0);
+  }
+  clear(): void {
+    this.lo = 0;
+    this.hi = 0;
+    this.more = null;
+  }
+  *[Symbol.iterator](): IterableIterator<number> {
+    if (this.more) for (const i of [...this.more].filter((x) => x < 0).sort((a, b) => a - b)) yield i;
+    for (let i = 0; i < 64; i++) if (this.has(i)) yield i;
+    if (this.more) for (const i of [...this.more].filter((x) => x >= 64).sort((a, b) => a - b)) yield i;
+  }
+}
+
+function popcount32(x: number): number {
+  let v = x - ((x >>> 1) & 0x55555555);
+  v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
 export interface Scratch {
-  regs: Set<number>;
-  slots: Set<number>;
+  regs: ScratchSet;
+  slots: ScratchSet;
   all: boolean;
 }
 
