@@ -7,8 +7,10 @@ import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
 import { BtfRegistry } from '../btf/registry';
 import {
   type CaseComparison,
+  CORPUS_LOG_KEEP,
   type CorpusCase,
   caseDiffs,
+  corpusLog,
   fidelityByGroup,
   fidelityTable,
   firstLineDiff,
@@ -31,7 +33,7 @@ const REACHED = {
   reason: 644,
   processed: 606,
   xlated: 604,
-  rejectLogs: 639,
+  rejectLogs: 644,
   runs: 1554,
   runsOut: 1554,
 };
@@ -125,6 +127,26 @@ describe('corpus reports', () => {
     expect(r.vr.log).toBe(c.kernel.log);
     expect(r.cmp).toMatchObject({ modelVerdict: 'reject', reasonMatch: true, logMatch: true });
     expect(runCase(named, { btf }).cmp.logMatch).toBe(true);
+  });
+
+  it('a truncated kernel log is compared with the model log cut the same way (last 16 KiB from a line start)', () => {
+    const cut = { kernel: { log_truncated: true } } as unknown as CorpusCase;
+    const whole = { kernel: { log_truncated: false } } as unknown as CorpusCase;
+    const line = `${'x'.repeat(99)}\n`; // 100 characters a line
+    const log = line.repeat(200) + 'processed 1 insns\n';
+    const tail = corpusLog(cut, log);
+    expect(tail.length).toBeLessThanOrEqual(CORPUS_LOG_KEEP);
+    expect(tail.startsWith(line)).toBe(true);
+    expect(tail.endsWith('processed 1 insns\n')).toBe(true);
+    expect(log.endsWith(tail) && log.length - tail.length).toBeGreaterThan(0);
+    expect(corpusLog(whole, log)).toBe(log);
+    expect(corpusLog(cut, 'short\n')).toBe('short\n');
+    // a cut that falls on a line start keeps that whole line
+    const exact = 'a\n'.repeat(CORPUS_LOG_KEEP / 2 + 5);
+    expect(corpusLog(cut, exact)).toBe('a\n'.repeat(CORPUS_LOG_KEEP / 2));
+    // every kernel reject counts, an empty log (an attach error) included
+    const empty = ptypes.find((c) => c.kernel.verdict === 'reject' && !c.kernel.log)!;
+    expect(runCase(empty, { btf: new BtfRegistry(loadReferenceVmlinuxBtfSync()) }).cmp.logMatch).toBe(true);
   });
 
   it('first differences: log line, xlated insn, processed count', { timeout: 120_000 }, () => {

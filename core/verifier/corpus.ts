@@ -85,7 +85,7 @@ export interface CaseComparison {
   runsOnXlated: boolean | null;
   kernelReason: string | null;
   modelReason: string | null;
-  /** The model's log (log level 1) equals the kernel's line for line (kernel rejects; else null). */
+  /** The model's log (level 1, cut as the corpus cut the kernel's) equals the kernel's line for line (kernel rejects; else null). */
   logMatch: boolean | null;
 }
 
@@ -199,6 +199,16 @@ export function xlatedFirstDiff(
   return k.length === model.length ? undefined : n;
 }
 
+/** The corpus keeps a log whole up to 16 KiB, else its last 16 KiB from a line start. */
+export const CORPUS_LOG_KEEP = 16384;
+
+/** A log as the corpus records it: cut like the kernel's when the case says the kernel's was cut. */
+export function corpusLog(c: Pick<CorpusCase, 'kernel'>, log: string): string {
+  if (!c.kernel.log_truncated || log.length <= CORPUS_LOG_KEEP) return log;
+  const cut = log.length - CORPUS_LOG_KEEP;
+  return log[cut - 1] === '\n' ? log.slice(cut) : log.slice(log.indexOf('\n', cut) + 1);
+}
+
 /** First line (1-based) where two logs differ, ignoring trailing blanks; undefined when equal. */
 export function firstLineDiff(
   kernel: string,
@@ -284,8 +294,7 @@ export function runCase(
     progType: c.prog_type,
     modelled: true,
     // The figure the issue targets: reject logs, when the kernel's was not cut short.
-    logMatch:
-      k.verdict === 'reject' && k.log && !k.log_truncated ? firstLineDiff(k.log, vr.log) === undefined : null,
+    logMatch: k.verdict === 'reject' ? firstLineDiff(k.log ?? '', corpusLog(c, vr.log)) === undefined : null,
     kernelVerdict: k.verdict,
     modelVerdict: vr.verdict,
     kernelReason,
@@ -341,7 +350,7 @@ export function caseDiffs(c: CorpusCase, run: ReturnType<typeof runCase>): strin
   }
   if (cmp.jitedMatch === false) out.push(`jited: ${run.jitReason ?? 'differs'}`);
   if (cmp.logMatch === false) {
-    const d = firstLineDiff(k.log, vr.log)!;
+    const d = firstLineDiff(k.log ?? '', corpusLog(c, vr.log))!;
     out.push(`log line ${d.line}: kernel ${JSON.stringify(d.kernel)} | model ${JSON.stringify(d.model)}`);
   }
   if (cmp.runsAgree !== null && cmp.runsAgree < cmp.kernelRuns) {
