@@ -169,6 +169,8 @@ export class Verifier {
   peakStates = 0;
   /** explored_states_size + free_list_size: checkpoints kept, evicted ones not yet freed (peak_states). */
   curStates = 0;
+  /** num_backedges: SCC backedge states kept (callback loops), counted in peak_states too. */
+  numBackedges = 0;
   maxStatesPerInsn = 0;
   seenDirectWrite = false;
   scratch: Scratch = { regs: new ScratchSet(), slots: new ScratchSet(), all: true };

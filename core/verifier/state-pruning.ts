@@ -33,6 +33,9 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
         // A callback came back to its call: pruned once its states converge (RANGE_WITHIN).
         if (statesEqual(v, sl, cur, false, idx, true)) {
           sl.hitCnt++;
+          // The hit is an SCC backedge: a copy of the state is kept, and peak_states counts it.
+          v.numBackedges++;
+          if (v.curStates + v.numBackedges > v.peakStates) v.peakStates = v.curStates + v.numBackedges;
           propagatePrecision(v, sl, cur);
           v.env.observer?.pruned(v, idx, sl);
           return true;
@@ -77,7 +80,7 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
   if (!addNewState) return false;
   v.totalStates++;
   v.curStates++;
-  if (v.curStates > v.peakStates) v.peakStates = v.curStates;
+  if (v.curStates + v.numBackedges > v.peakStates) v.peakStates = v.curStates + v.numBackedges;
   v.prevJmpsProcessed = v.jmpsProcessed;
   v.prevInsnProcessed = v.insnProcessed;
   const ck = copyCheckpoint(cur);
