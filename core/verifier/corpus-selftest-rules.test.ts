@@ -1,0 +1,65 @@
+// selftest-rules.jsonl: our own small programs for the rules the kernel's verifier selftests check
+// (scripts/selftest-rules), judged by a Linux 6.18 build as root, no JIT images. Targets where
+// reached, ratchets on the rest, and the rules issue 15 named pinned case by case.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
+import { BtfRegistry } from '../btf/registry';
+import { type CaseComparison, type CorpusCase, fidelityTable, runCase, summarize } from './corpus';
+
+// Reached on this file: raise these when the model gets better.
+const REACHED = { verdict: 109, processed: 65, xlated: 65, runs: 186, rejectLogs: 42 };
+
+const cases = readFileSync('test/fixtures/corpus/selftest-rules.jsonl', 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as CorpusCase);
+const named = (name: string): CorpusCase => {
+  const c = cases.find((x) => (x as { description?: string }).description?.startsWith(`${name}:`));
+  if (!c) throw new Error(`no case ${name}`);
+  return c;
+};
+
+describe('selftest rules (own programs, kernel answers)', () => {
+  const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
+
+  it('keeps what the model reached on selftest-rules.jsonl', { timeout: 600_000 }, () => {
+    const cmps: CaseComparison[] = cases.map((c) => runCase(c, { btf }).cmp);
+    const f = summarize(cmps);
+    console.log(fidelityTable(f));
+    expect(f.cases).toBe(110);
+    expect(f.unmodelled).toBe(0);
+    expect(f.unsoundAccepts).toBe(0);
+    expect(f.reasonAgree).toBe(f.bothReject);
+    expect(f.verdictAgree).toBeGreaterThanOrEqual(REACHED.verdict);
+    expect(f.processedExact).toBeGreaterThanOrEqual(REACHED.processed);
+    expect(f.xlatedExact).toBeGreaterThanOrEqual(REACHED.xlated);
+    expect(f.runsAgree).toBeGreaterThanOrEqual(REACHED.runs);
+    expect(f.rejectLogsIdentical).toBeGreaterThanOrEqual(REACHED.rejectLogs);
+    expect(f.runsOnLoaded).toBe(0);
+  });
+
+  // Root (allow_ptr_leaks): sign-extending a pointer gives a scalar; only writing r10 is refused.
+  it.each([
+    ['movsx-stack-ptr-varoff-root', 'accept'],
+    ['movsx-fp-root', 'accept'],
+    ['movsx32-fp-root', 'accept'],
+    ['movsx-into-fp', 'reject'],
+    ['stack-varoff-movsx-ptr-as-index', 'reject'],
+    // A known non-null lookup result equal to a maybe-null one makes it non-null; two maybe-null don't.
+    ['ptr-eq-lifts-null-hash', 'accept'],
+    ['ptr-ne-lifts-null-fallthrough-hash', 'accept'],
+    ['ptr-eq-two-maps', 'accept'],
+    ['ptr-eq-both-maybe-null-hash', 'reject'],
+    // `if w0 == 0` is no null check, and on a non-null pointer both branches are walked.
+    ['null-check-jmp32-hash', 'reject'],
+    ['null-check-jmp32', 'accept'],
+  ])('%s: kernel and model %s', (name, verdict) => {
+    const c = named(name);
+    expect(c.kernel.verdict).toBe(verdict);
+    const { cmp } = runCase(c, { btf });
+    expect(cmp.modelVerdict).toBe(verdict);
+    if (verdict === 'accept') expect(cmp.processedMatch).toBe(true);
+    else expect(cmp.reasonMatch).toBe(true);
+  });
+});
