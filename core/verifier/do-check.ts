@@ -29,8 +29,6 @@ import {
   BPF_PSEUDO_CALL,
   BPF_PSEUDO_FUNC,
   BPF_PSEUDO_KFUNC_CALL,
-  BPF_PSEUDO_MAP_FD,
-  BPF_PSEUDO_MAP_IDX,
   BPF_PSEUDO_MAP_IDX_VALUE,
   BPF_PSEUDO_MAP_VALUE,
   BPF_SIZE,
@@ -389,11 +387,15 @@ export class Verifier {
     return st;
   }
 
-  /** The kernel printed a map ld_imm64 with an 18-character address where the log has <map:N>. */
+  /**
+   * The kernel printed a map (or map value) ld_imm64 with an 18-character address where the log
+   * has <map:N> / <map_value:N+OFF>; its padding of the state column follows the address.
+   */
   private mapAddrWidthDelta(idx: number): number {
     const insn = this.env.insns[idx]!;
-    if (insn.code !== 0x18 || (insn.src !== BPF_PSEUDO_MAP_FD && insn.src !== BPF_PSEUDO_MAP_IDX)) return 0;
-    return 18 - `<map:${this.env.aux[idx]?.mapIndex ?? insn.imm}>`.length;
+    if (insn.code !== 0x18 || insn.src === 0 || insn.src === BPF_PSEUDO_FUNC) return 0;
+    const text = this.fmtInsn(idx);
+    return 18 - text.slice(text.indexOf('= ') + 2).length;
   }
 
   // An insn prints the same on every visit: a loop walked a million times formats it once.
