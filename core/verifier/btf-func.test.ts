@@ -179,3 +179,14 @@ describe('typed ksyms (ld_imm64 BPF_PSEUDO_BTF_ID of vmlinux)', () => {
     expect(r.log).toContain('invalid access to memory, mem_size=0 off=0 size=4');
   });
 });
+
+describe('log level 2 begins as the kernel does', () => {
+  const funcLines = (log: string) => log.split('\n').filter((l) => /^func#\d+ @\d+$/.test(l));
+  for (const k of answers().filter((a) => a.level === 2)) {
+    it(`${k.program}: func#N @start for every function`, () => {
+      const r = verify(k.object, k.program, 2);
+      expect(funcLines(r.log)).toEqual(funcLines(k.log));
+      expect(r.log.startsWith(funcLines(k.log).join('\n'))).toBe(true);
+    });
+  }
+});

@@ -231,6 +231,8 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       stats,
     };
   };
+  // check_subprogs at log level 2 lists where each function starts.
+  const listFuncs = level >= 2 ? (line: string) => log.write(`${line}\n`) : undefined;
   try {
     if (attr.kfuncs) {
       // add_kfunc_call with an fd_array: resolve each call in the BTF object its off names.
@@ -241,8 +243,9 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
           x.src === BPF_PSEUDO_KFUNC_CALL && x.code === (BPF_JMP | BPF_CALL) ? { ...x, off: 0 } : x,
         ),
         k.btf,
+        listFuncs,
       );
-    } else subprogs = checkSubprogs(insns, vmBtf);
+    } else subprogs = checkSubprogs(insns, vmBtf, listFuncs);
     // check_btf_info: with func_info each subprogram is a BTF FUNC; without, no abnormal returns.
     const funcs = attr.progBtf
       ? checkBtfFunc(

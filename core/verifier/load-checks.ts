@@ -49,7 +49,12 @@ function fail(errno: number, msg: string): never {
 }
 
 /** add_subprog_and_kfunc + check_subprogs. */
-export function checkSubprogs(insns: readonly Insn[], kfuncBtf: Btf | undefined): SubprogInfo[] {
+export function checkSubprogs(
+  insns: readonly Insn[],
+  kfuncBtf: Btf | undefined,
+  /** Log level 2: `func#N @start` for each function, before the jump checks. */
+  log?: (line: string) => void,
+): SubprogInfo[] {
   const starts = new Set<number>([0]);
   const n = insns.length;
   for (let i = 0; i < n; i++) {
@@ -82,6 +87,7 @@ export function checkSubprogs(insns: readonly Insn[], kfuncBtf: Btf | undefined)
     hasTailCall: false,
     hasLdAbs: false,
   }));
+  if (log) for (const [i, s] of subprogs.entries()) log(`func#${i} @${s.start}`);
   let cur = 0;
   let start = subprogs[0]!.start;
   let end = subprogs[1]?.start ?? n;
