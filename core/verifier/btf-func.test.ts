@@ -98,6 +98,27 @@ describe('programs with BTF func_info against Linux 6.18 (kernel.jsonl)', () => 
   }
 });
 
+describe('level 2: what the kernel prints before do_check', () => {
+  // func#N @start per function, then each insn's live registers behind its loop (SCC) number.
+  const prelude = (log: string) => {
+    const lines = log.split('\n');
+    return lines
+      .slice(
+        0,
+        lines.findIndex((l) => /^\d+: /.test(l)),
+      )
+      .map((l) => l.replace(/ = (0x[0-9a-f]{16}|<map:\d+>|<map_value:\d+\+\d+>)$/, ' = MAP'));
+  };
+  for (const k of answers().filter((a) => a.level === 2)) {
+    it(`${k.object} ${k.program}`, () => {
+      const want = prelude(k.log);
+      expect(want[0]).toBe('func#0 @0');
+      expect(want).toContain('Live regs before insn:');
+      expect(prelude(verify(k.object, k.program, 2).log)).toEqual(want);
+    });
+  }
+});
+
 describe('loads without program BTF (raw.jsonl, Linux 6.18)', () => {
   const raw = readFileSync(join(FIXTURES, 'raw.jsonl'), 'utf8')
     .trim()

@@ -55,6 +55,7 @@ import { checkAtomic, checkLdAbs, checkLdImm, checkMemAccess } from './mem-acces
 import type { BpfVerifierOps, InsnAuxData } from './ops';
 import { PROGRESS_EVERY_INSNS, type VerifierProgressSink } from './progress';
 import { BPF_ADD_CONST, markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
+import { computeScc } from './scc';
 import { StackLiveness } from './stack-liveness';
 import { copyState, curFunc, InsnHistory, newFuncState, type VerifierState } from './state';
 import { isStateVisited } from './state-pruning';
@@ -217,6 +218,7 @@ export class Verifier {
   }
 
   run(): void {
+    if (this.log.level >= 2) this.printLiveRegs();
     const st: VerifierState = {
       frames: [newFuncState(0, -1, 0)],
       curframe: 0,
@@ -400,6 +402,24 @@ export class Verifier {
 
   // An insn prints the same on every visit: a loop walked a million times formats it once.
   private insnText: string[] = [];
+
+  /**
+   * compute_live_registers at log level 2: each insn with the registers live before it (digit or
+   * '.'), after the number of the loop (SCC) it is in, if any.
+   */
+  private printLiveRegs(): void {
+    const { insns, liveIn } = this.env;
+    const scc = computeScc(insns);
+    let out = 'Live regs before insn:\n';
+    for (let i = 0; i < insns.length; i++) {
+      let regs = '';
+      for (let r = 0; r < 10; r++) regs += liveIn[i]! & (1 << r) ? String(r) : '.';
+      const loop = scc[i] ? `${String(scc[i]).padStart(3)} ` : '    ';
+      out += `${loop}${String(i).padStart(3)}: ${regs} ${this.fmtInsn(i)}\n`;
+      if (insns[i]!.code === 0x18) i++;
+    }
+    this.log.write(out);
+  }
 
   fmtInsn(idx: number): string {
     this.insnText[idx] ??= this.formatInsnText(idx);
