@@ -246,6 +246,9 @@ const TEXT_IMMS: Record<string, number> = {
   // kernel/bpf/bpf_iter.c: the reference kernel's xlated call imm (a bpf_loop with variable flags)
   bpf_loop: 337104,
   bpf_for_each_map_elem: 379952,
+  // arch/x86/net/bpf_timed_may_goto.S, called by may_goto's expansion: measured on the
+  // selftest-rules build (-v1300); the reference build's place is not known
+  arch_bpf_timed_may_goto: -1658768,
 };
 
 /** Non-call symbols: x86 thunks (JIT targets) and data the inline sequences address. */

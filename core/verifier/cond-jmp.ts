@@ -1,7 +1,7 @@
 // check_cond_jmp_op: is_branch_taken, the bounds refinement of both branches (reg_set_min_max),
 // null marking and packet-range discovery on comparisons.
 import type { Insn } from '../isa/insn';
-import { BPF_CLASS, BPF_JA, BPF_JMP32, BPF_K, BPF_OP, BPF_SRC, BPF_X } from '../isa/opcodes';
+import { BPF_CLASS, BPF_JA, BPF_JCOND, BPF_JMP32, BPF_K, BPF_OP, BPF_SRC, BPF_X } from '../isa/opcodes';
 import type { Verifier } from './do-check';
 import { MAX_PACKET_OFF } from './mem-access';
 import type { InsnAuxData } from './ops';
@@ -12,6 +12,7 @@ import {
   BPF_ADD_CONST32,
   copyReg,
   markReg32Unbounded,
+  markRegUnknown,
   type RegState,
   regBoundsSync,
   S64_MAX,
@@ -20,6 +21,7 @@ import {
   zext32To64,
 } from './reg';
 import { STACK_SPILL, type VerifierState } from './state';
+import { regsExact } from './state-pruning';
 import { type Tnum, tnumAdd, tnumAnd, tnumConst, tnumIntersect, tnumOr, tnumSubreg, U32, U64 } from './tnum';
 import { EINVAL } from './verifier-error';
 
@@ -30,6 +32,10 @@ const BEYOND_PKT_END = -2;
 export function checkCondJmpOp(v: Verifier, insn: Insn, idx: number): void {
   const op = BPF_OP(insn.code);
   const is32 = BPF_CLASS(insn.code) === BPF_JMP32;
+  if (op === BPF_JCOND && !is32) {
+    checkMayGoto(v, insn, idx);
+    return;
+  }
   if (op === BPF_JA || op > 0xd0) v.fail(EINVAL, `invalid BPF_JMP/JMP32 opcode ${op.toString(16)}`);
   v.checkRegArg(insn.dst, 'src');
   const regs = v.regs();
@@ -91,6 +97,62 @@ export function checkCondJmpOp(v: Verifier, insn: Insn, idx: number): void {
   }
   if (v.log.enabled) v.printInsnState();
   v.insnIdx++;
+}
+
+/**
+ * may_goto: the current path takes the jump (the loop's way out); the fall-through is queued one
+ * may_goto deeper, its imprecise scalars widened against the previous visit of this insn on the
+ * path (find_prev_entry + widen_imprecise_scalars), so a counting loop converges.
+ */
+function checkMayGoto(v: Verifier, insn: Insn, idx: number): void {
+  if (insn.src !== BPF_MAY_GOTO || insn.dst || insn.imm) v.fail(EINVAL, `invalid may_goto imm ${insn.imm}`);
+  const prev = findPrevEntry(v, idx);
+  const queued = v.pushStack(idx + 1, idx);
+  queued.mayGotoDepth = (queued.mayGotoDepth ?? 0) + 1;
+  if (prev) widenImpreciseScalars(prev, queued);
+  if (v.log.enabled) v.printInsnState();
+  v.insnIdx += insn.off + 1;
+}
+
+const BPF_MAY_GOTO = 0;
+
+function sameCallsites(a: VerifierState, b: VerifierState): boolean {
+  if (a.curframe !== b.curframe) return false;
+  for (let i = a.curframe; i >= 0; i--) if (a.frames[i]!.callsite !== b.frames[i]!.callsite) return false;
+  return true;
+}
+
+/** The newest checkpoint at idx on the current path, older than the one this visit made. */
+function findPrevEntry(v: Verifier, idx: number): VerifierState | undefined {
+  const list = v.explored.get(idx) ?? [];
+  const cur = v.cur;
+  for (let k = list.length - 1; k >= 0; k--) {
+    const st = list[k]!;
+    if (st === cur.parent) continue;
+    if (st.insnIdx === idx && st.branches > 0 && sameCallsites(st, cur)) return st;
+  }
+  return undefined;
+}
+
+function maybeWidenReg(old: RegState, cur: RegState): void {
+  if (old.type !== 'SCALAR_VALUE' || cur.type !== 'SCALAR_VALUE') return;
+  if (old.precise || cur.precise || regsExact(old, cur)) return;
+  markRegUnknown(cur);
+}
+
+function widenImpreciseScalars(old: VerifierState, cur: VerifierState): void {
+  for (let fr = old.curframe; fr >= 0; fr--) {
+    const fo = old.frames[fr]!;
+    const fc = cur.frames[fr]!;
+    for (let i = 0; i < 11; i++) maybeWidenReg(fo.regs[i]!, fc.regs[i]!);
+    const n = Math.min(fo.stack.length, fc.stack.length);
+    for (let i = 0; i < n; i++) {
+      const so = fo.stack[i]!;
+      const sc = fc.stack[i]!;
+      if (so.slotType[7] !== STACK_SPILL || sc.slotType[7] !== STACK_SPILL) continue;
+      maybeWidenReg(so.spilled, sc.spilled);
+    }
+  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { BtfRegistry } from '../btf/registry';
 import { type CaseComparison, type CorpusCase, fidelityTable, runCase, summarize } from './corpus';
 
 // Reached on this file: raise these when the model gets better.
-const REACHED = { verdict: 109, processed: 65, xlated: 65, runs: 186, rejectLogs: 42 };
+const REACHED = { verdict: 110, processed: 66, xlated: 66, runs: 189, rejectLogs: 42 };
 
 const cases = readFileSync('test/fixtures/corpus/selftest-rules.jsonl', 'utf8')
   .trim()
@@ -36,7 +36,10 @@ describe('selftest rules (own programs, kernel answers)', () => {
     expect(f.xlatedExact).toBeGreaterThanOrEqual(REACHED.xlated);
     expect(f.runsAgree).toBeGreaterThanOrEqual(REACHED.runs);
     expect(f.rejectLogsIdentical).toBeGreaterThanOrEqual(REACHED.rejectLogs);
-    expect(f.runsOnLoaded).toBe(0);
+    expect(f.overStrictRejects).toBe(0);
+    // may_goto's xlated form calls arch_bpf_timed_may_goto (result in BPF_REG_AX), which the
+    // test-run model does not run yet: its 3 runs use the loaded program.
+    expect(f.runsOnLoaded).toBeLessThanOrEqual(3);
   });
 
   // Root (allow_ptr_leaks): sign-extending a pointer gives a scalar; only writing r10 is refused.
@@ -54,12 +57,14 @@ describe('selftest rules (own programs, kernel answers)', () => {
     // `if w0 == 0` is no null check, and on a non-null pointer both branches are walked.
     ['null-check-jmp32-hash', 'reject'],
     ['null-check-jmp32', 'accept'],
+    // may_goto: the fall-through queued one deeper, widened; converges by RANGE_WITHIN.
+    ['may-goto-loop', 'accept'],
   ])('%s: kernel and model %s', (name, verdict) => {
     const c = named(name);
     expect(c.kernel.verdict).toBe(verdict);
     const { cmp } = runCase(c, { btf });
     expect(cmp.modelVerdict).toBe(verdict);
-    if (verdict === 'accept') expect(cmp.processedMatch).toBe(true);
+    if (verdict === 'accept') expect([cmp.processedMatch, cmp.xlatedMatch]).toEqual([true, true]);
     else expect(cmp.reasonMatch).toBe(true);
   });
 });

@@ -296,6 +296,8 @@ export function checkCfg(insns: readonly Insn[]): CfgInfo {
       return;
     }
     pruneP[t] = true;
+    // may_goto (BPF_JCOND): a checkpoint on every visit, so its loop converges.
+    if (cls === BPF_JMP && op === 0xe0) forceCkpt[t] = true;
   };
   while (stack.length) {
     const t = stack[stack.length - 1]!;

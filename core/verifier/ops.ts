@@ -139,4 +139,5 @@ export type FixupOrigin =
   | 'div-guard'
   | 'map-inline'
   | 'helper-inline'
+  | 'may-goto'
   | 'zext';

@@ -29,6 +29,19 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
     statesCnt++;
     let miss = true;
     if (sl.branches > 0) {
+      // A may_goto loop came back one may_goto deeper: pruned once its states converge.
+      if (
+        isMayGoto(v, idx) &&
+        (sl.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) &&
+        statesEqual(v, sl, cur, false, idx, true)
+      ) {
+        sl.hitCnt++;
+        v.numBackedges++;
+        if (v.curStates + v.numBackedges > v.peakStates) v.peakStates = v.curStates + v.numBackedges;
+        propagatePrecision(v, sl, cur);
+        v.env.observer?.pruned(v, idx, sl);
+        return true;
+      }
       if (callsCallback(v, idx)) {
         // A callback came back to its call: pruned once its states converge (RANGE_WITHIN).
         if (statesEqual(v, sl, cur, false, idx, true)) {
@@ -43,7 +56,8 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
       } else if (
         statesMaybeLooping(sl, cur) &&
         statesEqual(v, sl, cur, true, idx) &&
-        (sl.callbackUnrollDepth ?? 0) === (cur.callbackUnrollDepth ?? 0)
+        (sl.callbackUnrollDepth ?? 0) === (cur.callbackUnrollDepth ?? 0) &&
+        (sl.mayGotoDepth ?? 0) === (cur.mayGotoDepth ?? 0)
       ) {
         v.verbose(`infinite loop detected at insn ${idx}\n`);
         v.verbose(`cur state:${v.stateString(cur)}`);
@@ -105,6 +119,8 @@ export const callsCallback = (v: Verifier, idx: number): boolean => {
   return x.code === 0x85 && x.src === 0 && (x.imm === BPF_FUNC_LOOP || x.imm === BPF_FUNC_FOR_EACH_MAP_ELEM);
 };
 const BPF_FUNC_LOOP = 181;
+/** may_goto: BPF_JMP | BPF_JCOND. */
+const isMayGoto = (v: Verifier, idx: number): boolean => v.env.insns[idx]!.code === 0xe5;
 const BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
 
 export function histLen(v: Verifier, st: VerifierState): number {
@@ -211,7 +227,7 @@ const unboundReg: RegState = (() => {
   return r;
 })();
 
-function regsExact(a: RegState, b: RegState): boolean {
+export function regsExact(a: RegState, b: RegState): boolean {
   return (
     a.type === b.type &&
     a.maybeNull === b.maybeNull &&

@@ -89,6 +89,8 @@ export interface VerifierState {
   inFreeList?: boolean;
   /** Callback bodies this path has entered (callback_unroll_depth): unrolled visits are no loop. */
   callbackUnrollDepth?: number;
+  /** may_goto fall-throughs taken on this path (may_goto_depth). */
+  mayGotoDepth?: number;
 }
 
 export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
@@ -129,6 +131,7 @@ function copyStateWith(s: VerifierState, copyRegister: (r: RegState) => RegState
     hitCnt: 0,
     missCnt: 0,
     ...(s.callbackUnrollDepth ? { callbackUnrollDepth: s.callbackUnrollDepth } : {}),
+    ...(s.mayGotoDepth ? { mayGotoDepth: s.mayGotoDepth } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 // do_misc_fixups (kernel/bpf/verifier.c) as the x86-64 6.18 kernel runs it for a
 // privileged, JITed program: division guards, legacy packet loads, kfunc and helper
 // call immediates, tail calls, map-op inlining and direct map-op calls, and the helpers
-// the verifier inlines (jiffies64, get_smp_processor_id).
+// the verifier inlines (jiffies64, get_smp_processor_id), may_goto's timed counter.
 import {
   BPF_ALU32_IMM,
   BPF_ALU32_REG,
@@ -17,6 +17,8 @@ import {
   BPF_MOV64_IMM,
   BPF_MOV64_REG,
   BPF_RAW_INSN,
+  BPF_ST_MEM,
+  BPF_STX_MEM,
   BPF_ZEXT_REG,
 } from '../../isa/builders';
 import { funcIdName } from '../../isa/helper-names';
@@ -34,6 +36,7 @@ import {
   BPF_DIV,
   BPF_DW,
   BPF_IND,
+  BPF_JCOND,
   BPF_JEQ,
   BPF_JGE,
   BPF_JGT,
@@ -54,9 +57,11 @@ import {
   BPF_REG_0,
   BPF_REG_1,
   BPF_REG_2,
+  BPF_REG_10,
   BPF_REG_AX,
   BPF_SRC,
   BPF_STX,
+  BPF_SUB,
   BPF_W,
   BPF_X,
   BPF_XOR,
@@ -187,12 +192,37 @@ export function doMiscFixups(s: ProgState, ctx: FixupContext): void {
     patchInsnData(s, idx, p, originsFor(origin, p.length));
     delta += p.length - 1;
   };
+  // stack_extra per subprogram: may_goto's two slots below the subprogram's own stack.
+  const stackExtra = new Map<number, number>();
   for (let i = 0; i < insnCnt; i++) {
     const idx = i + delta;
     const insn = s.insns[idx]!;
     const cls = BPF_CLASS(insn.code);
     const op = BPF_OP(insn.code);
     const aluCls = cls === BPF_ALU || cls === BPF_ALU64;
+
+    if (insn.code === (BPF_JMP | BPF_JCOND)) {
+      // x86-64 supports the timed may_goto: a count at depth+16, a start time at depth+8;
+      // when the count runs out, arch_bpf_timed_may_goto refills it until time is up.
+      let sp = 0;
+      while (sp + 1 < s.subprogs.length && s.subprogs[sp + 1]!.start <= idx) sp++;
+      stackExtra.set(sp, 16);
+      const cnt = -s.subprogs[sp]!.stackDepth - 16;
+      patch(
+        idx,
+        [
+          BPF_LDX_MEM(BPF_DW, BPF_REG_AX, BPF_REG_10, cnt),
+          BPF_JMP_IMM(BPF_JEQ, BPF_REG_AX, 0, insn.off >= 0 ? insn.off + 5 : insn.off - 1),
+          BPF_ALU64_IMM(BPF_SUB, BPF_REG_AX, 1),
+          BPF_JMP_IMM(BPF_JNE, BPF_REG_AX, 0, 2),
+          BPF_MOV64_IMM(BPF_REG_AX, cnt),
+          BPF_EMIT_CALL(as.callImm('arch_bpf_timed_may_goto')),
+          BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_AX, cnt),
+        ],
+        'may-goto',
+      );
+      continue;
+    }
 
     // sdiv/smod by the immediate −1 cannot fault: negate, or zero.
     if (
@@ -309,7 +339,27 @@ export function doMiscFixups(s: ProgState, ctx: FixupContext): void {
     if (profile.finalizedCalls) aux.finalizedCall = true;
   }
   ctx.kfuncTab.sortByImmOff();
+  // Each subprogram with a may_goto starts by setting its count and clearing its start time.
+  for (let sp = 0; sp < s.subprogs.length; sp++) {
+    const extra = stackExtra.get(sp);
+    if (!extra) continue;
+    const depth = s.subprogs[sp]!.stackDepth + extra;
+    s.subprogs[sp] = { ...s.subprogs[sp]!, stackDepth: depth };
+    const start = s.subprogs[sp]!.start;
+    patchInsnData(
+      s,
+      start,
+      [
+        BPF_ST_MEM(BPF_DW, BPF_REG_10, -depth, BPF_MAX_TIMED_LOOPS),
+        BPF_ST_MEM(BPF_DW, BPF_REG_10, -depth + 8, 0),
+        s.insns[start]!,
+      ],
+      originsFor('may-goto', 3),
+    );
+  }
 }
+
+const BPF_MAX_TIMED_LOOPS = 0xffff;
 
 const isCmpxchg = (i: Insn): boolean =>
   BPF_CLASS(i.code) === BPF_STX && BPF_MODE(i.code) === BPF_ATOMIC && i.imm === BPF_CMPXCHG;
