@@ -704,9 +704,10 @@ export function processBpfExit(v: Verifier): 'next' | 'exit' {
     if (leaked.length) v.fail(EINVAL, 'BPF_EXIT instruction in main prog would lead to reference leak');
   }
   if (st.curframe > 0) {
+    // prepare_func_exit's "to caller at" print leaves nothing scratched: the return site's
+    // state is not printed again at log level 1.
     prepareFuncExit(v);
     v.doPrintState = true;
-    v.scratch.all = true;
     return 'next';
   }
   return checkMainExit(v);
@@ -831,6 +832,8 @@ function prepareFuncExit(v: Verifier): void {
       v.verbose(printFuncState(callee, true, v.scratch, v.printCtx, st.refs));
       v.verbose(`to caller at ${callee.callsite + 1}:\n`);
       v.verbose(printFuncState(caller, true, v.scratch, v.printCtx, st.refs));
+      // print_verifier_state marks the state clean (mark_verifier_state_clean).
+      v.clearScratch();
     }
     v.insnIdx = callee.callsite + 1;
   }
