@@ -7,7 +7,8 @@ cases.jsonl. Needs root on a Linux 6.18 kernel; tests only read the committed fi
 usage: sudo python3 scripts/selftest-rules/gen.py [OUT.jsonl]
 
 programs.txt: blocks separated by a line `### NAME PROG_TYPE [MAP ...]` (MAP = TYPE:KEY:VALUE:MAX,
-TYPE array|hash|prog_array), then `# description` lines, then the program in kmodel's assembler.
+TYPE array|hash|prog_array; `norun`: record no test runs, the result depends on kernel
+addresses or uninitialized stack), then `# description` lines, then the program in kmodel's assembler.
 
 Differences from cases.jsonl: the answering kernel is another 6.18.44 build (see kernel.release)
 whose CPU is not affected by SRSO, so its JIT ends exits differently from the corpus profile;
@@ -220,12 +221,16 @@ def parse_programs(text):
         head, _, body = block.partition("\n")
         parts = head.split()
         name, ptype, maps = parts[0], parts[1], []
+        norun = "norun" in parts[2:]
         for m in parts[2:]:
+            if m == "norun":
+                continue
             t, k, v, n = m.split(":")
             maps.append({"type": t, "key_size": int(k), "value_size": int(v), "max_entries": int(n)})
         desc = " ".join(l[1:].strip() for l in body.splitlines() if l.startswith("#"))
         asm = "\n".join(l for l in body.splitlines() if not l.startswith("#"))
-        out.append({"name": name, "prog_type": ptype, "maps": maps, "description": desc, "asm": asm})
+        out.append({"name": name, "prog_type": ptype, "maps": maps, "description": desc, "asm": asm,
+                    "norun": norun})
     return out
 
 
@@ -257,7 +262,9 @@ def main():
         }
         if accepted:
             k["jited_skipped"] = "kernel not affected by SRSO (plain return thunk), not the corpus JIT profile"
-            if "runs" in a:
+            if p["norun"]:
+                k["runs_skipped"] = "its result depends on kernel addresses or uninitialized stack"
+            elif "runs" in a:
                 if a["runs"] == b.get("runs"):
                     k["runs"] = a["runs"]
                 else:
