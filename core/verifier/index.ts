@@ -353,6 +353,8 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
     } finally {
       stats = v.stats();
     }
+    // A level-1 log keeps nothing of a walk that ended well: what later checks print stands alone.
+    if (level === 1 && !safeLine) log.text = '';
     // check_max_stack_depth: frames on a call chain share the 512-byte stack.
     checkMaxStackDepth(insns, subprogs);
     const fx = runFixups({
