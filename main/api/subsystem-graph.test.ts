@@ -152,7 +152,9 @@ describe('buildSubsystemGraph on the shipped models', () => {
     const g = h.subsystemGraph({ name: 'tcp_cc' });
     const p = g.programs.find((x) => x.name === 'release_sets_nodelay')!;
     expect(p.patched).toBeNull();
-    expect(p.error).toBe('rejected at load as pinned: program of this type cannot use helper bpf_setsockopt#49');
+    expect(p.error).toBe(
+      'rejected at load as pinned: program of this type cannot use helper bpf_setsockopt#49',
+    );
     expect(g.programs.find((x) => x.name === 'init_sets_nodelay')!.patched).not.toBeNull();
   });
 
