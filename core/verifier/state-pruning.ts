@@ -34,25 +34,11 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
         isMayGoto(v, idx) &&
         (sl.mayGotoDepth ?? 0) !== (cur.mayGotoDepth ?? 0) &&
         statesEqual(v, sl, cur, false, idx, true)
-      ) {
-        sl.hitCnt++;
-        v.numBackedges++;
-        if (v.curStates + v.numBackedges > v.peakStates) v.peakStates = v.curStates + v.numBackedges;
-        propagatePrecision(v, sl, cur);
-        v.env.observer?.pruned(v, idx, sl);
-        return true;
-      }
+      )
+        return pruneAtBackedge(v, sl, cur, idx);
       if (callsCallback(v, idx)) {
         // A callback came back to its call: pruned once its states converge (RANGE_WITHIN).
-        if (statesEqual(v, sl, cur, false, idx, true)) {
-          sl.hitCnt++;
-          // The hit is an SCC backedge: a copy of the state is kept, and peak_states counts it.
-          v.numBackedges++;
-          if (v.curStates + v.numBackedges > v.peakStates) v.peakStates = v.curStates + v.numBackedges;
-          propagatePrecision(v, sl, cur);
-          v.env.observer?.pruned(v, idx, sl);
-          return true;
-        }
+        if (statesEqual(v, sl, cur, false, idx, true)) return pruneAtBackedge(v, sl, cur, idx);
       } else if (
         statesMaybeLooping(sl, cur) &&
         statesEqual(v, sl, cur, true, idx) &&
@@ -122,6 +108,19 @@ const BPF_FUNC_LOOP = 181;
 /** may_goto: BPF_JMP | BPF_JCOND. */
 const isMayGoto = (v: Verifier, idx: number): boolean => v.env.insns[idx]!.code === 0xe5;
 const BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
+
+/**
+ * A loop (may_goto one deeper) or a callback back at its call whose states converged: the
+ * hit is an SCC backedge, so a copy of the state is kept and peak_states counts it.
+ */
+function pruneAtBackedge(v: Verifier, sl: VerifierState, cur: VerifierState, idx: number): true {
+  sl.hitCnt++;
+  v.numBackedges++;
+  if (v.curStates + v.numBackedges > v.peakStates) v.peakStates = v.curStates + v.numBackedges;
+  propagatePrecision(v, sl, cur);
+  v.env.observer?.pruned(v, idx, sl);
+  return true;
+}
 
 export function histLen(v: Verifier, st: VerifierState): number {
   const { prev, hasCheckpoint } = v.hist;
