@@ -1,7 +1,8 @@
 // `kmodel jit`: run a program through the modeled verifier and the x86-64 JIT and print the
 // machine code, interleaved with the BPF instructions it came from.
 
-import type { DisasmResolver } from '../../core/isa/disasm';
+import { type DisasmResolver, dumpedCallOffset } from '../../core/isa/disasm';
+import { BPF_PSEUDO_CALL } from '../../core/isa/opcodes';
 import { JitError } from '../../core/jit/x86/emit-ops';
 import { type AddressSpace, BPF_CALL_BASE, x86_64AddressSpace } from '../../core/kernel/address-space';
 import {
@@ -110,7 +111,7 @@ export const jit: Command = {
     }
     const resolver: DisasmResolver = {
       callName: (insn) => {
-        if (insn.src === 1) return insn.off < 0 ? `${insn.off}` : `+${insn.off}`;
+        if (insn.src === BPF_PSEUDO_CALL) return dumpedCallOffset(insn);
         return kernel.symbolAt(BPF_CALL_BASE + BigInt(insn.imm | 0))?.name;
       },
     };

@@ -2,7 +2,8 @@
 // program (BTF decl tags, core/object/selftest-tags.ts) checked against kmodel's
 // verifier as the kernel's test_loader checks them against the kernel: the load
 // outcome, log messages in order, xlated lines, and __retval from a test run.
-import { disasmProgram } from '../../core/isa/disasm';
+import { disasmProgram, dumpedCallOffset } from '../../core/isa/disasm';
+import { BPF_PSEUDO_CALL } from '../../core/isa/opcodes';
 import { TestRunProgram, testRunSupported } from '../../core/isa/testrun';
 import { bpfProgLoad } from '../../core/kernel/prog-load';
 import {
@@ -80,9 +81,10 @@ export function runSelftest(
     if (!r.xlated) return fail('no xlated program to match __xlated against');
     const calls = new Map(r.xlatedCalls.map((c) => [c.insn, c.symbol]));
     // test_loader's dump: `N: insn`, without the opcode the verifier log shows.
-    const lines = disasmProgram(r.xlated, { callName: (_i, idx) => calls.get(idx) ?? undefined }).map((l) =>
-      l.replace(/^(\d+): \([0-9a-f]{2}\) /, '$1: '),
-    );
+    const lines = disasmProgram(r.xlated, {
+      callName: (insn, idx) =>
+        insn.src === BPF_PSEUDO_CALL ? dumpedCallOffset(insn) : (calls.get(idx) ?? undefined),
+    }).map((l) => l.replace(/^(\d+): \([0-9a-f]{2}\) /, '$1: '));
     const x = firstUnmatchedLine(lines, spec.xlated);
     if (x !== null) return fail(`no xlated line '${x}' (in order)`);
   }

@@ -119,3 +119,18 @@ describe('kmodel verify progress', () => {
     expect([r.code, r.err]).toEqual([0, '']);
   });
 });
+
+describe('kmodel verify OBJ.o: the xlated listing', () => {
+  // The dump keeps a bpf-to-bpf call's pc offset in off (imm is the callee's index).
+  it('prints bpf-to-bpf calls as pc offsets that land on the callee', async () => {
+    const obj = resolve(__dirname, '../../test/fixtures/objects/verifier/build/btf_funcs.bpf.o');
+    const r = await run([obj, '--program', 'glob_scalar']);
+    expect(r.code).toBe(0);
+    const xlated = r.out.slice(r.out.indexOf('xlated ('));
+    const calls = [...xlated.matchAll(/^(\d+): \(85\) call pc([+-]\d+)$/gm)];
+    expect(calls.length).toBeGreaterThan(0);
+    const starts = [...xlated.matchAll(/^(\d+): /gm)].map((m) => Number(m[1]));
+    for (const [, at, off] of calls) expect(starts).toContain(Number(at) + Number(off) + 1);
+    expect(xlated).not.toMatch(/call pc[^+-]/);
+  });
+});

@@ -1,5 +1,6 @@
 // `kmodel verify`: run the verifier model on one program; print the log and the xlated program.
-import { disasmProgram } from '../../core/isa/disasm';
+import { disasmProgram, dumpedCallOffset } from '../../core/isa/disasm';
+import { BPF_PSEUDO_CALL } from '../../core/isa/opcodes';
 import { bpfProgLoad } from '../../core/kernel/prog-load';
 import { logWithLineInfo } from '../../core/object/log-linfo';
 import type { MapDef, VerifierProgress, VerifierProgressSink } from '../../core/verifier/index';
@@ -109,7 +110,8 @@ export const verify: Command = {
     if (r.xlated) {
       const calls = new Map(r.xlatedCalls.map((c) => [c.insn, c.symbol]));
       const lines = disasmProgram(r.xlated, {
-        callName: (_i, idx) => calls.get(idx) ?? undefined,
+        callName: (insn, idx) =>
+          insn.src === BPF_PSEUDO_CALL ? dumpedCallOffset(insn) : (calls.get(idx) ?? undefined),
         allowPtrLeaks: true,
       });
       ctx.stdout(`xlated (${r.xlated.length} insns):\n${lines.join('\n')}\n`);

@@ -104,6 +104,9 @@ const plusD = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
 /** C's 0x%x of an int (the bit pattern as unsigned). */
 const hex32 = (n: number): string => `0x${(n >>> 0).toString(16)}`;
 
+/** A bpf-to-bpf call of an xlated dump: the dump keeps the pc offset in off (imm holds the callee's index). */
+export const dumpedCallOffset = (insn: Insn): string => plusD(insn.off);
+
 /** The default name for a call instruction when no resolver supplies one (__func_get_name). */
 function defaultCallName(insn: Insn): string {
   if (insn.src === BPF_PSEUDO_CALL) return plusD(insn.imm);
