@@ -1,11 +1,9 @@
 // `kmodel corpus check`: run the verifier model over corpus cases and print the fidelity table.
 import { writeFileSync } from 'node:fs';
 import { BtfRegistry } from '../../core/btf/registry';
-import { compareWithKernel, jitCorpusCase } from '../../core/jit/x86/corpus-case';
 import {
   type CaseComparison,
   type CorpusCase,
-  type CorpusJitHook,
   caseDiffs,
   fidelityByGroup,
   fidelityTable,
@@ -84,23 +82,6 @@ export const corpusCheck: Command = {
     // Fail before minutes of work, not after them.
     if (outFile) writeOutOrFail(outFile, '');
     const btf = new BtfRegistry(await loadReferenceVmlinuxBtf());
-    // The model's own xlated program goes through the JIT; the image is compared with the kernel's.
-    const jitHook: CorpusJitHook = (c, xlatedHex, calls) => {
-      const pseudo = {
-        id: c.id,
-        maps: c.maps,
-        kernel: { ...c.kernel, verdict: 'accept', xlated: xlatedHex, xlated_calls: calls as never },
-      };
-      const j = jitCorpusCase(pseudo as never);
-      const hex = Buffer.from(j.result.image).toString('hex');
-      const cmp = c.kernel.jited ? compareWithKernel(c as never, j) : null;
-      return {
-        jited: hex,
-        jitedCalls: j.result.calls.map((x) => ({ at: x.at, kind: x.kind, symbol: x.symbol ?? null })),
-        exact: cmp ? cmp.exact : null,
-        reason: cmp?.reason,
-      };
-    };
     const out: string[] = [];
     const cmps: CaseComparison[] = [];
     const diffs: string[] = [];
@@ -116,7 +97,7 @@ export const corpusCheck: Command = {
       }
       let run: ReturnType<typeof runCase>;
       try {
-        run = runCase(c, { btf }, jitHook);
+        run = runCase(c, { btf }, { jit: true });
       } catch (e) {
         // A case of the right shape can still hold values the model cannot take (bad hex, map sizes).
         throw new CliError(`${file}:${lineOf[i]}: case ${c.id}: ${(e as Error).message}`);

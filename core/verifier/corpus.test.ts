@@ -33,6 +33,7 @@ const REACHED = {
   reason: 644,
   processed: 606,
   xlated: 604,
+  jited: 604,
   rejectLogs: 644,
   runs: 1554,
   runsOut: 1554,
@@ -43,10 +44,12 @@ describe('public corpus fidelity', () => {
     const btf = new BtfRegistry(loadReferenceVmlinuxBtfSync());
     const lines = readFileSync('test/fixtures/corpus/cases.jsonl', 'utf8').trim().split('\n');
     const cmps: CaseComparison[] = [];
-    for (const line of lines) cmps.push(runCase(JSON.parse(line) as CorpusCase, { btf }).cmp);
+    // Each case loads as bpf_prog_load does: verifier, fixups, then the JIT of what they left.
+    for (const line of lines) cmps.push(runCase(JSON.parse(line) as CorpusCase, { btf }, { jit: true }).cmp);
     const f = summarize(cmps);
     console.log(fidelityTable(f));
     expect(f.cases).toBe(1250);
+    expect(f.jitedExact).toBeGreaterThanOrEqual(REACHED.jited);
     expect(f.unsoundAccepts).toBe(0);
     expect(f.verdictAgree / f.cases).toBeGreaterThanOrEqual(FLOORS.verdict);
     expect(f.reasonAgree / f.bothReject).toBeGreaterThanOrEqual(FLOORS.reason);

@@ -3,8 +3,10 @@
 import { bytesFromHex, bytesToHex, insnsFromHex, insnsToHex } from '../isa/encoding';
 import type { Insn } from '../isa/insn';
 import { TestRunProgram, testRunSupported, type XlatedKernel } from '../isa/testrun';
+import { compareWithKernel, type CorpusCase as JitCorpusCase } from '../jit/x86/corpus-case';
 import { type AddressSpace, x86_64AddressSpace, x86_64AddressSpaceOfBuild } from '../kernel/address-space';
-import { bpfCheck, type LoadAttr, reasonLine, type VerifyEnv, type VerifyResult } from './index';
+import { bpfProgLoad } from '../kernel/prog-load';
+import { type LoadAttr, reasonLine, type VerifyEnv, type VerifyResult } from './index';
 import type { ProgTypeName } from './progtypes/index';
 import { kernelLayout } from './progtypes/layout';
 
@@ -224,27 +226,21 @@ export function firstLineDiff(
   return undefined;
 }
 
-/** JITs the model's xlated program and compares with the kernel's image (supplied by the JIT area). */
-export type CorpusJitHook = (
-  c: CorpusCase,
-  xlatedHex: string,
-  calls: { insn: number; kind: string; symbol: string | null }[],
-) => {
-  jited: string;
-  jitedCalls: { at: number; kind: string; symbol: string | null }[];
-  exact: boolean | null;
-  /** Where the image first differs from the kernel's, when it does. */
-  reason?: string;
-};
+export interface RunCaseOptions {
+  /** Also JIT the accepted program (as bpf_prog_load does) and compare its image with the kernel's. */
+  jit?: boolean;
+}
 
 export function runCase(
   c: CorpusCase,
   env: VerifyEnv,
-  jitHook?: CorpusJitHook,
+  opts: RunCaseOptions = {},
 ): { result: CaseResult; cmp: CaseComparison; vr: VerifyResult; jitReason?: string } {
   const unmodelled = unmodelledReason(c);
   if (unmodelled) throw new Error(unmodelled);
-  const vr = bpfCheck(caseToLoadAttr(c), buildEnv(c, env));
+  // The one door every load goes through: bpf_check, its fixups, then the JIT of what it left.
+  const load = bpfProgLoad(caseToLoadAttr(c), buildEnv(c, env), { jit: opts.jit === true });
+  const vr = load.verifier;
   const result: CaseResult = {
     id: c.id,
     verdict: vr.verdict,
@@ -260,16 +256,19 @@ export function runCase(
   const k = c.kernel;
   let jitedMatch: boolean | null = null;
   let jitReason: string | undefined;
-  if (jitHook && vr.xlated && result.xlated) {
-    try {
-      const j = jitHook(c, result.xlated, vr.xlatedCalls);
-      result.jited = j.jited;
-      result.jited_calls = j.jitedCalls;
-      jitedMatch = k.verdict === 'accept' ? j.exact : null;
-      jitReason = j.reason;
-    } catch (e) {
-      jitedMatch = k.verdict === 'accept' ? false : null;
-      jitReason = `JIT failed: ${(e as Error).message}`;
+  if (opts.jit && vr.verdict === 'accept') {
+    if (load.jit) {
+      const image = load.jit.result;
+      result.jited = bytesToHex(image.image);
+      result.jited_calls = image.calls.map((x) => ({ at: x.at, kind: x.kind, symbol: x.symbol ?? null }));
+      if (k.verdict === 'accept' && k.jited) {
+        const j = compareWithKernel(c as JitCorpusCase, { result: image });
+        jitedMatch = j.exact;
+        jitReason = j.reason;
+      }
+    } else if (k.verdict === 'accept') {
+      jitedMatch = false;
+      jitReason = `JIT failed: ${load.jitError ?? 'no image'}`;
     }
   }
   const kernelRuns = k.verdict === 'accept' ? (k.runs ?? []).filter(hasInput) : [];

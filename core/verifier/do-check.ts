@@ -552,7 +552,8 @@ export class Verifier {
     } else if (cls === BPF_LDX) {
       this.checkReg(insn.src, 'src');
       this.checkRegArg(insn.dst, 'dst_nomark');
-      const srcType = this.regs()[insn.src]!.type;
+      // The type before the access (a load into the same register replaces it).
+      const { type: srcType, flags: srcFlags } = this.regs()[insn.src]!;
       checkMemAccess(
         this,
         idx,
@@ -563,7 +564,7 @@ export class Verifier {
         insn.dst,
         BPF_MODE(insn.code) === BPF_MEMSX,
       );
-      this.saveAuxPtrType(idx, srcType);
+      this.saveAuxPtrType(idx, srcType, srcFlags, true);
     } else if (cls === BPF_STX) {
       if (BPF_MODE(insn.code) === BPF_ATOMIC) {
         checkAtomic(this, insn, idx);
@@ -572,7 +573,7 @@ export class Verifier {
           this.fail(EINVAL, 'BPF_STX uses reserved fields');
         this.checkRegArg(insn.src, 'src');
         this.checkRegArg(insn.dst, 'src');
-        const dstType = this.regs()[insn.dst]!.type;
+        const { type: dstType, flags: dstFlags } = this.regs()[insn.dst]!;
         checkMemAccess(
           this,
           idx,
@@ -583,14 +584,14 @@ export class Verifier {
           insn.src,
           false,
         );
-        this.saveAuxPtrType(idx, dstType);
+        this.saveAuxPtrType(idx, dstType, dstFlags, false);
       }
     } else if (cls === BPF_ST) {
       if (BPF_MODE(insn.code) !== BPF_MEM || insn.src !== 0) this.fail(EINVAL, 'BPF_ST uses reserved fields');
       this.checkRegArg(insn.dst, 'src');
-      const dstType = this.regs()[insn.dst]!.type;
+      const { type: dstType, flags: dstFlags } = this.regs()[insn.dst]!;
       checkMemAccess(this, idx, insn.dst, insn.off, sizeBytes(BPF_SIZE(insn.code)), 'write', -1, false, insn);
-      this.saveAuxPtrType(idx, dstType);
+      this.saveAuxPtrType(idx, dstType, dstFlags, false);
     } else if (cls === BPF_JMP || cls === BPF_JMP32) {
       const op = BPF_OP(insn.code);
       this.jmpsProcessed++;
@@ -660,13 +661,33 @@ export class Verifier {
     this.checkRegArg(regno, t);
   }
 
-  saveAuxPtrType(idx: number, type: RegState['type']): void {
+  /**
+   * save_aux_ptr_type: the pointer type a load/store's memory operand had, the same on every
+   * path. BTF pointers of different trust on a load merge to untrusted (so the fixups emit
+   * BPF_PROBE_MEM); ctx-like types must match exactly.
+   */
+  saveAuxPtrType(
+    idx: number,
+    type: RegState['type'],
+    regFlags: readonly string[],
+    allowTrustMismatch: boolean,
+  ): void {
     const aux = this.env.aux[idx]!;
     const t: InsnAuxData['ptrType'] =
       type === 'PTR_TO_CTX' ? 'PTR_TO_CTX' : type === 'PTR_TO_BTF_ID' ? 'PTR_TO_BTF_ID' : 'OTHER';
-    if (aux.ptrType === undefined) aux.ptrType = t;
-    else if (aux.ptrType !== t && (aux.ptrType === 'PTR_TO_CTX' || t === 'PTR_TO_CTX')) {
+    const flags = t === 'PTR_TO_BTF_ID' ? regFlags : undefined;
+    if (aux.ptrType === undefined) {
+      aux.ptrType = t;
+      if (flags) aux.ptrFlags = flags;
+      return;
+    }
+    if (aux.ptrType !== t && (aux.ptrType === 'PTR_TO_CTX' || t === 'PTR_TO_CTX')) {
       this.fail(EINVAL, 'same insn cannot be used with different pointers');
+    }
+    if (t === 'PTR_TO_BTF_ID' && aux.ptrType === 'PTR_TO_BTF_ID' && !sameFlags(aux.ptrFlags, flags)) {
+      if (!allowTrustMismatch) this.fail(EINVAL, 'same insn cannot be used with different pointers');
+      const untrusted = aux.ptrFlags?.includes('untrusted') || flags?.includes('untrusted');
+      aux.ptrFlags = untrusted ? ['untrusted'] : [];
     }
   }
 
@@ -680,6 +701,12 @@ export class Verifier {
     };
   }
 }
+
+const sameFlags = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean => {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((f) => y.includes(f));
+};
 
 export { E2BIG, EACCES, EFAULT, EINVAL, ENOTSUPP, EPERM, VerifierError } from './verifier-error';
 export { printRegState, tnumIsAligned as _unusedAligned };

@@ -110,6 +110,12 @@ export interface InsnAuxData {
   loopInline?: { fit: boolean; subprogno: number };
   /** For ctx loads/stores: which pointer type the memory operand had (PTR_TO_CTX → convert). */
   ptrType?: 'PTR_TO_CTX' | 'PTR_TO_BTF_ID' | 'PTR_TO_SOCKET' | 'PTR_TO_SOCK_COMMON' | 'OTHER';
+  /**
+   * The modifier flags that came with PTR_TO_BTF_ID (RegState.flags): convert_ctx_accesses
+   * turns only plain and untrusted BTF pointer loads into BPF_PROBE_MEM, never trusted or
+   * RCU ones. Paths that disagree merge to untrusted (save_aux_ptr_type).
+   */
+  ptrFlags?: readonly string[];
   ctxFieldSize?: number;
   /** For map ld_imm64 and helper calls on maps: the map index into `maps`. */
   mapIndex?: number;

@@ -174,7 +174,7 @@ export interface CaseComparison {
   sizeKernel: number;
 }
 
-export function compareWithKernel(c: CorpusCase, jit: CaseJit): CaseComparison {
+export function compareWithKernel(c: CorpusCase, jit: Pick<CaseJit, 'result'>): CaseComparison {
   const kernel = bytesFromHex(c.kernel.jited!);
   const model = jit.result.image;
   const base = { sizeModel: model.length, sizeKernel: kernel.length };

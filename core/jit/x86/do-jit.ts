@@ -24,7 +24,7 @@ const { BPF_LD, BPF_LDX, BPF_LSH, BPF_MEM, BPF_MEMSX, BPF_MOD, BPF_MODE, BPF_MUL
 const { BPF_OP, BPF_OR, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_REG_0, BPF_REG_3, BPF_REG_4 } = isa;
 const { BPF_REG_6, BPF_REG_7, BPF_REG_8, BPF_REG_9, BPF_REG_AX, BPF_RSH, BPF_SIZE, BPF_ST } = isa;
 const { BPF_STX, BPF_X, BPF_XOR, BPF_ADD, BPF_SUB, BPF_ARSH, BPF_NEG, BPF_MOV, BPF_END } = isa;
-const { BPF_FROM_BE, BPF_B, BPF_H, BPF_W } = isa;
+const { BPF_FROM_BE, BPF_B, BPF_H, BPF_W, BPF_PSEUDO_FUNC } = isa;
 const { EFAULT, EINVAL, JitError, emitAtomic, emitAtomicLdSt, emitLdsx, emitLdx, emitMov } = ops;
 const { emitMovImm32, emitMovImm64, emitMovReg, emitMovsxReg, emitShiftx, emitStx } = ops;
 const { maybeEmit1mod, maybeEmitMod, popCalleeRegs, pushCalleeRegs, simpleAluOpcode } = ops;
@@ -184,13 +184,22 @@ export interface PassOutput {
 const roundUp8 = (n: number): number => (n + 7) & ~7;
 const tailCallCntPtrStackOff = (stack: number): number => -16 - roundUp8(stack);
 
+/**
+ * The src_reg the kernel's JIT sees: bpf_check's last step (convert_pseudo_ld_imm64) clears a
+ * map ld_imm64's pseudo src (BPF_PSEUDO_MAP_IDX_VALUE is 6, which would read as r6 in use);
+ * callbacks (BPF_PSEUDO_FUNC) keep theirs.
+ */
+const srcRegOf = (ins: Insn): number =>
+  ins.code === (BPF_LD | BPF_IMM | BPF_DW) && ins.src !== BPF_PSEUDO_FUNC ? 0 : ins.src;
+
 export function detectRegUsage(insns: readonly Insn[]): CalleeRegs {
   const used: CalleeRegs = [false, false, false, false];
   for (const ins of insns) {
-    if (ins.dst === BPF_REG_6 || ins.src === BPF_REG_6) used[0] = true;
-    if (ins.dst === BPF_REG_7 || ins.src === BPF_REG_7) used[1] = true;
-    if (ins.dst === BPF_REG_8 || ins.src === BPF_REG_8) used[2] = true;
-    if (ins.dst === BPF_REG_9 || ins.src === BPF_REG_9) used[3] = true;
+    const s = srcRegOf(ins);
+    if (ins.dst === BPF_REG_6 || s === BPF_REG_6) used[0] = true;
+    if (ins.dst === BPF_REG_7 || s === BPF_REG_7) used[1] = true;
+    if (ins.dst === BPF_REG_8 || s === BPF_REG_8) used[2] = true;
+    if (ins.dst === BPF_REG_9 || s === BPF_REG_9) used[3] = true;
   }
   return used;
 }
@@ -340,7 +349,7 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
     kind[k] = code === BPF_JMP_CALL && spec.tailCallsAsHelper && isTailCall(spec, ins) ? 23 : KIND[code]!;
     // detect_reg_usage()
     const d = ins.dst;
-    const s = ins.src;
+    const s = srcRegOf(ins);
     if (d === BPF_REG_6 || s === BPF_REG_6) used[0] = true;
     if (d === BPF_REG_7 || s === BPF_REG_7) used[1] = true;
     if (d === BPF_REG_8 || s === BPF_REG_8) used[2] = true;

@@ -36,7 +36,7 @@ type Val =
   | { t: 'fp'; off: number }
   | { t: 'map'; idx: number }
   | { t: 'mapval' }
-  | { t: 'btf' }
+  | { t: 'btf'; flags: readonly string[] }
   | { t: 'scalar'; c?: bigint; lo?: bigint; hi?: bigint }
   | { t: 'unknown' };
 
@@ -393,9 +393,10 @@ export function sketchAux(insns: readonly Insn[], ops: BpfVerifierOps, progType:
         if (info?.ctxFieldSize) aux[i]!.ctxFieldSize = info.ctxFieldSize;
         if (info?.regType === 'PTR_TO_PACKET' || info?.regType === 'PTR_TO_PACKET_META') v = { t: 'pkt' };
         else if (info?.regType === 'PTR_TO_PACKET_END') v = { t: 'pkt_end' };
-        else if (info?.regType === 'PTR_TO_BTF_ID') v = { t: 'btf' };
+        else if (info?.regType === 'PTR_TO_BTF_ID') v = { t: 'btf', flags: info.trusted ? ['trusted'] : [] };
       } else if (base.t === 'btf') {
         aux[i]!.ptrType = 'PTR_TO_BTF_ID';
+        aux[i]!.ptrFlags = base.flags;
       } else if (base.t === 'fp') {
         const off = base.off + x.off;
         noteDepth(off);

@@ -28,6 +28,15 @@ import { adjustJmpOff, FixupError, originsFor, type ProgState, patchInsnData, su
 
 /** INSN_BUF_SIZE. */
 export const INSN_BUF_SIZE = 16;
+/**
+ * The PTR_TO_BTF_ID flag sets whose loads become BPF_PROBE_MEM: none (the legacy pointer of
+ * a walk), untrusted, and untrusted allocated objects.
+ */
+function probeMemFlags(flags: readonly string[] = []): boolean {
+  const other = flags.filter((f) => f !== 'untrusted');
+  return other.length === 0 || (other.length === 1 && other[0] === 'alloc' && flags.includes('untrusted'));
+}
+
 /** BPF_PROBE_MEM / BPF_PROBE_MEMSX load modes (kernel-internal). */
 export const BPF_PROBE_MEM = 0x20;
 export const BPF_PROBE_MEMSX = 0x40;
@@ -133,6 +142,8 @@ export function convertCtxAccesses(s: ProgState, ctx: FixupContext): ConvertCtxR
       }
       case 'PTR_TO_BTF_ID':
         if (type === 'read') {
+          // Trusted and RCU pointers point at live objects: a plain load, no exception entry.
+          if (!probeMemFlags(aux.ptrFlags)) continue;
           const mode = BPF_MODE(insn.code) === BPF_MEM ? BPF_PROBE_MEM : BPF_PROBE_MEMSX;
           s.insns[idx] = { ...insn, code: BPF_LDX | mode | BPF_SIZE(insn.code) };
         } else if (ctx.progType !== 'struct_ops')
