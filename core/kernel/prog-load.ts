@@ -49,6 +49,11 @@ export function bpfProgLoad(attr: LoadAttr, env: VerifyEnv, opts: ProgLoadOption
   return out;
 }
 
+/** BPF_PROG_LOAD up to bpf_check's answer, for views that show the verifier alone. */
+export function verifyOnly(attr: LoadAttr, env: VerifyEnv): VerifyResult {
+  return bpfProgLoad(attr, env, { jit: false }).verifier;
+}
+
 /**
  * The JIT of a verified program: prog->insnsi as the fixups left it (not the xlated dump,
  * which turns BPF_PROBE_MEM loads back into plain ones and so loses their exception-table

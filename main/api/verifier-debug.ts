@@ -4,11 +4,12 @@ import type { BtfRegistry } from '../../core/btf/registry';
 import { insnStarts } from '../../core/isa/cfg';
 import { formatInsn } from '../../core/isa/disasm';
 import { insnsFromHex } from '../../core/isa/encoding';
+import { verifyOnly } from '../../core/kernel/prog-load';
 import { type CorpusCase, caseToLoadAttr, firstLineDiff } from '../../core/verifier/corpus';
 import { parseVerifierLog } from '../../core/verifier/debug/kernel-log';
 import { statePane } from '../../core/verifier/debug/state-pane';
 import { type VerifierDebugRun, verifierDebugRun } from '../../core/verifier/debug/states-at';
-import { bpfCheck, type LoadAttr } from '../../core/verifier/index';
+import type { LoadAttr } from '../../core/verifier/index';
 import { loadAttachOf } from './attach';
 import type {
   KernelLogParams,
@@ -84,7 +85,7 @@ export function kernelLogView(p: KernelLogParams, btf: BtfRegistry, corpusCase?:
   if (!corpusCase && p.hex === undefined) return { parsed, model: null };
   // kmodel's log at the level the pasted one was written at (only level 2 keeps `from X to Y:` paths).
   const level = p.logLevel ?? (/^from \d+ to \d+: /m.test(p.log) ? 2 : 1);
-  const vr = bpfCheck({ ...loadAttrOf(p, corpusCase), logLevel: level }, { btf });
+  const vr = verifyOnly({ ...loadAttrOf(p, corpusCase), logLevel: level }, { btf });
   const diff = firstLineDiff(p.log, vr.log);
   return { parsed, model: { log: vr.log, level, firstDiff: diff ?? null } };
 }

@@ -6,13 +6,14 @@ import { insnStarts } from '../../core/isa/cfg';
 import { type DisasmResolver, formatInsn } from '../../core/isa/disasm';
 import { insnsFromHex, insnsToHex } from '../../core/isa/encoding';
 import type { Insn } from '../../core/isa/insn';
+import { verifyOnly } from '../../core/kernel/prog-load';
 import { type CorpusCase, caseToLoadAttr, runCase } from '../../core/verifier/corpus';
 import {
-  bpfCheck,
   type MapDef,
   type ProgBtf,
   reasonLine,
   type VerifierProgressSink,
+  type VerifyResult,
 } from '../../core/verifier/index';
 import { loadAttachOf } from './attach';
 import { typedFields } from './typed-fields';
@@ -33,8 +34,8 @@ const FIELD_PASS_MAX_PROCESSED = 100_000;
 /** Fields of typed memory accesses, from a level-2 log (run one if `vr` was level 1). */
 function fieldsOf(
   insns: readonly Insn[],
-  vr: ReturnType<typeof bpfCheck>,
-  level2: () => ReturnType<typeof bpfCheck>,
+  vr: VerifyResult,
+  level2: () => VerifyResult,
   btf: BtfRegistry,
 ): { idx: number; field: string }[] {
   if ((vr.processedInsns ?? 0) > FIELD_PASS_MAX_PROCESSED) return [];
@@ -47,7 +48,7 @@ export function corpusCaseFields(c: CorpusCase, btf: BtfRegistry): { idx: number
   // The kernel's count says what the pass would cost before running it.
   if ((c.kernel.processed_insns ?? Number.POSITIVE_INFINITY) > FIELD_PASS_MAX_PROCESSED) return [];
   const attr = caseToLoadAttr(c, 2);
-  const vr = bpfCheck(attr, { btf });
+  const vr = verifyOnly(attr, { btf });
   return fieldsOf(attr.insns, vr, () => vr, btf);
 }
 
@@ -62,15 +63,15 @@ export function verifyView(
   /** Told how far the (first) verification is while it runs. */
   progress?: VerifierProgressSink,
 ): VerifyView {
-  let vr: ReturnType<typeof bpfCheck>;
-  let level2: () => ReturnType<typeof bpfCheck>;
+  let vr: VerifyResult;
+  let level2: () => VerifyResult;
   let kernel: VerifierAnswer | undefined;
   let insns: Insn[];
   let comparison: VerifyView['comparison'];
   if (corpusCase) {
     const run = runCase(corpusCase, progress ? { btf, progress } : { btf });
     vr = run.vr;
-    level2 = () => bpfCheck(caseToLoadAttr(corpusCase, 2), { btf });
+    level2 = () => verifyOnly(caseToLoadAttr(corpusCase, 2), { btf });
     insns = insnsFromHex(corpusCase.insns);
     const k = corpusCase.kernel;
     const kx = k.xlated ? insnsFromHex(k.xlated) : null;
@@ -98,8 +99,8 @@ export function verifyView(
       ...(maps?.length ? { maps } : {}),
       ...(progBtf ? { progBtf } : {}),
     };
-    vr = bpfCheck({ ...attr, logLevel: p.logLevel ?? 1 }, progress ? { btf, progress } : { btf });
-    level2 = () => bpfCheck({ ...attr, logLevel: 2 }, { btf });
+    vr = verifyOnly({ ...attr, logLevel: p.logLevel ?? 1 }, progress ? { btf, progress } : { btf });
+    level2 = () => verifyOnly({ ...attr, logLevel: 2 }, { btf });
   }
   const fields = fieldsOf(insns, vr, level2, btf);
   return {
