@@ -332,6 +332,11 @@ export class Verifier {
           continue;
         }
       }
+      if (this.doPrintState && this.log.level >= 2) {
+        // Level 2 shows the whole state a popped branch resumes with.
+        this.verbose(`\nfrom ${this.prevInsnIdx} to ${idx}:${this.stateString(this.cur)}`);
+        this.doPrintState = false;
+      }
       if (this.log.enabled) {
         if (this.scratched()) this.printInsnState();
         this.prevLogPos = this.log.pos;
@@ -484,6 +489,11 @@ export class Verifier {
   /** print_verifier_state with print_all. */
   stateString(st: VerifierState): string {
     return printFuncState(st.frames[st.curframe]!, true, this.scratch, this.printCtx, st.refs);
+  }
+
+  /** print_verifier_state(st, frameno, print_all) */
+  frameStateString(st: VerifierState, frameno: number): string {
+    return printFuncState(st.frames[frameno]!, true, this.scratch, this.printCtx, st.refs);
   }
 
   markRegScratched(r: number): void {

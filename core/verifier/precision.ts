@@ -69,11 +69,20 @@ export function backtrack(
   const insns = v.env.insns;
   let skip = skipFirst;
   const hist = v.hist;
+  // Level 2 prints the walk as the kernel's __mark_chain_precision does, state by state.
+  const log2 = v.log.level >= 2 && start >= 0;
+  const frame = v.cur.curframe;
+  if (log2) printSegment(v, frame, hist.idx[start]!, firstIdxOf(v, start), -1);
   for (let h = start; h >= 0; h = hist.prev[h]!) {
     if (skip) {
       skip = false;
-    } else if (!backtrackInsn(insns[hist.idx[h]!]!, hist.spi[h]!, regsSet, slots)) {
-      return;
+    } else {
+      if (log2) {
+        v.verbose(
+          `mark_precise: frame${frame}: regs=${fmtRegMask(regsSet)} stack=${fmtStackMask(slots)} before ${hist.idx[h]}: ${v.fmtInsn(hist.idx[h]!)}\n`,
+        );
+      }
+      if (!backtrackInsn(insns[hist.idx[h]!]!, hist.spi[h]!, regsSet, slots)) return;
     }
     if (!regsSet.size && !slots.size) return;
     const ck = hist.hasCheckpoint[h] ? hist.checkpoint.get(h) : undefined;
@@ -90,10 +99,47 @@ export function backtrack(
           slots.delete(spi);
         else s.spilled.precise = true;
       }
+      if (log2) {
+        for (let fr = frame; fr >= 0; fr--) {
+          const own = fr === frame;
+          v.verbose(
+            `mark_precise: frame${fr}: parent state regs=${own ? fmtRegMask(regsSet) : ''} stack=${own ? fmtStackMask(slots) : ''}: ${v.frameStateString(ck, fr)}`,
+          );
+        }
+      }
       if (!regsSet.size && !slots.size) return;
+      const p = hist.prev[h]!;
+      if (log2)
+        printSegment(v, frame, p >= 0 ? hist.idx[p]! : -1, p >= 0 ? firstIdxOf(v, p) : -1, hist.idx[h]!);
     }
   }
 }
+
+function printSegment(v: Verifier, frame: number, last: number, first: number, subseq: number): void {
+  v.verbose(`mark_precise: frame${frame}: last_idx ${last} first_idx ${first} subseq_idx ${subseq} \n`);
+}
+
+/** first_insn_idx of the state whose history holds entry h: where its checkpoint was taken. */
+function firstIdxOf(v: Verifier, h: number): number {
+  const { prev, hasCheckpoint, idx } = v.hist;
+  let e = h;
+  while (!hasCheckpoint[e] && prev[e]! >= 0) e = prev[e]!;
+  return idx[e]!;
+}
+
+/** fmt_reg_mask: r1,r3 */
+const fmtRegMask = (regs: Set<number>): string =>
+  [...regs]
+    .sort((a, b) => a - b)
+    .map((r) => `r${r}`)
+    .join(',');
+
+/** bpf_fmt_stack_mask: -8,-16 (slot spi is fp-(spi+1)*8) */
+const fmtStackMask = (slots: Set<number>): string =>
+  [...slots]
+    .sort((a, b) => a - b)
+    .map((s) => `${-(s + 1) * 8}`)
+    .join(',');
 
 /** One step back over insn; `spi` is the stack slot it spilled to / filled from, or -1. */
 export function backtrackInsn(insn: Insn, spi: number, regs: Set<number>, slots: Set<number>): boolean {
