@@ -35,6 +35,26 @@ describe('bpfProgLoad: bpf_check then the JIT', () => {
     expect(load.jit!.funcs.map((f) => f.start)).toEqual(load.verifier.subprogs.map((s) => s.start));
   });
 
+  it('a load that sees a trusted pointer on one path and a walked one on another probes (save_aux_ptr_type)', () => {
+    const text = readFileSync(join(__dirname, '../../models/tcp_cc.yaml'), 'utf8');
+    const check = checkModel('tcp_cc.yaml', text, { btf: reg });
+    const a = modelAttach(check, reg.vmlinux.btf, 'cong_avoid', undefined, 'v6.18');
+    const prog = [
+      'r6 = *(u64 *)(r1 +0)',
+      'r2 = *(u64 *)(r1 +8)',
+      'if r2 == 0x0 goto pc+1',
+      'r6 = *(u64 *)(r6 +24)',
+      'r0 = *(u32 *)(r6 +0)',
+      'exit',
+    ].join('\n');
+    const load = bpfProgLoad({ insns: assemble(prog), ...a.attr }, a.env, { jit: false });
+    expect(load.verifier.verdict).toBe('accept');
+    const modes = load.verifier.fixups!.insns.map((x) => ((x.code & 0x07) === BPF_LDX ? BPF_MODE(x.code) : -1));
+    // Insn 3 reads through the trusted sk; insn 4 through sk or the hlist_node read out of it.
+    expect(modes[3]).not.toBe(BPF_PROBE_MEM);
+    expect(modes[4]).toBe(BPF_PROBE_MEM);
+  });
+
   it('a map value ld_imm64 does not make the JIT save r6 (its pseudo src is cleared before the JIT)', () => {
     const prog = 'r1 = map[idx:0]+8\nr0 = *(u64 *)(r1 +0)\nexit';
     const maps = [{ type: 'array' as const, keySize: 4, valueSize: 16, maxEntries: 1 }];
