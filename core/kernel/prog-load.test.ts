@@ -49,7 +49,9 @@ describe('bpfProgLoad: bpf_check then the JIT', () => {
     ].join('\n');
     const load = bpfProgLoad({ insns: assemble(prog), ...a.attr }, a.env, { jit: false });
     expect(load.verifier.verdict).toBe('accept');
-    const modes = load.verifier.fixups!.insns.map((x) => ((x.code & 0x07) === BPF_LDX ? BPF_MODE(x.code) : -1));
+    const modes = load.verifier.fixups!.insns.map((x) =>
+      (x.code & 0x07) === BPF_LDX ? BPF_MODE(x.code) : -1,
+    );
     // Insn 3 reads through the trusted sk; insn 4 through sk or the hlist_node read out of it.
     expect(modes[3]).not.toBe(BPF_PROBE_MEM);
     expect(modes[4]).toBe(BPF_PROBE_MEM);
