@@ -114,6 +114,8 @@ export interface DoCheckEnv {
   pruneP: boolean[];
   jmpP: boolean[];
   forceCkpt: boolean[];
+  /** check_cfg's insn_postorder (absent: insn order reversed). */
+  postorder?: readonly number[];
   /** Distinguishes the struct_ops ctx (args) from skb/xdp ctx for BTF pointer loads. */
   /** struct_ops args whose CFI stub names end in __ref: referenced at entry (ctx_arg_info refcounted). */
   refcountedCtxArgs?: readonly number[];
@@ -184,7 +186,11 @@ export class Verifier {
 
   constructor(env: DoCheckEnv) {
     this.env = env;
-    if (env.subprogs.length <= 1) this.stackLive = new StackLiveness(env.insns);
+    if (env.subprogs.length <= 1) {
+      const log2 =
+        env.log.level >= 2 ? { write: (s: string) => env.log.write(s), pruneP: env.pruneP } : undefined;
+      this.stackLive = new StackLiveness(env.insns, env.postorder, log2);
+    }
     this.printCtx = {
       mapInfo: (i) => {
         const m = env.maps[i];

@@ -344,6 +344,7 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
       forceCkpt: cfg.forceCkpt,
+      postorder: cfg.postorder,
       ...(funcs ? { funcs, progBtf: attr.progBtf!.btf } : {}),
     });
     let safeLine = false;

@@ -35,6 +35,30 @@ describe('per-instruction stack liveness (kernel/bpf/liveness.c)', () => {
     expect(r.processedInsns).toBe(12);
   });
 
+  it('prints the update at log level 2 as liveness.c does (postorder, reads, writes, entry)', () => {
+    const r = bpfCheck(
+      { insns: assemble(deadAtJoin), progType: 'socket_filter', maps: [], logLevel: 2 },
+      { btf },
+    );
+    const lines = r.log.split('\n');
+    const at = lines.indexOf('10: (95) exit');
+    // Insns visited exit-first; only those that read or write the stack, the entry and prune
+    // points with a change print; the count includes the pass that changed nothing.
+    expect(lines.slice(at + 1, at + 6)).toEqual([
+      '(0) frame 0 insn 8 +written -8 ',
+      '(0) frame 0 insn 2 +live -8 ',
+      '(0) frame 0 insn 1 +written -8 ',
+      '(0) frame 0 insn 0 +written -8 ',
+      '(0) live stack update done in 2 iterations',
+    ]);
+    // Level 1 prints none of it.
+    const r1 = bpfCheck(
+      { insns: assemble(deadAtJoin), progType: 'socket_filter', maps: [], logLevel: 1 },
+      { btf },
+    );
+    expect(r1.log).not.toContain('live stack update');
+  });
+
   it('keeps the slot live while a later instruction may read it', () => {
     // Same program, but fp-8 is read after the join: the paths differ there and both are walked.
     const src = deadAtJoin.replace('r0 = 0\nexit', 'r0 = *(u64 *)(r10 -8)\nr0 = 0\nexit');

@@ -17,6 +17,13 @@ export function insnSuccessors(insns: readonly Insn[], idx: number): number[] {
   return [idx + 1, idx + insn.off + 1];
 }
 
+/** What level 2 prints of the update (liveness.c's log_mask_change); absent below level 2. */
+export interface StackLivenessLog {
+  write(s: string): void;
+  /** Prune points: their masks print even when the insn neither reads nor writes the stack. */
+  pruneP: readonly boolean[];
+}
+
 export class StackLiveness {
   private readonly insns: readonly Insn[];
   /** Slots possibly read by each insn (union over visits). */
@@ -26,17 +33,31 @@ export class StackLiveness {
   private readonly mustWriteSet: boolean[];
   /** Slots that may be read by the insn or any successor, as of the last update(). */
   private readonly liveBefore: bigint[];
+  /** Slots written by the insn and on every path after it (must_write_acc; kept at level 2 only). */
+  private readonly mustWriteAcc: bigint[] | null;
+  private mustWriteDropped = false;
+  /** The update's visiting order: check_cfg's postorder. */
+  private readonly order: readonly number[];
   private writeIdx = -1;
   private writeAcc = 0n;
+  /** The kernel's instance->updated: a read or write the last update did not account for. */
   private dirty = false;
 
-  constructor(insns: readonly Insn[]) {
+  constructor(
+    insns: readonly Insn[],
+    postorder?: readonly number[],
+    private readonly log?: StackLivenessLog,
+  ) {
     this.insns = insns;
     const n = insns.length;
     this.mayRead = new Array<bigint>(n).fill(0n);
     this.mustWrite = new Array<bigint>(n).fill(0n);
     this.mustWriteSet = new Array<boolean>(n).fill(false);
     this.liveBefore = new Array<bigint>(n).fill(0n);
+    this.mustWriteAcc = log ? new Array<bigint>(n).fill(0n) : null;
+    this.order =
+      postorder ??
+      Array.from({ length: n }, (_, i) => n - 1 - i).filter((i) => !(i > 0 && insns[i - 1]!.code === 0x18));
   }
 
   /** bpf_reset_stack_write_marks: start collecting the writes of insn `idx`. */
@@ -53,7 +74,9 @@ export class StackLiveness {
     const idx = this.writeIdx;
     if (idx < 0) return;
     const next = this.mayRead[idx]! | (1n << BigInt(spi));
-    if (next !== this.mayRead[idx]) this.dirty = true;
+    // Only a slot not yet live there asks for an update (mark_stack_read).
+    if (next !== this.mayRead[idx] && (next | this.liveBefore[idx]!) !== this.liveBefore[idx])
+      this.dirty = true;
     this.mayRead[idx] = next;
   }
 
@@ -62,11 +85,13 @@ export class StackLiveness {
     const idx = this.writeIdx;
     if (idx < 0) return;
     let mask = this.writeAcc;
-    if (this.mustWriteSet[idx]) mask &= this.mustWrite[idx]!;
-    if (mask !== this.mustWrite[idx]) {
+    const old = this.mustWrite[idx]!;
+    if (this.mustWriteSet[idx]) mask &= old;
+    if (mask !== old) {
       this.mustWrite[idx] = mask;
       this.dirty = true;
     }
+    if (old & ~mask) this.mustWriteDropped = true;
     this.mustWriteSet[idx] = true;
     this.writeIdx = -1;
   }
@@ -75,27 +100,68 @@ export class StackLiveness {
   update(): void {
     if (!this.dirty) return;
     this.dirty = false;
-    const n = this.insns.length;
+    const acc = this.mustWriteAcc;
+    if (acc && this.mustWriteDropped) acc.fill(0n);
+    this.mustWriteDropped = false;
+    const log = this.log;
     let changed = true;
+    let cnt = 0;
     while (changed) {
       changed = false;
-      for (let i = n - 1; i >= 0; i--) {
-        if (i > 0 && this.insns[i - 1]!.code === 0x18) continue; // second half of ld_imm64
+      cnt++;
+      for (const i of this.order) {
         const succ = insnSuccessors(this.insns, i);
         if (!succ.length) continue;
         let after = 0n;
-        for (const s of succ) after |= this.liveBefore[s] ?? 0n;
+        let accNew = ALL;
+        for (const s of succ) {
+          after |= this.liveBefore[s] ?? 0n;
+          if (acc) accNew &= acc[s] ?? 0n;
+        }
         const before = (after & ~this.mustWrite[i]!) | this.mayRead[i]!;
+        if (acc) {
+          accNew |= this.mustWrite[i]!;
+          if (log && (this.mayRead[i] || this.mustWrite[i] || i === 0 || log.pruneP[i])) {
+            logMaskChange(log, 'live', i, this.liveBefore[i]!, before);
+            logMaskChange(log, 'written', i, acc[i]!, accNew);
+          }
+          if (accNew !== acc[i]) {
+            acc[i] = accNew;
+            changed = true;
+          }
+        }
         if (before !== this.liveBefore[i]) {
           this.liveBefore[i] = before;
           changed = true;
         }
       }
     }
+    log?.write(`(0) live stack update done in ${cnt} iterations\n`);
   }
 
   /** bpf_stack_slot_alive: may slot `spi` be read at or after insn `idx`? */
   alive(idx: number, spi: number): boolean {
     return ((this.liveBefore[idx]! >> BigInt(spi)) & 1n) === 1n;
   }
+}
+
+const ALL = (1n << 64n) - 1n;
+
+/** fp offsets of the slots in mask: -8,-16 */
+const fmtStackMask = (mask: bigint): string => {
+  const out: string[] = [];
+  for (let i = 0; mask >> BigInt(i); i++) if ((mask >> BigInt(i)) & 1n) out.push(`${-(i + 1) * 8}`);
+  return out.join(',');
+};
+
+/** log_mask_change: the slots an update added (+) and removed (-), for main's callchain (0). */
+function logMaskChange(log: StackLivenessLog, what: string, idx: number, old: bigint, now: bigint): void {
+  const changed = old ^ now;
+  if (!changed) return;
+  let line = `(0) frame 0 insn ${idx} `;
+  const ones = now & changed;
+  const zeros = ~now & changed & ALL;
+  if (ones) line += `+${what} ${fmtStackMask(ones)} `;
+  if (zeros) line += `-${what} ${fmtStackMask(zeros)}`;
+  log.write(`${line}\n`);
 }
