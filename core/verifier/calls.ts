@@ -65,9 +65,18 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
     if (aux.mapIndex === undefined) aux.mapIndex = meta.mapIndex;
     else if (aux.mapIndex !== meta.mapIndex) aux.mapPtrPoisoned = true;
     if (fn.name === 'bpf_tail_call') {
+      // record_func_key: a constant index within the map is relied upon, so it is made precise.
       const r3 = v.regs()[3]!;
-      const key = r3.varOff.mask === 0n ? Number(r3.varOff.value) : undefined;
-      if (aux.mapKeyConst === undefined && !('mapKeyVaries' in aux)) aux.mapKeyConst = key;
+      const inRange =
+        r3.type === 'SCALAR_VALUE' &&
+        r3.varOff.mask === 0n &&
+        r3.varOff.value < BigInt(v.env.maps[meta.mapIndex]!.maxEntries);
+      if (inRange) markChainPrecision(v, 3);
+      const key = inRange ? Number(r3.varOff.value) : undefined;
+      if (key === undefined) {
+        aux.mapKeyConst = undefined;
+        (aux as { mapKeyVaries?: boolean }).mapKeyVaries = true;
+      } else if (aux.mapKeyConst === undefined && !('mapKeyVaries' in aux)) aux.mapKeyConst = key;
       else if (aux.mapKeyConst !== key) {
         aux.mapKeyConst = undefined;
         (aux as { mapKeyVaries?: boolean }).mapKeyVaries = true;
@@ -221,7 +230,9 @@ export function checkFuncArg(v: Verifier, arg: number, fn: BpfFuncProto, meta: C
       if (meta.mapIndex < 0) v.fail(EACCES, 'invalid map_ptr to access map->key');
       const keySize = v.env.maps[meta.mapIndex]!.keySize;
       checkHelperMemAccess(v, regno, keySize, 'read', false);
-      meta.constMapKey = getConstantMapKey(v, reg, keySize);
+      // can_elide_value_nullness: only an array's constant key is looked at (and made precise).
+      const mt = v.env.maps[meta.mapIndex]!.type;
+      if (mt === 'array') meta.constMapKey = getConstantMapKey(v, reg, keySize);
       break;
     }
     case 'ARG_PTR_TO_MAP_VALUE': {

@@ -56,6 +56,7 @@ import type { BpfVerifierOps, InsnAuxData } from './ops';
 import { PROGRESS_EVERY_INSNS, type VerifierProgressSink } from './progress';
 import { BPF_ADD_CONST, markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
 import { computeScc } from './scc';
+import { SccVisits } from './scc-visit';
 import { StackLiveness } from './stack-liveness';
 import { copyState, curFunc, InsnHistory, newFuncState, type VerifierState } from './state';
 import { isStateVisited } from './state-pruning';
@@ -183,9 +184,12 @@ export class Verifier {
   stackRead = new Set<number>();
   /** Per-instruction stack liveness (kernel/bpf/liveness.c) for single-function programs. */
   stackLive: StackLiveness | null = null;
+  /** Loop visits, kept for the SCC lines of log level 2 only. */
+  sccVisits: SccVisits | null = null;
 
   constructor(env: DoCheckEnv) {
     this.env = env;
+    if (env.log.level >= 2) this.sccVisits = new SccVisits(this);
     if (env.subprogs.length <= 1) {
       const log2 =
         env.log.level >= 2 ? { write: (s: string) => env.log.write(s), pruneP: env.pruneP } : undefined;
@@ -384,6 +388,7 @@ export class Verifier {
     while (p) {
       const br = --p.branches;
       if (br > 0) break;
+      this.sccVisits?.exit(p);
       // maybe_free_verifier_state: an evicted checkpoint goes once nothing descends from it.
       if (p.inFreeList) this.curStates--;
       p = p.parent;

@@ -415,9 +415,8 @@ export function insnUseDef(
         d = bit(insn.dst);
         s = [i + 2];
       } else {
-        d = 0x3f;
-        u = bit(6);
-        if (BPF_MODE(insn.code) === BPF_IND) u |= bit(insn.src);
+        // LD_ABS/LD_IND keep compute_insn_live_regs' defaults: every register read, none defined.
+        u = 0xffff;
       }
       break;
     case BPF_JMP:

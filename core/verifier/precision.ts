@@ -55,6 +55,10 @@ export function propagatePrecision(v: Verifier, old: VerifierState, cur: Verifie
       }
     }
   }
+  if (v.log.level >= 2 && (regsSet.size || slots.size)) {
+    const names = [...[...regsSet].map((r) => `r${r}`), ...[...slots].map((spi) => `fp${-(spi + 1) * 8}`)];
+    v.verbose(`frame ${old.curframe}: propagating ${names.join(',')}\n`);
+  }
   if (regsSet.size || slots.size) backtrack(v, cur.hist, regsSet, slots, true);
 }
 

@@ -60,6 +60,7 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
     } else if (statesEqual(v, sl, cur, false, idx)) {
       sl.hitCnt++;
       propagatePrecision(v, sl, cur);
+      if (v.sccVisits?.hasBackedges(sl)) v.sccVisits.addBackedge(sl);
       v.env.observer?.pruned(v, idx, sl);
       miss = false;
       return true;
@@ -89,6 +90,7 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
   list.push(ck);
   v.explored.set(idx, list);
   // The current state becomes the checkpoint's child; its scalars start imprecise again.
+  v.sccVisits?.enter(ck);
   cur.parent = ck;
   if (cur.hist >= 0) v.hist.setCheckpoint(cur.hist, ck);
   for (const f of cur.frames) {
@@ -118,6 +120,7 @@ function pruneAtBackedge(v: Verifier, sl: VerifierState, cur: VerifierState, idx
   v.numBackedges++;
   if (v.curStates + v.numBackedges > v.peakStates) v.peakStates = v.curStates + v.numBackedges;
   propagatePrecision(v, sl, cur);
+  v.sccVisits?.addBackedge(sl);
   v.env.observer?.pruned(v, idx, sl);
   return true;
 }
