@@ -18,6 +18,7 @@ import type { CheckResult } from '../model/check';
 import { modelRegistry, type PipelineRun, runModelPipeline } from '../model/pipeline';
 import { type FuncType, type ResolvedMember, wrapperFor } from '../model/resolve';
 import { CALL_DESIGNS, type CallDesign, PROFILE_NAMES, type ProfileName } from '../model/schema';
+import type { ProgBtf } from '../verifier/btf-func';
 import {
   finalizedCallItem,
   type KernelTextBytes,
@@ -247,13 +248,15 @@ function kernelDistill(
 }
 
 /** A program for the member: the model's sample program, or `r0 = 0; exit`. */
-function programFor(check: CheckResult, member: string): { name: string; insns: Insn[] } {
+function programFor(check: CheckResult, member: string): { name: string; insns: Insn[]; progBtf?: ProgBtf } {
   const model = check.resolved!;
   const idx = model.programs.findIndex((p) => p.member.name === member);
   if (idx >= 0) {
+    const progBtf = model.programs[idx]!.object?.progBtf;
     return {
       name: model.programs[idx]!.spec.name,
       insns: assembleProgram(model, { build: check.build!, as: check.as! }, idx),
+      ...(progBtf ? { progBtf } : {}),
     };
   }
   return {
@@ -370,7 +373,7 @@ function variantFor(
   check: CheckResult,
   base: Btf,
   m: ResolvedMember,
-  prog: { insns: Insn[] },
+  prog: { insns: Insn[]; progBtf?: ProgBtf },
   design: CallDesign,
   profile: ProfileName,
   arches: readonly ArchName[],
@@ -496,6 +499,7 @@ function variantFor(
       profile: p,
       registry,
       doCheck: true,
+      ...(prog.progBtf ? { progBtf: prog.progBtf } : {}),
     });
     result.byProfile[p] = r.ok ? 'ok' : (r.error ?? 'failed');
   }
@@ -508,6 +512,7 @@ function variantFor(
     profile,
     registry,
     doCheck: true,
+    ...(prog.progBtf ? { progBtf: prog.progBtf } : {}),
   });
   if (run.processedInsns !== undefined) result.verifier.processedInsns = run.processedInsns;
   result.calls = run.calls.map((c) => ({

@@ -16,7 +16,7 @@ import {
 import { checkGeneratedCode } from './generated-check';
 import { checkInstances, type InstanceCheck, type MemberSize } from './instances';
 import { formatDiagnostic, loadModel, type ModelDiagnostic, type ModelSource } from './load';
-import { objectRefExpander } from './object-refs';
+import { type ObjectProgramBtf, objectRefExpander } from './object-refs';
 import { InsnTextError, slotsOf, type TextLine } from './program';
 import {
   designsCommon,
@@ -113,8 +113,9 @@ function vmlinuxBtf(reg: BtfRegistry | undefined): Btf | undefined {
 
 export function checkModel(file: string, text: string, opts: CheckOptions = {}): CheckResult {
   const target = vmlinuxBtf(opts.btf);
+  const objectPrograms = new Map<string, ObjectProgramBtf>();
   const loaded = loadModel(file, text, {
-    expand: objectRefExpander(opts.readObject, target),
+    expand: objectRefExpander(opts.readObject, target, objectPrograms),
   });
   const result: CheckResult = {
     file,
@@ -132,6 +133,11 @@ export function checkModel(file: string, text: string, opts: CheckOptions = {}):
     profile,
   });
   result.resolved = resolved;
+  // Programs from objects load with the object's BTF and func_info, as libbpf loads them.
+  for (const p of resolved.programs) {
+    const o = objectPrograms.get(p.spec.name);
+    if (o) p.object = o;
+  }
   result.diagnostics.push(...diagnostics, ...checkReviewNotes(loaded.model, resolved.kfuncs.keys(), source));
   if (errorCount(result) > 0) return finish(result);
 

@@ -4,10 +4,14 @@
 // and rewritten into the plain forms before validation: a program gets its insns as
 // libbpf loads them, an instance its bindings, and an instance's programs the model
 // does not list are added. The bytes come from the caller (core reads no files).
+// What the text cannot carry — the object's BTF with the program's func_info (libbpf's
+// prog_btf_fd) and its line_info — goes to `programBtf`, by program name.
 import type { Btf } from '../btf/btf';
 import { modelProgramText, structOpsDataValues, structOpsMapOf } from '../object/model-skeleton';
 import { loadBpfObject } from '../object/object';
-import type { BpfObject } from '../object/types';
+import { progBtfOf } from '../object/prog-btf';
+import type { BpfObject, LoadedProgram } from '../object/types';
+import type { ProgBtf } from '../verifier/btf-func';
 import type { ModelDiagnostic, ModelSource } from './load';
 
 type Raw = Record<string, unknown>;
@@ -24,14 +28,28 @@ class RefError extends Error {
   }
 }
 
-/** The expander loadModel runs; without a reader or target BTF, object entries are errors. */
+/** What BPF_PROG_LOAD gets beside the insns for a program taken from an object. */
+export interface ObjectProgramBtf {
+  /** The object file as the model names it. */
+  object: string;
+  /** The object's BTF and the program's func_info; absent when the object has no .BTF.ext func_info. */
+  progBtf?: ProgBtf;
+  /** The program's C lines (insn offsets of the program as loaded). */
+  lineInfo: LoadedProgram['lineInfo'];
+}
+
+/**
+ * The expander loadModel runs; without a reader or target BTF, object entries are errors.
+ * `programBtf` receives each object program's BTF and line_info by program name.
+ */
 export function objectRefExpander(
   readObject: ((path: string) => Uint8Array) | undefined,
   target: Btf | undefined,
+  programBtf?: Map<string, ObjectProgramBtf>,
 ): (value: unknown, source: ModelSource) => ModelDiagnostic[] {
   return (value, source) => {
     try {
-      expandObjectRefs(value, readObject, target);
+      expandObjectRefs(value, readObject, target, programBtf ?? new Map());
       return [];
     } catch (e) {
       if (e instanceof RefError) return [source.diag(e.path, e.message)];
@@ -44,6 +62,7 @@ function expandObjectRefs(
   value: unknown,
   readObject: ((path: string) => Uint8Array) | undefined,
   target: Btf | undefined,
+  programBtf: Map<string, ObjectProgramBtf>,
 ): void {
   if (!isRecord(value)) return;
   const programs = Array.isArray(value.programs) ? (value.programs as unknown[]) : undefined;
@@ -77,11 +96,15 @@ function expandObjectRefs(
         at,
         `object ${file}: no program '${name}' (programs: ${obj.loaded.map((x) => x.name).join(', ') || 'none'})`,
       );
+    let insns: string;
     try {
-      return { p, insns: modelProgramText(p, target!) };
+      insns = modelProgramText(p, target!);
     } catch (e) {
       throw new RefError(at, `object ${file}: ${(e as Error).message}`);
     }
+    const progBtf = progBtfOf(obj, p);
+    programBtf.set(p.name, { object: file, ...(progBtf ? { progBtf } : {}), lineInfo: p.lineInfo });
+    return { p, insns };
   };
 
   programs?.forEach((entry, i) => {

@@ -16,7 +16,7 @@ import { type ArchName, type KernelProfile, kernelProfile } from '../kernel/prof
 import { bpfProgLoad } from '../kernel/prog-load';
 import { type FixupOutput, runFixups } from '../verifier/fixups/index';
 import type { KfuncResolver } from '../verifier/fixups/kfunc';
-import type { LoadAttr, LoadKfuncs, VerifyEnv } from '../verifier/index';
+import type { BtfFuncInfo, LoadAttr, LoadKfuncs, ProgBtf, VerifyEnv } from '../verifier/index';
 import type { InsnAuxData } from '../verifier/ops';
 import { type StructOpsModelHooks, verifierOpsFor } from '../verifier/progtypes/index';
 import { structOpsFromRules } from '../verifier/progtypes/struct-ops-rules';
@@ -198,6 +198,8 @@ export interface PipelineRun {
   epilogue?: Insn[];
   calls: EncodedCall[];
   fixups?: FixupOutput;
+  /** func_info of a load with program BTF, at each function's start after patching (adjust_btf_func). */
+  funcInfo?: BtfFuncInfo[];
   /** do_check's processed insns (doCheck runs). */
   processedInsns?: number;
   /** The verifier log (doCheck runs). */
@@ -227,6 +229,8 @@ export interface PipelineInput {
   sleepable?: boolean;
   /** The verifier log's level (doCheck runs; default 1): 2 prints the register states. */
   logLevel?: 1 | 2;
+  /** Program BTF with func_info (a program taken from an object), as BPF_PROG_LOAD gets it (doCheck runs). */
+  progBtf?: ProgBtf;
 }
 
 /** Runs fixups (and the x86-64 JIT) for one member program under one design and profile. */
@@ -250,7 +254,12 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
       ...(input.sleepable ? { sleepable: true } : {}),
     });
     const load = bpfProgLoad(
-      { insns: [...input.insns], ...a.attr, ...(input.logLevel ? { logLevel: input.logLevel } : {}) },
+      {
+        insns: [...input.insns],
+        ...a.attr,
+        ...(input.logLevel ? { logLevel: input.logLevel } : {}),
+        ...(input.progBtf ? { progBtf: input.progBtf } : {}),
+      },
       a.env,
       { jit: arch === 'x86_64' },
     );
@@ -264,6 +273,7 @@ export function runModelPipeline(input: PipelineInput): PipelineRun {
       return run;
     }
     run.fixups = vr.fixups;
+    if (vr.funcInfo) run.funcInfo = vr.funcInfo;
     if (load.jitError !== undefined) run.error = load.jitError;
     else {
       if (load.jit) run.jit = load.jit.result;

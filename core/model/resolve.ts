@@ -18,6 +18,7 @@ import {
 } from './cdecl';
 import { didYouMean, nearestNames } from './did-you-mean';
 import type { ModelDiagnostic, ModelSource, PathKey } from './load';
+import type { ObjectProgramBtf } from './object-refs';
 import { CTX_STACK_OFF, slotsOf, splitInsnText, type TextLine } from './program';
 import {
   type CallDesign,
@@ -92,6 +93,8 @@ export interface ResolvedProgram {
   member: ResolvedMember;
   lines: TextLine[];
   path: PathKey[];
+  /** Taken from a BPF object: its program BTF (func_info) and C lines, loaded with the insns. */
+  object?: ObjectProgramBtf;
 }
 
 export interface ResolvedModel {

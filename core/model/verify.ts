@@ -31,6 +31,7 @@ export function modelVerifier(req: VerifyRequest): VerifyOutcome | undefined {
     profile: req.profile,
     doCheck: true,
     ...(req.program.spec.sleepable ? { sleepable: true } : {}),
+    ...(req.program.object?.progBtf ? { progBtf: req.program.object.progBtf } : {}),
   });
   const processed = run.processedInsns !== undefined ? { processedInsns: run.processedInsns } : {};
   if (!run.ok || !run.fixups) {

@@ -31,14 +31,16 @@ describe('verifier log with line_info', () => {
     ]);
   });
 
-  it('prints a line once for records of it in a row, and nothing for line 0', () => {
+  it('prints a line once for records of it in a row; line 0 as `@ file:0` (as Linux 6.18)', () => {
     const log = '0: (b7) r0 = 0\n1: (b7) r1 = 0\n2: (b7) r2 = 0\n3: (95) exit';
     const info = [rec(0, 5, 'a'), rec(1, 5, 'a'), rec(2, 0, ''), rec(3, 5, 'a')];
     expect(logWithLineInfo(log, info).split('\n')).toEqual([
       '; a @ x.bpf.c:5',
       '0: (b7) r0 = 0',
       '1: (b7) r1 = 0',
+      ';  @ x.bpf.c:0',
       '2: (b7) r2 = 0',
+      '; a @ x.bpf.c:5',
       '3: (95) exit',
     ]);
   });

@@ -1,9 +1,10 @@
 // The C source lines a verifier log shows for a program loaded with line_info, in the
 // form of the kernel's verbose_linfo: before an instruction's `N: (xx) …` line, the
-// line_info record covering N as `; <line, leading blanks dropped> @ <file>:<line>`.
+// line_info record covering N as `; <line, leading blanks dropped> @ <file>:<line>`, the
+// file without its directories.
 // A line is printed once until another is: clang writes a record per column, and
 // records of the same line in a row would repeat it. Line 0 (code the compiler made
-// up) prints nothing.
+// up) prints as the kernel prints it: no text, `@ <file>:0`.
 import type { LineInfo } from './types';
 
 /** The line_info record covering insn `idx` (the last one starting at or before it). */
@@ -29,8 +30,9 @@ export function logWithLineInfo(log: string, lineInfo: readonly LineInfo[]): str
   for (const line of log.split('\n')) {
     const m = /^(\d+): \([0-9a-f]{2}\)/.exec(line);
     const rec = m ? coveringRecord(sorted, Number(m[1])) : undefined;
-    if (rec && rec.lineNum > 0 && !(prev && rec.lineNum === prev.lineNum && rec.fileName === prev.fileName)) {
-      out.push(`; ${rec.line.trimStart()} @ ${rec.fileName}:${rec.lineNum}`);
+    if (rec && !(prev && rec.lineNum === prev.lineNum && rec.fileName === prev.fileName)) {
+      const file = rec.fileName.slice(rec.fileName.lastIndexOf('/') + 1);
+      out.push(`; ${rec.line.trimStart()} @ ${file}:${rec.lineNum}`);
       prev = rec;
     }
     out.push(line);

@@ -6,6 +6,7 @@ import { BtfRegistry } from '../btf/registry';
 import { insnsFromHex, insnsToHex } from '../isa/encoding';
 import { bpfProgLoad } from '../kernel/prog-load';
 import { kernelVersionOf } from '../object/externs';
+import { logWithLineInfo } from '../object/log-linfo';
 import { loadBpfObject } from '../object/object';
 import { progBtfOf } from '../object/prog-btf';
 import type { MapDef } from './index';
@@ -42,17 +43,21 @@ function withoutMapAddrs(hex: string): string {
 }
 const target = referenceBtf();
 const registry = new BtfRegistry(target);
-const PROG_TYPES: Record<string, ProgTypeName> = { sched_cls: 'sched_cls', xdp: 'xdp' };
+const PROG_TYPES: Record<string, ProgTypeName> = {
+  sched_cls: 'sched_cls',
+  xdp: 'xdp',
+  struct_ops: 'struct_ops',
+};
 
-/** What differs only because the kernel prints map addresses and names: C lines, map text. */
+/** What differs only because the kernel prints map addresses and names (and the live kernel's BTF ids). */
 function normalise(log: string): string {
   return log
     .split('\n')
-    .filter((l) => !l.startsWith('; '))
     .map((l) =>
       l
         .replace(/\(18\) (r\d+) = (0x[0-9a-f]{16}|<map:\d+>)\s*;/, '(18) $1 = MAP ;')
-        .replace(/map=[A-Za-z_0-9.]+/g, 'map=M'),
+        .replace(/map=[A-Za-z_0-9.]+/g, 'map=M')
+        .replace(/has btf_id \d+ type/, 'has btf_id N type'),
     )
     .join('\n');
 }
@@ -72,10 +77,12 @@ function verify(object: string, program: string, logLevel: 1 | 2) {
     }),
   );
   const progBtf = progBtfOf(obj, p);
-  return bpfProgLoad(
+  const r = bpfProgLoad(
     {
       insns: p.insns,
       progType: PROG_TYPES[p.progType!]!,
+      // struct_ops: the member its object's map binds it to (the compiled rules of the shipped models).
+      ...(p.attach ? { attach: { struct: p.attach.struct, member: p.attach.member } } : {}),
       maps,
       logLevel,
       ...(progBtf ? { progBtf } : {}),
@@ -83,6 +90,8 @@ function verify(object: string, program: string, logLevel: 1 | 2) {
     { btf: registry },
     { jit: false },
   ).verifier;
+  // The C lines, as the kernel prints them for a load with line_info.
+  return { ...r, log: logWithLineInfo(r.log, p.lineInfo) };
 }
 
 describe('programs with BTF func_info against Linux 6.18 (kernel.jsonl)', () => {

@@ -38,7 +38,7 @@ import {
   sizeBytes,
 } from '../isa/opcodes';
 import { checkAluOp } from './alu';
-import type { FuncAux, SubprogArg } from './btf-func';
+import { type FuncAux, prepareFuncArgs, type SubprogArg } from './btf-func';
 import { checkFuncCall, checkHelperCall, checkKfuncCall, processBpfExit } from './calls';
 import { checkCondJmpOp } from './cond-jmp';
 import type { VerifierObserver } from './debug/observer';
@@ -54,6 +54,7 @@ import {
 import { checkAtomic, checkLdAbs, checkLdImm, checkMemAccess } from './mem-access';
 import type { BpfVerifierOps, InsnAuxData } from './ops';
 import { PROGRESS_EVERY_INSNS, type VerifierProgressSink } from './progress';
+import type { ProgTypeName } from './progtypes/names';
 import { BPF_ADD_CONST, markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
 import { computeScc } from './scc';
 import { SccVisits } from './scc-visit';
@@ -229,6 +230,19 @@ export class Verifier {
 
   run(): void {
     if (this.log.level >= 2) this.printLiveRegs();
+    // do_check_common for the main program: with func_info its BTF is checked as a global
+    // function's would be, but a mismatch only makes that BTF unreliable (its reason is logged).
+    const main = this.env.funcs?.[0];
+    if (main && this.env.progBtf) {
+      try {
+        prepareFuncArgs(this.env.progBtf, main, this.env.progType as ProgTypeName, (l) =>
+          this.verbose(`${l}\n`),
+        );
+      } catch (e) {
+        if (!(e instanceof VerifierError)) throw e;
+        main.unreliable = true;
+      }
+    }
     const st: VerifierState = {
       frames: [newFuncState(0, -1, 0)],
       curframe: 0,

@@ -9,6 +9,7 @@ import type { KernelProfile } from '../kernel/profiles';
 import { REFERENCE_STRUCT_OPS } from '../kernel/struct-ops-rules';
 import {
   BTF_FUNC_GLOBAL,
+  type BtfFuncInfo,
   checkBtfFunc,
   type FuncAux,
   type ProgBtf,
@@ -135,6 +136,11 @@ export interface VerifyResult {
   stats: DoCheckStats;
   /** The fixed-up program with its kfunc descriptors (accepted loads), for the JIT and interpreter. */
   fixups?: FixupOutput;
+  /**
+   * adjust_btf_func: the load's func_info with each record at its function's start in the
+   * patched program (a prologue moves them), as bpf_prog_info reports it. Loads with program BTF.
+   */
+  funcInfo?: BtfFuncInfo[];
 }
 
 export interface VerifyEnv {
@@ -405,6 +411,14 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       subprogs: fx.subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth })),
       stats,
       fixups: fx,
+      ...(attr.progBtf
+        ? {
+            funcInfo: attr.progBtf.funcInfo.map((r, i) => ({
+              insnOff: fx.subprogs[i]!.start,
+              typeId: r.typeId,
+            })),
+          }
+        : {}),
     };
   } catch (e) {
     if (e instanceof VerifierError) {

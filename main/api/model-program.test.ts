@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inProcessBackend } from './backend';
 import { findPackageRoot } from './handlers';
@@ -84,5 +85,31 @@ describe("a model's member programs in the Verifier and JIT views", () => {
       model: { name: 'qdisc', program: 'x' },
     });
     expect(!both.ok && both.error.message).toMatch(/give either id or model/);
+  });
+});
+
+describe('a member program taken from a BPF object (global functions, a bpf_loop callback)', () => {
+  const fixtures = join(root, 'test/fixtures/objects/verifier');
+  const served = inProcessBackend(root, [fixtures]);
+  const model = join(fixtures, 'cc_funcs.yaml');
+  const call = async <T>(method: string, params: unknown): Promise<T> => {
+    const env = await served.call(method, params);
+    if (!env.ok) throw new Error(env.error.message);
+    return env.result as T;
+  };
+
+  it('the Verifier view: verified with its func_info, C lines in the log', async () => {
+    const v = await call<VerifyView>('verify', { model: { name: model, program: 'fn_ssthresh' } });
+    expect(v.model.verdict).toBe('accept');
+    expect(v.model.log).toContain('Validating cc_half() func#1...');
+    expect(v.model.log).toContain('; return cc_half(tp->snd_cwnd); @ cc_funcs.bpf.c:43');
+  });
+
+  it('the JIT view: the prologue patched in, C lines beside the BPF', async () => {
+    const j = await call<JitView>('jit', { model: { name: model, program: 'fn_cong_avoid' } });
+    expect(j.jitted).toBe(true);
+    expect(j.program!.generated).toEqual(['prologue']);
+    expect(j.source!.map((s) => [s.idx, s.line])).toContainEqual([5, 52]);
+    expect(j.source!.find((s) => s.line === 52)!.text).toContain('bpf_loop(acked & 15, grow_step, &g, 0);');
   });
 });

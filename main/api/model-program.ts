@@ -13,8 +13,11 @@ import { assembleProgram } from '../../core/model/build';
 import type { CheckResult } from '../../core/model/check';
 import { type PipelineRun, runModelPipeline } from '../../core/model/pipeline';
 import type { CallDesign, ProfileName } from '../../core/model/schema';
+import { logWithLineInfo } from '../../core/object/log-linfo';
+import type { LineInfo } from '../../core/object/types';
 import { xlatedForListing } from '../../core/verifier/fixups/dump';
 import { x86ViewLines } from './jit-view';
+import { sourceLines } from './object-view';
 import { ApiError } from './schema';
 import { typedFields } from './typed-fields';
 import type { JitView, ModelProgramInfo, ModelProgramParams, PlainLine, VerifyView } from './types';
@@ -28,6 +31,8 @@ interface MemberRun {
   /** Names calls the way the verifier log does: kfuncs by name, helpers and wrappers by symbol. */
   bpfResolver: DisasmResolver;
   patchedResolver: DisasmResolver;
+  /** A program taken from a BPF object: its C lines (line_info), by loaded insn index. */
+  lineInfo?: LineInfo[];
 }
 
 /** Runs one program of a checked model; `model` is the identifier shown back. */
@@ -70,6 +75,8 @@ export function runMemberProgram(
       profile,
       doCheck: true,
       logLevel: 2,
+      // A program from an object loads with the object's BTF and func_info, as libbpf loads it.
+      ...(prog.object?.progBtf ? { progBtf: prog.object.progBtf } : {}),
     });
   } catch (e) {
     // A design the model cannot express (a call with no helper id, no wrapper…): shown as the reason.
@@ -93,6 +100,7 @@ export function runMemberProgram(
     },
     insns,
     run,
+    ...(prog.object ? { lineInfo: prog.object.lineInfo } : {}),
     bpfResolver: { callName: (_insn, i) => names.get(i) },
     // After fixup_kfunc_call a call's imm is an offset from __bpf_call_base.
     patchedResolver: {
@@ -119,7 +127,8 @@ export function memberVerifyView(r: MemberRun): VerifyView {
       // The pipeline keeps do_check's reason, not its errno, unless the reason names it (0: none shown).
       errno: run.ok ? 0 : Number(/errno (-?\d+)/.exec(run.error ?? '')?.[1] ?? 0),
       error: run.ok ? null : (run.error ?? 'rejected'),
-      log: run.log ?? '',
+      // An object's program: its C lines in the log, as the kernel prints them with line_info.
+      log: r.lineInfo ? logWithLineInfo(run.log ?? '', r.lineInfo) : (run.log ?? ''),
       processedInsns: run.processedInsns ?? null,
       xlated: xlated ? listing(xlated, r.patchedResolver) : null,
       xlatedHex: xlated ? insnsToHex(xlated) : null,
@@ -130,11 +139,13 @@ export function memberVerifyView(r: MemberRun): VerifyView {
 export function memberJitView(r: MemberRun, syntax: 'intel' | 'gas' = 'intel'): JitView {
   const { run } = r;
   const bpf = listing(r.insns, r.bpfResolver);
+  const source = r.lineInfo ? { source: sourceLines(r.lineInfo) } : {};
   if (!run.ok || !run.fixups || !run.jit)
     return {
       id: r.info.program,
       program: r.info,
       bpf,
+      ...source,
       xlated: run.fixups ? listing(xlatedForListing(run.fixups.insns), r.patchedResolver) : [],
       x86: [],
       jitted: false,
@@ -145,6 +156,7 @@ export function memberJitView(r: MemberRun, syntax: 'intel' | 'gas' = 'intel'): 
     program: r.info,
     ...(r.fields.length ? { fields: r.fields } : {}),
     bpf,
+    ...source,
     xlated: listing(xlatedForListing(run.fixups.insns), r.patchedResolver),
     x86: x86ViewLines(run.jit, run.fixups.insns.length, syntax),
     jitted: true,

@@ -69,7 +69,7 @@ describe('openObject', () => {
     expect(env.result.model.error).toBe("R0 invalid mem access 'map_value_or_null'");
     const lines = env.result.model.log.split('\n');
     const at = lines.indexOf('8: (79) r1 = *(u64 *)(r0 +0)');
-    expect(lines[at - 1]).toBe(`; ${src[16]!.trimStart()} @ ./src/tc_bug_null.bpf.c:17`);
+    expect(lines[at - 1]).toBe(`; ${src[16]!.trimStart()} @ tc_bug_null.bpf.c:17`);
     const missing = await api.call('verify', { object: { base64, program: 'nope' } });
     expect(missing).toMatchObject({
       ok: false,

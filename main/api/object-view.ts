@@ -10,7 +10,7 @@ import { kernelVersionOf } from '../../core/object/externs';
 import { disasmLoadedProgram, loadBpfObject } from '../../core/object/index';
 import { logWithLineInfo } from '../../core/object/log-linfo';
 import { progBtfOf } from '../../core/object/prog-btf';
-import type { BpfObject, LoadedProgram } from '../../core/object/types';
+import type { BpfObject, LineInfo } from '../../core/object/types';
 import type { MapDef } from '../../core/verifier/index';
 import { PROG_TYPE_NAMES } from '../../core/verifier/progtypes/names';
 import type { X86Syntax } from '../host/x86-listing';
@@ -36,7 +36,7 @@ const REFERENCE_RELEASE = '6.18.44';
  * Program view's listing and graph. Throws ObjectError for a bad object.
  */
 /** line_info as source lines; line 0 is code the compiler made up, with no source line. */
-const sourceLines = (info: LoadedProgram['lineInfo']): SourceLine[] =>
+export const sourceLines = (info: readonly LineInfo[]): SourceLine[] =>
   info
     .filter((l) => l.lineNum > 0)
     .map((l) => ({ idx: l.insnOff, file: l.fileName, line: l.lineNum, col: l.lineCol, text: l.line }));
@@ -62,16 +62,7 @@ export function objectView(
       if (m) named.set(Number(m[1]), m[2]!);
     }
     for (const l of view.lines) l.text = named.get(l.idx) ?? l.text;
-    // Line 0: code the compiler made up, with no source line.
-    const source: SourceLine[] = p.lineInfo
-      .filter((l) => l.lineNum > 0)
-      .map((l) => ({
-        idx: l.insnOff,
-        file: l.fileName,
-        line: l.lineNum,
-        col: l.lineCol,
-        text: l.line,
-      }));
+    const source = sourceLines(p.lineInfo);
     return {
       name: p.name,
       section: p.section,

@@ -10,11 +10,17 @@ fx=$root/test/fixtures/objects/verifier
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 gcc -O1 -o "$tmp/kernel-verdicts" "$here/kernel-verdicts.c" -l:libbpf.a -lelf -lz
+# struct_ops programs include a vmlinux.h of the reference BTF (not kept).
+gunzip -c "$root/assets/vmlinux.btf.gz" > "$tmp/vmlinux.btf"
+bpftool btf dump file "$tmp/vmlinux.btf" format c > "$tmp/vmlinux.h"
 : > "$fx/kernel.jsonl"
-for src in "$fx"/src/*.bpf.c; do
+# From the fixture folder: the line_info file names are src/NAME.bpf.c, and clang finds the
+# C lines it writes beside them (their text) under that relative name.
+cd "$fx"
+for src in src/*.bpf.c; do
 	name=$(basename "$src" .bpf.c)
-	clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/x86_64-linux-gnu \
-		-fdebug-prefix-map="$fx"/= -c "$src" -o "$fx/build/$name.bpf.o"
-	"$tmp/kernel-verdicts" "$fx/build/$name.bpf.o" | sed "s|^{|{\"object\":\"build/$name.bpf.o\",|" >> "$fx/kernel.jsonl"
+	clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/x86_64-linux-gnu -I"$tmp" \
+		-fdebug-prefix-map="$fx"/= -c "$src" -o "build/$name.bpf.o"
+	"$tmp/kernel-verdicts" "build/$name.bpf.o" | sed "s|^{|{\"object\":\"build/$name.bpf.o\",|" >> "$fx/kernel.jsonl"
 done
 wc -l "$fx/kernel.jsonl"
