@@ -173,12 +173,23 @@ export interface JitPlan {
   sites2: SiteList | undefined;
   /** Where each insn's code started in the last emitting pass that was not a copy. */
   starts: Int32Array;
-}
-
-export interface PassOutput {
-  proglen: number;
-  /** Some addrs[] or jit_context label moved: the image-writing pass would not repeat this one. */
-  changed: boolean;
+  /**
+   * Where each insn's code starts in plan.e2's buffer (what a reuse pass copies from): `starts`
+   * after an emitting pass, `addrs` after a reuse pass (its image is laid out at the final offsets).
+   */
+  srcStarts: Int32Array;
+  /** Length of the code in plan.e (becomes srcLen of the buffer a reuse pass copies from). */
+  emittedLen: number;
+  /**
+   * Insns a reuse pass emits again, ascending (jumps, tail calls, exits after the first); every
+   * other insn's bytes are copied in runs. Filled by jitPlan; `reemitN` entries in use.
+   */
+  reemit: Int32Array;
+  reemitN: number;
+  /** Jump distance in insns of each jump (off, or imm for gotol): sizePass reads no Insn. */
+  jmpDelta: Int32Array;
+  /** Index of the first exit (the epilogue), -1 if none. */
+  firstExit: number;
 }
 
 const roundUp8 = (n: number): number => (n + 7) & ~7;
@@ -293,6 +304,14 @@ const KIND = new Uint8Array(256);
 }
 
 const BPF_JMP_CALL = BPF_JMP | BPF_CALL;
+// BPF R6..R9 (rbx, r13, r14, r15) → their bit in detect_reg_usage()'s mask
+const CALLEE_REG_BIT = new Uint8Array(256);
+CALLEE_REG_BIT[BPF_REG_6] = 1;
+CALLEE_REG_BIT[BPF_REG_7] = 2;
+CALLEE_REG_BIT[BPF_REG_8] = 4;
+CALLEE_REG_BIT[BPF_REG_9] = 8;
+/** JitPlan.kind of an ld_imm64's first slot. */
+export const KIND_LD_IMM64 = 7;
 
 // BPF jump op → x86 condition code (short form).
 const JMP_COND = new Uint8Array(256);
@@ -342,24 +361,40 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
   const kind = fits ? reuse.kind : new Uint8Array(n);
   const immLo = fits ? reuse.immLo : new Int32Array(n);
   const immHi = fits ? reuse.immHi : new Int32Array(n);
-  const used: CalleeRegs = [false, false, false, false];
+  const reemit = fits ? reuse.reemit : new Int32Array(n);
+  const jmpDelta = fits ? reuse.jmpDelta : new Int32Array(n);
+  let reemitN = 0;
+  let firstExit = -1;
+  let regMask = 0;
+  const asHelper = spec.tailCallsAsHelper;
   for (let k = 0; k < n; k++) {
     const ins = insns[k]!;
     const code = ins.code;
-    kind[k] = code === BPF_JMP_CALL && spec.tailCallsAsHelper && isTailCall(spec, ins) ? 23 : KIND[code]!;
-    // detect_reg_usage()
-    const d = ins.dst;
-    const s = srcRegOf(ins);
-    if (d === BPF_REG_6 || s === BPF_REG_6) used[0] = true;
-    if (d === BPF_REG_7 || s === BPF_REG_7) used[1] = true;
-    if (d === BPF_REG_8 || s === BPF_REG_8) used[2] = true;
-    if (d === BPF_REG_9 || s === BPF_REG_9) used[3] = true;
-    if (ins.code === (BPF_LD | BPF_IMM | BPF_DW) && k + 1 < n) {
-      const [lo, hi] = u32Halves(env.imm64(k));
-      immLo[k] = lo;
-      immHi[k] = hi;
+    let kk = KIND[code]!;
+    if (code === BPF_JMP_CALL && asHelper && ins.src === 0 && ins.imm === BPF_FUNC_TAIL_CALL) kk = 23;
+    kind[k] = kk;
+    // detect_reg_usage(), with the src the kernel's JIT sees (srcRegOf)
+    regMask |=
+      CALLEE_REG_BIT[ins.dst]! |
+      (kk === KIND_LD_IMM64 && ins.src !== BPF_PSEUDO_FUNC ? 0 : CALLEE_REG_BIT[ins.src]!);
+    addrs[k] = 64 * (k + 1); // the first pass's pessimistic estimate: 64 bytes per insn
+    if (kk >= 23) {
+      if (kk === 29 && firstExit < 0) firstExit = k;
+      else reemit[reemitN++] = k;
+      if (kk >= 24 && kk <= 28) jmpDelta[k] = kk === 28 && (code & 7) !== BPF_JMP ? ins.imm | 0 : ins.off;
+    } else if (kk === KIND_LD_IMM64 && k + 1 < n) {
+      const v = BigInt.asUintN(64, env.imm64(k));
+      immLo[k] = Number(v & 0xffffffffn) | 0;
+      immHi[k] = Number(v >> 32n) | 0;
     }
   }
+  addrs[n] = 64 * (n + 1);
+  const used: CalleeRegs = [
+    (regMask & 1) !== 0,
+    (regMask & 2) !== 0,
+    (regMask & 4) !== 0,
+    (regMask & 8) !== 0,
+  ];
   return {
     kind,
     calleeRegs: used,
@@ -373,6 +408,12 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
     e2: reuse?.e2,
     sites2: reuse?.sites2,
     starts,
+    srcStarts: starts,
+    emittedLen: 0,
+    reemit,
+    reemitN,
+    jmpDelta,
+    firstExit,
   };
 }
 
@@ -423,7 +464,8 @@ function emitPrologue(e: Emitter, spec: JitFuncSpec, f: X86Config, stackDepth: n
  * `final`: the kernel's image-writing pass, which must not move any insn ("bpf_jit: fatal error").
  * `reuseEmitted`: insns whose bytes no pass changes (all but jumps, later exits and tail calls,
  * whose labels settle after the first pass) are copied from the last emitting pass instead of
- * emitted again; sizePass() passes in between leave that pass's buffer alone.
+ * emitted again; sizePass() passes in between leave that pass's buffer alone. Only with `final`.
+ * `imageDest`: where a reuse pass writes (the result's own memory); default: a buffer of the plan.
  */
 export function doJit(
   spec: JitFuncSpec,
@@ -435,17 +477,25 @@ export function doJit(
   jmpPadding: boolean,
   final = false,
   reuseEmitted = false,
-): PassOutput {
+  imageDest?: Emitter,
+): number {
   const { insns } = spec;
   const f = env.features;
   const stackDepth = spec.stackDepth;
   const calleeRegsUsed = plan.calleeRegs;
   const kinds = plan.kind;
+  // Where plan.e2's code starts per insn, and its length (after the swap below)
+  let srcStarts = plan.starts;
+  let srcLen = 0;
   if (reuseEmitted) {
+    if (!final) throw new Error('doJit: reuseEmitted is for the image-writing pass');
+    srcStarts = plan.srcStarts;
+    srcLen = plan.emittedLen;
     // this pass writes the other buffer; the last emitting pass's stays readable
     const src = plan.e;
     plan.e =
-      plan.e2 !== undefined && plan.e2.buf.length >= src.buf.length ? plan.e2 : new Emitter(src.buf.length);
+      imageDest ??
+      (plan.e2 !== undefined && plan.e2.buf.length >= src.buf.length ? plan.e2 : new Emitter(src.buf.length));
     plan.e2 = src;
     const srcSites = plan.sites;
     plan.sites = plan.sites2 ?? new SiteList();
@@ -453,22 +503,21 @@ export function doJit(
   }
   const sites = plan.sites;
   const e = plan.e;
-  const srcBuf = plan.e2?.buf;
   const srcSites = plan.sites2;
   const starts = plan.starts;
+  const reemit = plan.reemit;
+  const reemitN = plan.reemitN;
+  let ri = 0;
   let sp = 0;
   e.rewind();
   sites.n = 0;
-  let changed = false;
   let seenExit = false;
-  const ctxAtStart = { ...ctx };
 
   emitPrologue(e, spec, f, stackDepth);
   pushCalleeRegs(e, calleeRegsUsed);
   let proglen = e.length;
   plan.prologueLen = proglen;
   const fixedLen = plan.fixedLen;
-  if (addrs[0] !== proglen) changed = true;
   addrs[0] = proglen;
   e.commit();
 
@@ -476,29 +525,37 @@ export function doJit(
   for (let i = 1; i <= n; i++) {
     const idx = i - 1;
     const kind = kinds[idx]!;
-    let copied = false;
     if (reuseEmitted) {
-      while (sp < srcSites!.n && srcSites!.insn[sp]! < idx) sp++;
-      if (kind < 23 || (kind === 29 && !seenExit)) {
-        copied = true;
-        const from = starts[idx]!;
-        const len = fixedLen[idx]!;
-        for (; sp < srcSites!.n && srcSites!.insn[sp] === idx; sp++)
-          sites.add(srcSites!.kind[sp]!, srcSites!.at[sp]! - from + e.pos, idx);
-        const buf = e.buf;
-        let p = e.pos;
-        for (let k = from; k < from + len; k++) buf[p++] = srcBuf![k]!;
-        e.pos = p;
-        if (kind === 7) i++; // ld_imm64
-        if (kind === 29) {
-          seenExit = true;
-          ctx.cleanupAddr = proglen;
+      while (ri < reemitN && reemit[ri]! < idx) ri++;
+      if (ri === reemitN || reemit[ri]! !== idx) {
+        // A run of insns [idx, end) whose bytes no pass changes: one copy, their sites moved along.
+        // Every insn in it keeps the size sizePass() gave it, so addrs[] holds the run's layout.
+        const end = ri < reemitN ? reemit[ri]! : n;
+        const from = srcStarts[idx]!;
+        const to = end < n ? srcStarts[end]! : srcLen;
+        const len = to - from;
+        if (proglen + len > oldproglen || proglen + len !== addrs[end]) {
+          throw new JitError('bpf_jit: fatal error', EFAULT);
         }
+        const shift = e.pos - from;
+        while (sp < srcSites!.n && srcSites!.insn[sp]! < idx) sp++;
+        for (; sp < srcSites!.n && srcSites!.insn[sp]! < end; sp++)
+          sites.add(srcSites!.kind[sp]!, srcSites!.at[sp]! + shift, srcSites!.insn[sp]!);
+        e.copy(plan.e2!, from, len);
+        if (plan.firstExit >= idx && plan.firstExit < end) {
+          seenExit = true;
+          ctx.cleanupAddr = proglen + srcStarts[plan.firstExit]! - from;
+        }
+        proglen += len;
+        e.commit();
+        i = end; // the loop's i++ moves on to insn `end`
+        continue;
       }
+      ri++;
     } else {
       starts[idx] = proglen;
     }
-    if (!copied) {
+    {
       // The insn itself is read only where it is emitted (later passes copy most insns' bytes).
       const insn = insns[idx]!;
       const code = insn.code;
@@ -792,7 +849,7 @@ export function doJit(
             e.u32(tailCallCntPtrStackOff(stackDepth));
           }
           if (!imm32 && src !== BPF_PSEUDO_CALL) throw new JitError('bpf_jit: call with imm 0', EINVAL);
-          if (f.callDepthTracking) emitCallDepthAccounting(idx);
+          if (f.callDepthTracking) emitCallDepthAccounting(e, sites, idx);
           sites.add(SITE_CALL, e.pos, idx);
           e.b(0xe8);
           e.u32(0);
@@ -800,22 +857,22 @@ export function doJit(
         }
 
         case 23: // tail call
-          if (spec.directTailCalls.has(idx)) emitTailCallDirect();
-          else emitTailCallIndirect(idx);
+          if (spec.directTailCalls.has(idx)) emitTailCallDirect(e, ctx, calleeRegsUsed, stackDepth);
+          else emitTailCallIndirect(e, sites, f, ctx, calleeRegsUsed, stackDepth, idx);
           break;
 
         case 24: // cmp dst, src; jcc
           maybeEmitMod(e, dst, src, cls === BPF_JMP);
           e.b(0x39, add2reg(0xc0, dst, src));
           fixedLen[idx] = e.length;
-          emitCondJmp(i, op, insn.off);
+          emitCondJmp(e, addrs, i, op, insn.off, jmpPadding);
           break;
 
         case 25: // test dst, src; jcc
           maybeEmitMod(e, dst, src, cls === BPF_JMP);
           e.b(0x85, add2reg(0xc0, dst, src));
           fixedLen[idx] = e.length;
-          emitCondJmp(i, op, insn.off);
+          emitCondJmp(e, addrs, i, op, insn.off, jmpPadding);
           break;
 
         case 26: // test dst, imm32; jcc
@@ -823,7 +880,7 @@ export function doJit(
           e.b(0xf7, add1reg(0xc0, dst));
           e.u32(imm32);
           fixedLen[idx] = e.length;
-          emitCondJmp(i, op, insn.off);
+          emitCondJmp(e, addrs, i, op, insn.off, jmpPadding);
           break;
 
         case 27: // cmp dst, imm; jcc
@@ -839,7 +896,7 @@ export function doJit(
             }
           }
           fixedLen[idx] = e.length;
-          emitCondJmp(i, op, insn.off);
+          emitCondJmp(e, addrs, i, op, insn.off, jmpPadding);
           break;
 
         case 28: {
@@ -850,7 +907,7 @@ export function doJit(
           const jmpOffset = delta === -1 ? -2 : addrs[i + delta]! - addrs[i]!;
           if (!jmpOffset) {
             if (jmpPadding) {
-              const nops = sizeDiff(i);
+              const nops = addrs[i]! - addrs[i - 1]! - e.length;
               if (nops !== 0 && nops !== 2 && nops !== 5) {
                 throw new JitError(`unexpected nop jump padding: ${nops} bytes`, EFAULT);
               }
@@ -858,21 +915,21 @@ export function doJit(
             }
             break;
           }
-          emitJmp(i, jmpOffset);
+          emitJmp(e, addrs, i, jmpOffset, jmpPadding);
           break;
         }
 
         case 29: // exit: the first one is the epilogue, later ones jump to it
           if (seenExit) {
             fixedLen[idx] = 0;
-            emitJmp(i, ctx.cleanupAddr - addrs[i]!);
+            emitJmp(e, addrs, i, ctx.cleanupAddr - addrs[i]!, jmpPadding);
             break;
           }
           seenExit = true;
           ctx.cleanupAddr = proglen;
           popCalleeRegs(e, calleeRegsUsed);
           e.b(0xc9); // leave
-          emitReturn(idx);
+          emitReturn(e, sites, f, idx);
           fixedLen[idx] = e.length;
           break;
 
@@ -888,141 +945,152 @@ export function doJit(
       throw new JitError('bpf_jit: fatal error', EFAULT);
     }
     proglen += ilen;
-    if (addrs[i] !== proglen) changed = true;
     addrs[i] = proglen;
     e.commit();
   }
 
-  // jit_context moved (labels are set inside the helpers below; compared here so the loop's own
-  // variables stay out of their closures)
-  if (
-    ctx.cleanupAddr !== ctxAtStart.cleanupAddr ||
-    ctx.tailCallDirectLabel !== ctxAtStart.tailCallDirectLabel ||
-    ctx.tailCallIndirectLabel !== ctxAtStart.tailCallIndirectLabel
-  )
-    changed = true;
-  return { proglen, changed };
+  plan.emittedLen = proglen;
+  plan.srcStarts = reuseEmitted ? addrs : starts;
+  return proglen;
+}
 
-  // INSN_SZ_DIFF: the previous pass's size of insn i minus what this pass has emitted for it so far.
-  function sizeDiff(i: number): number {
-    return addrs[i]! - addrs[i - 1]! - e.length;
-  }
+// do_jit()'s helpers that depend on the pass (addrs[], padding, jit_context): module functions
+// rather than closures, which every pass would allocate anew.
 
-  // emit_jmp: shared by BPF_JA and exits after the first one.
-  function emitJmp(i: number, jmpOffset: number): void {
-    if (isImm8JmpOffset(jmpOffset)) {
-      if (jmpPadding) {
-        const nops = sizeDiff(i) - 2;
-        if (nops !== 0 && nops !== 3) throw new JitError(`unexpected jump padding: ${nops} bytes`, EFAULT);
-        emitNops(e, nops);
-      }
-      e.b(0xeb, jmpOffset);
-    } else if (jmpOffset >= -0x80000000 && jmpOffset <= 0x7fffffff) {
-      e.b(0xe9);
-      e.u32(jmpOffset);
-    } else {
-      throw new JitError(`jmp gen bug ${jmpOffset.toString(16)}`, EFAULT);
+// emit_jmp: shared by BPF_JA and exits after the first one. INSN_SZ_DIFF (the previous pass's
+// size of insn i minus what this pass has emitted for it so far) sizes the padding.
+function emitJmp(e: Emitter, addrs: Int32Array, i: number, jmpOffset: number, jmpPadding: boolean): void {
+  if (isImm8JmpOffset(jmpOffset)) {
+    if (jmpPadding) {
+      const nops = addrs[i]! - addrs[i - 1]! - e.length - 2;
+      if (nops !== 0 && nops !== 3) throw new JitError(`unexpected jump padding: ${nops} bytes`, EFAULT);
+      emitNops(e, nops);
     }
-  }
-
-  function emitCondJmp(i: number, op: number, off: number): void {
-    const jmpCond = JMP_COND[op]!;
-    const jmpOffset = addrs[i + off]! - addrs[i]!;
-    if (isImm8JmpOffset(jmpOffset)) {
-      if (jmpPadding) {
-        const nops = sizeDiff(i) - 2;
-        if (nops !== 0 && nops !== 4)
-          throw new JitError(`unexpected jmp_cond padding: ${nops} bytes`, EFAULT);
-        emitNops(e, nops);
-      }
-      e.b(jmpCond, jmpOffset);
-    } else {
-      e.b(0x0f, jmpCond + 0x10);
-      e.u32(jmpOffset);
-    }
-  }
-
-  // emit_return(): through the return thunk, or ret (+ int3 with CONFIG_MITIGATION_SLS)
-  function emitReturn(idx: number): void {
-    if (f.returnThunk !== 'none') {
-      sites.add(SITE_RETURN, e.pos, idx);
-      e.b(0xe9);
-      e.u32(0);
-    } else {
-      e.b(0xc3);
-      if (f.sls) e.b(0xcc);
-    }
-  }
-
-  // emit_indirect_jump(rcx): the kernel is built with CONFIG_MITIGATION_RETPOLINE, so a bare
-  // `jmp rcx` is always followed by int3.
-  function emitIndirectJumpRcx(idx: number): void {
-    if (f.retpoline === 'its' || f.retpoline === 'on') {
-      sites.add(SITE_INDIRECT, e.pos, idx);
-      e.b(0xe9);
-      e.u32(0);
-    } else if (f.retpoline === 'lfence') {
-      e.b(0x0f, 0xae, 0xe8); // lfence
-      e.b(0xff, 0xe1);
-    } else {
-      e.b(0xff, 0xe1, 0xcc);
-    }
-  }
-
-  // x86_call_depth_emit_accounting(): `sar qword gs:[rip + __x86_call_depth], 5` before the call.
-  function emitCallDepthAccounting(idx: number): void {
-    sites.add(SITE_CALL_DEPTH, e.pos, idx);
-    e.b(0x65, 0x48, 0xc1, 0x3d);
-    e.u32(0);
-    e.b(0x05);
-  }
-
-  function emitTailCallIndirect(idx: number): void {
-    const start = e.length;
-    e.b(0x89, 0xd2); // mov edx, edx
-    e.b(0x39, 0x56, BPF_ARRAY_MAX_ENTRIES); // cmp [rsi + max_entries], edx
-    e.b(X86_JBE, ctx.tailCallIndirectLabel - (e.length + 2 - start));
-    e.b(0x48, 0x8b, 0x85); // mov rax, tcc_ptr
-    e.u32(tailCallCntPtrStackOff(stackDepth));
-    e.b(0x48, 0x83, 0x38, MAX_TAIL_CALL_CNT); // cmp qword [rax], MAX
-    e.b(X86_JAE, ctx.tailCallIndirectLabel - (e.length + 2 - start));
-    e.b(0x48, 0x8b, 0x8c, 0xd6); // mov rcx, [rsi + rdx*8 + ptrs]
-    e.u32(BPF_ARRAY_PTRS);
-    e.b(0x48, 0x85, 0xc9); // test rcx, rcx
-    e.b(X86_JE, ctx.tailCallIndirectLabel - (e.length + 2 - start));
-    e.b(0x48, 0x83, 0x00, 0x01); // add qword [rax], 1
-    popCalleeRegs(e, calleeRegsUsed);
-    e.b(0x58, 0x58); // pop the counter pointer and the counter
-    if (stackDepth) {
-      e.b(0x48, 0x81, 0xc4);
-      e.u32(roundUp8(stackDepth));
-    }
-    e.b(0x48, 0x8b, 0x49, BPF_PROG_BPF_FUNC); // mov rcx, [rcx + bpf_func]
-    e.b(0x48, 0x83, 0xc1, X86_TAIL_CALL_OFFSET + (f.ibt ? ENDBR.length : 0));
-    emitIndirectJumpRcx(idx);
-    ctx.tailCallIndirectLabel = e.length - start;
-  }
-
-  function emitTailCallDirect(): void {
-    const start = e.length;
-    e.b(0x48, 0x8b, 0x85);
-    e.u32(tailCallCntPtrStackOff(stackDepth));
-    e.b(0x48, 0x83, 0x38, MAX_TAIL_CALL_CNT);
-    e.b(X86_JAE, ctx.tailCallDirectLabel - (e.length + 2 - start));
-    // Bypass jump over the poke site while the slot is empty: stays inside the image.
-    const rel = ctx.tailCallDirectLabel - (e.length - start) - X86_PATCH_SIZE;
+    e.b(0xeb, jmpOffset);
+  } else if (jmpOffset >= -0x80000000 && jmpOffset <= 0x7fffffff) {
     e.b(0xe9);
-    e.u32(rel);
-    e.b(0x48, 0x83, 0x00, 0x01);
-    popCalleeRegs(e, calleeRegsUsed);
-    e.b(0x58, 0x58);
-    if (stackDepth) {
-      e.b(0x48, 0x81, 0xc4);
-      e.u32(roundUp8(stackDepth));
-    }
-    emitNops(e, X86_PATCH_SIZE); // the poke site
-    ctx.tailCallDirectLabel = e.length - start;
+    e.u32(jmpOffset);
+  } else {
+    throw new JitError(`jmp gen bug ${jmpOffset.toString(16)}`, EFAULT);
   }
+}
+
+function emitCondJmp(
+  e: Emitter,
+  addrs: Int32Array,
+  i: number,
+  op: number,
+  off: number,
+  jmpPadding: boolean,
+): void {
+  const jmpCond = JMP_COND[op]!;
+  const jmpOffset = addrs[i + off]! - addrs[i]!;
+  if (isImm8JmpOffset(jmpOffset)) {
+    if (jmpPadding) {
+      const nops = addrs[i]! - addrs[i - 1]! - e.length - 2;
+      if (nops !== 0 && nops !== 4) throw new JitError(`unexpected jmp_cond padding: ${nops} bytes`, EFAULT);
+      emitNops(e, nops);
+    }
+    e.b(jmpCond, jmpOffset);
+  } else {
+    e.b(0x0f, jmpCond + 0x10);
+    e.u32(jmpOffset);
+  }
+}
+
+// emit_return(): through the return thunk, or ret (+ int3 with CONFIG_MITIGATION_SLS)
+function emitReturn(e: Emitter, sites: SiteList, f: JitFeatures, idx: number): void {
+  if (f.returnThunk !== 'none') {
+    sites.add(SITE_RETURN, e.pos, idx);
+    e.b(0xe9);
+    e.u32(0);
+  } else {
+    e.b(0xc3);
+    if (f.sls) e.b(0xcc);
+  }
+}
+
+// emit_indirect_jump(rcx): the kernel is built with CONFIG_MITIGATION_RETPOLINE, so a bare
+// `jmp rcx` is always followed by int3.
+function emitIndirectJumpRcx(e: Emitter, sites: SiteList, f: JitFeatures, idx: number): void {
+  if (f.retpoline === 'its' || f.retpoline === 'on') {
+    sites.add(SITE_INDIRECT, e.pos, idx);
+    e.b(0xe9);
+    e.u32(0);
+  } else if (f.retpoline === 'lfence') {
+    e.b(0x0f, 0xae, 0xe8); // lfence
+    e.b(0xff, 0xe1);
+  } else {
+    e.b(0xff, 0xe1, 0xcc);
+  }
+}
+
+// x86_call_depth_emit_accounting(): `sar qword gs:[rip + __x86_call_depth], 5` before the call.
+function emitCallDepthAccounting(e: Emitter, sites: SiteList, idx: number): void {
+  sites.add(SITE_CALL_DEPTH, e.pos, idx);
+  e.b(0x65, 0x48, 0xc1, 0x3d);
+  e.u32(0);
+  e.b(0x05);
+}
+
+function emitTailCallIndirect(
+  e: Emitter,
+  sites: SiteList,
+  f: JitFeatures,
+  ctx: JitContext,
+  calleeRegsUsed: CalleeRegs,
+  stackDepth: number,
+  idx: number,
+): void {
+  const start = e.length;
+  e.b(0x89, 0xd2); // mov edx, edx
+  e.b(0x39, 0x56, BPF_ARRAY_MAX_ENTRIES); // cmp [rsi + max_entries], edx
+  e.b(X86_JBE, ctx.tailCallIndirectLabel - (e.length + 2 - start));
+  e.b(0x48, 0x8b, 0x85); // mov rax, tcc_ptr
+  e.u32(tailCallCntPtrStackOff(stackDepth));
+  e.b(0x48, 0x83, 0x38, MAX_TAIL_CALL_CNT); // cmp qword [rax], MAX
+  e.b(X86_JAE, ctx.tailCallIndirectLabel - (e.length + 2 - start));
+  e.b(0x48, 0x8b, 0x8c, 0xd6); // mov rcx, [rsi + rdx*8 + ptrs]
+  e.u32(BPF_ARRAY_PTRS);
+  e.b(0x48, 0x85, 0xc9); // test rcx, rcx
+  e.b(X86_JE, ctx.tailCallIndirectLabel - (e.length + 2 - start));
+  e.b(0x48, 0x83, 0x00, 0x01); // add qword [rax], 1
+  popCalleeRegs(e, calleeRegsUsed);
+  e.b(0x58, 0x58); // pop the counter pointer and the counter
+  if (stackDepth) {
+    e.b(0x48, 0x81, 0xc4);
+    e.u32(roundUp8(stackDepth));
+  }
+  e.b(0x48, 0x8b, 0x49, BPF_PROG_BPF_FUNC); // mov rcx, [rcx + bpf_func]
+  e.b(0x48, 0x83, 0xc1, X86_TAIL_CALL_OFFSET + (f.ibt ? ENDBR.length : 0));
+  emitIndirectJumpRcx(e, sites, f, idx);
+  ctx.tailCallIndirectLabel = e.length - start;
+}
+
+function emitTailCallDirect(
+  e: Emitter,
+  ctx: JitContext,
+  calleeRegsUsed: CalleeRegs,
+  stackDepth: number,
+): void {
+  const start = e.length;
+  e.b(0x48, 0x8b, 0x85);
+  e.u32(tailCallCntPtrStackOff(stackDepth));
+  e.b(0x48, 0x83, 0x38, MAX_TAIL_CALL_CNT);
+  e.b(X86_JAE, ctx.tailCallDirectLabel - (e.length + 2 - start));
+  // Bypass jump over the poke site while the slot is empty: stays inside the image.
+  const rel = ctx.tailCallDirectLabel - (e.length - start) - X86_PATCH_SIZE;
+  e.b(0xe9);
+  e.u32(rel);
+  e.b(0x48, 0x83, 0x00, 0x01);
+  popCalleeRegs(e, calleeRegsUsed);
+  e.b(0x58, 0x58);
+  if (stackDepth) {
+    e.b(0x48, 0x81, 0xc4);
+    e.u32(roundUp8(stackDepth));
+  }
+  emitNops(e, X86_PATCH_SIZE); // the poke site
+  ctx.tailCallDirectLabel = e.length - start;
 }
 
 /**
@@ -1037,15 +1105,13 @@ export function sizePass(
   addrs: Int32Array,
   ctx: JitContext,
   jmpPadding: boolean,
-): PassOutput {
-  const { insns } = spec;
+): number {
+  const n = spec.insns.length;
   const kinds = plan.kind;
   const fixedLen = plan.fixedLen;
-  const n = insns.length;
-  let changed = false;
+  const jmpDelta = plan.jmpDelta;
   let seenExit = false;
   let proglen = plan.prologueLen;
-  if (addrs[0] !== proglen) changed = true;
   addrs[0] = proglen;
   for (let i = 1; i <= n; i++) {
     const idx = i - 1;
@@ -1054,9 +1120,8 @@ export function sizePass(
     if (kind === 7) {
       i++; // ld_imm64: two slots
     } else if (kind >= 24) {
-      const insn = insns[idx]!;
       if (kind <= 27) {
-        const jmpOffset = addrs[i + insn.off]! - addrs[i]!;
+        const jmpOffset = addrs[i + jmpDelta[idx]!]! - addrs[i]!;
         if (isImm8JmpOffset(jmpOffset)) {
           if (jmpPadding) {
             const nops = addrs[i]! - addrs[i - 1]! - ilen - 2;
@@ -1069,7 +1134,7 @@ export function sizePass(
           ilen += 6;
         }
       } else if (kind === 28) {
-        const delta = (insn.code & 7) === BPF_JMP ? insn.off : insn.imm | 0;
+        const delta = jmpDelta[idx]!;
         const jmpOffset = delta === -1 ? -2 : addrs[i + delta]! - addrs[i]!;
         if (!jmpOffset) {
           if (jmpPadding) {
@@ -1079,33 +1144,31 @@ export function sizePass(
             ilen += nops;
           }
         } else {
-          ilen += jmpSize(i, jmpOffset);
+          ilen += jmpSize(addrs, i, jmpOffset, jmpPadding);
         }
       } else if (seenExit) {
-        ilen += jmpSize(i, ctx.cleanupAddr - addrs[i]!);
+        ilen += jmpSize(addrs, i, ctx.cleanupAddr - addrs[i]!, jmpPadding);
       } else {
         seenExit = true;
-        if (ctx.cleanupAddr !== proglen) changed = true;
         ctx.cleanupAddr = proglen;
       }
     }
     proglen += ilen;
-    if (addrs[i] !== proglen) changed = true;
     addrs[i] = proglen;
   }
-  return { proglen, changed };
+  return proglen;
+}
 
-  // emit_jmp()'s size: short (+ padding) or near
-  function jmpSize(i: number, jmpOffset: number): number {
-    if (isImm8JmpOffset(jmpOffset)) {
-      if (!jmpPadding) return 2;
-      const nops = addrs[i]! - addrs[i - 1]! - 2;
-      if (nops !== 0 && nops !== 3) throw new JitError(`unexpected jump padding: ${nops} bytes`, EFAULT);
-      return nops + 2;
-    }
-    if (jmpOffset >= -0x80000000 && jmpOffset <= 0x7fffffff) return 5;
-    throw new JitError(`jmp gen bug ${jmpOffset.toString(16)}`, EFAULT);
+// emit_jmp()'s size: short (+ padding) or near
+function jmpSize(addrs: Int32Array, i: number, jmpOffset: number, jmpPadding: boolean): number {
+  if (isImm8JmpOffset(jmpOffset)) {
+    if (!jmpPadding) return 2;
+    const nops = addrs[i]! - addrs[i - 1]! - 2;
+    if (nops !== 0 && nops !== 3) throw new JitError(`unexpected jump padding: ${nops} bytes`, EFAULT);
+    return nops + 2;
   }
+  if (jmpOffset >= -0x80000000 && jmpOffset <= 0x7fffffff) return 5;
+  throw new JitError(`jmp gen bug ${jmpOffset.toString(16)}`, EFAULT);
 }
 
 /** The call/jmp a site stands for, its absolute target (for EmittedCall.what). */

@@ -10,13 +10,22 @@ const INSN_ROOM = BPF_MAX_INSN_SIZE + 64;
 
 export class Emitter {
   buf: Uint8Array;
+  /** The same bytes, for copying four at a time. */
+  view: DataView;
   /** Next byte to write. */
   pos = 0;
   /** Where the current insn's code starts. */
   start = 0;
 
-  constructor(capacity = 1024) {
-    this.buf = new Uint8Array(Math.max(capacity, 2 * INSN_ROOM));
+  /** `into`: write into that memory (grows into a fresh buffer only if it runs out of room). */
+  constructor(capacity = 1024, into?: Uint8Array) {
+    this.buf = into ?? new Uint8Array(Math.max(capacity, 2 * INSN_ROOM));
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
+  }
+
+  /** Bytes an image of `len` bytes needs in an Emitter that writes it without growing. */
+  static roomFor(len: number): number {
+    return len + INSN_ROOM;
   }
 
   get length(): number {
@@ -57,6 +66,25 @@ export class Emitter {
     for (let k = 0; k < len; k++) this.buf[this.pos++] = value >>> (8 * k);
   }
 
+  /** Appends src's bytes [from, from + len) (a run of insns copied from an earlier pass). */
+  copy(src: Emitter, from: number, len: number): void {
+    if (this.buf.length - this.pos < len + INSN_ROOM) this.grow(this.pos + len + INSN_ROOM);
+    const p = this.pos;
+    // Runs are short (tens of bytes): 4-byte moves beat both a byte loop and a subarray view.
+    if (len < 256) {
+      const to = this.view;
+      const sv = src.view;
+      let k = 0;
+      for (; k + 4 <= len; k += 4) to.setUint32(p + k, sv.getUint32(from + k));
+      const buf = this.buf;
+      const sb = src.buf;
+      for (; k < len; k++) buf[p + k] = sb[from + k]!;
+    } else {
+      this.buf.set(src.buf.subarray(from, from + len), p);
+    }
+    this.pos = p + len;
+  }
+
   /** Patches a byte of the current insn (the kernel writes back short jump offsets). */
   set(at: number, byte: number): void {
     this.buf[this.start + at] = byte;
@@ -65,11 +93,14 @@ export class Emitter {
   /** Ends the current insn: its bytes stay, the next one starts here. */
   commit(): void {
     this.start = this.pos;
-    if (this.buf.length - this.pos < INSN_ROOM) {
-      const bigger = new Uint8Array(this.buf.length * 2);
-      bigger.set(this.buf.subarray(0, this.pos));
-      this.buf = bigger;
-    }
+    if (this.buf.length - this.pos < INSN_ROOM) this.grow(0);
+  }
+
+  private grow(atLeast: number): void {
+    const bigger = new Uint8Array(Math.max(this.buf.length * 2, atLeast));
+    bigger.set(this.buf.subarray(0, this.pos));
+    this.buf = bigger;
+    this.view = new DataView(bigger.buffer);
   }
 
   /** Back to offset 0 for a new pass. */

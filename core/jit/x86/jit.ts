@@ -8,10 +8,12 @@ import { indirectThunkName, type JitAddressSpace } from './address-space';
 import type { EmittedCall, JitContext, JitEnv, JitFeatures, JitFuncSpec, JitPlan } from './do-jit';
 import * as doJitModule from './do-jit';
 import { ERANGE, JitError } from './emit-ops';
+import { Emitter } from './emitter';
 
 // Module-local bindings: under tsx each imported name is a getter call per use (see emit-ops.ts).
-const { cfiOffset, DEFAULT_FEATURES, doJit, jitPlan, SITE_CALL_DEPTH, SITE_IMM64, siteWhat, sizePass } =
+const { cfiOffset, DEFAULT_FEATURES, doJit, jitPlan, KIND_LD_IMM64, SITE_CALL_DEPTH, SITE_IMM64 } =
   doJitModule;
+const { siteWhat, sizePass } = doJitModule;
 
 const MAX_PASSES = 20;
 const PADDING_PASSES = MAX_PASSES - 5;
@@ -107,6 +109,8 @@ interface FuncState {
   ctx: JitContext;
   proglen: number;
   passes: number;
+  /** The image, in memory of its own, once a pass wrote it there (imageEmitter). */
+  image: Uint8Array | undefined;
 }
 
 function specOf(input: JitInput): JitFuncSpec {
@@ -196,34 +200,47 @@ function resolveSiteTargets(f: JitFeatures, as: JitAddressSpace): SiteTargets {
  * size); the next ones only size (sizePass: just jumps can change); once a pass repeats the
  * previous length, the image-writing pass emits the image at the converged offsets.
  */
-function compile(st: FuncState): void {
+function compile(st: FuncState, toImage: boolean): void {
   let oldproglen = 0;
   let padding = false;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     if (!padding && pass >= PADDING_PASSES) padding = true;
-    const res =
+    const proglen =
       pass === 0
         ? doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding)
         : sizePass(st.spec, st.plan, st.addrs, st.ctx, padding);
-    if (res.proglen === oldproglen) {
+    if (proglen === oldproglen) {
       // The image is allocated; one more pass (padding from pass 15 on) writes it.
       if (pass + 1 >= PADDING_PASSES) padding = true;
-      doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, oldproglen, padding, true, true);
+      finalPass(st, oldproglen, padding, toImage);
       st.proglen = oldproglen;
       st.passes = pass + 2;
       return;
     }
-    oldproglen = res.proglen;
+    oldproglen = proglen;
   }
   throw new JitError(`bpf_jit: no convergence in ${MAX_PASSES} passes`, 524);
 }
 
+/**
+ * The image-writing pass. `toImage`: straight into the result's memory (no pass after it), else
+ * into the plan's other buffer.
+ */
+function finalPass(st: FuncState, proglen: number, padding: boolean, toImage: boolean): void {
+  const dest = toImage ? imageEmitter(proglen) : undefined;
+  doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, proglen, padding, true, true, dest);
+  st.image = dest ? st.plan.e.buf.subarray(0, proglen) : undefined;
+  if (dest) {
+    // the plan's buffers stay its own: the image is the result's
+    st.plan.e = st.plan.e2!;
+    st.plan.e2 = undefined;
+  }
+}
+
 function freshState(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): FuncState {
   const n = spec.insns.length;
-  const plan = jitPlan(spec, env, reuse);
-  // Pessimistic first estimate: 64 bytes per insn.
+  const plan = jitPlan(spec, env, reuse); // addrs[]: the pessimistic first estimate
   const addrs = plan.addrs;
-  for (let i = 0; i <= n; i++) addrs[i] = 64 * (i + 1);
   return {
     spec,
     env,
@@ -232,6 +249,7 @@ function freshState(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): FuncState 
     ctx: { cleanupAddr: 64 * (n + 1), tailCallDirectLabel: 0, tailCallIndirectLabel: 0 },
     proglen: 0,
     passes: 0,
+    image: undefined,
   };
 }
 
@@ -250,15 +268,26 @@ let chunkUsed = 0;
 
 /** A copy of buf[0, len) that owns its bytes (no other image shares them). */
 function imageCopy(buf: Uint8Array, len: number): Uint8Array {
-  if (len > CHUNK / 4) return buf.slice(0, len);
-  if (chunkUsed + len > CHUNK) {
+  const out = imageMemory(len, len);
+  out.set(buf.subarray(0, len));
+  return out;
+}
+
+/** `room` bytes for an image of `len`: only its first `len` bytes stay its own. */
+function imageMemory(len: number, room: number): Uint8Array {
+  if (room > CHUNK / 4) return new Uint8Array(room);
+  if (chunkUsed + room > CHUNK) {
     chunk = new ArrayBuffer(CHUNK);
     chunkUsed = 0;
   }
-  const out = new Uint8Array(chunk, chunkUsed, len);
-  out.set(buf.subarray(0, len));
+  const out = new Uint8Array(chunk, chunkUsed, room);
   chunkUsed += (len + 7) & ~7;
   return out;
+}
+
+/** An emitter writing an image of `len` bytes into memory the result keeps. */
+function imageEmitter(len: number): Emitter {
+  return new Emitter(0, imageMemory(len, Emitter.roomFor(len)));
 }
 
 function putU32(image: Uint8Array, at: number, v: number): void {
@@ -281,7 +310,7 @@ function writeImage(
   const { insns } = st.spec;
   const { env, plan } = st;
   const entry = cfiOffset(env.features);
-  const full = imageCopy(plan.e.buf, st.proglen);
+  const full = st.image ?? imageCopy(plan.e.buf, st.proglen);
   const calls: JitCall[] = [];
   const imm64: { at: number; insn: number }[] = [];
   const callDepthRefs: number[] = [];
@@ -332,19 +361,24 @@ function writeImage(
   const n = insns.length;
   // addrs[k]: start of insn k's code (addrs[0] = end of the prologue), from the entry point
   const a = st.addrs;
-  const addrs: number[] = [];
-  const perInsnBytes: number[] = [];
+  const kinds = plan.kind;
+  // sized up front: filled in order, so no holes remain
+  const addrs = new Array<number>(n + 1);
+  const perInsnBytes = new Array<number>(n);
   for (let k = 0; k < n; k++) {
-    addrs.push(a[k]! - entry);
-    if (insns[k]!.code === 0x18 && k + 1 < n) {
-      addrs.push(a[k + 2]! - entry); // the kernel never writes the second slot's entry
-      perInsnBytes.push(a[k + 2]! - a[k]!, 0);
+    const at = a[k]!;
+    addrs[k] = at - entry;
+    if (kinds[k] === KIND_LD_IMM64 && k + 1 < n) {
+      const end = a[k + 2]!;
+      addrs[k + 1] = end - entry; // the kernel never writes the second slot's entry
+      perInsnBytes[k] = end - at;
+      perInsnBytes[k + 1] = 0;
       k++;
     } else {
-      perInsnBytes.push(a[k + 1]! - a[k]!);
+      perInsnBytes[k] = a[k + 1]! - at;
     }
   }
-  addrs.push(a[n]! - entry);
+  addrs[n] = a[n]! - entry;
   return {
     image: entry ? full.subarray(entry) : full,
     cfiPreamble: entry ? full.subarray(0, entry) : NO_PREAMBLE,
@@ -367,7 +401,7 @@ export function jitProgram(input: JitInput, as: JitAddressSpace): JitResult {
   const st = freshState(specOf(input), env, scratch);
   scratch = undefined; // not shared while this run uses it (a nested run allocates its own)
   try {
-    compile(st);
+    compile(st, true);
     return writeImage(st, as, as.programArea, (c) => as.symbolAt(c.target));
   } finally {
     scratch = st.plan;
@@ -440,7 +474,7 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
   // Functions are laid out in order; a call targets the callee's entry (bpf_func, after any kCFI preamble).
   let at = as.programArea;
   for (const st of states) {
-    compile(st);
+    compile(st, false);
     bases.push(at);
     at += BigInt(st.proglen);
   }
@@ -449,7 +483,7 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
   realTargets = true;
   const results: JitResult[] = states.map((st, k) => {
     // jit_subprogs()' extra pass with the real call targets: it must keep every size
-    doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, st.proglen, true, true);
+    finalPass(st, st.proglen, true, true);
     st.passes += 1;
     return writeImage(st, as, bases[k]!, (c) =>
       c.what === 'subprog' ? `func#${entryToFunc.get(c.target) ?? '?'}` : as.symbolAt(c.target),
