@@ -30,7 +30,7 @@ const { emitMovImm32, emitMovImm64, emitMovReg, emitMovsxReg, emitShiftx, emitSt
 const { maybeEmit1mod, maybeEmitMod, popCalleeRegs, pushCalleeRegs, simpleAluOpcode } = ops;
 const { AUX_REG, add1mod, add1reg, add2reg, isEreg, X86_JA, X86_JAE, X86_JB, X86_JBE } = regs;
 const { X86_JE, X86_JG, X86_JGE, X86_JL, X86_JLE, X86_JNE } = regs;
-const { BPF_MAX_INSN_SIZE, emitNops, isImm8, isImm8JmpOffset } = emitter;
+const { BPF_MAX_INSN_SIZE, emitNops, INSN_ROOM, isImm8, isImm8JmpOffset } = emitter;
 
 /** Kernel-internal load modes (include/linux/filter.h) the verifier gives loads through BTF pointers. */
 export const BPF_PROBE_MEM = isa.BPF_PROBE_MEM;
@@ -938,7 +938,9 @@ export function doJit(
       }
     }
 
-    const ilen = e.length;
+    // (e.length and e.commit() spelled out: this loop is too big for V8 to inline them)
+    const pos = e.pos;
+    const ilen = pos - e.start;
     if (ilen > BPF_MAX_INSN_SIZE) throw new JitError('bpf_jit: fatal insn size error', EFAULT);
     if (kind < 24) fixedLen[idx] = ilen;
     if (final && (proglen + ilen > oldproglen || proglen + ilen !== addrs[i])) {
@@ -946,7 +948,8 @@ export function doJit(
     }
     proglen += ilen;
     addrs[i] = proglen;
-    e.commit();
+    if (e.buf.length - pos < INSN_ROOM) e.commit();
+    else e.start = pos;
   }
 
   plan.emittedLen = proglen;

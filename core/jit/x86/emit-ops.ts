@@ -44,26 +44,44 @@ export function popCalleeRegs(e: Emitter, used: CalleeRegs): void {
   if (used[0]) e.b(0x5b);
 }
 
+// The helpers the JIT calls for most insns (mov, ldx, stx, the REX prefixes) store into the
+// buffer themselves: do_jit()'s loop is too big for V8 to inline them, so each e.b() they would
+// make is one more call per insn per emitting pass.
+
 /** mov dst, src (64-bit); nothing when they are the same register. */
 export function emitMov(e: Emitter, dst: number, src: number): void {
-  if (dst !== src) e.b(add2mod(0x48, dst, src), 0x89, add2reg(0xc0, dst, src));
+  if (dst === src) return;
+  const buf = e.buf;
+  const p = e.pos;
+  buf[p] = add2mod(0x48, dst, src);
+  buf[p + 1] = 0x89;
+  buf[p + 2] = add2reg(0xc0, dst, src);
+  e.pos = p + 3;
 }
 
 export function emitMovImm32(e: Emitter, signPropagate: boolean, dst: number, imm32: number): void {
+  const buf = e.buf;
+  let p = e.pos;
   if (signPropagate && (imm32 | 0) < 0) {
     // mov r64, simm32 sign-extends
-    e.b(add1mod(0x48, dst), 0xc7, add1reg(0xc0, dst));
-    e.u32(imm32);
+    buf[p++] = add1mod(0x48, dst);
+    buf[p++] = 0xc7;
+    buf[p++] = add1reg(0xc0, dst);
+  } else if ((imm32 | 0) === 0) {
+    if (isEreg(dst)) buf[p++] = add2mod(0x40, dst, dst);
+    buf[p++] = 0x31;
+    buf[p++] = add2reg(0xc0, dst, dst);
+    e.pos = p;
     return;
+  } else {
+    if (isEreg(dst)) buf[p++] = add1mod(0x40, dst);
+    buf[p++] = add1reg(0xb8, dst);
   }
-  if ((imm32 | 0) === 0) {
-    if (isEreg(dst)) e.b(add2mod(0x40, dst, dst));
-    e.b(0x31, add2reg(0xc0, dst, dst));
-    return;
-  }
-  if (isEreg(dst)) e.b(add1mod(0x40, dst));
-  e.b(add1reg(0xb8, dst));
-  e.u32(imm32);
+  buf[p] = imm32;
+  buf[p + 1] = imm32 >>> 8;
+  buf[p + 2] = imm32 >>> 16;
+  buf[p + 3] = imm32 >>> 24;
+  e.pos = p + 4;
 }
 
 /** emit_mov_imm64(dst, imm32_hi, imm32_lo): the shortest of mov r32, mov r64 (sign-extended), movabs. */
@@ -83,8 +101,12 @@ export function emitMovReg(e: Emitter, is64: boolean, dst: number, src: number):
   if (is64) {
     emitMov(e, dst, src);
   } else {
-    if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, dst, src));
-    e.b(0x89, add2reg(0xc0, dst, src));
+    const buf = e.buf;
+    let p = e.pos;
+    if (isEreg(dst) || isEreg(src)) buf[p++] = add2mod(0x40, dst, src);
+    buf[p] = 0x89;
+    buf[p + 1] = add2reg(0xc0, dst, src);
+    e.pos = p + 2;
   }
 }
 
@@ -104,41 +126,59 @@ export function emitMovsxReg(e: Emitter, numBits: number, is64: boolean, dst: nu
 
 /** ModRM (+ disp8 or disp32) for [ptr + off]; always a displacement, even for off 0. */
 export function emitInsnSuffix(e: Emitter, ptr: number, val: number, off: number): void {
-  if (isImm8(off)) e.b(add2reg(0x40, ptr, val), off);
-  else {
-    e.b(add2reg(0x80, ptr, val));
-    e.u32(off);
+  e.pos = putInsnSuffix(e.buf, e.pos, ptr, val, off);
+}
+
+/** emitInsnSuffix at buf[p]; returns the position after it. */
+function putInsnSuffix(buf: Uint8Array, p: number, ptr: number, val: number, off: number): number {
+  if (isImm8(off)) {
+    buf[p] = add2reg(0x40, ptr, val);
+    buf[p + 1] = off;
+    return p + 2;
   }
+  buf[p] = add2reg(0x80, ptr, val);
+  buf[p + 1] = off;
+  buf[p + 2] = off >>> 8;
+  buf[p + 3] = off >>> 16;
+  buf[p + 4] = off >>> 24;
+  return p + 5;
 }
 
 /** REX prefix when needed: always REX.W for 64-bit, else only for extended registers. */
 export function maybeEmitMod(e: Emitter, dst: number, src: number, is64: boolean): void {
-  if (is64) e.b(add2mod(0x48, dst, src));
-  else if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, dst, src));
+  if (is64) e.buf[e.pos++] = add2mod(0x48, dst, src);
+  else if (isEreg(dst) || isEreg(src)) e.buf[e.pos++] = add2mod(0x40, dst, src);
 }
 
 export function maybeEmit1mod(e: Emitter, reg: number, is64: boolean): void {
-  if (is64) e.b(add1mod(0x48, reg));
-  else if (isEreg(reg)) e.b(add1mod(0x40, reg));
+  if (is64) e.buf[e.pos++] = add1mod(0x48, reg);
+  else if (isEreg(reg)) e.buf[e.pos++] = add1mod(0x40, reg);
 }
 
 export function emitLdx(e: Emitter, size: number, dst: number, src: number, off: number): void {
+  const buf = e.buf;
+  let p = e.pos;
   switch (size) {
     case BPF_B:
-      e.b(add2mod(0x48, src, dst), 0x0f, 0xb6);
+      buf[p++] = add2mod(0x48, src, dst);
+      buf[p++] = 0x0f;
+      buf[p++] = 0xb6;
       break;
     case BPF_H:
-      e.b(add2mod(0x48, src, dst), 0x0f, 0xb7);
+      buf[p++] = add2mod(0x48, src, dst);
+      buf[p++] = 0x0f;
+      buf[p++] = 0xb7;
       break;
     case BPF_W:
-      if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, src, dst), 0x8b);
-      else e.b(0x8b);
+      if (isEreg(dst) || isEreg(src)) buf[p++] = add2mod(0x40, src, dst);
+      buf[p++] = 0x8b;
       break;
     case BPF_DW:
-      e.b(add2mod(0x48, src, dst), 0x8b);
+      buf[p++] = add2mod(0x48, src, dst);
+      buf[p++] = 0x8b;
       break;
   }
-  emitInsnSuffix(e, src, dst, off);
+  e.pos = putInsnSuffix(buf, p, src, dst, off);
 }
 
 export function emitLdsx(e: Emitter, size: number, dst: number, src: number, off: number): void {
@@ -157,25 +197,29 @@ export function emitLdsx(e: Emitter, size: number, dst: number, src: number, off
 }
 
 export function emitStx(e: Emitter, size: number, dst: number, src: number, off: number): void {
+  const buf = e.buf;
+  let p = e.pos;
   switch (size) {
     case BPF_B:
       // sil, dil, bpl need a REX prefix to be addressable as bytes
-      if (isEreg(dst) || isEreg8l(src)) e.b(add2mod(0x40, dst, src), 0x88);
-      else e.b(0x88);
+      if (isEreg(dst) || isEreg8l(src)) buf[p++] = add2mod(0x40, dst, src);
+      buf[p++] = 0x88;
       break;
     case BPF_H:
-      if (isEreg(dst) || isEreg(src)) e.b(0x66, add2mod(0x40, dst, src), 0x89);
-      else e.b(0x66, 0x89);
+      buf[p++] = 0x66;
+      if (isEreg(dst) || isEreg(src)) buf[p++] = add2mod(0x40, dst, src);
+      buf[p++] = 0x89;
       break;
     case BPF_W:
-      if (isEreg(dst) || isEreg(src)) e.b(add2mod(0x40, dst, src), 0x89);
-      else e.b(0x89);
+      if (isEreg(dst) || isEreg(src)) buf[p++] = add2mod(0x40, dst, src);
+      buf[p++] = 0x89;
       break;
     case BPF_DW:
-      e.b(add2mod(0x48, dst, src), 0x89);
+      buf[p++] = add2mod(0x48, dst, src);
+      buf[p++] = 0x89;
       break;
   }
-  emitInsnSuffix(e, dst, src, off);
+  e.pos = putInsnSuffix(buf, p, dst, src, off);
 }
 
 // simple_alu_opcodes[], indexed by BPF_OP.

@@ -6,7 +6,7 @@
 /** BPF_MAX_INSN_SIZE: the kernel's per-insn limit ("fatal insn size error"). */
 export const BPF_MAX_INSN_SIZE = 128;
 /** Room kept free before each insn (BPF_MAX_INSN_SIZE + BPF_INSN_SAFETY). */
-const INSN_ROOM = BPF_MAX_INSN_SIZE + 64;
+export const INSN_ROOM = BPF_MAX_INSN_SIZE + 64;
 
 export class Emitter {
   buf: Uint8Array;
@@ -16,6 +16,8 @@ export class Emitter {
   pos = 0;
   /** Where the current insn's code starts. */
   start = 0;
+  /** Where a pass starts writing (rewind()): an image emitter shares one buffer among images. */
+  base = 0;
 
   /** `into`: write into that memory (grows into a fresh buffer only if it runs out of room). */
   constructor(capacity = 1024, into?: Uint8Array) {
@@ -103,10 +105,10 @@ export class Emitter {
     this.view = new DataView(bigger.buffer);
   }
 
-  /** Back to offset 0 for a new pass. */
+  /** Back to `base` for a new pass. */
   rewind(): void {
-    this.pos = 0;
-    this.start = 0;
+    this.pos = this.base;
+    this.start = this.base;
   }
 }
 

@@ -75,14 +75,20 @@ export interface JitResult {
 class NamedCall implements JitCall {
   private name: string | undefined | null = null;
 
+  /** The target is `base + delta`, added when first read (a helper call's is callBase + imm). */
   constructor(
     readonly at: number,
     readonly kind: 'call' | 'jmp',
-    readonly target: bigint,
+    private readonly base: bigint,
+    private readonly delta: number,
     readonly insn: number,
     readonly what: EmittedCall['what'],
     private readonly nameOf: (c: EmittedCall) => string | undefined,
   ) {}
+
+  get target(): bigint {
+    return this.delta === 0 ? this.base : this.base + BigInt(this.delta);
+  }
 
   get symbol(): string | undefined {
     if (this.name === null) this.name = this.nameOf(this);
@@ -92,7 +98,7 @@ class NamedCall implements JitCall {
   /** The same call in a concatenated image (jitProgramFuncs). */
   static moved(c: JitCall, byBytes: number, byInsns: number): JitCall {
     const name = c.symbol;
-    return new NamedCall(c.at + byBytes, c.kind, c.target, c.insn + byInsns, c.what, () => name);
+    return new NamedCall(c.at + byBytes, c.kind, c.target, 0, c.insn + byInsns, c.what, () => name);
   }
 
   toJSON(): Omit<JitCall, 'target'> & { target: string } {
@@ -111,6 +117,8 @@ interface FuncState {
   passes: number;
   /** The image, in memory of its own, once a pass wrote it there (imageEmitter). */
   image: Uint8Array | undefined;
+  /** Where the image starts in the last pass's buffer (plan.sites hold offsets in that buffer). */
+  imageBase: number;
 }
 
 function specOf(input: JitInput): JitFuncSpec {
@@ -227,14 +235,22 @@ function compile(st: FuncState, toImage: boolean): void {
  * into the plan's other buffer.
  */
 function finalPass(st: FuncState, proglen: number, padding: boolean, toImage: boolean): void {
-  const dest = toImage ? imageEmitter(proglen) : undefined;
-  doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, proglen, padding, true, true, dest);
-  st.image = dest ? st.plan.e.buf.subarray(0, proglen) : undefined;
-  if (dest) {
-    // the plan's buffers stay its own: the image is the result's
-    st.plan.e = st.plan.e2!;
-    st.plan.e2 = undefined;
+  if (!toImage) {
+    doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, proglen, padding, true, true);
+    st.image = undefined;
+    st.imageBase = 0;
+    return;
   }
+  const dest = imageEmitter(proglen);
+  const base = dest.base;
+  doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, proglen, padding, true, true, dest);
+  // (an emitter that had to grow copied what it held: the image is in its new buffer)
+  st.image = new Uint8Array(dest.buf.buffer, dest.buf.byteOffset + base, proglen);
+  st.imageBase = base;
+  if (dest.buf !== imageE?.buf) imageE = undefined;
+  // the plan's buffers stay its own: the image is the result's
+  st.plan.e = st.plan.e2!;
+  st.plan.e2 = undefined;
 }
 
 function freshState(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): FuncState {
@@ -250,6 +266,7 @@ function freshState(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): FuncState 
     proglen: 0,
     passes: 0,
     image: undefined,
+    imageBase: 0,
   };
 }
 
@@ -261,33 +278,41 @@ function relativeTo(a: bigint, b: bigint): number {
 const NO_PREAMBLE = new Uint8Array(0);
 
 // Images are views into shared 256 KiB chunks: a fresh ArrayBuffer per image (slice()) cost more
-// than JITing a small program. A chunk lives while any image in it does.
+// than JITing a small program. A chunk lives while any image in it does. The image-writing pass
+// writes into the chunk through one emitter per chunk (an Emitter per image cost its DataView).
 const CHUNK = 256 * 1024;
 let chunk = new ArrayBuffer(CHUNK);
 let chunkUsed = 0;
+let imageE: Emitter | undefined;
 
 /** A copy of buf[0, len) that owns its bytes (no other image shares them). */
 function imageCopy(buf: Uint8Array, len: number): Uint8Array {
-  const out = imageMemory(len, len);
+  if (len > CHUNK / 4) return buf.slice(0, len);
+  if (chunkUsed + len > CHUNK) newChunk();
+  const out = new Uint8Array(chunk, chunkUsed, len);
   out.set(buf.subarray(0, len));
-  return out;
-}
-
-/** `room` bytes for an image of `len`: only its first `len` bytes stay its own. */
-function imageMemory(len: number, room: number): Uint8Array {
-  if (room > CHUNK / 4) return new Uint8Array(room);
-  if (chunkUsed + room > CHUNK) {
-    chunk = new ArrayBuffer(CHUNK);
-    chunkUsed = 0;
-  }
-  const out = new Uint8Array(chunk, chunkUsed, room);
   chunkUsed += (len + 7) & ~7;
   return out;
 }
 
-/** An emitter writing an image of `len` bytes into memory the result keeps. */
+function newChunk(): void {
+  chunk = new ArrayBuffer(CHUNK);
+  chunkUsed = 0;
+  imageE = undefined;
+}
+
+/**
+ * An emitter whose next pass writes an image of `len` bytes at its `base`, in memory the result
+ * keeps; room for one more insn after it, which the next image may take over.
+ */
 function imageEmitter(len: number): Emitter {
-  return new Emitter(0, imageMemory(len, Emitter.roomFor(len)));
+  const room = Emitter.roomFor(len);
+  if (room > CHUNK / 4) return new Emitter(room);
+  if (chunkUsed + room > CHUNK) newChunk();
+  imageE ??= new Emitter(0, new Uint8Array(chunk));
+  imageE.base = chunkUsed;
+  chunkUsed += (len + 7) & ~7;
+  return imageE;
 }
 
 function putU32(image: Uint8Array, at: number, v: number): void {
@@ -311,6 +336,7 @@ function writeImage(
   const { env, plan } = st;
   const entry = cfiOffset(env.features);
   const full = st.image ?? imageCopy(plan.e.buf, st.proglen);
+  const base = st.imageBase;
   const calls: JitCall[] = [];
   const imm64: { at: number; insn: number }[] = [];
   const callDepthRefs: number[] = [];
@@ -320,7 +346,7 @@ function writeImage(
   // helper call costs one BigInt operation (its target) instead of a chain of them.
   let callBaseRel: number | undefined;
   for (let k = 0; k < sites.n; k++) {
-    const at = sites.at[k]!;
+    const at = sites.at[k]! - base;
     const idx = sites.insn[k]!;
     const kind = sites.kind[k]!;
     if (kind === SITE_IMM64) {
@@ -337,11 +363,13 @@ function writeImage(
     const insn = insns[idx]!;
     const what = siteWhat(kind, insn);
     let target: bigint;
+    let delta = 0;
     let rel: number;
     if (what === 'helper' || what === 'kfunc') {
       callBaseRel ??= relativeTo(env.callBase, imageBase);
-      target = env.callBase + BigInt(insn.imm | 0);
-      rel = callBaseRel + (insn.imm | 0) - (at + 5);
+      target = env.callBase;
+      delta = insn.imm | 0;
+      rel = callBaseRel + delta - (at + 5);
     } else {
       target =
         what === 'return'
@@ -353,10 +381,13 @@ function writeImage(
     }
     // emit_patch()
     if (rel < -0x80000000 || rel > 0x7fffffff) {
-      throw new JitError(`Target call 0x${BigInt.asUintN(64, target).toString(16)} is out of range`, ERANGE);
+      const to = BigInt.asUintN(64, target + BigInt(delta));
+      throw new JitError(`Target call 0x${to.toString(16)} is out of range`, ERANGE);
     }
     putU32(full, at + 1, rel);
-    calls.push(new NamedCall(at - entry, full[at] === 0xe8 ? 'call' : 'jmp', target, idx, what, nameOf));
+    calls.push(
+      new NamedCall(at - entry, full[at] === 0xe8 ? 'call' : 'jmp', target, delta, idx, what, nameOf),
+    );
   }
   const n = insns.length;
   // addrs[k]: start of insn k's code (addrs[0] = end of the prologue), from the entry point
