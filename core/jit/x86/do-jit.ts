@@ -383,9 +383,9 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
       else reemit[reemitN++] = k;
       if (kk >= 24 && kk <= 28) jmpDelta[k] = kk === 28 && (code & 7) !== BPF_JMP ? ins.imm | 0 : ins.off;
     } else if (kk === KIND_LD_IMM64 && k + 1 < n) {
-      const v = BigInt.asUintN(64, env.imm64(k));
-      immLo[k] = Number(v & 0xffffffffn) | 0;
-      immHi[k] = Number(v >> 32n) | 0;
+      const v = env.imm64(k);
+      immLo[k] = Number(BigInt.asIntN(32, v));
+      immHi[k] = Number(BigInt.asIntN(32, v >> 32n));
     }
   }
   addrs[n] = 64 * (n + 1);
