@@ -44,3 +44,31 @@ describe('precision backtracking at log level 2 (__mark_chain_precision, backtra
     expect(log(loop, 1)).not.toContain('mark_precise');
   });
 });
+
+describe('bounds and backtracking details level 2 shows', () => {
+  it('a byte swap keeps its destination precise and adds no register (backtrack_insn BPF_END)', () => {
+    const src = `r3 = 1
+r3 = be64 r3
+r0 = 0
+if r3 > 0x7 goto pc+1
+r0 = 1
+exit`;
+    const lines = log(src, 2).split('\n');
+    expect(lines).toContain('mark_precise: frame0: regs=r3 stack= before 1: (dc) r3 = be64 r3');
+    expect(lines).toContain('mark_precise: frame0: regs=r3 stack= before 0: (b7) r3 = 1');
+    expect(lines.some((l) => l.includes('regs=r0,r3'))).toBe(false);
+  });
+
+  it('an s32 range across the sign boundary meeting only its negative part (__reg32_deduce_bounds)', () => {
+    // w3 has bit 16 set, so a value below 0x80 must be negative as s32.
+    const src = `r3 = *(u32 *)(r1 +0)
+w3 |= 65536
+if w3 s>= 0x80 goto pc+1
+r0 = 0
+r0 = 0
+exit`;
+    expect(log(src, 2)).toContain(
+      '2: (76) if w3 s>= 0x80 goto pc+1      ; R3=scalar(smin=umin=smin32=umin32=0x80010000,smax=umax=0xffffffff,smax32=-1,var_off=(0x80010000; 0x7ffeffff))',
+    );
+  });
+});

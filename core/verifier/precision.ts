@@ -153,6 +153,8 @@ export function backtrackInsn(insn: Insn, spi: number, regs: Set<number>, slots:
   const s = insn.src;
   if (cls === BPF_ALU || cls === BPF_ALU64) {
     if (!regs.has(d)) return true;
+    // BPF_END / BPF_NEG: the source field is no register; dst keeps needing precision.
+    if (op === 0xd0 || op === 0x80) return true;
     if (op === BPF_MOV) {
       regs.delete(d);
       if (BPF_SRC(insn.code) === BPF_X && s !== 10) regs.add(s);

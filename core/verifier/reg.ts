@@ -289,6 +289,14 @@ function deduce32(r: RegState): void {
   if (ulo <= uhi) {
     r.u32min = max(ulo, r.u32min);
     r.u32max = min(uhi, r.u32max);
+  } else if (r.u32max < ulo) {
+    // The s32 range crosses the sign boundary and the u32 range meets only its non-negative part.
+    r.s32min = s32(r.u32min);
+    r.u32max = min(r.u32max, uhi);
+  } else if (uhi < r.u32min) {
+    // … or only its negative part.
+    r.s32max = s32(r.u32max);
+    r.u32min = max(r.u32min, ulo);
   }
 }
 
