@@ -19,6 +19,16 @@ describe('do_check rules (accepted and rejected pairs)', () => {
     expect([r.verdict, r.errno, r.error]).toEqual(['reject', 13, 'R0 !read_ok']);
   });
 
+  it('a 32-bit cmpxchg result is zero-extended only when read whole before a redefinition', () => {
+    const prog = (use: string) =>
+      `r0 = 0\n*(u64 *)(r10 -8) = r0\nr9 = 1\nr0 = atomic_cmpxchg((u32 *)(r10 -8), r0, r9)\n${use}\nexit`;
+    const zexts = (src: string) =>
+      check(src).xlated!.filter((x) => x.code === 0xbc && x.imm === 1 && x.dst === 0).length;
+    expect(zexts(prog('r0 &= 3'))).toBe(1);
+    // subreg_def moves to the 32-bit ALU op: the later 64-bit read concerns it, not the cmpxchg.
+    expect(zexts(prog('w0 -= 7\nr0 &= 3'))).toBe(0);
+  });
+
   it('the frame pointer is read only', () => {
     expect(check('r1 = r10\nr0 = 0\nexit').verdict).toBe('accept');
     expect(check('r10 = 0\nr0 = 0\nexit').error).toBe('frame pointer is read only');

@@ -537,7 +537,20 @@ export class Verifier {
     } else {
       if (regno === 10) this.fail(EACCES, 'frame pointer is read only');
       if (t === 'dst') markRegUnknown(reg);
+      // subreg_def: a 32-bit def is what a later 64-bit read would need zero-extended.
+      reg.subregDef = this.writesReg64() ? -1 : this.insnIdx;
     }
+  }
+
+  /** is_reg64 for the current insn's destination: does it write all 64 bits? */
+  writesReg64(): boolean {
+    const insn = this.env.insns[this.insnIdx]!;
+    const cls = BPF_CLASS(insn.code);
+    if (cls === BPF_ALU) return false;
+    if (cls === BPF_LDX) return BPF_SIZE(insn.code) === BPF_DW || BPF_MODE(insn.code) === BPF_MEMSX;
+    if (cls === BPF_LD) return BPF_MODE(insn.code) === BPF_IMM;
+    if (cls === BPF_STX && BPF_MODE(insn.code) === BPF_ATOMIC) return BPF_SIZE(insn.code) === BPF_DW;
+    return true;
   }
 
   /** is_reg64: does the current insn read all 64 bits of regno? */

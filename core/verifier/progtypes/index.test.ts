@@ -77,6 +77,15 @@ describe('__sk_buff convert_ctx_access (offsets from BTF)', () => {
     expect(tc.convertCtxAccess!('read', a!, 0)).toEqual([want[0]]);
     expect(tc.convertCtxAccess!('read', b!, 0)).toEqual([want[1]]);
   });
+  it('ifindex: a socket filter checks skb->dev for NULL, tc does not (random-0593, random-0059)', () => {
+    const ifindex = BPF_LDX_MEM(BPF_W, 3, 6, 40);
+    const sfOut = sf.convertCtxAccess!('read', ifindex, 4);
+    expect(sfOut).toEqual(xlated('random-0593').slice(8, 11));
+    expect(sfOut[1]).toMatchObject({ code: 0x15, dst: 3, off: 1, imm: 0 }); // if r3 == 0 goto +1
+    const tcOut = tc.convertCtxAccess!('read', BPF_LDX_MEM(BPF_W, 8, 8, 40), 4);
+    expect(tcOut).toHaveLength(2);
+    expect(tcOut.map((x) => x.code)).toEqual([0x79, 0x61]);
+  });
   it('skb_shared_info fields go through head + end', () => {
     const out = tc.convertCtxAccess!('read', BPF_LDX_MEM(BPF_W, 7, 6, 176), 4);
     expect(out.map((i) => [i.code, i.dst, i.src, i.off])).toEqual([

@@ -29,6 +29,7 @@ import {
   bpfUnclonePrologue,
   skFilterIsValidAccess,
   TC_ACT_SHOT,
+  tcClsActConvertCtxAccess,
   tcClsActIsValidAccess,
 } from './skb';
 import {
@@ -148,7 +149,7 @@ export function verifierOpsFor(progType: ProgTypeName, ctx: ProgTypeContext): Pr
     case 'sched_cls': {
       let tstampTypeAccess = false;
       const convert = (type: BpfAccessType, si: Insn) =>
-        bpfConvertCtxAccess({ layout, tstampTypeAccess: () => tstampTypeAccess, minNapiId }, type, si);
+        tcClsActConvertCtxAccess({ layout, tstampTypeAccess: () => tstampTypeAccess, minNapiId }, type, si);
       return {
         progType,
         retRange: null,
@@ -189,11 +190,7 @@ export function verifierOpsFor(progType: ProgTypeName, ctx: ProgTypeContext): Pr
       return structOpsOps(ctx);
     case 'cgroup_skb': {
       const convert = (type: BpfAccessType, si: Insn) =>
-        bpfConvertCtxAccess(
-          { layout, tstampTypeAccess: () => false, minNapiId, devMayBeNull: true },
-          type,
-          si,
-        );
+        bpfConvertCtxAccess({ layout, tstampTypeAccess: () => false, minNapiId }, type, si);
       return {
         ...readOnlyCtxOps(progType, cgSkbFuncProto),
         retRange: cgSkbRetRange(ctx.expectedAttachType ?? 0),

@@ -280,14 +280,25 @@ export interface SkbConvertEnv {
   tstampTypeAccess: () => boolean;
   /** MIN_NAPI_ID = NR_CPUS + 1 of the modeled build (257: NR_CPUS 256 on the reference kernel). */
   minNapiId: number;
-  /**
-   * ifindex checks skb->dev for NULL first: a cgroup hook's skb may have no device (the
-   * progtypes corpus's cgroup_skb xlated has the check; the reference tc/socket filter's not).
-   */
-  devMayBeNull?: boolean;
 }
 
-/** bpf_convert_ctx_access (the sk_buff half shared by socket filters and tc). */
+/**
+ * tc_cls_act_convert_ctx_access: tc always has skb->dev, so ifindex skips the NULL check;
+ * every other field as bpf_convert_ctx_access.
+ */
+export function tcClsActConvertCtxAccess(env: SkbConvertEnv, type: BpfAccessType, si: Insn): ConvertResult {
+  const L = env.layout;
+  if (skbFieldAt(L, si.off)?.name !== 'ifindex') return bpfConvertCtxAccess(env, type, si);
+  return {
+    insns: [
+      BPF_LDX_MEM(BPF_DW, si.dst, si.src, L.off('sk_buff', 'dev')),
+      BPF_LDX_MEM(BPF_W, si.dst, si.dst, L.off('net_device', 'ifindex')),
+    ],
+    targetSize: 4,
+  };
+}
+
+/** bpf_convert_ctx_access (the sk_buff half shared by socket filters, cgroup skb and tc). */
 export function bpfConvertCtxAccess(env: SkbConvertEnv, type: BpfAccessType, si: Insn): ConvertResult {
   const L = env.layout;
   const f = skbFieldAt(L, si.off);
@@ -334,7 +345,7 @@ export function bpfConvertCtxAccess(env: SkbConvertEnv, type: BpfAccessType, si:
       break;
     case 'ifindex':
       out.push(BPF_LDX_MEM(BPF_DW, si.dst, si.src, sk('dev')));
-      if (env.devMayBeNull) out.push(BPF_JMP_IMM(BPF_JEQ, si.dst, 0, 1)); // no device: 0
+      out.push(BPF_JMP_IMM(BPF_JEQ, si.dst, 0, 1)); // an skb without a device reads 0
       out.push(BPF_LDX_MEM(BPF_W, si.dst, si.dst, L.off('net_device', 'ifindex')));
       targetSize = 4;
       break;
