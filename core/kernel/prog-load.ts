@@ -4,6 +4,7 @@
 // jit` and a model's member programs (core/model/pipeline.ts) all load through here, so
 // the program a listing shows is the one the comparison measured.
 import type { Insn } from '../isa/insn';
+import { BPF_JMP, BPF_TAIL_CALL } from '../isa/opcodes';
 import { jitAddressSpaceOf } from '../jit/x86/address-space';
 import { mapImm64 } from '../jit/x86/corpus-case';
 import { JitError } from '../jit/x86/emit-ops';
@@ -69,10 +70,16 @@ export function jitVerified(
   const an = analyzeXlated(xlated);
   const funcs = fixups.subprogs.map((s) => ({ start: s.start, stackDepth: s.stackDepth }));
   const reach = (start: number) => an.funcs.find((f) => f.start === start)?.tailCallReachable ?? false;
+  // A tail call the verifier gave a poke descriptor (constant key in range) carries its index + 1
+  // in imm: the JIT emits it direct, whatever the dump's analysis can tell.
+  const direct = new Set(an.directTailCalls);
+  fixups.insns.forEach((x, i) => {
+    if (x.code === (BPF_JMP | BPF_TAIL_CALL) && x.imm !== 0) direct.add(i);
+  });
   return jitFuncs(
     fixups.insns,
     funcs.map((f) => ({ ...f, tailCallReachable: reach(f.start) })),
-    an.directTailCalls,
+    direct,
     mapImm64(xlated),
     kernel,
     'relative',

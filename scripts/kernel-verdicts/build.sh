@@ -20,7 +20,7 @@ cd "$fx"
 for src in src/*.bpf.c; do
 	name=$(basename "$src" .bpf.c)
 	clang -O2 -g -target bpf -mcpu=v3 -I/usr/include/x86_64-linux-gnu -I"$tmp" \
-		-fdebug-prefix-map="$fx"/= -c "$src" -o "build/$name.bpf.o"
+		-fdebug-prefix-map="$fx"/= -fdebug-prefix-map="$tmp"/= -c "$src" -o "build/$name.bpf.o"
 	"$tmp/kernel-verdicts" "build/$name.bpf.o" | sed "s|^{|{\"object\":\"build/$name.bpf.o\",|" >> "$fx/kernel.jsonl"
 done
 wc -l "$fx/kernel.jsonl"

@@ -1,6 +1,7 @@
 /* Loads each program of a BPF object into the running kernel (libbpf, one
  * program at a time) and prints one JSON line per program and log level: the
- * errno, the verifier log and, when accepted, the xlated instructions (hex). */
+ * errno, the verifier log and, when accepted, the xlated instructions (hex),
+ * the JIT image (hex) with each function's address and length. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,6 +83,36 @@ int main(int argc, char **argv)
 					printf("%02x", buf[i]);
 				printf("\"");
 				free(buf);
+				/* The JIT image and each function's address (bpf_func) and length. */
+				memset(&info, 0, sizeof(info));
+				len = sizeof(info);
+				bpf_obj_get_info_by_fd(fd, &info, &len);
+				__u32 jlen = info.jited_prog_len, nk = info.nr_jited_ksyms, nl = info.nr_jited_func_lens;
+				unsigned char *img = calloc(1, jlen + 1);
+				__u64 *ksyms = calloc(nk + 1, sizeof(__u64));
+				__u32 *lens = calloc(nl + 1, sizeof(__u32));
+				memset(&info, 0, sizeof(info));
+				info.jited_prog_len = jlen;
+				info.jited_prog_insns = (__u64)(unsigned long)img;
+				info.nr_jited_ksyms = nk;
+				info.jited_ksyms = (__u64)(unsigned long)ksyms;
+				info.nr_jited_func_lens = nl;
+				info.jited_func_lens = (__u64)(unsigned long)lens;
+				len = sizeof(info);
+				bpf_obj_get_info_by_fd(fd, &info, &len);
+				printf(",\"jited\":\"");
+				for (__u32 i = 0; i < jlen; i++)
+					printf("%02x", img[i]);
+				printf("\",\"jited_ksyms\":[");
+				for (__u32 i = 0; i < nk; i++)
+					printf("%s\"0x%llx\"", i ? "," : "", (unsigned long long)ksyms[i]);
+				printf("],\"jited_func_lens\":[");
+				for (__u32 i = 0; i < nl; i++)
+					printf("%s%u", i ? "," : "", lens[i]);
+				printf("]");
+				free(img);
+				free(ksyms);
+				free(lens);
 			}
 			printf("}\n");
 			bpf_object__close(obj);

@@ -16,6 +16,8 @@ export interface JitAddressSpace {
   thisCpuOff?: number;
   /** Address of a named kernel symbol (the thunks a kernel configuration picks, __x86_call_depth). */
   lookup?: (name: string) => bigint | undefined;
+  /** MODULES_VADDR (default X86_MODULES_VADDR): what jit_subprogs loads for a callback before its address is known. */
+  modulesVaddr?: bigint;
 }
 
 const X86_REGS = [
@@ -70,6 +72,9 @@ export const indirectThunkName = (x86reg: number): string => `__x86_indirect_thu
 
 /** Where x86-64 BPF images land: bpf_prog_pack chunks in the module/execmem area. */
 export const X86_BPF_PROG_AREA = 0xffffffffc0200000n;
+
+/** MODULES_VADDR with KASLR (a 1 GiB kernel image area): the module/execmem area's start. */
+export const X86_MODULES_VADDR = 0xffffffffc0000000n;
 
 /** The part of core/kernel's AddressSpace the JIT reads (structural, so no import cycle). */
 export interface KernelAddressSpaceLike {

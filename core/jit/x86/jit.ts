@@ -3,8 +3,9 @@
 // two rounds for programs with bpf-to-bpf calls.
 
 import type { Insn } from '../../isa/insn';
+import { BPF_DW, BPF_IMM, BPF_LD, BPF_PSEUDO_FUNC } from '../../isa/opcodes';
 import { returnThunkSymbol } from '../../kernel/x86-config';
-import { indirectThunkName, type JitAddressSpace } from './address-space';
+import { indirectThunkName, type JitAddressSpace, X86_MODULES_VADDR } from './address-space';
 import type { EmittedCall, JitContext, JitEnv, JitFeatures, JitFuncSpec, JitPlan } from './do-jit';
 import * as doJitModule from './do-jit';
 import { ERANGE, JitError } from './emit-ops';
@@ -479,8 +480,26 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
   const bases: bigint[] = [];
   let entries: bigint[] = [];
   let realTargets = false;
+  // A callback's address (ld_imm64 src BPF_PSEUDO_FUNC): MODULES_VADDR while the images are
+  // sized (close to where they land, so the x86 encoding is already the final one), then the
+  // callee's bpf_func for the last pass, as jit_subprogs patches it.
+  const modulesVaddr = as.modulesVaddr ?? X86_MODULES_VADDR;
+  const funcAddrCallee = (whole: number): number | undefined => {
+    const insn = input.insns[whole]!;
+    if (insn.code !== (BPF_LD | BPF_IMM | BPF_DW) || insn.src !== BPF_PSEUDO_FUNC) return undefined;
+    return input.pseudoCallImm === 'relative' ? funcOf(whole + insn.imm + 1) : input.insns[whole + 1]!.imm;
+  };
+  const callbackImm64 =
+    (s: JitSubprog) =>
+    (i: number): bigint | undefined => {
+      const callee = funcAddrCallee(i + s.start);
+      if (callee === undefined) return undefined;
+      return realTargets ? entries[callee]! : modulesVaddr;
+    };
   const states = subs.map((s, k) => {
     const insns = input.insns.slice(s.start, ends[k]);
+    const calleeAddr = callbackImm64(s);
+    const own = input.imm64 ? (i: number) => input.imm64!(i + s.start) : ownImm64(insns);
     const fnInput: JitInput = {
       ...input,
       insns,
@@ -493,7 +512,7 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
           .filter((i) => i >= s.start && i < ends[k]!)
           .map((i) => i - s.start),
       ),
-      imm64: input.imm64 ? (i: number) => input.imm64!(i + s.start) : undefined,
+      imm64: (i: number) => calleeAddr(i) ?? own(i),
     };
     // First round: the kernel points every bpf-to-bpf call at __bpf_call_base + 1.
     const env = envOf(fnInput, as, (i, insn) =>
@@ -513,6 +532,14 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
   const entryToFunc = new Map(entries.map((b, j) => [b, j]));
   realTargets = true;
   const results: JitResult[] = states.map((st, k) => {
+    // Callbacks' ld_imm64 now load their bpf_func (the plan holds ld_imm64 values as halves).
+    const fn = st.spec.insns;
+    for (let i = 0; i + 1 < fn.length; i++) {
+      if (funcAddrCallee(i + subs[k]!.start) === undefined) continue;
+      const v = BigInt.asUintN(64, st.env.imm64(i));
+      st.plan.immLo[i] = Number(v & 0xffffffffn) | 0;
+      st.plan.immHi[i] = Number(v >> 32n) | 0;
+    }
     // jit_subprogs()' extra pass with the real call targets: it must keep every size
     finalPass(st, st.proglen, true, true);
     st.passes += 1;
