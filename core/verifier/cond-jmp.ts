@@ -62,6 +62,12 @@ export function checkCondJmpOp(v: Verifier, insn: Insn, idx: number): void {
   }
   markBranchSeen(v, idx, true);
   markBranchSeen(v, idx, false);
+  // Before the branch is queued, so both paths share the history entry.
+  const linked: { reg: number; spi: number }[] = [];
+  if (BPF_SRC(insn.code) === BPF_X && src.type === 'SCALAR_VALUE' && src.id)
+    collectLinkedRegs(v, src.id, linked);
+  if (dst.type === 'SCALAR_VALUE' && dst.id) collectLinkedRegs(v, dst.id, linked);
+  if (linked.length > 1 && v.cur.hist >= 0) v.hist.linked.set(v.cur.hist, linked);
   const other = v.pushStack(idx + insn.off + 1, idx);
   const oregs = other.frames[other.curframe]!.regs;
   const odst = oregs[insn.dst]!;
@@ -481,6 +487,22 @@ export function forEachReg(st: VerifierState, fn: (r: RegState, set: (n: RegStat
   for (const f of st.frames) {
     for (let i = 0; i < f.regs.length; i++) fn(f.regs[i]!, (n) => (f.regs[i] = n));
     for (const s of f.stack) if (s.slotType[7] === STACK_SPILL) fn(s.spilled, (n) => (s.spilled = n));
+  }
+}
+
+/** collect_linked_regs for the current frame: registers and spilled slots with the id (BPF_ADD_CONST aside). */
+function collectLinkedRegs(v: Verifier, rawId: number, out: { reg: number; spi: number }[]): void {
+  const id = rawId & ~BPF_ADD_CONST;
+  const f = v.cur.frames[v.cur.curframe]!;
+  for (let r = 0; r < 10; r++) {
+    const reg = f.regs[r]!;
+    if (reg.type === 'SCALAR_VALUE' && (reg.id & ~BPF_ADD_CONST) === id) out.push({ reg: r, spi: -1 });
+  }
+  for (let spi = 0; spi < f.stack.length; spi++) {
+    const s = f.stack[spi]!;
+    if (s.slotType[7] !== STACK_SPILL) continue;
+    if (s.spilled.type === 'SCALAR_VALUE' && (s.spilled.id & ~BPF_ADD_CONST) === id)
+      out.push({ reg: -1, spi });
   }
 }
 

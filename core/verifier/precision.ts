@@ -86,7 +86,10 @@ export function backtrack(
           `mark_precise: frame${frame}: regs=${fmtRegMask(regsSet)} stack=${fmtStackMask(slots)} before ${hist.idx[h]}: ${v.fmtInsn(hist.idx[h]!)}\n`,
         );
       }
+      const linked = hist.linked.size ? hist.linked.get(h) : undefined;
+      if (linked) syncLinked(linked, regsSet, slots);
       if (!backtrackInsn(insns[hist.idx[h]!]!, hist.spi[h]!, regsSet, slots)) return;
+      if (linked) syncLinked(linked, regsSet, slots);
     }
     if (!regsSet.size && !slots.size) return;
     const ck = hist.hasCheckpoint[h] ? hist.checkpoint.get(h) : undefined;
@@ -116,6 +119,15 @@ export function backtrack(
       if (log2)
         printSegment(v, frame, p >= 0 ? hist.idx[p]! : -1, p >= 0 ? firstIdxOf(v, p) : -1, hist.idx[h]!);
     }
+  }
+}
+
+/** bt_sync_linked_regs: one linked scalar needing precision makes them all need it. */
+function syncLinked(linked: { reg: number; spi: number }[], regs: Set<number>, slots: Set<number>): void {
+  if (!linked.some((e) => (e.reg >= 0 ? regs.has(e.reg) : slots.has(e.spi)))) return;
+  for (const e of linked) {
+    if (e.reg >= 0) regs.add(e.reg);
+    else slots.add(e.spi);
   }
 }
 

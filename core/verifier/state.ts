@@ -66,6 +66,13 @@ export class InsnHistory {
     return h;
   }
 
+  /**
+   * Scalars sharing an id when a conditional jump at the entry refined them (the kernel's
+   * linked_regs history): precision on one of them carries to all. Entries of other frames are
+   * not kept, as the backtracker stays in one frame.
+   */
+  readonly linked = new Map<number, { reg: number; spi: number }[]>();
+
   setCheckpoint(h: number, st: VerifierState): void {
     this.checkpoint.set(h, st);
     this.hasCheckpoint[h] = 1;
