@@ -386,6 +386,8 @@ export function jitPlan(spec: JitFuncSpec, env: JitEnv, reuse?: JitPlan): JitPla
       const v = env.imm64(k);
       immLo[k] = Number(BigInt.asIntN(32, v));
       immHi[k] = Number(BigInt.asIntN(32, v >> 32n));
+      // A callback's address changes for jit_subprogs' last pass: its bytes are written anew.
+      if (ins.src === BPF_PSEUDO_FUNC) reemit[reemitN++] = k;
     }
   }
   addrs[n] = 64 * (n + 1);
