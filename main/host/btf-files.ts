@@ -29,8 +29,20 @@ let referenceBytes: Uint8Array | undefined;
 
 /** Raw bytes of the bundled reference vmlinux BTF (gunzipped once and cached). */
 export function referenceVmlinuxBtfBytes(): Uint8Array {
-  if (!referenceBytes) referenceBytes = new Uint8Array(gunzipSync(readFileSync(referenceVmlinuxBtfPath())));
+  if (!referenceBytes) referenceBytes = gunzipWhole(readFileSync(referenceVmlinuxBtfPath()));
   return referenceBytes;
+}
+
+/**
+ * A trusted .gz's content in one buffer: zlib writes into a single chunk the size the gzip trailer
+ * gives (ISIZE), which is then the result as is. Decompressing in default 16 KiB chunks, joining
+ * them and copying the join into a Uint8Array held three copies of the 5 MiB vmlinux BTF at once
+ * (the CLI's peak RSS). A wrong ISIZE (several members) only costs the join again.
+ */
+function gunzipWhole(gz: Buffer): Uint8Array {
+  const size = gz.length >= 4 ? gz.readUInt32LE(gz.length - 4) : 0;
+  const out = gunzipSync(gz, { chunkSize: Math.max(64 * 1024, size + 1) });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** The bundled reference kernel's BTF. Tests and corpus checks must use this one. */
