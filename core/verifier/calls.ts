@@ -394,7 +394,9 @@ export function checkMemSizeReg(
   if (reg.umax >= 1n << 29n) {
     v.fail(EACCES, `R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
   }
-  checkHelperMemAccess(v, memRegno, Number(reg.umax), write ? 'write' : 'read', zeroSizeAllowed);
+  // A variable size drops raw mode (meta = NULL): the helper's writes clobber slots unprinted.
+  const rawMode = reg.varOff.mask === 0n;
+  checkHelperMemAccess(v, memRegno, Number(reg.umax), write ? 'write' : 'read', zeroSizeAllowed, rawMode);
   markChainPrecision(v, regno);
   void meta;
 }
@@ -406,6 +408,7 @@ export function checkHelperMemAccess(
   size: number,
   t: 'read' | 'write',
   zeroSizeAllowed: boolean,
+  rawMode = true,
 ): void {
   const reg = v.regs()[regno]!;
   switch (reg.type) {
@@ -422,10 +425,14 @@ export function checkHelperMemAccess(
       checkMemRegionAccess(v, regno, reg, reg.off, size, reg.memSize, 'mem');
       return;
     case 'PTR_TO_STACK':
-      checkStackRange(v, regno, reg, size, t, zeroSizeAllowed);
+      checkStackRange(v, regno, reg, size, t, zeroSizeAllowed, rawMode);
       return;
     default:
-      if (zeroSizeAllowed && size === 0 && reg.type === 'SCALAR_VALUE') return;
+      if (zeroSizeAllowed && size === 0 && reg.type === 'SCALAR_VALUE') {
+        // A zero-sized access through NULL relies on the register being 0: 6.18 makes it precise.
+        if (reg.varOff.mask === 0n && reg.varOff.value === 0n) markChainPrecision(v, regno);
+        return;
+      }
       v.fail(
         EACCES,
         `R${regno} type=${regTypeStr(reg, v.printCtx)} expected=fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_`,
@@ -441,6 +448,7 @@ export function checkStackRange(
   size: number,
   t: 'read' | 'write',
   zeroSizeAllowed: boolean,
+  rawMode = true,
 ): void {
   const off = reg.off;
   if (size === 0 && zeroSizeAllowed) return;
@@ -462,7 +470,9 @@ export function checkStackRange(
     const j = slot % BPF_REG_SIZE;
     if (t === 'write') {
       // the helper's write is checked as stack writes (check_mem_access): those print; reads do not
-      v.scratch.slots.add(spi);
+      if (rawMode) v.scratch.slots.add(spi);
+      // Without raw mode every byte is checked as a read too (check_stack_range_initialized's mark:).
+      else markStackRead(v, spi);
       // raw mode: the helper initializes the memory
       // scrub_spilled_slot: a spill's written bytes become misc, never-written ones stay invalid
       if (st.slotType[7] === STACK_SPILL) {

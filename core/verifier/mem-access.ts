@@ -411,13 +411,17 @@ export function checkStackRead(
     const minOff = Number(reg.smin) + off;
     const maxOff = Number(reg.smax) + off + size;
     let zeros = 0;
+    let nonZero = false;
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
       const spi = Math.floor(slot / BPF_REG_SIZE);
       markStackRead(v, spi);
       const st = state.stack[spi];
       const t = st ? st.slotType[slot % BPF_REG_SIZE]! : STACK_INVALID;
+      // mark_reg_stack_read scratches the slots up to the first byte that is not zero.
+      if (!nonZero) v.scratch.slots.add(spi);
       if (t === STACK_ZERO) zeros++;
+      else nonZero = true;
     }
     if (dstRegno >= 0) {
       const r = v.newScalar();
