@@ -570,7 +570,7 @@ export function doJit(
       switch (kind) {
         case 1: // ALU reg: add, sub, and, or, xor
           maybeEmitMod(e, dst, src, is64Alu);
-          e.b(simpleAluOpcode(op), add2reg(0xc0, dst, src));
+          e.b2(simpleAluOpcode(op), add2reg(0xc0, dst, src));
           break;
 
         case 2: // mov64 reg (+ per-CPU address, movsx)
@@ -598,7 +598,7 @@ export function doJit(
 
         case 5: // ALU imm: add, sub, and, or, xor
           maybeEmit1mod(e, dst, is64Alu);
-          if (isImm8(imm32)) e.b(0x83, add1reg(ALU_K_MODRM[op]!, dst), imm32);
+          if (isImm8(imm32)) e.b3(0x83, add1reg(ALU_K_MODRM[op]!, dst), imm32);
           else if (dst === BPF_REG_0) {
             e.b(ALU_K_RAX[op]!);
             e.u32(imm32);
@@ -865,7 +865,7 @@ export function doJit(
 
         case 24: // cmp dst, src; jcc
           maybeEmitMod(e, dst, src, cls === BPF_JMP);
-          e.b(0x39, add2reg(0xc0, dst, src));
+          e.b2(0x39, add2reg(0xc0, dst, src));
           fixedLen[idx] = e.length;
           emitCondJmp(e, addrs, i, op, insn.off, jmpPadding);
           break;
@@ -888,10 +888,10 @@ export function doJit(
         case 27: // cmp dst, imm; jcc
           if (imm32 === 0) {
             maybeEmitMod(e, dst, dst, cls === BPF_JMP);
-            e.b(0x85, add2reg(0xc0, dst, dst)); // test dst, dst: one byte shorter than cmp
+            e.b2(0x85, add2reg(0xc0, dst, dst)); // test dst, dst: one byte shorter than cmp
           } else {
             maybeEmit1mod(e, dst, cls === BPF_JMP);
-            if (isImm8(imm32)) e.b(0x83, add1reg(0xf8, dst), imm32);
+            if (isImm8(imm32)) e.b3(0x83, add1reg(0xf8, dst), imm32);
             else {
               e.b(0x81, add1reg(0xf8, dst));
               e.u32(imm32);
@@ -971,7 +971,7 @@ function emitJmp(e: Emitter, addrs: Int32Array, i: number, jmpOffset: number, jm
       if (nops !== 0 && nops !== 3) throw new JitError(`unexpected jump padding: ${nops} bytes`, EFAULT);
       emitNops(e, nops);
     }
-    e.b(0xeb, jmpOffset);
+    e.b2(0xeb, jmpOffset);
   } else if (jmpOffset >= -0x80000000 && jmpOffset <= 0x7fffffff) {
     e.b(0xe9);
     e.u32(jmpOffset);
@@ -996,9 +996,9 @@ function emitCondJmp(
       if (nops !== 0 && nops !== 4) throw new JitError(`unexpected jmp_cond padding: ${nops} bytes`, EFAULT);
       emitNops(e, nops);
     }
-    e.b(jmpCond, jmpOffset);
+    e.b2(jmpCond, jmpOffset);
   } else {
-    e.b(0x0f, jmpCond + 0x10);
+    e.b2(0x0f, jmpCond + 0x10);
     e.u32(jmpOffset);
   }
 }

@@ -52,6 +52,24 @@ export class Emitter {
     this.pos = p;
   }
 
+  /** EMIT2 / EMIT3 without b()'s argument checks, for the emitter's most frequent forms. */
+  b2(b1: number, b2: number): void {
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = b1;
+    buf[p + 1] = b2;
+    this.pos = p + 2;
+  }
+
+  b3(b1: number, b2: number, b3: number): void {
+    const buf = this.buf;
+    const p = this.pos;
+    buf[p] = b1;
+    buf[p + 1] = b2;
+    buf[p + 2] = b3;
+    this.pos = p + 3;
+  }
+
   /** EMIT(value, 4): little-endian 32 bits. */
   u32(value: number): void {
     const buf = this.buf;
@@ -135,11 +153,23 @@ const X86_NOPS: readonly (readonly number[])[] = [
 ];
 const ASM_NOP_MAX = 8;
 
+// x86_nops[] flattened: the n-byte NOP at NOP_BYTES[NOP_AT[n] ...] (every prologue emits two)
+const NOP_AT = new Uint8Array(ASM_NOP_MAX + 1);
+const NOP_BYTES = new Uint8Array(X86_NOPS.reduce((a, n) => a + n.length, 0));
+for (let n = 0, at = 0; n <= ASM_NOP_MAX; at += X86_NOPS[n]!.length, n++) {
+  NOP_AT[n] = at;
+  NOP_BYTES.set(X86_NOPS[n]!, at);
+}
+
 export function emitNops(e: Emitter, len: number): void {
+  const buf = e.buf;
+  let p = e.pos;
   while (len > 0) {
-    const n = Math.min(len, ASM_NOP_MAX);
-    const nop = X86_NOPS[n]!;
-    for (let k = 0; k < n; k++) e.buf[e.pos++] = nop[k]!;
+    const n = len < ASM_NOP_MAX ? len : ASM_NOP_MAX;
+    const at = NOP_AT[n]!;
+    for (let k = 0; k < n; k++) buf[p + k] = NOP_BYTES[at + k]!;
+    p += n;
     len -= n;
   }
+  e.pos = p;
 }

@@ -246,7 +246,7 @@ function finalPass(st: FuncState, proglen: number, padding: boolean, toImage: bo
   const base = dest.base;
   doJit(st.spec, st.env, st.plan, st.addrs, st.ctx, proglen, padding, true, true, dest);
   // (an emitter that had to grow copied what it held: the image is in its new buffer)
-  st.image = new Uint8Array(dest.buf.buffer, dest.buf.byteOffset + base, proglen);
+  st.image = dest.buf.subarray(base, base + proglen);
   st.imageBase = base;
   if (dest.buf !== imageE?.buf) imageE = undefined;
   // the plan's buffers stay its own: the image is the result's
