@@ -433,7 +433,8 @@ export function insnUseDef(
               ? kfuncArgs(insn.imm)
               : helperArgs(insn.imm);
         for (let a = 1; a <= nargs; a++) u |= bit(a);
-        if (insn.src === BPF_PSEUDO_CALL) s = [i + 1, i + insn.imm + 1];
+        // A bpf-to-bpf call is no edge of compute_live_registers' graph: the callee's
+        // registers are its own.
       } else if (op === BPF_JA) {
         s = [i + (cls === BPF_JMP ? insn.off : insn.imm) + 1];
       } else {
