@@ -72,3 +72,21 @@ exit`;
     );
   });
 });
+
+describe('atomic fetch in the backtracker', () => {
+  it('a fetched old value is traced to its stack slot, like a fill (cmpxchg loads r0)', () => {
+    const src = `r1 = 4
+*(u64 *)(r10 -8) = r1
+r0 = 0
+r0 = atomic64_cmpxchg((u64 *)(r10 -8), r0, r1)
+if r0 > 0x7 goto pc+1
+r0 = 0
+exit`;
+    const lines = log(src, 2).split('\n');
+    expect(lines).toContain(
+      'mark_precise: frame0: regs=r0 stack= before 3: (db) r0 = atomic64_cmpxchg((u64 *)(r10 -8), r0, r1)',
+    );
+    expect(lines).toContain('mark_precise: frame0: regs= stack=-8 before 2: (b7) r0 = 0');
+    expect(lines).toContain('mark_precise: frame0: regs=r1 stack= before 0: (b7) r1 = 4');
+  });
+});

@@ -7,8 +7,10 @@ import {
   BPF_ALU64,
   BPF_ATOMIC,
   BPF_CALL,
+  BPF_CMPXCHG,
   BPF_CLASS,
   BPF_EXIT,
+  BPF_FETCH,
   BPF_IND,
   BPF_JA,
   BPF_JMP,
@@ -179,6 +181,14 @@ export function backtrackInsn(insn: Insn, spi: number, regs: Set<number>, slots:
     if (spi >= 0) slots.add(spi);
   } else if (cls === BPF_STX || cls === BPF_ST) {
     if (BPF_MODE(insn.code) === BPF_ATOMIC) {
+      // A fetching atomic loads the old value (into r0 for cmpxchg, else into src) like LDX.
+      if (insn.imm & BPF_FETCH) {
+        const loadReg = insn.imm === BPF_CMPXCHG ? 0 : s;
+        if (!regs.has(loadReg)) return true;
+        regs.delete(loadReg);
+        if (spi >= 0) slots.add(spi);
+        return true;
+      }
       if (spi >= 0 && slots.has(spi)) return false;
       return true;
     }
