@@ -25,7 +25,11 @@ export const BTF_FUNC_GLOBAL = 1;
 export type SubprogArg =
   | { kind: 'scalar' }
   | { kind: 'ctx' }
-  | { kind: 'mem'; size: number; nullable: boolean };
+  | { kind: 'mem'; size: number; nullable: boolean }
+  /** `__arg_trusted` (PTR_TO_BTF_ID | PTR_TRUSTED, `__arg_nullable`: or NULL) or `__arg_untrusted` of a kernel struct. */
+  | { kind: 'btf_id'; btfId: number; flag: 'trusted' | 'untrusted'; nullable: boolean }
+  /** `__arg_arena`: a pointer into the program's arena (a scalar without one). */
+  | { kind: 'arena' };
 
 /** bpf_func_info_aux plus the subprogram's cached argument types. */
 export interface FuncAux {
@@ -94,10 +98,13 @@ const CTX_STRUCT: Partial<Record<ProgTypeName, string>> = {
   kprobe: 'pt_regs',
 };
 
-const ARG_TAGS = ['ctx', 'nonnull', 'nullable'] as const;
+const ARG_TAGS = ['ctx', 'nonnull', 'nullable', 'trusted', 'untrusted', 'arena'] as const;
 const TAG_CTX = 1;
 const TAG_NONNULL = 2;
 const TAG_NULLABLE = 4;
+const TAG_TRUSTED = 8;
+const TAG_UNTRUSTED = 16;
+const TAG_ARENA = 32;
 
 const kindStr = (btf: Btf, id: number): string => (id === 0 ? 'UNKNOWN' : btf.kindNameOf(id));
 
@@ -159,6 +166,8 @@ export function prepareFuncArgs(
   aux: FuncAux,
   progType: ProgTypeName,
   log: (line: string) => void,
+  /** vmlinux BTF: where `__arg_trusted` / `__arg_untrusted` find the kernel's struct (btf_get_ptr_to_btf_id). */
+  kernel?: Btf,
 ): SubprogArg[] | null {
   if (aux.args) return aux.args;
   const global = aux.linkage === BTF_FUNC_GLOBAL;
@@ -182,6 +191,30 @@ export function prepareFuncArgs(
     if (tags & TAG_CTX || (isPtr && isProgCtxPtr(btf, t, progType))) {
       if (tags & ~TAG_CTX) return refuse(`arg#${i} has invalid combination of tags`);
       args.push({ kind: 'ctx' });
+      continue;
+    }
+    if (isPtr && tags & (TAG_TRUSTED | TAG_UNTRUSTED)) {
+      if (tags & TAG_TRUSTED && tags & TAG_NONNULL) return refuse(`arg#${i} has invalid combination of tags`);
+      if (tags & TAG_UNTRUSTED && tags & ~TAG_UNTRUSTED)
+        return refuse(`arg#${i} untrusted cannot be combined with any other tags`);
+      // btf_get_ptr_to_btf_id: the kernel's struct of the same name.
+      const pointee = btf.type(skipMods(btf, btf.typeOfKind(t, 'PTR').type));
+      const kernId = pointee.kind === 'STRUCT' ? kernel?.findByName(pointee.name, 'STRUCT') : undefined;
+      if (kernId === undefined)
+        return refuse(
+          `arg#${i}: no kernel struct '${pointee.name}' in vmlinux BTF for a trusted/untrusted tag (kmodel)`,
+        );
+      args.push({
+        kind: 'btf_id',
+        btfId: kernId,
+        flag: tags & TAG_TRUSTED ? 'trusted' : 'untrusted',
+        nullable: !!(tags & TAG_NULLABLE),
+      });
+      continue;
+    }
+    if (isPtr && tags & TAG_ARENA) {
+      if (tags & ~TAG_ARENA) return refuse(`arg#${i} arena cannot be combined with any other tags`);
+      args.push({ kind: 'arena' });
       continue;
     }
     if (global && isPtr) {

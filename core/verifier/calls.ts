@@ -11,6 +11,7 @@ import {
   btfStructIdsMatch,
   checkMemRegionAccess,
   checkPacketAccess,
+  checkPtrToBtfAccess,
   checkStackAccessWithinBounds,
   isScalarStruct,
   sizeOfType,
@@ -427,6 +428,10 @@ export function checkHelperMemAccess(
     case 'PTR_TO_STACK':
       checkStackRange(v, regno, reg, size, t, zeroSizeAllowed, rawMode);
       return;
+    case 'PTR_TO_BTF_ID':
+      // The pointee's fields must cover the range (btf_struct_access), as a read.
+      checkPtrToBtfAccess(v, regno, reg, reg.off, size, 'read', -1);
+      return;
     default:
       if (zeroSizeAllowed && size === 0 && reg.type === 'SCALAR_VALUE') {
         // A zero-sized access through NULL relies on the register being 0: 6.18 makes it precise.
@@ -655,7 +660,13 @@ function btfCheckSubprogCall(v: Verifier, subprogno: number): number {
   if (!fa || !btf || !fa.typeId || fa.unreliable) return 0;
   let errno = 0;
   try {
-    const args = prepareFuncArgs(btf, fa, v.env.progType as ProgTypeName, (l) => v.verbose(`${l}\n`));
+    const args = prepareFuncArgs(
+      btf,
+      fa,
+      v.env.progType as ProgTypeName,
+      (l) => v.verbose(`${l}\n`),
+      v.env.btf?.vmlinux.btf,
+    );
     if (!args) errno = EINVAL;
     else checkFuncArgMatch(v, args);
   } catch (e) {
@@ -678,6 +689,23 @@ function checkFuncArgMatch(v: Verifier, args: readonly SubprogArg[]): void {
     } else if (arg.kind === 'ctx') {
       checkFuncArgRegOff(v, reg, regno);
       if (reg.type !== 'PTR_TO_CTX') v.fail(EINVAL, `arg#${i} expects pointer to ctx`);
+    } else if (arg.kind === 'btf_id') {
+      const isNull = reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n;
+      if (isNull && arg.nullable) continue;
+      // The callee reads it as untrusted whatever it is.
+      if (arg.flag === 'untrusted') continue;
+      // check_reg_type for PTR_TO_BTF_ID | PTR_TRUSTED: a referenced or trusted pointer (NULL is neither).
+      if (reg.type !== 'PTR_TO_BTF_ID' || (!reg.refObjId && !reg.flags.includes('trusted')))
+        v.fail(EACCES, `R${regno} must be referenced or trusted`);
+      const kernel = v.env.btf?.vmlinux.btf;
+      if (kernel && !btfStructIdsMatch(kernel, reg.btfId, arg.btfId))
+        v.fail(
+          EACCES,
+          `R${regno} is of type ${v.printCtx.btfName(reg.btfId)} but ${v.printCtx.btfName(arg.btfId)} is expected`,
+        );
+    } else if (arg.kind === 'arena') {
+      // kmodel's programs have no arena: only a scalar can be such a pointer.
+      if (reg.type !== 'SCALAR_VALUE') v.fail(EINVAL, `R${regno} is not a pointer to arena or scalar.`);
     } else {
       checkFuncArgRegOff(v, reg, regno);
       const isNull = reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n;
@@ -770,6 +798,9 @@ const setLoopCallbackState: CallbackState = (v, caller, callee) => {
 /** map_set_for_each_callback_args: callback(map, key, value, ctx) over array and hash maps. */
 const setMapElemCallbackState: CallbackState = (v, caller, callee) => {
   const map = caller.regs[1]!;
+  // A map whose ops have no for-each callback (prog_array's): refused before the map/helper check.
+  if (map.mapIndex !== undefined && v.env.maps[map.mapIndex]?.type === 'prog_array')
+    v.fail(ENOTSUPP, 'callback function not allowed for map');
   callee.regs[1] = copyReg(map);
   for (const [r, type] of [
     [2, 'PTR_TO_MAP_KEY'],

@@ -235,8 +235,12 @@ export class Verifier {
     const main = this.env.funcs?.[0];
     if (main && this.env.progBtf) {
       try {
-        prepareFuncArgs(this.env.progBtf, main, this.env.progType as ProgTypeName, (l) =>
-          this.verbose(`${l}\n`),
+        prepareFuncArgs(
+          this.env.progBtf,
+          main,
+          this.env.progType as ProgTypeName,
+          (l) => this.verbose(`${l}\n`),
+          this.env.btf?.vmlinux.btf,
         );
       } catch (e) {
         if (!(e instanceof VerifierError)) throw e;
@@ -298,8 +302,15 @@ export class Verifier {
       if (a.kind === 'ctx') {
         r.type = 'PTR_TO_CTX';
         markRegKnown(r, 0n);
-      } else if (a.kind === 'scalar') {
+      } else if (a.kind === 'scalar' || a.kind === 'arena') {
         r.type = 'SCALAR_VALUE';
+      } else if (a.kind === 'btf_id') {
+        r.type = 'PTR_TO_BTF_ID';
+        markRegKnown(r, 0n);
+        r.btfId = a.btfId;
+        r.flags = [a.flag];
+        r.maybeNull = a.nullable;
+        r.id = ++this.idGen;
       } else {
         r.type = 'PTR_TO_MEM';
         markRegKnown(r, 0n);

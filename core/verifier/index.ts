@@ -457,7 +457,7 @@ function doCheckSubprogs(
     for (let i = 1; i < funcs.length; i++) {
       const fa = funcs[i]!;
       if (fa.linkage !== BTF_FUNC_GLOBAL || !fa.called || fa.verified) continue;
-      const args = prepareFuncArgs(btf, fa, progType, (l) => log.write(`${l}\n`))!;
+      const args = prepareFuncArgs(btf, fa, progType, (l) => log.write(`${l}\n`), v.env.btf?.vmlinux.btf)!;
       v.runSubprog(i, args);
       if (log.level === 1) log.text = '';
       log.write(`Func#${i} ('${fa.name}') is safe for any args that match its prototype\n`);

@@ -694,6 +694,9 @@ function btfStructWalk(btf: Btf, structId: number, off: number, size: number): {
   for (let d = 0; d < 16; d++) {
     const t = btf.type(id);
     if (t.kind !== 'STRUCT' && t.kind !== 'UNION') return {};
+    // Every struct the walk enters must hold the whole access (a member struct at the
+    // access's offset is entered too: a wide access ends up beyond the innermost one).
+    if (d > 0 && o + size > t.size) return `access beyond struct ${t.name} at off ${o} size ${size}`;
     let found = false;
     for (const m of t.members) {
       const mOff = Math.floor(m.bitOffset / 8);
