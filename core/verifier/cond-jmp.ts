@@ -63,7 +63,7 @@ export function checkCondJmpOp(v: Verifier, insn: Insn, idx: number): void {
   markBranchSeen(v, idx, true);
   markBranchSeen(v, idx, false);
   // Before the branch is queued, so both paths share the history entry.
-  const linked: { reg: number; spi: number }[] = [];
+  const linked: LinkedReg[] = [];
   if (BPF_SRC(insn.code) === BPF_X && src.type === 'SCALAR_VALUE' && src.id)
     collectLinkedRegs(v, src.id, linked);
   if (dst.type === 'SCALAR_VALUE' && dst.id) collectLinkedRegs(v, dst.id, linked);
@@ -75,8 +75,8 @@ export function checkCondJmpOp(v: Verifier, insn: Insn, idx: number): void {
     const osrc = oregs[insn.src]!;
     regSetMinMax(odst, osrc, dst, src, op, is32);
     if (src.type === 'SCALAR_VALUE' && src.id) {
-      syncLinkedRegs(v.cur, src);
-      syncLinkedRegs(other, osrc);
+      syncLinkedRegs(v.cur, src, linked);
+      syncLinkedRegs(other, osrc, linked);
     }
   } else {
     const fake0 = copyReg(src);
@@ -84,8 +84,8 @@ export function checkCondJmpOp(v: Verifier, insn: Insn, idx: number): void {
     regSetMinMax(odst, fake0, dst, fake1, op, is32);
   }
   if (dst.type === 'SCALAR_VALUE' && dst.id) {
-    syncLinkedRegs(v.cur, dst);
-    syncLinkedRegs(other, odst);
+    syncLinkedRegs(v.cur, dst, linked);
+    syncLinkedRegs(other, odst, linked);
   }
   if (!is32 && BPF_SRC(insn.code) === BPF_X && (op === 0x10 || op === 0x50))
     markNotNullOnPtrEq(insn, op === 0x10 ? oregs : regs);
@@ -490,27 +490,54 @@ export function forEachReg(st: VerifierState, fn: (r: RegState, set: (n: RegStat
   }
 }
 
-/** collect_linked_regs for the current frame: registers and spilled slots with the id (BPF_ADD_CONST aside). */
-function collectLinkedRegs(v: Verifier, rawId: number, out: { reg: number; spi: number }[]): void {
+/** A scalar a conditional jump refined together with others of its id (struct linked_reg). */
+export interface LinkedReg {
+  frame: number;
+  /** Register number, or -1 for a spilled slot. */
+  reg: number;
+  spi: number;
+}
+
+const LINKED_REGS_MAX = 6;
+
+/**
+ * collect_linked_regs: the live registers and the spilled scalars of every frame sharing the id
+ * (BPF_ADD_CONST aside); past LINKED_REGS_MAX the rest lose their id.
+ */
+function collectLinkedRegs(v: Verifier, rawId: number, out: LinkedReg[]): void {
   const id = rawId & ~BPF_ADD_CONST;
-  const f = v.cur.frames[v.cur.curframe]!;
-  for (let r = 0; r < 10; r++) {
-    const reg = f.regs[r]!;
-    if (reg.type === 'SCALAR_VALUE' && (reg.id & ~BPF_ADD_CONST) === id) out.push({ reg: r, spi: -1 });
-  }
-  for (let spi = 0; spi < f.stack.length; spi++) {
-    const s = f.stack[spi]!;
-    if (s.slotType[7] !== STACK_SPILL) continue;
-    if (s.spilled.type === 'SCALAR_VALUE' && (s.spilled.id & ~BPF_ADD_CONST) === id)
-      out.push({ reg: -1, spi });
+  const st = v.cur;
+  const push = (r: RegState, e: LinkedReg): void => {
+    if (r.type !== 'SCALAR_VALUE' || (r.id & ~BPF_ADD_CONST) !== id) return;
+    if (out.length < LINKED_REGS_MAX) out.push(e);
+    else r.id = 0;
+  };
+  for (let fr = st.curframe; fr >= 0; fr--) {
+    const f = st.frames[fr]!;
+    const live = v.env.liveIn[fr === st.curframe ? st.insnIdx : st.frames[fr + 1]!.callsite] ?? 0xffff;
+    for (let r = 0; r < 10; r++) if (live & (1 << r)) push(f.regs[r]!, { frame: fr, reg: r, spi: -1 });
+    for (let spi = 0; spi < f.stack.length; spi++) {
+      const s = f.stack[spi]!;
+      if (s.slotType[7] === STACK_SPILL) push(s.spilled, { frame: fr, reg: -1, spi });
+    }
   }
 }
 
-function syncLinkedRegs(st: VerifierState, known: RegState): void {
+/** sync_linked_regs: the collected registers of the id take the known register's range. */
+function syncLinkedRegs(st: VerifierState, known: RegState, linked: readonly LinkedReg[]): void {
   const id = known.id & ~BPF_ADD_CONST;
-  forEachReg(st, (reg, set) => {
-    if (reg === known || reg.type !== 'SCALAR_VALUE') return;
-    if ((reg.id & ~BPF_ADD_CONST) !== id) return;
+  for (const e of linked) {
+    const f = st.frames[e.frame];
+    if (!f) continue;
+    const slot = e.reg < 0 ? f.stack[e.spi] : undefined;
+    if (e.reg < 0 && !slot) continue;
+    const reg = e.reg >= 0 ? f.regs[e.reg]! : slot!.spilled;
+    const set = (n: RegState): void => {
+      if (e.reg >= 0) f.regs[e.reg] = n;
+      else slot!.spilled = n;
+    };
+    if (reg === known || reg.type !== 'SCALAR_VALUE') continue;
+    if ((reg.id & ~BPF_ADD_CONST) !== id) continue;
     if ((!(reg.id & BPF_ADD_CONST) && !(known.id & BPF_ADD_CONST)) || reg.off === known.off) {
       const n = copyReg(known);
       n.frameno = reg.frameno;
@@ -530,7 +557,7 @@ function syncLinkedRegs(st: VerifierState, known: RegState): void {
       regBoundsSync(n);
       set(n);
     }
-  });
+  }
 }
 
 function markPtrOrNullRegs(st: VerifierState, regno: number, isNull: boolean): void {

@@ -89,9 +89,9 @@ export function backtrack(
         );
       }
       const linked = hist.linked.size ? hist.linked.get(h) : undefined;
-      if (linked) syncLinked(linked, regsSet, slots);
+      if (linked) syncLinked(linked, frame, regsSet, slots);
       if (!backtrackInsn(insns[hist.idx[h]!]!, hist.spi[h]!, regsSet, slots)) return;
-      if (linked) syncLinked(linked, regsSet, slots);
+      if (linked) syncLinked(linked, frame, regsSet, slots);
     }
     if (!regsSet.size && !slots.size) return;
     const ck = hist.hasCheckpoint[h] ? hist.checkpoint.get(h) : undefined;
@@ -125,7 +125,13 @@ export function backtrack(
 }
 
 /** bt_sync_linked_regs: one linked scalar needing precision makes them all need it. */
-function syncLinked(linked: { reg: number; spi: number }[], regs: Set<number>, slots: Set<number>): void {
+function syncLinked(
+  all: { frame: number; reg: number; spi: number }[],
+  frame: number,
+  regs: Set<number>,
+  slots: Set<number>,
+): void {
+  const linked = all.filter((e) => e.frame === frame);
   if (!linked.some((e) => (e.reg >= 0 ? regs.has(e.reg) : slots.has(e.spi)))) return;
   for (const e of linked) {
     if (e.reg >= 0) regs.add(e.reg);

@@ -68,10 +68,10 @@ export class InsnHistory {
 
   /**
    * Scalars sharing an id when a conditional jump at the entry refined them (the kernel's
-   * linked_regs history): precision on one of them carries to all. Entries of other frames are
-   * not kept, as the backtracker stays in one frame.
+   * linked_regs history): precision on one of them carries to all (the backtracker, staying in
+   * one frame, uses that frame's).
    */
-  readonly linked = new Map<number, { reg: number; spi: number }[]>();
+  readonly linked = new Map<number, { frame: number; reg: number; spi: number }[]>();
 
   setCheckpoint(h: number, st: VerifierState): void {
     this.checkpoint.set(h, st);
