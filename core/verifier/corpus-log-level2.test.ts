@@ -9,7 +9,7 @@ import { buildEnv, type CorpusCase, caseToLoadAttr, corpusLog, firstLineDiff } f
 import { bpfCheck } from './index';
 
 // Reached: raise when the model gets better.
-const REACHED_IDENTICAL = 344;
+const REACHED_IDENTICAL = 345;
 // The 3 over-strict socket-lookup rejects of selftest-rules (not modelled yet).
 const VERDICTS_AGREE = 354;
 

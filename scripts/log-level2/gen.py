@@ -9,7 +9,7 @@ usage: sudo python3 scripts/log-level2/gen.py [OUT.jsonl]
 The programs: every scripts/selftest-rules program, and a fixed sample of cases.jsonl (not
 struct_ops, whose attach BTF this loader does not pass) spread over accepts and rejects, loops,
 bpf-to-bpf calls and map lookups. A log longer than 16 KiB keeps its last 16 KiB from a line
-start (log_truncated), as the corpus does. The answering kernel is another 6.18.44 build than
+start (log_truncated), as corpusLog() cuts the model's. The answering kernel is another 6.18.44 build than
 cases.jsonl's (kernel.release); its verifier is the same.
 """
 import json
@@ -124,8 +124,10 @@ def main():
         full = len(log.encode())
         truncated = full > KEEP
         if truncated:
-            cut = log.encode()[-KEEP:]
-            log = cut[cut.index(b"\n") + 1:].decode(errors="replace")
+            # From a line start, as corpusLog() cuts the model's: a cut that lands on one keeps that line.
+            raw = log.encode()
+            cut = raw[-KEEP:]
+            log = (cut if raw[-KEEP - 1:-KEEP] == b"\n" else cut[cut.index(b"\n") + 1:]).decode(errors="replace")
         lines.append(json.dumps({
             "id": f"log2-{n + 1:04d}", "origin": t["source"].split(":")[0], "source": t["source"],
             "prog_type": t["prog_type"], "attach": None, "maps": t["maps"], "insns": t["insns"],
