@@ -243,6 +243,10 @@ const TEXT_IMMS: Record<string, number> = {
   bpf_get_attach_cookie_tracing: -78560,
   bpf_get_func_ip_tracing: -78400,
   bpf_sys_bpf: 82544,
+  // kernel/trace/bpf_trace.c and kernel/bpf/task_iter.c: the xlated call imms of the
+  // verifier fixtures' build (-v1300, test/fixtures/objects/verifier/kernel.jsonl)
+  bpf_get_current_task_btf: -66784,
+  bpf_find_vma: 345424,
   // kernel/bpf/bpf_iter.c: the reference kernel's xlated call imm (a bpf_loop with variable flags)
   bpf_loop: 337104,
   bpf_for_each_map_elem: 379952,

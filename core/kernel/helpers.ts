@@ -15,6 +15,7 @@ interface ProtoSpec {
   mightSleep?: boolean;
   argFlags?: string[][];
   argBtfStruct?: (string | undefined)[];
+  retBtfStruct?: string;
 }
 
 const I: BpfReturnType = 'RET_INTEGER';
@@ -147,6 +148,23 @@ const SPECS: ProtoSpec[] = [
   { name: 'sys_bpf', symbol: 'bpf_sys_bpf', ret: I, args: [A, MEM_RO, SZ] },
   { name: 'get_func_ip', symbol: 'bpf_get_func_ip_kprobe', ret: I, args: [CTX] },
   { name: 'get_attach_cookie', symbol: 'bpf_get_attach_cookie_trace', ret: I, args: [CTX] },
+  // bpf_get_current_task_btf_proto: the current task as a trusted task_struct pointer.
+  {
+    name: 'get_current_task_btf',
+    symbol: 'bpf_get_current_task_btf',
+    ret: 'RET_PTR_TO_BTF_ID_TRUSTED',
+    args: [],
+    gpl: true,
+    retBtfStruct: 'task_struct',
+  },
+  // kernel/bpf/task_iter.c bpf_find_vma_proto: callback(task, vma, ctx) on the vma holding addr.
+  {
+    name: 'find_vma',
+    symbol: 'bpf_find_vma',
+    ret: I,
+    args: ['ARG_PTR_TO_BTF_ID', A, 'ARG_PTR_TO_FUNC', 'ARG_PTR_TO_STACK_OR_NULL', A],
+    argBtfStruct: ['task_struct'],
+  },
 ];
 
 /** Per-program-type overrides of a proto's .func (same helper id, another kernel function). */
@@ -171,6 +189,7 @@ function toProto(s: ProtoSpec): BpfFuncProto {
   if (s.mightSleep) p.mightSleep = true;
   if (s.argFlags) p.argFlags = s.argFlags;
   if (s.argBtfStruct) p.argBtfStruct = s.argBtfStruct;
+  if (s.retBtfStruct) p.retBtfStruct = s.retBtfStruct;
   return p;
 }
 

@@ -47,6 +47,7 @@ const PROG_TYPES: Record<string, ProgTypeName> = {
   sched_cls: 'sched_cls',
   xdp: 'xdp',
   struct_ops: 'struct_ops',
+  kprobe: 'kprobe',
 };
 
 /** What differs only because the kernel prints map addresses and names (and the live kernel's BTF ids). */

@@ -92,6 +92,7 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
   }
   if (fn.name === 'bpf_loop') checkLoopCall(v, idx, meta.subprogno!);
   if (fn.name === 'bpf_for_each_map_elem') pushCallbackCall(v, idx, meta.subprogno!, setMapElemCallbackState);
+  if (fn.name === 'bpf_find_vma') pushCallbackCall(v, idx, meta.subprogno!, setFindVmaCallbackState);
   const regs = v.regs();
   for (const r of CALLER_SAVED) {
     regs[r] = notInitReg();
@@ -125,6 +126,12 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
     case 'RET_PTR_TO_BTF_ID_OR_NULL':
       regs[0] = v.newScalar();
       break;
+    case 'RET_PTR_TO_BTF_ID_TRUSTED': {
+      const r = v.markKnownZeroPtr(0, 'PTR_TO_BTF_ID');
+      r.btfId = v.env.btf?.vmlinux.btf.findByName(fn.retBtfStruct!, 'STRUCT') ?? 0;
+      r.flags = ['trusted'];
+      break;
+    }
   }
   if (fn.name === 'bpf_tail_call' && v.cur.curframe > 0) {
     // A tail call from a subprogram (needs func_info): if it jumps, the subprogram returns
@@ -815,6 +822,18 @@ const setMapElemCallbackState: CallbackState = (v, caller, callee) => {
   }
   callee.regs[3]!.id = ++v.idGen;
   callee.regs[4] = copyReg(caller.regs[3]!);
+};
+
+/** set_find_vma_callback_state: callback(task, vma, ctx), vma a PTR_TO_BTF_ID vm_area_struct. */
+const setFindVmaCallbackState: CallbackState = (v, caller, callee) => {
+  callee.regs[1] = copyReg(caller.regs[1]!);
+  const vma = notInitReg();
+  vma.type = 'PTR_TO_BTF_ID';
+  markRegKnown(vma, 0n);
+  vma.btfId = v.env.btf?.vmlinux.btf.findByName('vm_area_struct', 'STRUCT') ?? 0;
+  vma.frameno = callee.frameno;
+  callee.regs[2] = vma;
+  callee.regs[3] = copyReg(caller.regs[4]!);
 };
 
 /** push_callback_call: the callback's frame as a path of its own, R0 in [0, 1] at its exit. */

@@ -282,7 +282,7 @@ export function checkCfg(insns: readonly Insn[]): CfgInfo {
         jmpP[t + 1] = true;
       }
       // A helper running a callback (bpf_loop): a checkpoint before each visit of the call.
-      if (insn.src === 0 && (insn.imm === 181 || insn.imm === 164)) {
+      if (insn.src === 0 && (insn.imm === 181 || insn.imm === 164 || insn.imm === 180)) {
         pruneP[t] = true;
         forceCkpt[t] = true;
         jmpP[t] = true;

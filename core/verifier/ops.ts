@@ -33,7 +33,9 @@ export type BpfReturnType =
   | 'RET_VOID'
   | 'RET_PTR_TO_MAP_VALUE_OR_NULL'
   | 'RET_PTR_TO_MEM_OR_NULL'
-  | 'RET_PTR_TO_BTF_ID_OR_NULL';
+  | 'RET_PTR_TO_BTF_ID_OR_NULL'
+  /** RET_PTR_TO_BTF_ID_TRUSTED: a trusted pointer to the proto's ret_btf_id struct. */
+  | 'RET_PTR_TO_BTF_ID_TRUSTED';
 
 /** struct bpf_func_proto: one helper as the verifier sees it. */
 export interface BpfFuncProto {
@@ -48,6 +50,8 @@ export interface BpfFuncProto {
   argFlags?: string[][];
   /** ARG_PTR_TO_BTF_ID arguments' struct (.arg*_btf_id), by argument index. */
   argBtfStruct?: (string | undefined)[];
+  /** RET_PTR_TO_BTF_ID_TRUSTED: the struct (.ret_btf_id). */
+  retBtfStruct?: string;
   /** Helper writes packet data, so direct packet pointers are invalidated after it. */
   changesPktData?: boolean;
   /** The helper may sleep: only sleepable programs may call it (fn->might_sleep). */

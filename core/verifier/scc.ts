@@ -6,7 +6,7 @@ import type { Insn } from '../isa/insn';
 import { BPF_CLASS, BPF_EXIT, BPF_JA, BPF_JMP, BPF_JMP32, BPF_OP } from '../isa/opcodes';
 
 const BPF_CALL = 0x80;
-const CALLBACK_HELPERS = new Set([181, 164]); // bpf_loop, bpf_for_each_map_elem
+const CALLBACK_HELPERS = new Set([181, 164, 180]); // bpf_loop, bpf_for_each_map_elem, bpf_find_vma
 
 function successors(insns: readonly Insn[], i: number): number[] {
   const x = insns[i]!;

@@ -101,15 +101,20 @@ export function isStateVisited(v: Verifier, idx: number): boolean {
   return false;
 }
 
-/** bpf_calls_callback: a helper call that runs a callback synchronously (bpf_loop). */
+/** bpf_calls_callback: a helper call that runs a callback synchronously (bpf_loop, for_each_map_elem, find_vma). */
 export const callsCallback = (v: Verifier, idx: number): boolean => {
   const x = v.env.insns[idx]!;
-  return x.code === 0x85 && x.src === 0 && (x.imm === BPF_FUNC_LOOP || x.imm === BPF_FUNC_FOR_EACH_MAP_ELEM);
+  return (
+    x.code === 0x85 &&
+    x.src === 0 &&
+    (x.imm === BPF_FUNC_LOOP || x.imm === BPF_FUNC_FOR_EACH_MAP_ELEM || x.imm === BPF_FUNC_FIND_VMA)
+  );
 };
 const BPF_FUNC_LOOP = 181;
 /** may_goto: BPF_JMP | BPF_JCOND. */
 const isMayGoto = (v: Verifier, idx: number): boolean => v.env.insns[idx]!.code === 0xe5;
 const BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
+const BPF_FUNC_FIND_VMA = 180;
 
 /**
  * A loop (may_goto one deeper) or a callback back at its call whose states converged: the

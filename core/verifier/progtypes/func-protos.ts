@@ -96,7 +96,14 @@ function table(
 
 // kernel/trace/bpf_trace.c bpf_tracing_func_proto: the base set plus the current task and
 // kernel-memory helpers every tracing type shares (get_smp_processor_id is the inlined one).
-const TRACING = [...BASE, 'get_current_comm', 'copy_from_user', 'get_func_ip'];
+const TRACING = [
+  ...BASE,
+  'get_current_comm',
+  'copy_from_user',
+  'get_func_ip',
+  'get_current_task_btf',
+  'find_vma',
+];
 const TRACING_OVERRIDES = { get_func_ip: 'bpf_get_func_ip_tracing' };
 // tp/kprobe/raw_tp_prog_func_proto: their own attach cookie and (kprobe) the probed ip;
 // CONFIG_BPF_KPROBE_OVERRIDE is off in the modelled build (no bpf_override_return).
