@@ -218,6 +218,8 @@ export function prepareFuncArgs(
       continue;
     }
     if (global && isPtr) {
+      // Plain memory is nullable unless __arg_nonnull: __arg_nullable is not a tag for it.
+      if (tags & TAG_NULLABLE) return refuse(`arg#${i} has invalid combination of tags`);
       const pointee = skipMods(btf, btf.typeOfKind(t, 'PTR').type);
       const size = resolveSize(btf, pointee);
       if (size < 0) {
