@@ -31,6 +31,13 @@ describe('kmodel model check', () => {
     expect(r.out).toContain('qdisc.yaml: ok: 8 members, 8 kfuncs, 6 generated block variants assembled');
   });
 
+  it("a model whose programs have global functions and a callback: loaded with the object's func_info", async () => {
+    const r = await call(modelCheck, [join(root, 'test/fixtures/objects/verifier/cc_funcs.yaml')]);
+    expect([r.code, r.err]).toEqual([0, '']);
+    // Processed as Linux 6.18 processed them (global functions verified on their own).
+    expect(r.out).toContain('processed insns: fn_ssthresh 10, fn_cong_avoid 27, fn_undo_cwnd 10');
+  });
+
   it("checks a model whose instance is a clang object's struct_ops map, the object beside the model", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kmodel-object-model-'));
     try {

@@ -16,7 +16,7 @@ import { bpfInsnPrepareDump } from '../verifier/fixups/dump';
 import { assembleProgram } from './build';
 import { type CheckResult, checkModel } from './check';
 import { formatDiagnostic } from './load';
-import { modelAttach, runModelPipeline } from './pipeline';
+import { modelAttach, runModelPipeline, subprogStarts } from './pipeline';
 import { modelVerifier } from './verify';
 
 const FIXTURES = join(__dirname, '../../test/fixtures/objects/verifier');
@@ -212,5 +212,23 @@ describe('a prologue moves the functions: func_info follows them (adjust_btf_fun
         Buffer.from(d.jit!.result.image).toString('hex'),
       );
     }
+  });
+});
+
+describe("the graph's patched listing (fixups without do_check) of a member with a callback", () => {
+  it('splits the callback off as its own function, as the verifier does', () => {
+    const c = check(plain);
+    const { insns } = memberRun(c, 'fn_cong_avoid', 1);
+    expect(subprogStarts(insns)).toEqual([0, 15]);
+    const run = runModelPipeline({
+      check: c,
+      base: target,
+      member: 'cong_avoid',
+      insns,
+      design: undefined,
+      profile: 'v6.18',
+    });
+    expect(run.ok).toBe(true);
+    expect(run.fixups!.subprogs.map((s) => s.start)).toEqual([0, 15]);
   });
 });

@@ -8,7 +8,7 @@ import { type Btf, parseBtf } from '../btf/btf';
 import { KF_FLAG_NAMES } from '../btf/kfuncs';
 import { BtfRegistry } from '../btf/registry';
 import type { Insn } from '../isa/insn';
-import { BPF_CALL, BPF_JMP, BPF_PSEUDO_CALL } from '../isa/opcodes';
+import { BPF_CALL, BPF_DW, BPF_IMM, BPF_JMP, BPF_LD, BPF_PSEUDO_CALL, BPF_PSEUDO_FUNC } from '../isa/opcodes';
 import { jitAddressSpaceOf } from '../jit/x86/address-space';
 import { type JitResult, jitProgramFuncs } from '../jit/x86/jit';
 import type { AddressSpace } from '../kernel/address-space';
@@ -130,11 +130,12 @@ export function modelLoadKfuncs(
   };
 }
 
-/** Function starts of a program: 0 plus every bpf-to-bpf call target. */
+/** Function starts of a program: 0 plus every bpf-to-bpf call target and callback (ld_imm64 of a function). */
 export function subprogStarts(insns: readonly Insn[]): number[] {
   const starts = new Set([0]);
   insns.forEach((i, k) => {
     if (i.code === (BPF_JMP | BPF_CALL) && i.src === BPF_PSEUDO_CALL) starts.add(k + i.imm + 1);
+    if (i.code === (BPF_LD | BPF_IMM | BPF_DW) && i.src === BPF_PSEUDO_FUNC) starts.add(k + i.imm + 1);
   });
   return [...starts].sort((a, b) => a - b);
 }
