@@ -95,9 +95,11 @@ describe('callbacks load their bpf_func; images as Linux 6.18 JITs them (address
       for (const c of res.calls) mask(c.at + 1, 4);
       for (const m of res.imm64) mask(m.at, 8);
       const ksyms = k.jited_ksyms!.map((a) => BigInt(a));
+      // Laid out in function order from the program area (kCFI off: entry = image start).
       const entries = lens.map(
         (_l, j) => X86_BPF_PROG_AREA + BigInt(lens.slice(0, j).reduce((a, b) => a + b, 0)),
       );
+      if (res.ksyms) expect(res.ksyms).toEqual(entries);
       for (const m of callbackMovs(r)) {
         // mov $imm32, %reg with the callee's address, in both images.
         expect([mine[m.at], mine[m.at + 1]]).toEqual([0x48, 0xc7]);
@@ -120,5 +122,6 @@ describe('callbacks load their bpf_func; images as Linux 6.18 JITs them (address
     expect(Buffer.from(res.image.subarray(m!.at, m!.at + 7)).toString('hex')).toBe('48c7c6a00020c0');
     // Sized with MODULES_VADDR first (also a sign-extended imm32), so no pass changes a length.
     expect(res.funcLens).toEqual([160, 47]);
+    expect(res.ksyms).toEqual([0xffffffffc0200000n, 0xffffffffc02000a0n]);
   });
 });

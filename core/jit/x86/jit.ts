@@ -459,6 +459,8 @@ export interface JitFuncsInput
 export interface JitFuncsResult extends JitResult {
   /** Byte length of each function's image (the kernel's jited_func_lens). */
   funcLens: number[];
+  /** Each function's entry address (bpf_func), where a call or a callback's ld_imm64 points: the kernel's jited_ksyms. */
+  ksyms: bigint[];
   funcResults: JitResult[];
 }
 
@@ -579,6 +581,7 @@ export function jitProgramFuncs(input: JitFuncsInput, as: JitAddressSpace): JitF
     imm64,
     callDepthRefs,
     funcLens: results.map((r) => r.size),
+    ksyms: entries,
     funcResults: results,
   };
 }
