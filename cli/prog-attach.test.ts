@@ -2,9 +2,10 @@ import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { referenceRegistry } from './commands/model-load';
 import { CliError } from './errors';
-import { btfOpsMembers, parseAttach, progAttach, shippedModelsOf } from './prog-attach';
+import { btfOpsMembers, parseAttach, progAttach } from './prog-attach';
+import { shippedModelsOf } from './prog-attach-model';
+import { referenceRegistry } from './reference-btf';
 
 const btf = () => referenceRegistry();
 const byoModel = () => {
@@ -15,8 +16,8 @@ const byoModel = () => {
 };
 
 describe('program attach targets (--prog-type, --attach, --model)', () => {
-  it('--model gives the program the model’s struct_ops hooks, kfuncs and ctx rules', () => {
-    const t = progAttach({
+  it('--model gives the program the model’s struct_ops hooks, kfuncs and ctx rules', async () => {
+    const t = await progAttach({
       progType: undefined,
       attach: 'demo_filter_ops:classify',
       model: byoModel(),
@@ -31,10 +32,10 @@ describe('program attach targets (--prog-type, --attach, --model)', () => {
     expect(t.model?.name).toBe('demo');
   });
 
-  it('a struct_ops type a shipped model describes loads with that model, and says so', () => {
+  it('a struct_ops type a shipped model describes loads with that model, and says so', async () => {
     expect(shippedModelsOf('Qdisc_ops')).toEqual(['qdisc']);
     const notes: string[] = [];
-    const t = progAttach({
+    const t = await progAttach({
       progType: 'struct_ops',
       attach: 'Qdisc_ops:init',
       model: undefined,
@@ -46,7 +47,7 @@ describe('program attach targets (--prog-type, --attach, --model)', () => {
     expect(notes.join('\n')).toMatch(/Qdisc_ops loads with the shipped model 'qdisc'/);
   });
 
-  it('STRUCT:#INDEX is expected_attach_type: an op member loads as by name, any other index is the kernel’s to refuse', () => {
+  it('STRUCT:#INDEX is expected_attach_type: an op member loads as by name, any other index is the kernel’s to refuse', async () => {
     expect(parseAttach('tcp_congestion_ops:#8')).toEqual({
       struct: 'tcp_congestion_ops',
       member: null,
@@ -56,37 +57,37 @@ describe('program attach targets (--prog-type, --attach, --model)', () => {
     expect(() => parseAttach('tcp_congestion_ops:#4294967296')).toThrow(/u32/);
     const at = (attach: string) =>
       progAttach({ progType: 'struct_ops', attach, model: undefined, btf: btf(), note: () => {} });
-    const byName = at('tcp_congestion_ops:undo_cwnd');
-    const byIndex = at('tcp_congestion_ops:#8');
+    const byName = await at('tcp_congestion_ops:undo_cwnd');
+    const byIndex = await at('tcp_congestion_ops:#8');
     expect(byIndex.attr.attach).toEqual(byName.attr.attach);
     expect(byIndex.model?.name).toBe('tcp_cc');
     // past the members, or a data member (name, #11): passed on for check_struct_ops_btf_id
-    expect(at('tcp_congestion_ops:#40')).toMatchObject({
+    expect(await at('tcp_congestion_ops:#40')).toMatchObject({
       attr: { attach: { struct: 'tcp_congestion_ops', member: null, memberIndex: 40 } },
     });
-    expect(at('tcp_congestion_ops:#11').model).toBeUndefined();
+    expect((await at('tcp_congestion_ops:#11')).model).toBeUndefined();
   });
 
-  it('an attach naming no such struct or member is bad input listing the members', () => {
-    const bad = (attach: string, model?: string) => () =>
-      progAttach({ progType: 'struct_ops', attach, model, btf: btf() });
-    expect(bad('Qdisc_ops:nosuch', 'qdisc')).toThrow(CliError);
-    expect(bad('Qdisc_ops:nosuch', 'qdisc')).toThrow(/no op member 'nosuch' \(ops: enqueue, dequeue, init/);
-    expect(bad('Qdisc_ops:peek', 'qdisc')).toThrow(/it is data/);
-    expect(bad('demo_filter_ops:classify', 'qdisc')).toThrow(
+  it('an attach naming no such struct or member is bad input listing the members', async () => {
+    const bad = (attach: string, model?: string) =>
+      expect(progAttach({ progType: 'struct_ops', attach, model, btf: btf() })).rejects;
+    await bad('Qdisc_ops:nosuch', 'qdisc').toThrow(CliError);
+    await bad('Qdisc_ops:nosuch', 'qdisc').toThrow(/no op member 'nosuch' \(ops: enqueue, dequeue, init/);
+    await bad('Qdisc_ops:peek', 'qdisc').toThrow(/it is data/);
+    await bad('demo_filter_ops:classify', 'qdisc').toThrow(
       /describes struct_ops Qdisc_ops, not demo_filter_ops/,
     );
-    expect(bad('No_such_ops:x')).toThrow(/no struct No_such_ops in the reference BTF.*--model/);
+    await bad('No_such_ops:x').toThrow(/no struct No_such_ops in the reference BTF.*--model/);
     // A BTF struct no model describes: its function-pointer members are the choices.
     const fops = btfOpsMembers(btf(), 'file_operations')!;
     expect(fops).toContain('llseek');
-    expect(bad('file_operations:nosuch')).toThrow(new RegExp(`ops: ${fops.slice(0, 3).join(', ')}`));
-    expect(bad('Qdisc_ops')).toThrow(/STRUCT:MEMBER/);
-    expect(() => progAttach({ progType: 'xdp', attach: undefined, model: 'qdisc', btf: btf() })).toThrow(
-      /--model is for struct_ops/,
-    );
-    expect(() => progAttach({ progType: 'lsm', attach: undefined, model: undefined, btf: btf() })).toThrow(
-      /--prog-type must be one of .*syscall, got 'lsm'/,
-    );
+    await bad('file_operations:nosuch').toThrow(new RegExp(`ops: ${fops.slice(0, 3).join(', ')}`));
+    await bad('Qdisc_ops').toThrow(/STRUCT:MEMBER/);
+    await expect(
+      progAttach({ progType: 'xdp', attach: undefined, model: 'qdisc', btf: btf() }),
+    ).rejects.toThrow(/--model is for struct_ops/);
+    await expect(
+      progAttach({ progType: 'lsm', attach: undefined, model: undefined, btf: btf() }),
+    ).rejects.toThrow(/--prog-type must be one of .*syscall, got 'lsm'/);
   });
 });

@@ -8,19 +8,19 @@
 // model: its verifier ops (gen_prologue, kfunc set) are the subsystem's, and leaving
 // them out would silently load a different program (Qdisc_ops:init without the qdisc
 // prologue). A note on stderr names the model used.
-import { readFileSync } from 'node:fs';
+//
+// The model half (reading and checking YAML: zod, yaml, core/model) is
+// prog-attach-model.ts, imported only when a struct_ops program needs it: the
+// other program types start without loading it (build-cli bundles it apart).
 import { funcProtoOf } from '../core/btf/layout';
 import type { BtfRegistry } from '../core/btf/registry';
 import type { AddressSpace } from '../core/kernel/address-space';
-import { errorCount } from '../core/model/check';
-import { formatDiagnostic, loadModel } from '../core/model/load';
-import { modelAttach } from '../core/model/pipeline';
 import type { LoadAttr, VerifyEnv } from '../core/verifier/index';
 import { PROG_TYPE_NAMES, type ProgTypeName } from '../core/verifier/progtypes/index';
 import { flagString, type ParsedArgs } from './args';
-import { checkModelFile, referenceRegistry } from './commands/model-load';
 import { CliError } from './errors';
-import { type ModelArg, resolveModelArg, shippedModelNames, shippedModelsDir } from './model-arg';
+import type { ModelArg } from './model-arg';
+import { referenceRegistry } from './reference-btf';
 
 export const PROG_TYPES: readonly ProgTypeName[] = PROG_TYPE_NAMES;
 
@@ -75,18 +75,6 @@ function opMemberAt(btf: BtfRegistry, struct: string, index: number): string | u
   }
 }
 
-/** Shipped models whose struct_ops type is `struct` (read without checking them). */
-export function shippedModelsOf(struct: string, dir = shippedModelsDir()): string[] {
-  return shippedModelNames(dir).filter((name) => {
-    const file = resolveModelArg(name, dir).path;
-    try {
-      return loadModel(file, readFileSync(file, 'utf8')).model?.struct_ops.name === struct;
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** Function-pointer members of a BTF struct (what a struct_ops program can implement). */
 export function btfOpsMembers(btf: BtfRegistry, struct: string): string[] | undefined {
   const ref = btf.findByName(struct, 'STRUCT');
@@ -106,7 +94,7 @@ export function btfOpsMembers(btf: BtfRegistry, struct: string): string[] | unde
 
 const listed = (names: readonly string[]) => (names.length ? names.join(', ') : 'none');
 
-export function progAttach(o: AttachOptions): ProgAttach {
+export async function progAttach(o: AttachOptions): Promise<ProgAttach> {
   if (o.progType !== undefined && !(PROG_TYPES as readonly string[]).includes(o.progType))
     throw new CliError(`--prog-type must be one of ${PROG_TYPES.join(', ')}, got '${o.progType}'`);
   // A model describes a struct_ops type: --model implies it.
@@ -130,9 +118,10 @@ export function progAttach(o: AttachOptions): ProgAttach {
     attach = { struct: target.struct, member: name };
   } else attach = target;
 
+  const m = await import('./prog-attach-model');
   let modelRef = o.model;
   if (modelRef === undefined) {
-    const models = shippedModelsOf(attach.struct);
+    const models = m.shippedModelsOf(attach.struct);
     if (models.length > 1)
       throw new CliError(`${attach.struct} is modeled by ${models.join(' and ')}; choose one with --model`);
     if (models.length === 1) {
@@ -154,7 +143,7 @@ export function progAttach(o: AttachOptions): ProgAttach {
       );
     return { attr: { progType, attach }, env: { btf: o.btf } };
   }
-  return modelProgAttach(modelRef, attach, o.btf);
+  return m.modelProgAttach(modelRef, attach, o.btf);
 }
 
 /** --prog-type, --attach and --model, each over what a BPF object FILE gives (its section, struct_ops map). */
@@ -162,7 +151,7 @@ export function progAttachFromFlags(
   args: ParsedArgs,
   fromObject: { progType?: string; attach?: string } | undefined,
   ctx: { stderr(text: string): void },
-): ProgAttach {
+): Promise<ProgAttach> {
   return progAttach({
     progType: flagString(args, 'prog-type') ?? fromObject?.progType,
     attach: flagString(args, 'attach') ?? fromObject?.attach,
@@ -170,43 +159,4 @@ export function progAttachFromFlags(
     btf: referenceRegistry(),
     note: (line) => ctx.stderr(`${line}\n`),
   });
-}
-
-function modelProgAttach(
-  ref: string,
-  attach: { struct: string; member: string },
-  btf: BtfRegistry,
-): ProgAttach {
-  const arg = resolveModelArg(ref);
-  const check = checkModelFile(arg.path, undefined, false);
-  if (errorCount(check) > 0 || !check.resolved || !check.build) {
-    const first = check.diagnostics.find((d) => d.severity === 'error');
-    throw new CliError(
-      `model ${arg.display} has ${errorCount(check)} error(s)${first ? `, first: ${formatDiagnostic(first)}` : ''}`,
-    );
-  }
-  const model = check.resolved;
-  const struct = model.model.struct_ops.name;
-  const ops = model.members.filter((m) => m.kind === 'op').map((m) => m.name);
-  if (attach.struct !== struct)
-    throw new CliError(
-      `model ${arg.display} describes struct_ops ${struct}, not ${attach.struct} (ops: ${listed(ops)})`,
-    );
-  const member = model.members.find((m) => m.name === attach.member);
-  // An unsupported op loads so that the model's check_member refuses it, as the kernel does.
-  if (member?.kind !== 'op' && member?.kind !== 'unsupported')
-    throw new CliError(
-      `${struct} in ${arg.display} has no op member '${attach.member}'${member ? ` (it is ${member.kind})` : ''} (ops: ${listed(ops)})`,
-    );
-  // The design the model's kernel uses for this member's generated calls (as model check does).
-  const design = member.prologue?.design ?? member.epilogue?.design;
-  // The model was built on the CLI's reference registry; its programs load on that BTF.
-  const a = modelAttach(
-    check,
-    check.build.emitter.base ?? btf.vmlinux.btf,
-    member.name,
-    design,
-    model.model.profile,
-  );
-  return { attr: a.attr, env: a.env, model: arg };
 }

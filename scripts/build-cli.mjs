@@ -8,6 +8,13 @@
 // than esbuild's code splitting: a command then loads two files, not a
 // dozen shared chunks holding code for the other commands too (measured:
 // splitting made `kmodel btf dump` ~12 ms slower to start).
+//
+// A command may itself import() a part few of its runs need (verify and jit load
+// the model checker only for a struct_ops program: cli/prog-attach-model.ts).
+// Each command is therefore its own build with splitting on: a command without
+// import() is still one file, and one with it gets that part as a chunk under
+// commands/chunks/ plus one chunk of what both halves share, so module state
+// (the parsed reference BTF) stays single.
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -30,27 +37,47 @@ const commandBundles = {
 // Old bundles and chunks would only pile up.
 rmSync(out, { recursive: true, force: true });
 
-const result = await build({
-  metafile: true,
-  entryPoints: {
-    kmodel: 'cli/main.ts',
-    ...Object.fromEntries(names.map((n) => [`commands/${n}`, `cli/commands/${n}.ts`])),
-  },
-  outdir: out,
-  outExtension: { '.js': '.mjs' },
-  plugins: [commandBundles],
+const common = {
   bundle: true,
   platform: 'node',
   format: 'esm',
   target: 'node20',
   sourcemap: true,
   logLevel: 'warning',
+  outExtension: { '.js': '.mjs' },
   // iced-x86 loads its wasm with Node file calls; playwright is test-only.
   external: ['iced-x86', 'playwright-core'],
   banner: {
     js: "import { createRequire as __kmodelRequire } from 'node:module'; const require = __kmodelRequire(import.meta.url);",
   },
-});
+};
+
+const [result, ...commandResults] = await Promise.all([
+  build({ ...common, metafile: true, entryPoints: { kmodel: 'cli/main.ts' }, outdir: out, plugins: [commandBundles] }),
+  ...names.map((n) =>
+    build({
+      ...common,
+      metafile: true,
+      entryPoints: { [n]: `cli/commands/${n}.ts` },
+      outdir: `${out}/commands`,
+      splitting: true,
+      chunkNames: `chunks/${n}-[name]-[hash]`,
+    }),
+  ),
+]);
+
+// verify and jit of a non-struct_ops program must not load the model checker (~1 MB of zod and yaml).
+for (const n of ['verify', 'jit']) {
+  const i = names.indexOf(n);
+  if (i < 0) continue;
+  const entry = commandResults[i].metafile.outputs[`${out}/commands/${n}.mjs`];
+  const loaded = new Set([`${out}/commands/${n}.mjs`]);
+  for (const im of entry.imports) if (im.kind === 'import-statement' && !im.external) loaded.add(im.path);
+  const heavy = [...loaded].flatMap((o) =>
+    Object.keys(commandResults[i].metafile.outputs[o]?.inputs ?? {}).filter((p) => /node_modules\/(zod|yaml)\//.test(p)),
+  );
+  if (heavy.length > 0) throw new Error(`${out}/commands/${n}.mjs loads ${heavy[0]} eagerly: import() the model path`);
+}
 
 // A command imported statically by index.ts would land in the dispatcher and load for every command.
 const eager = Object.keys(result.metafile.outputs[`${out}/kmodel.mjs`].inputs).filter(

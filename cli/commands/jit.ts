@@ -81,7 +81,7 @@ export const jit: Command = {
           fromObject?.progType === undefined
         )
           throw new CliError('--prog-type is required (or --xlated for an already-verified program)');
-        const target = progAttachFromFlags(args, fromObject, ctx);
+        const target = await progAttachFromFlags(args, fromObject, ctx);
         const profile = chosenProfile(profileName, config, target.env.profile);
         const maps = fromObject ? { maps: fromObject.maps } : {};
         if (fromObject?.progBtf) Object.assign(maps, { progBtf: fromObject.progBtf });

@@ -10,7 +10,7 @@ import type { Command } from '../command';
 import { CliError } from '../errors';
 import { shippedModelsDir } from '../model-arg';
 import { loadObjectOrFail } from '../object-load';
-import { shippedModelsOf } from '../prog-attach';
+import { shippedModelsOf } from '../prog-attach-model';
 
 export const modelFromObject: Command = {
   async run(ctx) {

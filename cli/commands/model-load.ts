@@ -2,22 +2,15 @@
 // `serve`, `verify/jit --model`): MODEL is a path or a shipped model's name; files are
 // read and checked against the bundled reference BTF.
 import { dirname, resolve } from 'node:path';
-import { BtfRegistry } from '../../core/btf/registry';
 import { type CheckOptions, type CheckResult, checkModel } from '../../core/model/check';
 import type { ProfileName } from '../../core/model/schema';
 import { modelVerifier } from '../../core/model/verify';
-import { loadReferenceVmlinuxBtfSync } from '../../main/host/btf-files';
 import { CliError } from '../errors';
 import { readInputBytesOrFail, readInputTextOrFail } from '../input-file';
 import { resolveModelArg } from '../model-arg';
+import { referenceRegistry } from '../reference-btf';
 
-let registry: BtfRegistry | undefined;
-
-/** The reference vmlinux BTF as a registry (parsed once per process). */
-export function referenceRegistry(): BtfRegistry {
-  if (!registry) registry = new BtfRegistry(loadReferenceVmlinuxBtfSync());
-  return registry;
-}
+export { referenceRegistry };
 
 export function readModelFile(file: string): string {
   const text = readInputTextOrFail(file, 'model');

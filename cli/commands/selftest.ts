@@ -38,19 +38,19 @@ function parseRetval(text: string): number | undefined {
   return Number.isInteger(n) ? n | 0 : undefined;
 }
 
-export function runSelftest(
+export async function runSelftest(
   file: string,
   p: LoadedProgram,
   spec: SelftestSpec,
   obj?: BpfObject,
-): SelftestOutcome {
+): Promise<SelftestOutcome> {
   const skip = (why: string): SelftestOutcome => ({ program: p.name, status: 'skip', why });
   const fail = (why: string): SelftestOutcome => ({ program: p.name, status: 'fail', why });
   const flags = spec.flags.filter((f) => !MODELLED_FLAGS.includes(f));
   if (flags.length) return skip(`flags not modelled: ${flags.join(', ')}`);
   if (spec.unmodelled.length) return skip(`annotations not modelled: ${spec.unmodelled.join(', ')}`);
   const arg = loadedProgramArg(file, p, obj);
-  const target = progAttach({
+  const target = await progAttach({
     progType: arg.progType,
     attach: arg.attach,
     model: undefined,
@@ -130,7 +130,7 @@ export const selftest: Command = {
     const count = { pass: 0, fail: 0, skip: 0 };
     for (const p of tests) {
       const spec = specs.get(p.name)!;
-      const o = runSelftest(file, p, spec, obj);
+      const o = await runSelftest(file, p, spec, obj);
       count[o.status]++;
       const desc = spec.description ? ` (${spec.description})` : '';
       ctx.stdout(`${o.status.toUpperCase()} ${p.name}${desc}${o.why ? `: ${o.why}` : ''}\n`);

@@ -136,7 +136,7 @@ export const stats: Command = {
             skipped++;
             continue;
           }
-          const target = progAttach({
+          const target = await progAttach({
             progType: prog!.progType,
             attach: prog!.attach,
             model: undefined,
@@ -157,7 +157,7 @@ export const stats: Command = {
           );
         }
       } else {
-        const target = progAttach({
+        const target = await progAttach({
           progType: flagString(args, 'prog-type'),
           attach: flagString(args, 'attach'),
           model: flagString(args, 'model'),

@@ -74,7 +74,7 @@ export const verify: Command = {
     const levelStr = flagString(args, 'log-level') ?? '1';
     // 0 as bpf(2): no log is built, only the verdict (and the xlated program) print.
     if (!['0', '1', '2'].includes(levelStr)) throw new CliError('--log-level must be 0, 1 or 2');
-    const target = progAttachFromFlags(args, fromObject, ctx);
+    const target = await progAttachFromFlags(args, fromObject, ctx);
     const insns = fromObject?.insns ?? readProgramArg(args.positional[0], flagString(args, 'hex'));
     const progBtf = fromObject?.progBtf ? { progBtf: fromObject.progBtf } : {};
     const stateAt = flagString(args, 'state-at');
