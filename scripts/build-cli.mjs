@@ -53,7 +53,13 @@ const common = {
 };
 
 const [result, ...commandResults] = await Promise.all([
-  build({ ...common, metafile: true, entryPoints: { kmodel: 'cli/main.ts' }, outdir: out, plugins: [commandBundles] }),
+  build({
+    ...common,
+    metafile: true,
+    entryPoints: { kmodel: 'cli/main.ts' },
+    outdir: out,
+    plugins: [commandBundles],
+  }),
   ...names.map((n) =>
     build({
       ...common,
@@ -74,9 +80,12 @@ for (const n of ['verify', 'jit']) {
   const loaded = new Set([`${out}/commands/${n}.mjs`]);
   for (const im of entry.imports) if (im.kind === 'import-statement' && !im.external) loaded.add(im.path);
   const heavy = [...loaded].flatMap((o) =>
-    Object.keys(commandResults[i].metafile.outputs[o]?.inputs ?? {}).filter((p) => /node_modules\/(zod|yaml)\//.test(p)),
+    Object.keys(commandResults[i].metafile.outputs[o]?.inputs ?? {}).filter((p) =>
+      /node_modules\/(zod|yaml)\//.test(p),
+    ),
   );
-  if (heavy.length > 0) throw new Error(`${out}/commands/${n}.mjs loads ${heavy[0]} eagerly: import() the model path`);
+  if (heavy.length > 0)
+    throw new Error(`${out}/commands/${n}.mjs loads ${heavy[0]} eagerly: import() the model path`);
 }
 
 // A command imported statically by index.ts would land in the dispatcher and load for every command.
