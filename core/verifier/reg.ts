@@ -217,6 +217,9 @@ export const regIsConst32 = (r: RegState): boolean =>
   r.type === 'SCALAR_VALUE' && (r.varOff.mask & U32) === 0n;
 
 function updateReg32Bounds(r: RegState): void {
+  // A tnum with no known bit gives the 32-bit bounds nothing (S32_MIN..S32_MAX, 0..U32):
+  // skip its eight bigints (the common case of a scalar after add/sub of an unknown).
+  if (r.varOff.mask === U64 && r.varOff.value === 0n) return;
   const v = tnumSubreg(r.varOff);
   r.s32min = max(r.s32min, s32(v.value | (v.mask & 0x80000000n)));
   r.s32max = min(r.s32max, s32(v.value | (v.mask & 0x7fffffffn)));
@@ -226,6 +229,8 @@ function updateReg32Bounds(r: RegState): void {
 
 function updateReg64Bounds(r: RegState): void {
   const v = r.varOff;
+  // As above: S64_MIN..S64_MAX and 0..U64, nothing to tighten.
+  if (v.mask === U64 && v.value === 0n) return;
   r.smin = max(r.smin, s64(v.value | (v.mask & S64_END)));
   r.smax = min(r.smax, s64(v.value | (v.mask & S64_MAX)));
   r.umin = max(r.umin, v.value);
@@ -244,8 +249,21 @@ const sameUpper32 = (a: bigint, b: bigint): boolean => {
   return x >= 0n && x < U32_END;
 };
 
-/** (u32)(a >> 32) + 1 == (u32)(b >> 32), in 32-bit arithmetic (0xffffffff is followed by 0). */
-const nextUpper32 = (a: bigint, b: bigint): boolean => u32((u64(a) >> 32n) + 1n) === u64(b) >> 32n;
+const TWO33 = 1n << 33n;
+/**
+ * (u32)(a >> 32) + 1 == (u32)(b >> 32), in 32-bit arithmetic (0xffffffff is followed by 0).
+ * For a, b in [-2^63, 2^64) that needs (b - a) mod 2^64 in (0, 2^33): one bigint rules out
+ * the usual case before the six of the exact test.
+ */
+const nextUpper32 = (a: bigint, b: bigint): boolean => {
+  if (a >= S64_MIN && b >= S64_MIN && a <= U64 && b <= U64) {
+    const d = b - a;
+    const near =
+      d > 0n ? d < TWO33 || (d > U64_END && d < U64_END + TWO33) : d > -U64_END && d < TWO33 - U64_END;
+    if (!near) return false;
+  }
+  return u32((u64(a) >> 32n) + 1n) === u64(b) >> 32n;
+};
 
 function deduce32(r: RegState): void {
   if (sameUpper32(r.umin, r.umax)) {
@@ -324,10 +342,16 @@ function deduce64(r: RegState): void {
 const hiMask = U64 & ~U32;
 
 function deduceMixed(r: RegState): void {
-  r.umin = max(r.umin, (r.umin & hiMask) | r.u32min);
-  r.umax = min(r.umax, (r.umax & hiMask) | r.u32max);
-  r.smin = max(r.smin, s64((u64(r.smin) & hiMask) | r.u32min));
-  r.smax = min(r.smax, s64((u64(r.smax) & hiMask) | r.u32max));
+  // A u32 minimum of 0 (maximum of U32) cannot raise a 64-bit minimum (lower a maximum):
+  // replacing the low half by it gives a value on the far side, in the same sign half.
+  if (r.u32min !== 0n) {
+    r.umin = max(r.umin, (r.umin & hiMask) | r.u32min);
+    r.smin = max(r.smin, s64((u64(r.smin) & hiMask) | r.u32min));
+  }
+  if (r.u32max !== U32) {
+    r.umax = min(r.umax, (r.umax & hiMask) | r.u32max);
+    r.smax = min(r.smax, s64((u64(r.smax) & hiMask) | r.u32max));
+  }
   if (r.s32min >= 0n && r.smin >= S32_MIN && r.smax <= S32_MAX) {
     r.smin = r.s32min;
     r.smax = r.s32max;
@@ -369,8 +393,23 @@ export function regBoundsSync(r: RegState): void {
   // The common constant case is a fixed point of the passes below; skip their bigint work.
   if (isSyncedConst(r)) return;
   updateRegBounds(r);
+  // __reg_deduce_bounds runs twice; it reads and writes only the bounds and var_off, so
+  // when the first pass changes none of them the second cannot either.
+  const { smin, smax, umin, umax, s32min, s32max, u32min, u32max, varOff } = r;
   deduceBounds(r);
-  deduceBounds(r);
+  if (
+    r.smin !== smin ||
+    r.smax !== smax ||
+    r.umin !== umin ||
+    r.umax !== umax ||
+    r.s32min !== s32min ||
+    r.s32max !== s32max ||
+    r.u32min !== u32min ||
+    r.u32max !== u32max ||
+    r.varOff.value !== varOff.value ||
+    r.varOff.mask !== varOff.mask
+  )
+    deduceBounds(r);
   boundOffset(r);
   updateRegBounds(r);
 }
@@ -408,57 +447,95 @@ const fitsS = (x: bigint, bits: number): boolean =>
 const fitsU = (x: bigint, bits: number): boolean =>
   x >= 0n && (bits === 64 ? x < U64_END : bits === 32 ? x < U32_END : x < 1n << BigInt(bits));
 
+// Named fields per width (no keyed access through a field-name tuple), and a sum or
+// difference already in range kept as it is rather than masked into a new bigint.
+const inU = (x: bigint, mask: bigint): boolean => x >= 0n && x <= mask;
+
 function minMaxAdd(r: RegState, src: RegState, w: 32 | 64): void {
-  const [smin, smax, umin, umax] =
-    w === 32
-      ? (['s32min', 's32max', 'u32min', 'u32max'] as const)
-      : (['smin', 'smax', 'umin', 'umax'] as const);
-  const a = r[smin] + src[smin];
-  const b = r[smax] + src[smax];
-  if (!fitsS(a, w) || !fitsS(b, w)) {
-    r[smin] = w === 32 ? S32_MIN : S64_MIN;
-    r[smax] = w === 32 ? S32_MAX : S64_MAX;
-  } else {
-    r[smin] = a;
-    r[smax] = b;
+  if (w === 32) {
+    const a = r.s32min + src.s32min;
+    const b = r.s32max + src.s32max;
+    if (a < S32_MIN || a > S32_MAX || b < S32_MIN || b > S32_MAX) {
+      r.s32min = S32_MIN;
+      r.s32max = S32_MAX;
+    } else {
+      r.s32min = a;
+      r.s32max = b;
+    }
+    const c = r.u32min + src.u32min;
+    const d = r.u32max + src.u32max;
+    const minOk = inU(c, U32);
+    const maxOk = inU(d, U32);
+    if (minOk && !maxOk) {
+      r.u32min = 0n;
+      r.u32max = U32;
+    } else {
+      r.u32min = minOk ? c : c & U32;
+      r.u32max = maxOk ? d : d & U32;
+    }
+    return;
   }
-  const mask = w === 32 ? U32 : U64;
-  const c = r[umin] + src[umin];
-  const d = r[umax] + src[umax];
-  const minOv = !fitsU(c, w);
-  const maxOv = !fitsU(d, w);
-  r[umin] = c & mask;
-  r[umax] = d & mask;
-  if (!minOv && maxOv) {
-    r[umin] = 0n;
-    r[umax] = mask;
+  const a = r.smin + src.smin;
+  const b = r.smax + src.smax;
+  if (a < S64_MIN || a > S64_MAX || b < S64_MIN || b > S64_MAX) {
+    r.smin = S64_MIN;
+    r.smax = S64_MAX;
+  } else {
+    r.smin = a;
+    r.smax = b;
+  }
+  const c = r.umin + src.umin;
+  const d = r.umax + src.umax;
+  const minOk = inU(c, U64);
+  const maxOk = inU(d, U64);
+  if (minOk && !maxOk) {
+    r.umin = 0n;
+    r.umax = U64;
+  } else {
+    r.umin = minOk ? c : c & U64;
+    r.umax = maxOk ? d : d & U64;
   }
 }
 
 function minMaxSub(r: RegState, src: RegState, w: 32 | 64): void {
-  const [smin, smax, umin, umax] =
-    w === 32
-      ? (['s32min', 's32max', 'u32min', 'u32max'] as const)
-      : (['smin', 'smax', 'umin', 'umax'] as const);
-  const a = r[smin] - src[smax];
-  const b = r[smax] - src[smin];
-  if (!fitsS(a, w) || !fitsS(b, w)) {
-    r[smin] = w === 32 ? S32_MIN : S64_MIN;
-    r[smax] = w === 32 ? S32_MAX : S64_MAX;
-  } else {
-    r[smin] = a;
-    r[smax] = b;
+  if (w === 32) {
+    const a = r.s32min - src.s32max;
+    const b = r.s32max - src.s32min;
+    if (a < S32_MIN || a > S32_MAX || b < S32_MIN || b > S32_MAX) {
+      r.s32min = S32_MIN;
+      r.s32max = S32_MAX;
+    } else {
+      r.s32min = a;
+      r.s32max = b;
+    }
+    const c = r.u32min - src.u32max;
+    const d = r.u32max - src.u32min;
+    if (c < 0n && d >= 0n) {
+      r.u32min = 0n;
+      r.u32max = U32;
+    } else {
+      r.u32min = inU(c, U32) ? c : c & U32;
+      r.u32max = inU(d, U32) ? d : d & U32;
+    }
+    return;
   }
-  const mask = w === 32 ? U32 : U64;
-  const c = r[umin] - src[umax];
-  const d = r[umax] - src[umin];
-  const minUn = c < 0n;
-  const maxUn = d < 0n;
-  r[umin] = c & mask;
-  r[umax] = d & mask;
-  if (minUn && !maxUn) {
-    r[umin] = 0n;
-    r[umax] = mask;
+  const a = r.smin - src.smax;
+  const b = r.smax - src.smin;
+  if (a < S64_MIN || a > S64_MAX || b < S64_MIN || b > S64_MAX) {
+    r.smin = S64_MIN;
+    r.smax = S64_MAX;
+  } else {
+    r.smin = a;
+    r.smax = b;
+  }
+  const c = r.umin - src.umax;
+  const d = r.umax - src.umin;
+  if (c < 0n && d >= 0n) {
+    r.umin = 0n;
+    r.umax = U64;
+  } else {
+    r.umin = inU(c, U64) ? c : c & U64;
+    r.umax = inU(d, U64) ? d : d & U64;
   }
 }
 
@@ -534,15 +611,17 @@ function minMaxBitwise(
   if (w === 64) updateRegBounds(r);
 }
 
+// add, sub, neg, and, xor, or, mul always; lsh, rsh, arsh by a known in-range amount.
+const SAFE_OPS = new Set([0x00, 0x10, 0x80, 0x50, 0xa0, 0x40, 0x20]);
+const SHIFT_OPS = new Set([0x60, 0x70, 0xc0]);
+
 /** adjust_scalar_min_max_vals for a scalar dst and scalar src (BPF_K already turned into a known src). */
 export function adjustScalarMinMaxVals(dst: RegState, src: RegState, op: number, alu32: boolean): void {
   const w: 32 | 64 = alu32 ? 32 : 64;
   const srcConst = alu32
     ? (src.varOff.mask & U32) === 0n && src.s32min === src.s32max && src.u32min === src.u32max
     : src.varOff.mask === 0n && src.smin === src.smax && src.umin === src.umax;
-  const safe =
-    [0x00, 0x10, 0x80, 0x50, 0xa0, 0x40, 0x20].includes(op) ||
-    ([0x60, 0x70, 0xc0].includes(op) && srcConst && src.umax < BigInt(w));
+  const safe = SAFE_OPS.has(op) || (SHIFT_OPS.has(op) && srcConst && src.umax < (alu32 ? 32n : 64n));
   if (!safe) {
     markRegUnknown(dst);
     return;

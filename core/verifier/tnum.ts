@@ -17,18 +17,21 @@ export const tnumUnknown: Tnum = { value: 0n, mask: U64 };
 // The bit length of 0 <= x < 2^64 from two 32-bit halves: no string per call (tnumRange runs
 // on every bounds sync); wider values keep the exact string count.
 function bitLength64(x: bigint): number {
+  if (x <= U32) return 32 - Math.clz32(Number(x));
   if (x > U64) return x.toString(2).length;
-  const hi = Number(x >> 32n);
-  return hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x & U32));
+  return 64 - Math.clz32(Number(x >> 32n));
 }
+
+// 2^n - 1 and its complement within 64 bits, n = 0..63: tnum_range's mask without bigint work.
+const LOW_MASKS = Array.from({ length: 64 }, (_, n) => (1n << BigInt(n)) - 1n);
+const HIGH_MASKS = LOW_MASKS.map((m) => m ^ U64);
 
 /** tnum_range: the tnum covering [min, max]. */
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = min ^ max;
   const bits = chi >= 0n ? bitLength64(chi) : chi.toString(2).length;
   if (bits > 63) return tnumUnknown;
-  const delta = (1n << BigInt(bits)) - 1n;
-  return { value: min & (delta ^ U64), mask: delta };
+  return { value: min & HIGH_MASKS[bits]!, mask: LOW_MASKS[bits]! };
 }
 
 export const tnumIsConst = (a: Tnum): boolean => a.mask === 0n;
