@@ -484,7 +484,7 @@ export function checkStackRange(
       // the helper's write is checked as stack writes (check_mem_access): those print; reads do not
       if (rawMode) v.scratch.slots.add(spi);
       // Without raw mode every byte is checked as a read too (check_stack_range_initialized's mark:).
-      else markStackRead(v, spi);
+      else markStackRead(v, spi, state.frameno);
       // raw mode: the helper initializes the memory
       // scrub_spilled_slot: a spill's written bytes become misc, never-written ones stay invalid
       if (st.slotType[7] === STACK_SPILL) {
@@ -494,7 +494,7 @@ export function checkStackRange(
       st.slotType[j] = STACK_MISC;
       continue;
     }
-    markStackRead(v, spi);
+    markStackRead(v, spi, state.frameno);
     const stype = st.slotType[j]!;
     if (stype === STACK_MISC || stype === STACK_ZERO) continue;
     if (st.slotType[7] === STACK_SPILL) {
@@ -634,6 +634,8 @@ export function checkFuncCall(v: Verifier, insn: Insn, idx: number): void {
     v.insnIdx = idx + 1;
     return;
   }
+  // A call moves to another call chain: the call insn's own write marks go nowhere.
+  v.stackLiveCc?.resetCallchain();
   const callee = newFuncState(st.curframe + 1, idx, subprogno);
   for (let i = 1; i <= 5; i++) callee.regs[i] = copyReg(caller.regs[i]!);
   const fp = notInitReg();
@@ -760,6 +762,7 @@ export function processBpfExit(v: Verifier): 'next' | 'exit' {
     if (leaked.length) v.fail(EINVAL, 'BPF_EXIT instruction in main prog would lead to reference leak');
   }
   if (st.curframe > 0) {
+    v.stackLiveCc?.update(st);
     // prepare_func_exit's "to caller at" print leaves nothing scratched: the return site's
     // state is not printed again at log level 1.
     prepareFuncExit(v);
@@ -844,6 +847,7 @@ function pushCallbackCall(v: Verifier, idx: number, subprogno: number, setState:
   if (st.curframe + 1 >= MAX_CALL_FRAMES)
     v.fail(E2BIG, `the call stack of ${st.curframe + 2} frames is too deep`);
   const cb = v.pushStack(v.env.subprogs[subprogno]!.start, idx);
+  v.stackLiveCc?.resetCallchain();
   const callee = newFuncState(cb.curframe + 1, idx, subprogno);
   callee.inCallbackFn = true;
   setState(v, caller, callee);

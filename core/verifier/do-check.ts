@@ -58,7 +58,8 @@ import type { ProgTypeName } from './progtypes/names';
 import { BPF_ADD_CONST, markRegKnown, markRegUnknown, notInitReg, type RegState } from './reg';
 import { computeScc } from './scc';
 import { SccVisits } from './scc-visit';
-import { StackLiveness } from './stack-liveness';
+import { computePostorder, StackLiveness } from './stack-liveness';
+import { CallchainStackLiveness } from './stack-liveness-callchain';
 import { copyState, curFunc, InsnHistory, newFuncState, type VerifierState } from './state';
 import { isStateVisited } from './state-pruning';
 import { tnumIsAligned } from './tnum';
@@ -116,8 +117,6 @@ export interface DoCheckEnv {
   pruneP: boolean[];
   jmpP: boolean[];
   forceCkpt: boolean[];
-  /** check_cfg's insn_postorder (absent: insn order reversed). */
-  postorder?: readonly number[];
   /** Distinguishes the struct_ops ctx (args) from skb/xdp ctx for BTF pointer loads. */
   /** struct_ops args whose CFI stub names end in __ref: referenced at entry (ctx_arg_info refcounted). */
   refcountedCtxArgs?: readonly number[];
@@ -185,16 +184,28 @@ export class Verifier {
   stackRead = new Set<number>();
   /** Per-instruction stack liveness (kernel/bpf/liveness.c) for single-function programs. */
   stackLive: StackLiveness | null = null;
+  /** liveness.c's per-call-chain instances, kept for log level 2 in programs with calls. */
+  stackLiveCc: CallchainStackLiveness | null = null;
   /** Loop visits, kept for the SCC lines of log level 2 only. */
   sccVisits: SccVisits | null = null;
 
   constructor(env: DoCheckEnv) {
     this.env = env;
     if (env.log.level >= 2) this.sccVisits = new SccVisits(this);
+    if (env.log.level >= 2 && env.subprogs.length > 1) {
+      const starts = env.subprogs.map((sp) => sp.start).sort((a, b) => a - b);
+      this.stackLiveCc = new CallchainStackLiveness(
+        env.insns,
+        starts,
+        computePostorder(env.insns, starts),
+        env.pruneP,
+        (s) => env.log.write(s),
+      );
+    }
     if (env.subprogs.length <= 1) {
       const log2 =
         env.log.level >= 2 ? { write: (s: string) => env.log.write(s), pruneP: env.pruneP } : undefined;
-      this.stackLive = new StackLiveness(env.insns, env.postorder, log2);
+      this.stackLive = new StackLiveness(env.insns, computePostorder(env.insns, [0])[0], log2);
     }
     this.printCtx = {
       mapInfo: (i) => {
@@ -382,10 +393,12 @@ export class Verifier {
       this.env.aux[idx]!.seen = true;
       this.prevInsnIdx = idx;
       this.stackLive?.resetWrites(idx);
+      this.stackLiveCc?.resetWrites(this.cur, idx);
       this.env.observer?.beforeInsn(this, idx);
       const res = this.doCheckInsn(insn, idx);
       this.env.observer?.afterInsn(this, idx);
       this.stackLive?.commitWrites();
+      this.stackLiveCc?.commitWrites();
       if (res === 'exit') {
         if (this.processExit()) return;
       }
@@ -398,6 +411,7 @@ export class Verifier {
     this.updateBranchCounts(this.cur);
     // bpf_update_live_stack: reads and writes seen so far become per-insn liveness before the next pop.
     this.stackLive?.update();
+    this.stackLiveCc?.update(this.cur);
     const e = this.stack.pop();
     if (!e) return true;
     if (this.log.level < 2) this.log.reset(e.logPos);

@@ -349,7 +349,6 @@ export function bpfCheck(attr: LoadAttr, env: VerifyEnv): VerifyResult {
       pruneP: cfg.pruneP,
       jmpP: cfg.jmpP,
       forceCkpt: cfg.forceCkpt,
-      postorder: cfg.postorder,
       ...(funcs ? { funcs, progBtf: attr.progBtf!.btf } : {}),
     });
     let safeLine = false;

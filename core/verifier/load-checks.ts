@@ -218,8 +218,6 @@ export interface CfgInfo {
   pruneP: boolean[];
   jmpP: boolean[];
   forceCkpt: boolean[];
-  /** Insns in the order the walk finished them (insn_postorder): liveness iterates in it. */
-  postorder: number[];
 }
 
 /** check_cfg: depth-first walk marking prune points; rejects unreachable code and bad edges. */
@@ -234,7 +232,6 @@ export function checkCfg(insns: readonly Insn[]): CfgInfo {
   const stack: number[] = [0];
   state[0] = DISCOVERED;
   const edgeDone = new Array<number>(n).fill(0);
-  const postorder: number[] = [];
 
   const succs = (t: number): { w: number; branch: boolean }[] => {
     const insn = insns[t]!;
@@ -327,7 +324,6 @@ export function checkCfg(insns: readonly Insn[]): CfgInfo {
     if (!pushed) {
       state[t] = EXPLORED;
       stack.pop();
-      postorder.push(t);
     }
   }
   for (let i = 0; i < n; i++) {
@@ -337,7 +333,7 @@ export function checkCfg(insns: readonly Insn[]): CfgInfo {
       i++;
     }
   }
-  return { pruneP, jmpP, forceCkpt, postorder };
+  return { pruneP, jmpP, forceCkpt };
 }
 
 /** compute_live_registers: bit i of liveIn[k] = Ri may be read before written from insn k on. */

@@ -321,7 +321,10 @@ export function checkStackWrite(
     growStack(state, spi);
     v.scratch.slots.add(spi);
     // Only a whole aligned slot counts as written: a partial write leaves older bytes readable.
-    if (off % BPF_REG_SIZE === 0 && size === BPF_REG_SIZE) v.stackLive?.markWrite(spi);
+    if (off % BPF_REG_SIZE === 0 && size === BPF_REG_SIZE) {
+      v.stackLive?.markWrite(spi);
+      v.stackLiveCc?.markWrite(state.frameno, spi);
+    }
     const value = valueRegno >= 0 ? v.regs()[valueRegno]! : undefined;
     const st = state.stack[spi]!;
     if (value && off % BPF_REG_SIZE === 0 && value.type === 'SCALAR_VALUE') {
@@ -420,7 +423,7 @@ export function checkStackRead(
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
       const spi = Math.floor(slot / BPF_REG_SIZE);
-      markStackRead(v, spi);
+      markStackRead(v, spi, state.frameno);
       const st = state.stack[spi];
       const t = st ? st.slotType[slot % BPF_REG_SIZE]! : STACK_INVALID;
       // mark_reg_stack_read scratches the slots up to the first byte that is not zero.
@@ -439,7 +442,7 @@ export function checkStackRead(
   const slot = -off - 1;
   const spi = Math.floor(slot / BPF_REG_SIZE);
   v.scratch.slots.add(spi);
-  markStackRead(v, spi);
+  markStackRead(v, spi, state.frameno);
   growStack(state, spi);
   const st = state.stack[spi]!;
   const stype = st.slotType;

@@ -165,3 +165,34 @@ function logMaskChange(log: StackLivenessLog, what: string, idx: number, old: bi
   if (zeros) line += `-${what} ${fmtStackMask(zeros)}`;
   log.write(`${line}\n`);
 }
+
+/**
+ * compute_postorder: per subprogram, a walk from its first insn that pushes every undiscovered
+ * successor at once (so a jump target is finished before the fall-through); call edges are none.
+ */
+export function computePostorder(insns: readonly Insn[], starts: readonly number[]): number[][] {
+  const state = new Uint8Array(insns.length);
+  const out: number[][] = [];
+  for (const start of starts) {
+    const post: number[] = [];
+    const stack = [start];
+    while (stack.length) {
+      const top = stack[stack.length - 1]!;
+      state[top]! |= 1;
+      if (state[top]! & 2) {
+        post.push(top);
+        stack.pop();
+        continue;
+      }
+      for (const s of insnSuccessors(insns, top)) {
+        if (s >= 0 && s < insns.length && !state[s]) {
+          stack.push(s);
+          state[s]! |= 1;
+        }
+      }
+      state[top]! |= 2;
+    }
+    out.push(post);
+  }
+  return out;
+}

@@ -174,9 +174,10 @@ export function statesEqual(
   return true;
 }
 
-export function markStackRead(v: Verifier, spi: number): void {
+export function markStackRead(v: Verifier, spi: number, frame = v.cur.curframe): void {
   v.stackRead.add(spi);
   v.stackLive?.markRead(spi);
+  v.stackLiveCc?.markRead(v.cur, frame, v.insnIdx, spi);
 }
 
 export function stackSlotAlive(v: Verifier, spi: number, idx: number): boolean {
