@@ -389,9 +389,35 @@ function isSyncedConst(r: RegState): boolean {
   );
 }
 
+function knownWithinBounds(r: RegState): boolean {
+  const v = r.varOff.value;
+  const sv = s64(v);
+  const lo = u32(v);
+  const slo = s32(v);
+  if (
+    v < r.umin ||
+    v > r.umax ||
+    sv < r.smin ||
+    sv > r.smax ||
+    lo < r.u32min ||
+    lo > r.u32max ||
+    slo < r.s32min ||
+    slo > r.s32max
+  )
+    return false;
+  r.umin = r.umax = v;
+  r.smin = r.smax = sv;
+  r.u32min = r.u32max = lo;
+  r.s32min = r.s32max = slo;
+  return true;
+}
+
 export function regBoundsSync(r: RegState): void {
   // The common constant case is a fixed point of the passes below; skip their bigint work.
   if (isSyncedConst(r)) return;
+  // A known var_off inside every range: __update_reg_bounds pins all eight bounds to it,
+  // which is that synced constant (a branch's `r == K` side leaves the 32-bit ranges open).
+  if (r.varOff.mask === 0n && knownWithinBounds(r)) return;
   updateRegBounds(r);
   // __reg_deduce_bounds runs twice; it reads and writes only the bounds and var_off, so
   // when the first pass changes none of them the second cannot either.
