@@ -72,8 +72,8 @@ const [result, ...commandResults] = await Promise.all([
   ),
 ]);
 
-// verify and jit of a non-struct_ops program must not load the model checker (~1 MB of zod and yaml).
-for (const n of ['verify', 'jit']) {
+// verify, jit and stats of a non-struct_ops program must not load the model checker (~1 MB of zod and yaml).
+for (const n of ['verify', 'jit', 'stats']) {
   const i = names.indexOf(n);
   if (i < 0) continue;
   const entry = commandResults[i].metafile.outputs[`${out}/commands/${n}.mjs`];

@@ -21,7 +21,7 @@ import { readInputBytesOrFail } from '../input-file';
 import { loadObjectOrFail, objectProgramArg } from '../object-load';
 import { progAttach } from '../prog-attach';
 import { readProgramArg } from '../read-program';
-import { checkModelFile, referenceRegistry } from './model-load';
+import { referenceRegistry } from '../reference-btf';
 
 const FORMATS = ['table', 'csv', 'json'];
 
@@ -93,6 +93,8 @@ export const stats: Command = {
       if (/\.ya?ml$/.test(file)) {
         // A model's member programs as `kmodel model check` verifies them (its run counts no states).
         const t0 = performance.now();
+        // The model checker (zod, yaml, core/model) loads only for a model file.
+        const { checkModelFile } = await import('./model-load');
         const check = checkModelFile(file, profileName as KernelProfileName | undefined);
         const each = Math.round(((performance.now() - t0) * 1000) / Math.max(1, check.programs.length));
         for (const p of check.programs) {
