@@ -182,24 +182,39 @@ export function markBranchSeen(v: Verifier, idx: number, taken: boolean): void {
   aux.neverTaken = !!aux.seenFall && !aux.seenTaken;
 }
 
-const flipOpcode = (op: number): number =>
-  ({ 32: 0xa0, 160: 0x20, 48: 0xb0, 176: 0x30, 96: 0xc0, 192: 0x60, 112: 0xd0, 208: 0x70 })[op] ?? op;
+// Opcode tables built once (an object literal a call was an allocation per conditional jump).
+const opcodeTable = (pairs: Record<number, number>): Int32Array => {
+  const t = new Int32Array(256).map((_, op) => op);
+  for (const [k, v] of Object.entries(pairs)) t[Number(k)] = v;
+  return t;
+};
+const FLIP_OPCODE = opcodeTable({
+  32: 0xa0,
+  160: 0x20,
+  48: 0xb0,
+  176: 0x30,
+  96: 0xc0,
+  192: 0x60,
+  112: 0xd0,
+  208: 0x70,
+});
+const flipOpcode = (op: number): number => (op >= 0 && op < 256 ? FLIP_OPCODE[op]! : op);
 
-const revOpcode = (op: number): number =>
-  ({
-    16: 0x50,
-    80: 0x10,
-    32: 0xb0,
-    176: 0x20,
-    48: 0xa0,
-    160: 0x30,
-    96: 0xd0,
-    208: 0x60,
-    112: 0xc0,
-    192: 0x70,
-    64: 0x48,
-    72: 0x40,
-  })[op] ?? op;
+const REV_OPCODE = opcodeTable({
+  16: 0x50,
+  80: 0x10,
+  32: 0xb0,
+  176: 0x20,
+  48: 0xa0,
+  160: 0x30,
+  96: 0xd0,
+  208: 0x60,
+  112: 0xc0,
+  192: 0x70,
+  64: 0x48,
+  72: 0x40,
+});
+const revOpcode = (op: number): number => (op >= 0 && op < 256 ? REV_OPCODE[op]! : op);
 
 const isPkt = (r: RegState): boolean =>
   r.type === 'PTR_TO_PACKET' || r.type === 'PTR_TO_PACKET_META' || r.type === 'PTR_TO_PACKET_END';
@@ -347,6 +362,10 @@ function tnumXor2(a: Tnum, b: Tnum): boolean {
   return ((a.value ^ b.value) & known) !== 0n;
 }
 
+const u = (x: bigint, w: 32 | 64) => BigInt.asUintN(w, x);
+const max = (a: bigint, b: bigint) => (a > b ? a : b);
+const min = (a: bigint, b: bigint) => (a < b ? a : b);
+
 function regsRefineCondOp(r1In: RegState, r2In: RegState, opIn: number, is32: boolean): void {
   let r1 = r1In;
   let r2 = r2In;
@@ -355,9 +374,6 @@ function regsRefineCondOp(r1In: RegState, r2In: RegState, opIn: number, is32: bo
     op = flipOpcode(op);
     [r1, r2] = [r2, r1];
   }
-  const u = (x: bigint, w: 32 | 64) => BigInt.asUintN(w, x);
-  const max = (a: bigint, b: bigint) => (a > b ? a : b);
-  const min = (a: bigint, b: bigint) => (a < b ? a : b);
   switch (op) {
     case 0x10:
       if (is32) {

@@ -112,22 +112,27 @@ export function newFuncState(frameno: number, callsite: number, subprogno: numbe
 
 export const copyFunc = (f: FuncState): FuncState => copyFuncWith(f, copyReg);
 
-const copyFuncWith = (f: FuncState, copyRegister: (r: RegState) => RegState): FuncState => ({
-  regs: f.regs.map(copyRegister),
-  stack: f.stack.map((s) => ({ spilled: copyReg(s.spilled), slotType: s.slotType.slice() })),
-  frameno: f.frameno,
-  callsite: f.callsite,
-  subprogno: f.subprogno,
-  ...(f.inCallbackFn ? { inCallbackFn: true } : {}),
-  ...(f.callbackDepth ? { callbackDepth: f.callbackDepth } : {}),
-});
+// The optional fields are set after the literal, not spread into it: a spread makes every
+// copy (one per branch and checkpoint) take the generic property-copy path.
+const copyFuncWith = (f: FuncState, copyRegister: (r: RegState) => RegState): FuncState => {
+  const c: FuncState = {
+    regs: f.regs.map(copyRegister),
+    stack: f.stack.map((s) => ({ spilled: copyReg(s.spilled), slotType: s.slotType.slice() })),
+    frameno: f.frameno,
+    callsite: f.callsite,
+    subprogno: f.subprogno,
+  };
+  if (f.inCallbackFn) c.inCallbackFn = true;
+  if (f.callbackDepth) c.callbackDepth = f.callbackDepth;
+  return c;
+};
 
 export function copyState(s: VerifierState): VerifierState {
   return copyStateWith(s, copyReg);
 }
 
 function copyStateWith(s: VerifierState, copyRegister: (r: RegState) => RegState): VerifierState {
-  return {
+  const c: VerifierState = {
     frames: s.frames.map((f) => copyFuncWith(f, copyRegister)),
     curframe: s.curframe,
     refs: s.refs.map((r) => ({ ...r })),
@@ -137,9 +142,10 @@ function copyStateWith(s: VerifierState, copyRegister: (r: RegState) => RegState
     hist: s.hist,
     hitCnt: 0,
     missCnt: 0,
-    ...(s.callbackUnrollDepth ? { callbackUnrollDepth: s.callbackUnrollDepth } : {}),
-    ...(s.mayGotoDepth ? { mayGotoDepth: s.mayGotoDepth } : {}),
   };
+  if (s.callbackUnrollDepth) c.callbackUnrollDepth = s.callbackUnrollDepth;
+  if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
+  return c;
 }
 
 // A checkpoint is only compared against and has its scalars marked precise; no path runs
