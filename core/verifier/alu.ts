@@ -211,7 +211,9 @@ export function adjustRegMinMaxVals(v: Verifier, insn: Insn): void {
       return;
     }
   }
-  const srcCopy = copyReg(src);
+  // A copy in case src is dst (r1 += r1); an immediate's register is fresh and
+  // adjust_scalar_min_max_vals never writes its src.
+  const srcCopy = BPF_SRC(insn.code) === BPF_X ? copyReg(src) : src;
   // A 32-bit link needs the upper half zero before the op (the result is zero-extended).
   const dstUmax = dst.umax;
   adjustScalarMinMaxVals(dst, srcCopy, op, alu32);

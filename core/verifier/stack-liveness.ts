@@ -86,12 +86,13 @@ export class StackLiveness {
     if (idx < 0) return;
     let mask = this.writeAcc;
     const old = this.mustWrite[idx]!;
-    if (this.mustWriteSet[idx]) mask &= old;
+    // Runs per processed insn: no bigint op when nothing is written or nothing changes.
+    if (mask !== 0n && this.mustWriteSet[idx]) mask &= old;
     if (mask !== old) {
       this.mustWrite[idx] = mask;
       this.dirty = true;
+      if (old & ~mask) this.mustWriteDropped = true;
     }
-    if (old & ~mask) this.mustWriteDropped = true;
     this.mustWriteSet[idx] = true;
     this.writeIdx = -1;
   }
