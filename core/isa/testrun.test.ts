@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assemble } from './asm';
-import { csumDiff, csumReplace, TestRunProgram, testRunSupported } from './testrun';
+import { csumDiff, csumReplace, formatTracePrintk, TestRunProgram, testRunSupported } from './testrun';
 
 const pkt = Uint8Array.from({ length: 60 }, (_, i) => i);
 const arr = { type: 'array' as const, keySize: 4, valueSize: 8, maxEntries: 1 };
@@ -294,5 +294,27 @@ exit`);
   it('programs calling helpers the model lacks are not supported', () => {
     expect(testRunSupported('sched_cls', assemble('call bpf_ktime_get_ns\nexit'), [])).toBe(false);
     expect(testRunSupported('struct_ops', assemble('r0 = 0\nexit'), [])).toBe(false);
+  });
+
+  it('runs the base helpers whose kernel answers depend on the runner with fixed model values', () => {
+    const run = (src: string) => new TestRunProgram('socket_filter', assemble(src), []).run(pkt).retval;
+    expect(testRunSupported('socket_filter', assemble('call bpf_get_prandom_u32\nexit'), [])).toBe(true);
+    // two calls never give the same random value; the boot clock moves forward
+    expect(run('call bpf_get_prandom_u32\nr6 = r0\ncall bpf_get_prandom_u32\nr0 -= r6\nexit')).not.toBe(0);
+    expect(
+      run('call bpf_ktime_get_boot_ns\nr6 = r0\ncall bpf_ktime_get_boot_ns\nr0 -= r6\nexit'),
+    ).toBeGreaterThan(0);
+    expect(run('call bpf_get_current_pid_tgid\nr0 >>= 32\nexit')).toBeGreaterThan(0);
+    // "hi\n" written to the trace buffer: 3 bytes
+    const printk =
+      'r1 = 0x0a6968\n*(u64 *)(r10 -8) = r1\nr1 = r10\nr1 += -8\nr2 = 8\ncall bpf_trace_printk\nexit';
+    expect(run(printk)).toBe(3);
+  });
+
+  it('formats bpf_trace_printk lines of integer conversions, refuses what it cannot print', () => {
+    const f = (s: string) => new TextEncoder().encode(`${s}\0`);
+    expect(formatTracePrintk(f('x=%d y=%llx %u%%'), [-5n, 255n, 0xffffffffn])).toBe('x=-5 y=ff 4294967295%');
+    expect(formatTracePrintk(f('%s'), [0n])).toBeUndefined();
+    expect(formatTracePrintk(new TextEncoder().encode('no nul'), [])).toBeUndefined();
   });
 });

@@ -225,6 +225,12 @@ const HELPERS: Readonly<Record<string, number>> = {
   bpf_redirect: 23,
   bpf_xdp_adjust_tail: 65,
   bpf_skb_load_bytes_relative: 68,
+  bpf_trace_printk: 6,
+  bpf_get_prandom_u32: 7,
+  // bpf_get_prandom_u32 as the xlated program calls it
+  bpf_user_rnd_u32: 0,
+  bpf_get_current_pid_tgid: 14,
+  bpf_ktime_get_boot_ns: 125,
   // bpf_redirect's id in an xdp program
   bpf_xdp_redirect: 0,
   array_map_lookup_elem: 0,
@@ -291,6 +297,51 @@ export function testRunSupported(
     if (table ? !table.has(x.imm) : !TEST_RUN_HELPERS.has(x.imm)) return false;
   }
   return true;
+}
+
+/** The pid/tgid the model's test runner has (the kernel's is the calling process's). */
+const TEST_RUNNER_PID = 4242n;
+const TEST_RUNNER_TGID = 4242n;
+
+/**
+ * bpf_trace_printk's output line for a NUL-terminated format of integer conversions
+ * (%d %i %u %x %c with l/ll, %%): undefined when the format is not terminated or asks
+ * for what the model does not print (%s, %p: their arguments are pointers).
+ */
+export function formatTracePrintk(fmt: Uint8Array, args: readonly bigint[]): string | undefined {
+  const nul = fmt.indexOf(0);
+  if (nul < 0) return undefined;
+  const text = new TextDecoder('latin1').decode(fmt.subarray(0, nul));
+  let out = '';
+  let next = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c !== '%') {
+      out += c;
+      continue;
+    }
+    let j = i + 1;
+    let width = 32;
+    if (text[j] === '%') {
+      out += '%';
+      i = j;
+      continue;
+    }
+    if (text[j] === 'l') {
+      width = 64;
+      j++;
+      if (text[j] === 'l') j++;
+    }
+    const conv = text[j];
+    if (next >= args.length || conv === undefined || !'diuxc'.includes(conv)) return undefined;
+    const raw = BigInt.asUintN(width, args[next++]!);
+    if (conv === 'd' || conv === 'i') out += BigInt.asIntN(width, raw).toString();
+    else if (conv === 'u') out += raw.toString();
+    else if (conv === 'x') out += raw.toString(16);
+    else out += String.fromCharCode(Number(raw & 0xffn));
+    i = j;
+  }
+  return out;
 }
 
 const ETH_HLEN = 14;
@@ -380,6 +431,10 @@ export class TestRunProgram {
   private readonly mem = new Memory();
   private pkt!: Packet;
   private perRun: bigint[] = [];
+  /** bpf_ktime_get_boot_ns: a clock that moves 1 µs per call. */
+  private bootNs = 1_000_000_000n;
+  /** bpf_get_prandom_u32's state. */
+  private prandom = 0x2545f491;
   private readonly maps: MapModel[];
   private readonly helpers: Map<number, Helper>;
   private readonly ldImm64: (insns: readonly Insn[], i: number) => bigint | undefined;
@@ -414,6 +469,16 @@ export class TestRunProgram {
       if (x.src === 6) return ms[x.imm]!.lookup(new Uint8Array(4)) + BigInt(insns[i + 1]!.imm);
       return undefined;
     };
+  }
+
+  /** xorshift32: deterministic per program, never the same value twice in a row. */
+  private nextPrandom(): bigint {
+    let x = this.prandom;
+    x ^= (x << 13) >>> 0;
+    x ^= x >>> 17;
+    x ^= (x << 5) >>> 0;
+    this.prandom = x >>> 0;
+    return BigInt(this.prandom);
   }
 
   private mapAt(a: bigint): MapModel {
@@ -508,6 +573,20 @@ export class TestRunProgram {
       },
       // bpf_skb_pull_data(skb, len): the test run's skb is linear; pulling past its end fails.
       bpf_skb_pull_data: ({ args }) => ((args[1] & 0xffffffffn) > BigInt(this.pkt.len) ? neg(ENOMEM) : 0n),
+      // What the kernel answers here depends on the test runner (its pid, the clock, the
+      // per-CPU random state); the model answers fixed, plausible values, so only programs
+      // whose result does not depend on them agree with a kernel run.
+      bpf_get_current_pid_tgid: () => (TEST_RUNNER_TGID << 32n) | TEST_RUNNER_PID,
+      bpf_ktime_get_boot_ns: () => (this.bootNs += 1_000n),
+      bpf_get_prandom_u32: () => this.nextPrandom(),
+      bpf_user_rnd_u32: () => this.nextPrandom(),
+      // bpf_trace_printk(fmt, fmt_size, …): the bytes the trace line would take.
+      bpf_trace_printk: ({ args, mem }) => {
+        const size = Number(args[1] & 0xffffffffn);
+        const fmt = mem.read(args[0], size);
+        const line = formatTracePrintk(fmt, [args[2], args[3], args[4]]);
+        return line === undefined ? neg(EINVAL) : BigInt(line.length);
+      },
       // The test run's skb owns a socket made by sock_init_data without a file: uid 0.
       bpf_get_socket_uid: () => 0n,
       // bpf_tail_call: the corpus loader leaves every prog_array empty, so the call falls
