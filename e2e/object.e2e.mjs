@@ -109,7 +109,8 @@ export const tests = {
     const at = lines.indexOf('8: (79) r1 = *(u64 *)(r0 +0)');
     assert(at > 0, 'the rejected insn is in the log');
     assert(
-      lines[at - 1] === `; ${source[16].trimStart()} @ ./src/tc_bug_null.bpf.c:17`,
+      // The kernel prints the file's base name (kbasename), as kmodel does.
+      lines[at - 1] === `; ${source[16].trimStart()} @ tc_bug_null.bpf.c:17`,
       `C line before the rejected insn: ${lines[at - 1]}`,
     );
   },
