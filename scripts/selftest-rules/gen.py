@@ -10,6 +10,11 @@ programs.txt: blocks separated by a line `### NAME PROG_TYPE [MAP ...]` (MAP = T
 TYPE array|hash|prog_array; `norun`: record no test runs, the result depends on kernel
 addresses or uninitialized stack), then `# description` lines, then the program in kmodel's assembler.
 
+kfunc calls (`call bpf_rcu_read_lock`) are recorded with the ids of kmodel's reference vmlinux BTF
+(the corpus kernel), which number the functions differently from this kernel's
+/sys/kernel/btf/vmlinux: the program is loaded with the running kernel's ids (by name, read with
+bpftool) and its log's `call NAME#ID` lines are mapped back to the reference ids.
+
 Differences from cases.jsonl: the answering kernel is another 6.18.44 build (see kernel.release)
 whose CPU is not affected by SRSO, so its JIT ends exits differently from the corpus profile;
 `jited` is recorded as null (jited_skipped says why) and the JIT is not compared on these cases.
@@ -183,6 +188,35 @@ def fix_log(log, code, maps):
     return re.sub(r"^(\d+): \(18\) r\d+ = (0x[0-9a-f]+)", sub, log, flags=re.M)
 
 
+_live_funcs = None
+
+
+def live_func_ids():
+    """name → BTF id of the running kernel's FUNCs."""
+    global _live_funcs
+    if _live_funcs is None:
+        out = subprocess.run(["bpftool", "btf", "dump", "file", "/sys/kernel/btf/vmlinux"],
+                             capture_output=True, text=True, check=True).stdout
+        _live_funcs = {m.group(2): int(m.group(1)) for m in re.finditer(r"^\[(\d+)\] FUNC '([^']+)'", out, re.M)}
+    return _live_funcs
+
+
+def to_live(code, kfuncs):
+    """The reference BTF ids of kfunc calls → the running kernel's."""
+    b = bytearray(code)
+    for i in range(len(b) // 8):
+        if b[i * 8] == 0x85 and b[i * 8 + 1] >> 4 == 2:
+            ref = struct.unpack_from("<i", b, i * 8 + 4)[0]
+            struct.pack_into("<i", b, i * 8 + 4, live_func_ids()[kfuncs[str(ref)]])
+    return bytes(b)
+
+
+def log_to_ref(log, kfuncs):
+    ref = {n: int(i) for i, n in kfuncs.items()}
+    return re.sub(r"call ([A-Za-z_]\w*)#(\d+)",
+                  lambda m: f"call {m.group(1)}#{ref[m.group(1)]}" if m.group(1) in ref else m.group(0), log)
+
+
 def processed(log):
     m = re.findall(r"processed (\d+) insns", log)
     return int(m[-1]) if m else None
@@ -237,17 +271,19 @@ def parse_programs(text):
 def main():
     out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "test/fixtures/corpus/selftest-rules.jsonl")
     progs = parse_programs(open(os.path.join(HERE, "programs.txt")).read())
-    hexes = json.loads(subprocess.run(
+    asm = json.loads(subprocess.run(
         ["npx", "tsx", os.path.join(HERE, "assemble.ts")], input=json.dumps([p["asm"] for p in progs]),
         capture_output=True, text=True, check=True, cwd=ROOT).stdout)
+    hexes, kfuncs = asm["progs"], asm["kfuncs"]
     release = os.uname().release
     lines = []
     for n, (p, h) in enumerate(zip(progs, hexes)):
         if isinstance(h, dict):
             sys.exit(f"{p['name']}: {h['error']}")
         code = bytes.fromhex(h)
-        a, b = one_load(p, code), one_load(p, code)
-        log = fix_log(a["log"], code, p["maps"])
+        live = to_live(code, kfuncs)
+        a, b = one_load(p, live), one_load(p, live)
+        log = log_to_ref(fix_log(a["log"], code, p["maps"]), kfuncs)
         accepted = a["fd"] >= 0
         truncated = len(log.encode()) > KEEP
         if truncated:
