@@ -250,6 +250,18 @@ const TEXT_IMMS: Record<string, number> = {
   // kernel/bpf/bpf_iter.c: the reference kernel's xlated call imm (a bpf_loop with variable flags)
   bpf_loop: 337104,
   bpf_for_each_map_elem: 379952,
+  // kernel/bpf/helpers.c's generic kfuncs: measured on the selftest-rules build (-v1300) and
+  // moved by that build's distance to bpf_ktime_get_ns (28,336 bytes later there)
+  bpf_task_acquire: 279184,
+  bpf_task_release: 279312,
+  bpf_cgroup_acquire: 281008,
+  bpf_cgroup_release: 281168,
+  bpf_cgroup_from_id: 281584,
+  bpf_task_from_pid: 281840,
+  bpf_cast_to_kern_ctx: 284480,
+  bpf_rdonly_cast: 284512,
+  bpf_rcu_read_lock: 284544,
+  bpf_rcu_read_unlock: 284576,
   // arch/x86/net/bpf_timed_may_goto.S, called by may_goto's expansion: measured on the
   // selftest-rules build (-v1300); the reference build's place is not known
   arch_bpf_timed_may_goto: -1658768,

@@ -86,6 +86,7 @@ export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
   }
   if (fn.name === 'bpf_tail_call') {
     if (v.cur.refs.length) v.fail(EINVAL, 'tail_call would lead to reference leak');
+    if (v.cur.activeRcuLock) v.fail(EINVAL, 'tail_call cannot be used inside bpf_rcu_read_lock-ed region');
     if (v.cur.curframe > 0) {
       // Tail calls from subprograms need program BTF (func_info) in the kernel.
     }
@@ -569,6 +570,10 @@ export function checkKfuncCall(v: Verifier, insn: Insn, idx: number): void {
     if (ref.kind === 'STRUCT' && !isScalarStruct(btf, refId, (s) => v.verbose(s))) {
       v.fail(EINVAL, `arg#${i} pointer type STRUCT ${ref.name} must point to scalar, or struct with scalar`);
     }
+    // A known-zero scalar (register_is_null) is a NULL pointer too, refused after the pointee's
+    // shape (6.18: a zero to tcp_cong_avoid_ai's tcp_sock fails on the struct first).
+    if (reg.type === 'SCALAR_VALUE' && reg.varOff.mask === 0n && reg.varOff.value === 0n)
+      v.fail(EACCES, `Possibly NULL pointer passed to trusted arg${i}`);
     // memory argument: the pointee size must be accessible
     let sz = 0;
     try {
@@ -578,6 +583,16 @@ export function checkKfuncCall(v: Verifier, insn: Insn, idx: number): void {
     }
     if (sz) checkHelperMemAccess(v, regno, sz, 'read', false);
   }
+  // The RCU read-side region (active_rcu_lock): one level, no nesting.
+  const st = v.cur;
+  if (st.activeRcuLock) {
+    if (name === 'bpf_rcu_read_lock') v.fail(EINVAL, `nested rcu read lock (kernel function ${name})`);
+    else if (name === 'bpf_rcu_read_unlock') st.activeRcuLock = false;
+    else if (kfFlags & KF_SLEEPABLE)
+      v.fail(EACCES, `kernel func ${name} is sleepable within rcu_read_lock region`);
+  } else if (name === 'bpf_rcu_read_lock') st.activeRcuLock = true;
+  else if (name === 'bpf_rcu_read_unlock')
+    v.fail(EINVAL, `unmatched rcu read unlock (kernel function ${name})`);
   if (kfFlags & KF_RELEASE) {
     if (!releaseRegno) v.fail(EINVAL, `release kernel function ${name} expects refcounted PTR_TO_BTF_ID`);
     releaseReference(v, regs[releaseRegno]!.refObjId);
@@ -761,6 +776,8 @@ export function processBpfExit(v: Verifier): 'next' | 'exit' {
     for (const r of leaked) v.verbose(`Unreleased reference id=${r.id} alloc_insn=${r.insnIdx}\n`);
     if (leaked.length) v.fail(EINVAL, 'BPF_EXIT instruction in main prog would lead to reference leak');
   }
+  if (st.curframe === 0 && st.activeRcuLock)
+    v.fail(EINVAL, 'BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region');
   if (st.curframe > 0) {
     v.stackLiveCc?.update(st);
     // prepare_func_exit's "to caller at" print leaves nothing scratched: the return site's

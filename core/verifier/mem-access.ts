@@ -624,6 +624,8 @@ export function checkLdAbs(v: Verifier, insn: Insn): void {
   }
   v.checkRegArg(6, 'src');
   if (v.cur.refs.length) v.fail(EINVAL, 'BPF_LD_[ABS|IND] cannot be mixed with socket references');
+  if (v.cur.activeRcuLock)
+    v.fail(EINVAL, 'BPF_LD_[ABS|IND] cannot be used inside bpf_rcu_read_lock-ed region');
   if (v.regs()[6]!.type !== 'PTR_TO_CTX')
     v.fail(EINVAL, 'at the time of BPF_LD_ABS|IND R6 != pointer to skb');
   if (mode === BPF_IND) v.checkRegArg(insn.src, 'src');

@@ -160,6 +160,7 @@ export function statesEqual(
 ): boolean {
   if (old.curframe !== cur.curframe) return false;
   if (old.refs.length !== cur.refs.length) return false;
+  if (!old.activeRcuLock !== !cur.activeRcuLock) return false;
   for (let i = 0; i <= old.curframe; i++) {
     const fo = old.frames[i]!;
     const fc = cur.frames[i]!;

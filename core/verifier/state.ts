@@ -98,6 +98,8 @@ export interface VerifierState {
   callbackUnrollDepth?: number;
   /** may_goto fall-throughs taken on this path (may_goto_depth). */
   mayGotoDepth?: number;
+  /** Inside a bpf_rcu_read_lock-ed region (active_rcu_lock). */
+  activeRcuLock?: boolean;
 }
 
 export function newFuncState(frameno: number, callsite: number, subprogno: number): FuncState {
@@ -145,6 +147,7 @@ function copyStateWith(s: VerifierState, copyRegister: (r: RegState) => RegState
   };
   if (s.callbackUnrollDepth) c.callbackUnrollDepth = s.callbackUnrollDepth;
   if (s.mayGotoDepth) c.mayGotoDepth = s.mayGotoDepth;
+  if (s.activeRcuLock) c.activeRcuLock = true;
   return c;
 }
 

@@ -2,7 +2,7 @@
 // (BTF id, BTF fd offset) a program calls with its address and call imm; fixup_kfunc_call
 // rewrites the call insn from it. Far-call architectures keep the BTF id in imm.
 import type { Insn } from '../../isa/insn';
-import { BPF_CALL, BPF_JMP, BPF_PSEUDO_KFUNC_CALL } from '../../isa/opcodes';
+import { BPF_ALU64, BPF_CALL, BPF_JMP, BPF_MOV, BPF_PSEUDO_KFUNC_CALL, BPF_X } from '../../isa/opcodes';
 import type { AddressSpace } from '../../kernel/address-space';
 import type { KernelProfile } from '../../kernel/profiles';
 import { FixupError } from './patch';
@@ -87,6 +87,9 @@ export function fixupKfuncCall(tab: KfuncDescTab, insn: Insn, profile: KernelPro
       14,
       'kfunc-desc-missing',
     );
+  // Both casts only retype R1 for the verifier: the call becomes r0 = r1.
+  if (desc.name === 'bpf_cast_to_kern_ctx' || desc.name === 'bpf_rdonly_cast')
+    return { code: BPF_ALU64 | BPF_MOV | BPF_X, dst: 0, src: 1, off: 0, imm: 0 };
   if (profile.arch.supportsFarKfuncCall) return insn;
   return { ...insn, imm: desc.imm };
 }
