@@ -245,6 +245,9 @@ const HELPERS: Readonly<Record<string, number>> = {
   bpf_skb_load_helper_32_no_cache: 0,
   // may_goto's refill (xlated only): reached once its count of 65535 runs out
   arch_bpf_timed_may_goto: 0,
+  // kfuncs (xlated only: called by address, src 2)
+  bpf_rcu_read_lock: 0,
+  bpf_rcu_read_unlock: 0,
 };
 
 /** Helper ids a loaded program may call. */
@@ -293,6 +296,7 @@ export function testRunSupported(
     if (xlated && x.code === 0xbf && x.off === -1) return false;
     if (x.code !== 0x85) continue;
     if (x.src === 1) continue; // bpf-to-bpf calls run in both engines
+    if (x.src === 2 && table?.has(x.imm)) continue; // a modelled kfunc of the xlated program
     if (x.src !== 0) return false;
     if (table ? !table.has(x.imm) : !TEST_RUN_HELPERS.has(x.imm)) return false;
   }
@@ -580,6 +584,9 @@ export class TestRunProgram {
       bpf_ktime_get_boot_ns: () => (this.bootNs += 1_000n),
       bpf_get_prandom_u32: () => this.nextPrandom(),
       bpf_user_rnd_u32: () => this.nextPrandom(),
+      // The run's RCU read-side region has no effect the program can see.
+      bpf_rcu_read_lock: () => 0n,
+      bpf_rcu_read_unlock: () => 0n,
       // bpf_trace_printk(fmt, fmt_size, …): the bytes the trace line would take.
       bpf_trace_printk: ({ args, mem }) => {
         const size = Number(args[1] & 0xffffffffn);
@@ -857,6 +864,8 @@ export class TestRunProgram {
         args: [ctx],
         ...(ldAbs ? { packet: ldAbs } : {}),
         helpers: this.helpers,
+        // the xlated program's kfunc calls carry the call imm too
+        ...(this.xlated ? { kfuncs: this.helpers } : {}),
         ldImm64: this.ldImm64,
         // the rewritten tail call: every prog_array the corpus loads is empty
         tailCall: () => 0n,
