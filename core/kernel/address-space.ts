@@ -262,6 +262,13 @@ const TEXT_IMMS: Record<string, number> = {
   bpf_rdonly_cast: 284512,
   bpf_rcu_read_lock: 284544,
   bpf_rcu_read_unlock: 284576,
+  // kernel/bpf/cpumask.c, measured and moved the same way
+  bpf_cpumask_create: 617568,
+  bpf_cpumask_acquire: 617664,
+  bpf_cpumask_release: 617808,
+  bpf_cpumask_first: 617920,
+  bpf_cpumask_set_cpu: 618064,
+  bpf_cpumask_test_cpu: 618160,
   // arch/x86/net/bpf_timed_may_goto.S, called by may_goto's expansion: measured on the
   // selftest-rules build (-v1300); the reference build's place is not known
   arch_bpf_timed_may_goto: -1658768,

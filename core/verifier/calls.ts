@@ -53,12 +53,24 @@ interface CallMeta {
 
 export const CALLER_SAVED = [0, 1, 2, 3, 4, 5];
 
+/** The kernel context struct bpf_cast_to_kern_ctx returns, by program type (bpf_types.h). */
+const KERN_CTX_STRUCT: Readonly<Record<string, string>> = {
+  socket_filter: 'sk_buff',
+  sched_cls: 'sk_buff',
+  sched_act: 'sk_buff',
+  cgroup_skb: 'sk_buff',
+  xdp: 'xdp_buff',
+  kprobe: 'pt_regs',
+};
+
 export function checkHelperCall(v: Verifier, insn: Insn, idx: number): void {
   const funcId = insn.imm;
   if (funcId < 0 || funcId >= BPF_FUNC_MAX_ID) v.fail(EINVAL, `invalid func ${funcIdName(funcId)}#${funcId}`);
   const fn = v.env.ops.getFuncProto(funcId);
   if (!fn) v.fail(EINVAL, `program of this type cannot use helper ${funcIdName(funcId)}#${funcId}`);
   if (fn.mightSleep && !v.env.sleepable) v.fail(EINVAL, 'helper call might sleep in a non-sleepable prog');
+  if (v.cur.activeRcuLock && fn.mightSleep)
+    v.fail(EINVAL, `sleepable helper ${funcIdName(funcId)}#${funcId} in rcu_read_lock region`);
   const meta: CallMeta = { mapIndex: -1, rawMode: false, regno: 0, accessSize: 0, constSizeRegs: [] };
   for (let i = 0; i < 5; i++) checkFuncArg(v, i, fn, meta, idx);
   if (meta.mapIndex >= 0) {
@@ -612,6 +624,13 @@ export function checkKfuncCall(v: Verifier, insn: Insn, idx: number): void {
     if (kfFlags & KF_RET_NULL) {
       r.maybeNull = true;
       r.id = ++v.idGen;
+    }
+    const kernCtx = name === 'bpf_cast_to_kern_ctx' ? KERN_CTX_STRUCT[v.env.progType] : undefined;
+    const kernCtxId = kernCtx ? btf.findByName(kernCtx, 'STRUCT') : undefined;
+    if (kernCtxId !== undefined) {
+      // The program type's kernel context (bpf_types.h), a trusted pointer.
+      r.btfId = kernCtxId;
+      r.flags = ['trusted'];
     }
     if (kfFlags & KF_ACQUIRE) {
       // acquire_reference: the pointer owns a reference that must be released before exit.

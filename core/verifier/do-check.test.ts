@@ -209,10 +209,26 @@ exit`;
     expect(branch.error).toBe('unmatched rcu read unlock (kernel function bpf_rcu_read_unlock)');
   });
 
+  it('a sleepable helper inside the RCU region is refused, in a sleepable program too', () => {
+    const insns = assemble(
+      'call bpf_rcu_read_lock\nr1 = r10\nr1 += -8\nr2 = 8\nr3 = 0\ncall bpf_copy_from_user\nr0 = 0\nexit',
+      { resolveCall: (name) => ({ src: 2, imm: vm.findByName(name, 'FUNC')! }) },
+    );
+    const r = bpfCheck({ insns, progType: 'syscall', sleepable: true, logLevel: 1 }, { btf });
+    expect([r.errno, r.error]).toEqual([
+      22,
+      'sleepable helper bpf_copy_from_user#148 in rcu_read_lock region',
+    ]);
+  });
+
   it('bpf_cast_to_kern_ctx becomes r0 = r1; a NULL argument is refused', () => {
     const r = kcheck('call bpf_cast_to_kern_ctx\nr0 = 0\nexit', 'sched_cls');
     expect(r.verdict).toBe('accept');
     expect(r.xlated?.[0]).toMatchObject({ code: 0xbf, dst: 0, src: 1 });
+    // R0 is the program type's kernel context, trusted: reads walk struct sk_buff, writes fail.
+    const w = kcheck('call bpf_cast_to_kern_ctx\nr1 = 0\n*(u32 *)(r0 +112) = r1\nr0 = 0\nexit', 'sched_cls');
+    expect(w.error).toBe('only read is supported');
+    expect(w.log).toMatch(/^0: \(85\) call bpf_cast_to_kern_ctx#\d+ +; R0=trusted_ptr_sk_buff\(\)$/m);
     expect(kcheck('r1 = 0\ncall bpf_cast_to_kern_ctx\nr0 = 0\nexit', 'sched_cls').error).toBe(
       'Possibly NULL pointer passed to trusted arg0',
     );

@@ -8,7 +8,8 @@ usage: sudo python3 scripts/selftest-rules/gen.py [OUT.jsonl]
 
 programs.txt: blocks separated by a line `### NAME PROG_TYPE [MAP ...]` (MAP = TYPE:KEY:VALUE:MAX,
 TYPE array|hash|prog_array; `norun`: record no test runs, the result depends on kernel
-addresses or uninitialized stack), then `# description` lines, then the program in kmodel's assembler.
+addresses or uninitialized stack; `sleepable`: loaded with BPF_F_SLEEPABLE, recorded as prog_flags),
+then `# description` lines, then the program in kmodel's assembler.
 
 kfunc calls (`call bpf_rcu_read_lock`) are recorded with the ids of kmodel's reference vmlinux BTF
 (the corpus kernel), which number the functions differently from this kernel's
@@ -68,7 +69,7 @@ def map_create(m):
     return fd, struct.unpack_from("=I", info, 4)[0]
 
 
-def prog_load(ptype, code, fds, log_level):
+def prog_load(ptype, code, fds, log_level, prog_flags=0):
     insns = ctypes.create_string_buffer(code, len(code))
     lic = ctypes.create_string_buffer(b"GPL")
     log = ctypes.create_string_buffer(LOG_SIZE)
@@ -77,6 +78,7 @@ def prog_load(ptype, code, fds, log_level):
     struct.pack_into("=IIQQIIQ", attr, 0, PROG_TYPES[ptype], len(code) // 8, ctypes.addressof(insns),
                      ctypes.addressof(lic), log_level, LOG_SIZE if log_level else 0,
                      ctypes.addressof(log) if log_level else 0)
+    struct.pack_into("=I", attr, 44, prog_flags)
     attr[48:53] = b"kload"
     if fds:
         struct.pack_into("=Q", attr, 120, ctypes.addressof(fda))  # fd_array
@@ -229,9 +231,10 @@ def one_load(case, code):
             fd, mid = map_create({**m, "_idx": k})
             fds.append(fd)
             ids.append(mid)
-        fd, err, log = prog_load(case["prog_type"], code, fds, 1)
+        flags = case.get("prog_flags", 0)
+        fd, err, log = prog_load(case["prog_type"], code, fds, 1, flags)
         if err == 28:  # log overflow: learn the true errno without a log
-            fd2, err, _ = prog_load(case["prog_type"], code, fds, 0)
+            fd2, err, _ = prog_load(case["prog_type"], code, fds, 0, flags)
             if fd2 >= 0:
                 os.close(fd2)
         res = {"fd": fd, "errno": err, "log": log}
@@ -256,15 +259,16 @@ def parse_programs(text):
         parts = head.split()
         name, ptype, maps = parts[0], parts[1], []
         norun = "norun" in parts[2:]
+        sleepable = "sleepable" in parts[2:]
         for m in parts[2:]:
-            if m == "norun":
+            if m in ("norun", "sleepable"):
                 continue
             t, k, v, n = m.split(":")
             maps.append({"type": t, "key_size": int(k), "value_size": int(v), "max_entries": int(n)})
         desc = " ".join(l[1:].strip() for l in body.splitlines() if l.startswith("#"))
         asm = "\n".join(l for l in body.splitlines() if not l.startswith("#"))
         out.append({"name": name, "prog_type": ptype, "maps": maps, "description": desc, "asm": asm,
-                    "norun": norun})
+                    "norun": norun, **({"prog_flags": 16} if sleepable else {})})
     return out
 
 
@@ -307,7 +311,8 @@ def main():
                     k["runs_skipped"] = "a second fresh load gave different results"
         lines.append(json.dumps({
             "id": f"selftest-rules-{n + 1:04d}", "origin": "selftest-rules", "prog_type": p["prog_type"],
-            "attach": None, "maps": p["maps"], "insns": h, "description": f"{p['name']}: {p['description']}",
+            "attach": None, "maps": p["maps"], **({"prog_flags": p["prog_flags"]} if "prog_flags" in p else {}),
+            "insns": h, "description": f"{p['name']}: {p['description']}",
             "kernel": k}, separators=(",", ":")))
         print(f"{p['name']:40} {k['verdict']:7} errno {k['errno']}", file=sys.stderr)
     with open(out_path, "w") as f:
