@@ -250,6 +250,14 @@ const TEXT_IMMS: Record<string, number> = {
   // kernel/bpf/bpf_iter.c: the reference kernel's xlated call imm (a bpf_loop with variable flags)
   bpf_loop: 337104,
   bpf_for_each_map_elem: 379952,
+  // base helpers every type has in 6.18, measured on the selftest-rules build (-v1300) and
+  // moved by that build's distance to a measured neighbour (helpers.c: bpf_ktime_get_ns,
+  // bpf_trace.c: bpf_get_func_ip_kprobe, filter.c: bpf_skb_load_bytes)
+  bpf_ktime_get_tai_ns: 262656,
+  bpf_get_current_uid_gid: 262688,
+  bpf_get_current_cgroup_id: 263232,
+  bpf_get_current_task: -78544,
+  bpf_get_cgroup_classid_curr: 10242000,
   // kernel/bpf/helpers.c's generic kfuncs: measured on the selftest-rules build (-v1300) and
   // moved by that build's distance to bpf_ktime_get_ns (28,336 bytes later there)
   bpf_task_acquire: 279184,
@@ -310,6 +318,8 @@ export function x86_64AddressSpace(): AddressSpace {
 const BUILD_DATA: Readonly<Record<string, Readonly<Record<string, bigint>>>> = {
   // the progtypes corpus part's build: inlined get_smp_processor_id loads this cpu_number
   '6.18.44-fc-v1272': { cpu_number: 0xffffffff838fe034n },
+  // the selftest-rules build (kf-proto-* programs' inlined get_smp_processor_id and jiffies64)
+  '6.18.44-fc-v1300': { cpu_number: 0xffffffff8384d034n, jiffies: 0xffffffff82e09980n },
 };
 
 /** The modeled address space of another build `release`; undefined when it is not known to differ. */

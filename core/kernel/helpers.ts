@@ -142,6 +142,10 @@ const SPECS: ProtoSpec[] = [
   },
   // Tracing and syscall helpers (kernel/bpf/helpers.c, kernel/trace/bpf_trace.c, kernel/bpf/syscall.c).
   { name: 'get_current_pid_tgid', symbol: 'bpf_get_current_pid_tgid', ret: I, args: [] },
+  { name: 'get_current_uid_gid', symbol: 'bpf_get_current_uid_gid', ret: I, args: [] },
+  { name: 'get_current_task', symbol: 'bpf_get_current_task', ret: I, args: [], gpl: true },
+  { name: 'get_current_cgroup_id', symbol: 'bpf_get_current_cgroup_id', ret: I, args: [] },
+  { name: 'ktime_get_tai_ns', symbol: 'bpf_ktime_get_tai_ns', ret: I, args: [] },
   { name: 'get_current_comm', symbol: 'bpf_get_current_comm', ret: I, args: [UMEM, SZ] },
   { name: 'probe_read_kernel', symbol: 'bpf_probe_read_kernel', ret: I, args: [UMEM, SZ0, A], gpl: true },
   { name: 'copy_from_user', symbol: 'bpf_copy_from_user', ret: I, args: [UMEM, SZ0, A], mightSleep: true },

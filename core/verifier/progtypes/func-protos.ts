@@ -22,8 +22,16 @@ const BASE = [
   'ktime_get_boot_ns',
   'jiffies64',
   'trace_printk',
-  // 6.18 also gives every type these (current task's ids; CAP_PERFMON's probe reads)
+  // 6.18 also gives every type these (current task's ids; CAP_PERFMON's probe reads and
+  // current task; the cgroup helpers), as loads into the selftest-rules kernel show
+  // (kf-proto-* programs)
   'get_current_pid_tgid',
+  'get_current_uid_gid',
+  'get_current_task',
+  'get_current_task_btf',
+  'get_current_cgroup_id',
+  'ktime_get_tai_ns',
+  'get_cgroup_classid',
   'probe_read_kernel',
   // bpf_capable: callbacks (the callback's address needs program BTF)
   'loop',
@@ -80,13 +88,23 @@ const XDP = [
   'xdp_adjust_tail',
 ];
 
+// The base set's bpf_get_cgroup_classid is the current task's (bpf_get_cgroup_classid_curr_proto,
+// no argument); tc's own skb one replaces it there.
+const CGROUP_CLASSID_CURR: BpfFuncProto = {
+  ...helperProto('get_cgroup_classid')!,
+  symbol: 'bpf_get_cgroup_classid_curr',
+  args: [],
+};
+
 function table(
   names: readonly string[],
   overrides: Readonly<Record<string, string>> = {},
 ): Map<number, BpfFuncProto> {
   const m = new Map<number, BpfFuncProto>();
   for (const n of names) {
-    const p = helperProto(n);
+    // listed once: only the base set's (the current task's) one
+    const once = names.indexOf(n) === names.lastIndexOf(n);
+    const p = n === 'get_cgroup_classid' && once ? CGROUP_CLASSID_CURR : helperProto(n);
     if (!p) throw new Error(`helper ${n} has no modeled proto`);
     const sym = overrides[n];
     m.set(p.id, sym ? withSymbol(p, sym) : p);
@@ -96,22 +114,16 @@ function table(
 
 // kernel/trace/bpf_trace.c bpf_tracing_func_proto: the base set plus the current task and
 // kernel-memory helpers every tracing type shares (get_smp_processor_id is the inlined one).
-const TRACING = [
-  ...BASE,
-  'get_current_comm',
-  'copy_from_user',
-  'get_func_ip',
-  'get_current_task_btf',
-  'find_vma',
-];
+const TRACING = [...BASE, 'get_current_comm', 'copy_from_user', 'get_func_ip', 'find_vma'];
 const TRACING_OVERRIDES = { get_func_ip: 'bpf_get_func_ip_tracing' };
 // tp/kprobe/raw_tp_prog_func_proto: their own attach cookie and (kprobe) the probed ip;
 // CONFIG_BPF_KPROBE_OVERRIDE is off in the modelled build (no bpf_override_return).
 const TRACEPOINT = [...TRACING, 'get_attach_cookie'];
 const KPROBE = [...TRACING, 'get_attach_cookie'];
 const RAW_TRACEPOINT = [...TRACING, 'get_attach_cookie'];
-// kernel/bpf/syscall.c syscall_prog_func_proto: bpf_sys_bpf (CAP_PERFMON), then the tracing set.
-const SYSCALL = [...RAW_TRACEPOINT, 'sys_bpf'];
+// kernel/bpf/syscall.c syscall_prog_func_proto: bpf_sys_bpf (CAP_PERFMON), then the tracing set
+// (no attach cookie: kf-proto-syscall-get-attach-cookie).
+const SYSCALL = [...TRACING, 'sys_bpf'];
 
 const BASE_TABLE = table(BASE);
 const SK_FILTER_TABLE = table([...SK_BASE, ...SK_FILTER]);
@@ -132,10 +144,7 @@ const RAW_TP_TABLE = table(RAW_TRACEPOINT, {
   ...TRACING_OVERRIDES,
   get_attach_cookie: 'bpf_get_attach_cookie_tracing',
 });
-const SYSCALL_TABLE = table(SYSCALL, {
-  ...TRACING_OVERRIDES,
-  get_attach_cookie: 'bpf_get_attach_cookie_tracing',
-});
+const SYSCALL_TABLE = table(SYSCALL, TRACING_OVERRIDES);
 export const tracepointFuncProto: FuncProtoFn = (id) => TP_TABLE.get(id);
 export const kprobeFuncProto: FuncProtoFn = (id) => KPROBE_TABLE.get(id);
 export const rawTracepointFuncProto: FuncProtoFn = (id) => RAW_TP_TABLE.get(id);
