@@ -1,6 +1,6 @@
 // Calls: check_helper_call with its argument checks, check_kfunc_call, check_func_call for
 // bpf-to-bpf subprograms, and prepare_func_exit / the program's exit.
-import { KF_ACQUIRE, KF_RELEASE, KF_RET_NULL, KF_SLEEPABLE, KF_TRUSTED_ARGS } from '../btf/kfuncs';
+import { KF_ACQUIRE, KF_RCU, KF_RELEASE, KF_RET_NULL, KF_SLEEPABLE, KF_TRUSTED_ARGS } from '../btf/kfuncs';
 import { BPF_FUNC_MAX_ID, funcIdName } from '../isa/helper-names';
 import type { Insn } from '../isa/insn';
 import { BTF_FUNC_GLOBAL, prepareFuncArgs, type SubprogArg } from './btf-func';
@@ -566,6 +566,13 @@ export function checkKfuncCall(v: Verifier, insn: Insn, idx: number): void {
         releaseRegno = regno;
       } else if (kfFlags & (KF_TRUSTED_ARGS | KF_RELEASE) && !reg.refObjId && !reg.flags.includes('trusted'))
         v.fail(EACCES, `R${regno} must be referenced or trusted`);
+      else if (
+        kfFlags & KF_RCU &&
+        !reg.refObjId &&
+        !reg.flags.includes('trusted') &&
+        !reg.flags.includes('rcu')
+      )
+        v.fail(EINVAL, `R${regno} must be a rcu pointer`);
       if (ref.kind !== 'STRUCT')
         v.fail(
           EINVAL,
@@ -599,8 +606,15 @@ export function checkKfuncCall(v: Verifier, insn: Insn, idx: number): void {
   const st = v.cur;
   if (st.activeRcuLock) {
     if (name === 'bpf_rcu_read_lock') v.fail(EINVAL, `nested rcu read lock (kernel function ${name})`);
-    else if (name === 'bpf_rcu_read_unlock') st.activeRcuLock = false;
-    else if (kfFlags & KF_SLEEPABLE)
+    else if (name === 'bpf_rcu_read_unlock') {
+      st.activeRcuLock = false;
+      // Pointers read under the lock are no longer protected: MEM_RCU → PTR_UNTRUSTED.
+      forEachReg(st, (reg) => {
+        if (!reg.flags.includes('rcu')) return;
+        reg.flags = [...reg.flags.filter((f) => f !== 'rcu'), 'untrusted'];
+        reg.maybeNull = false;
+      });
+    } else if (kfFlags & KF_SLEEPABLE)
       v.fail(EACCES, `kernel func ${name} is sleepable within rcu_read_lock region`);
   } else if (name === 'bpf_rcu_read_lock') st.activeRcuLock = true;
   else if (name === 'bpf_rcu_read_unlock')

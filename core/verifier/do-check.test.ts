@@ -209,6 +209,28 @@ exit`;
     expect(branch.error).toBe('unmatched rcu read unlock (kernel function bpf_rcu_read_unlock)');
   });
 
+  it('an RCU pointer read under the lock is untrusted after the unlock (KF_RCU wants one)', () => {
+    const prog = (unlockFirst: boolean) =>
+      kcheck(
+        `call bpf_rcu_read_lock
+call bpf_get_current_task_btf
+r6 = *(u64 *)(r0 +1280)
+${unlockFirst ? 'call bpf_rcu_read_unlock\n' : ''}r1 = r6
+call bpf_task_acquire
+if r0 == 0 goto pc+2
+r1 = r0
+call bpf_task_release
+${unlockFirst ? '' : 'call bpf_rcu_read_unlock\n'}r0 = 0
+exit`,
+        'sched_cls',
+      );
+    expect(prog(false).verdict).toBe('accept');
+    const r = prog(true);
+    expect(r.error).toBe('R1 must be a rcu pointer');
+    expect(r.log).toMatch(/R6=rcu_ptr_task_struct\(\)/);
+    expect(r.log).toMatch(/R1=untrusted_ptr_task_struct\(\) R6=untrusted_ptr_task_struct\(\)/);
+  });
+
   it('a sleepable helper inside the RCU region is refused, in a sleepable program too', () => {
     const insns = assemble(
       'call bpf_rcu_read_lock\nr1 = r10\nr1 += -8\nr2 = 8\nr3 = 0\ncall bpf_copy_from_user\nr0 = 0\nexit',

@@ -529,9 +529,23 @@ export function checkPtrToBtfAccess(
   if (valueRegno >= 0) {
     if (res.ptrTo === undefined) v.regs()[valueRegno] = v.newScalar();
     else {
+      const base = reg;
       const r = v.markKnownZeroPtr(valueRegno, 'PTR_TO_BTF_ID');
       r.btfId = res.ptrTo;
-      if (reg.flags.includes('untrusted')) r.flags = ['untrusted'];
+      if (base.flags.includes('untrusted')) r.flags = ['untrusted'];
+      // check_ptr_to_btf_access: from a trusted or RCU pointer inside an RCU critical section
+      // (an explicit lock, or any non-sleepable program), listed fields are RCU pointers and
+      // __rcu-tagged ones RCU pointers that may be NULL.
+      const inRcuCs = v.cur.activeRcuLock || !v.env.sleepable;
+      const trustedOrRcu = base.flags.includes('trusted') || base.flags.includes('rcu');
+      if (trustedOrRcu && !base.maybeNull && inRcuCs) {
+        if (SAFE_RCU[tname]?.includes(res.field ?? '')) r.flags = ['rcu'];
+        else if (res.rcuTag) {
+          r.flags = ['rcu'];
+          r.maybeNull = true;
+          r.id = ++v.idGen;
+        }
+      }
     }
   }
 }
@@ -693,8 +707,29 @@ export function btfStructIdsMatch(btf: Btf, have: number, want: number): boolean
   return false;
 }
 
+/** Whether a pointee's modifiers hold the `rcu` type tag (__rcu). */
+function hasRcuTag(btf: Btf, id: number): boolean {
+  for (let d = 0; d < 32; d++) {
+    const k = btf.kindOf(id);
+    if (k !== 8 && k !== 9 && k !== 10 && k !== 11 && k !== 18) return false;
+    if (k === 18 && btf.type(id).name === 'rcu') return true;
+    id = btf.sizeOrTypeOf(id);
+  }
+  return false;
+}
+
+/** BTF_TYPE_SAFE_RCU: fields the verifier takes as RCU-protected and non-NULL. */
+const SAFE_RCU: Readonly<Record<string, readonly string[]>> = {
+  task_struct: ['cpus_ptr', 'cgroups', 'real_parent', 'group_leader'],
+};
+
 /** btf_struct_walk for reads: scalar, or a pointer member loaded whole. */
-function btfStructWalk(btf: Btf, structId: number, off: number, size: number): { ptrTo?: number } | string {
+function btfStructWalk(
+  btf: Btf,
+  structId: number,
+  off: number,
+  size: number,
+): { ptrTo?: number; field?: string; rcuTag?: boolean } | string {
   let id = skipMods(btf, structId);
   let o = off;
   const top = btf.type(id);
@@ -718,7 +753,8 @@ function btfStructWalk(btf: Btf, structId: number, off: number, size: number): {
         if (o === mOff && size === 8) {
           const pt = skipMods(btf, mt.type);
           const pk = btf.type(pt).kind;
-          if (pk === 'STRUCT' || pk === 'UNION') return { ptrTo: pt };
+          if (pk === 'STRUCT' || pk === 'UNION')
+            return { ptrTo: pt, field: m.name, rcuTag: hasRcuTag(btf, mt.type) };
           return {};
         }
         return {};
