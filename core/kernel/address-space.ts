@@ -258,6 +258,7 @@ const TEXT_IMMS: Record<string, number> = {
   bpf_get_current_cgroup_id: 263232,
   bpf_get_current_task: -78544,
   bpf_get_cgroup_classid_curr: 10242000,
+  bpf_get_socket_ptr_cookie: 10244592,
   // kernel/bpf/helpers.c's generic kfuncs: measured on the selftest-rules build (-v1300) and
   // moved by that build's distance to bpf_ktime_get_ns (28,336 bytes later there)
   bpf_task_acquire: 279184,

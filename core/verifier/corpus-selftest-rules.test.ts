@@ -8,7 +8,7 @@ import { BtfRegistry } from '../btf/registry';
 import { type CaseComparison, type CorpusCase, fidelityTable, runCase, summarize } from './corpus';
 
 // Reached on this file: raise these when the model gets better.
-const REACHED = { verdict: 371, reason: 127, processed: 238, xlated: 238, runs: 315, rejectLogs: 127 };
+const REACHED = { verdict: 371, reason: 128, processed: 238, xlated: 238, runs: 315, rejectLogs: 128 };
 // Not modelled yet: socket lookups (bpf_sk_lookup_tcp/bpf_sk_release and PTR_TO_SOCKET refs) in
 // sched_cls — the 8 sk-* / ld-abs-ref-held cases (3 over-strict, 5 other reasons).
 const OVER_STRICT_MAX = 3;

@@ -41,5 +41,8 @@ describe('get_func_proto (6.18, privileged loads)', () => {
     expect(kprobeFuncProto(id('get_attach_cookie'))).toBeDefined();
     expect(kprobeFuncProto(id('ktime_get_coarse_ns'))).toBeUndefined();
     expect(skFilterFuncProto(id('ktime_get_coarse_ns'))).toBeDefined();
+    // syscall's bpf_get_socket_cookie takes a socket pointer, not the ctx
+    expect(syscallFuncProto(id('get_socket_cookie'))?.args).toEqual(['ARG_PTR_TO_BTF_ID_SOCK_COMMON']);
+    expect(kprobeFuncProto(id('get_socket_cookie'))).toBeUndefined();
   });
 });

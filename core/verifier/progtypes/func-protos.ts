@@ -145,6 +145,15 @@ const RAW_TP_TABLE = table(RAW_TRACEPOINT, {
   get_attach_cookie: 'bpf_get_attach_cookie_tracing',
 });
 const SYSCALL_TABLE = table(SYSCALL, TRACING_OVERRIDES);
+// syscall falls back on tracing_prog_func_proto, whose bpf_get_socket_cookie takes a socket
+// pointer (bpf_get_socket_ptr_cookie_proto; kf-proto-syscall-get-socket-cookie). Its other
+// extras (skc_to_*, get_func_arg …) are not modelled.
+const SOCKET_PTR_COOKIE: BpfFuncProto = {
+  ...helperProto('get_socket_cookie')!,
+  symbol: 'bpf_get_socket_ptr_cookie',
+  args: ['ARG_PTR_TO_BTF_ID_SOCK_COMMON'],
+};
+SYSCALL_TABLE.set(SOCKET_PTR_COOKIE.id, SOCKET_PTR_COOKIE);
 export const tracepointFuncProto: FuncProtoFn = (id) => TP_TABLE.get(id);
 export const kprobeFuncProto: FuncProtoFn = (id) => KPROBE_TABLE.get(id);
 export const rawTracepointFuncProto: FuncProtoFn = (id) => RAW_TP_TABLE.get(id);
